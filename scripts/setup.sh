@@ -44,6 +44,5 @@ if [ -z "${npm_config_nodedir:-}" ]; then
     if [ -f "$dir/include/node/node.h" ]; then export npm_config_nodedir="$dir"; break; fi
   done
 fi
-frozen=--frozen-lockfile
-pnpm install "$frozen"
+pnpm install --frozen-lockfile
 step "Setup complete"

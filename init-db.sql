@@ -1,0 +1,40 @@
+-- Tables written by apps/activity-pipeline. Safe to run any number of times.
+-- Every table has the primary key its sink upserts on, so replaying events after a crash rewrites
+-- the same rows with the same absolute values instead of adding to them.
+
+-- Page views per URL in 1-minute tumbling event-time windows.
+CREATE TABLE IF NOT EXISTS page_view_counts (
+  page_url     text        NOT NULL,
+  window_start timestamptz NOT NULL,
+  window_end   timestamptz NOT NULL,
+  view_count   bigint      NOT NULL CHECK (view_count >= 0),
+  updated_at   timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (page_url, window_start)
+);
+-- "Latest windows" on a dashboard; one URL's history is served by the primary key.
+CREATE INDEX IF NOT EXISTS page_view_counts_window_start_idx ON page_view_counts (window_start DESC);
+
+-- Distinct active users in 5-minute windows advancing every minute (a window is named by its start).
+CREATE TABLE IF NOT EXISTS active_users (
+  window_start timestamptz PRIMARY KEY,
+  window_end   timestamptz NOT NULL,
+  active_users bigint      NOT NULL CHECK (active_users >= 0),
+  updated_at   timestamptz NOT NULL DEFAULT now()
+);
+
+-- User sessions: opened by session_start, closed by session_end or by the event-time timeout.
+CREATE TABLE IF NOT EXISTS user_sessions (
+  user_id          text        NOT NULL,
+  session_start    timestamptz NOT NULL,
+  session_end      timestamptz,
+  duration_seconds double precision,
+  status           text        NOT NULL CHECK (status IN ('open', 'ended', 'timed_out')),
+  event_count      integer     NOT NULL CHECK (event_count >= 1),
+  last_event_time  timestamptz NOT NULL,
+  updated_at       timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (user_id, session_start)
+);
+-- One user's sessions, newest first.
+CREATE INDEX IF NOT EXISTS user_sessions_user_recent_idx ON user_sessions (user_id, session_start DESC);
+-- Sessions still open (a small, hot subset).
+CREATE INDEX IF NOT EXISTS user_sessions_open_idx ON user_sessions (session_start) WHERE status = 'open';
