@@ -1,0 +1,33 @@
+import type { Codec } from '../util/json';
+
+/**
+ * An aggregation: `init` a fresh accumulator, `add` each record's value to it, `result` reads the
+ * answer. `add` and `merge` may mutate the accumulator they are given and return it (no copy per
+ * record). `merge` combines two accumulators; session windows need it to join sessions.
+ * Accumulators that are not plain JSON (a Set, bytes) give a `codec` so durable stores can save them.
+ *
+ * @example
+ * const average = aggregator({
+ *   name: 'average',
+ *   init: () => ({ sum: 0, n: 0 }),
+ *   add: (acc, e: { ms: number }) => ({ sum: acc.sum + e.ms, n: acc.n + 1 }),
+ *   merge: (a, b) => ({ sum: a.sum + b.sum, n: a.n + b.n }),
+ *   result: (acc) => acc.sum / acc.n,
+ * });
+ */
+export interface Aggregator<in V, A, out R> {
+  readonly name: string;
+  init(): A;
+  add(accumulator: A, value: V): A;
+  merge?(a: A, b: A): A;
+  result(accumulator: A): R;
+  readonly codec?: Codec<A>;
+}
+
+/** An aggregator that can merge accumulators: required by session windows. */
+export type MergeableAggregator<V, A, R> = Aggregator<V, A, R> & { merge(a: A, b: A): A };
+
+/** Declares a user-defined aggregator with its types inferred from the functions. */
+export function aggregator<V, A, R>(definition: Aggregator<V, A, R>): Aggregator<V, A, R> {
+  return Object.freeze({ ...definition });
+}

@@ -1,0 +1,39 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+import type { DeadLetter } from '../sources/dead-letter';
+import type { Sink } from '../sinks/sink';
+import type { StoreFactory } from '../state/state-store';
+import type { EmitMode } from '../topology/nodes';
+
+/** Options every operator takes. */
+export interface NodeOptions {
+  /** The node's name in `describe()`, metrics and logs; must be unique. Default: `<kind>-<n>`. */
+  readonly name?: string;
+}
+
+export interface SourceOptions<S extends TSchema, K> extends NodeOptions {
+  /** TypeBox schema of the JSON value: records that do not match go to the dead-letter sink. */
+  readonly value: S;
+  /**
+   * The record's key. It must be the key the topic is partitioned by (the Kafka producer's key),
+   * since `groupByKey()` relies on every record of a key being in one partition.
+   */
+  readonly key: (value: Static<S>) => K;
+  /** Event time in epoch ms. A record whose timestamp is not a finite number is dead-lettered. */
+  readonly timestamp: (value: Static<S>) => number;
+  /** Where records that are not JSON or fail the schema go, with the reason and their raw bytes. */
+  readonly deadLetter?: Sink<DeadLetter>;
+}
+
+export interface AggregateOptions extends NodeOptions {
+  /**
+   * `update` (default): each window result that changed is emitted at each commit, for upsert
+   * sinks. `final`: each window is emitted once, when the watermark closes it.
+   */
+  readonly emit?: EmitMode;
+  /** Store implementation for this operator's state (default: in memory, persisted by the app's backend). */
+  readonly store?: StoreFactory;
+}
+
+export interface ProcessOptions extends NodeOptions {
+  readonly store?: StoreFactory;
+}

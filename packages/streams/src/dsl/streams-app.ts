@@ -1,0 +1,68 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+import type { Key } from '../runtime/record';
+import { buildTopology, type Topology } from '../topology/topology';
+import { AppGraph } from './app-graph';
+import type { SourceOptions } from './options';
+import type { SourceStream } from './stream';
+import { StreamImpl } from './stream-impl';
+
+export interface StreamsAppOptions {
+  /**
+   * Names the application: the Kafka consumer group, the prefix of its internal topics and
+   * transactional ids, and the folder of its local state. Instances with the same id share work.
+   */
+  readonly applicationId: string;
+}
+
+/** A stream processing application: declare sources, transform them, send results to sinks. */
+export interface StreamsApp {
+  readonly applicationId: string;
+
+  /**
+   * Reads JSON records from a topic, validated against a TypeBox schema.
+   * @example
+   * const events = app.source('user_activity', {
+   *   value: ActivityEvent,
+   *   key: (e) => e.user_id,
+   *   timestamp: (e) => Date.parse(e.event_time),
+   *   deadLetter: kafkaSink({ topic: 'user_activity_dlq', ... }),
+   * }).withWatermark('2m');
+   */
+  source<S extends TSchema, K extends Key>(topic: string, options: SourceOptions<S, K>): SourceStream<Static<S>, K>;
+
+  /** The physical topology: every node reachable from a sink, split into sub-topologies. */
+  topology(): Topology;
+
+  /** The topology as text, with node and store names. */
+  describe(): string;
+}
+
+/**
+ * Starts declaring a streams application.
+ * @example
+ * const app = streams({ applicationId: 'activity-pipeline' });
+ */
+export function streams(options: StreamsAppOptions): StreamsApp {
+  if (!/^[A-Za-z0-9._-]+$/.test(options.applicationId)) {
+    throw new Error(`applicationId '${options.applicationId}' may only contain letters, digits, '.', '_' and '-'`);
+  }
+  const graph = new AppGraph(options.applicationId);
+  return Object.freeze({
+    applicationId: options.applicationId,
+    source<S extends TSchema, K extends Key>(topic: string, opts: SourceOptions<S, K>): SourceStream<Static<S>, K> {
+      const node = graph.add({
+        kind: 'source' as const,
+        name: graph.nameFor('source', opts.name ?? `${topic}-source`),
+        topic,
+        schema: opts.value,
+        key: opts.key as (v: unknown) => unknown,
+        timestamp: opts.timestamp as (v: unknown) => number,
+        watermarkDelay: 0,
+        ...(opts.deadLetter ? { deadLetter: opts.deadLetter } : {}),
+      });
+      return new StreamImpl<Static<S>, K>(graph, node);
+    },
+    topology: () => buildTopology(graph),
+    describe: () => buildTopology(graph).describe(),
+  });
+}

@@ -1,0 +1,81 @@
+import type { Key, Origin } from '../runtime/record';
+import { inMemoryStores } from '../state/in-memory-stores';
+import { storeNameOf, timerStoreNameOf } from '../topology/topology';
+import type { ProcessNode } from '../topology/nodes';
+import { jsonCodec, type Codec } from '../util/json';
+import type { KeyState, KeyTimers, ProcessorContext, Timer } from './keyed-processor';
+import { derivedOrigin, type Operator, type OperatorContext } from './operator';
+import { TimerQueue } from './timer-queue';
+
+/**
+ * Runs a user's keyed processor. A record at or before its partition's watermark is late and goes
+ * to `late()`; due event-time timers fire whenever the task's watermark moves, which on sub-topology
+ * 0 happens before the record that moved it is processed. So a key sees the same records and timer
+ * firings, in the same order, live or replayed.
+ */
+export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): Operator {
+  const { processor } = node;
+  const stores = node.store ?? inMemoryStores;
+  const state = ctx.register(stores.keyValue<Key, unknown>(storeNameOf(node), (processor.stateCodec ?? jsonCodec) as Codec<unknown>));
+  const timers = new TimerQueue(ctx.register(stores.keyValue<string, Timer>(timerStoreNameOf(node), jsonCodec as Codec<Timer>)));
+
+  // One context object, re-pointed at each call: no allocation per record.
+  let currentKey: Key = null;
+  let currentTime = 0;
+  let origin: Origin = derivedOrigin(ctx.partition, -Infinity);
+  const keyState: KeyState<unknown> = {
+    get: () => state.get(currentKey),
+    set: (value) => state.put(currentKey, value),
+    clear: () => void state.delete(currentKey),
+  };
+  const keyTimers: KeyTimers = {
+    setEventTime: (name, time) => timers.set(currentKey, { name, time, type: 'event-time' }),
+    setProcessingTime: (name, time) => timers.set(currentKey, { name, time, type: 'processing-time' }),
+    cancel: (name) => timers.cancel(currentKey, name),
+    get: (name) => timers.get(currentKey, name)?.time,
+  };
+  const context: ProcessorContext<Key, unknown, unknown> = {
+    get key() {
+      return currentKey;
+    },
+    get timestamp() {
+      return currentTime;
+    },
+    watermark: 0,
+    wallClockTime: 0,
+    state: keyState,
+    timers: keyTimers,
+    emit(value, timestamp) {
+      ctx.forward({ key: currentKey, value, timestamp: timestamp ?? currentTime, origin });
+    },
+  };
+  Object.defineProperty(context, 'watermark', { get: () => ctx.watermark() });
+  Object.defineProperty(context, 'wallClockTime', { get: () => ctx.wallClockTime() });
+
+  const fire = (key: Key, timer: Timer) => {
+    currentKey = key;
+    currentTime = timer.time;
+    origin = derivedOrigin(ctx.partition, ctx.watermark());
+    processor.onTimer?.(timer, context);
+  };
+
+  return {
+    process(record) {
+      if (record.timestamp <= record.origin.watermark) {
+        ctx.countLate();
+        ctx.forwardLate(record);
+        return;
+      }
+      currentKey = record.key;
+      currentTime = record.timestamp;
+      origin = record.origin;
+      processor.process(record.value, context);
+    },
+    advanceWatermark(watermark) {
+      timers.fireDue('event-time', watermark, fire);
+    },
+    advanceWallClock(now) {
+      timers.fireDue('processing-time', now, fire);
+    },
+  };
+}

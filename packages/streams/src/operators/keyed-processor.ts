@@ -1,0 +1,75 @@
+import type { Codec } from '../util/json';
+
+/** This key's state in a keyed processor. */
+export interface KeyState<S> {
+  get(): S | undefined;
+  set(value: S): void;
+  clear(): void;
+}
+
+/**
+ * Named timers of the current key. Setting a timer that exists moves it, so a processor never has
+ * to remember which timers it set.
+ */
+export interface KeyTimers {
+  /** Fires `onTimer` once the watermark reaches `time` (event time: deterministic on replay). */
+  setEventTime(name: string, time: number): void;
+  /** Fires `onTimer` once the wall clock reaches `time` (processing time: not deterministic). */
+  setProcessingTime(name: string, time: number): void;
+  cancel(name: string): void;
+  /** The time a timer of this key is set to, if it is set. */
+  get(name: string): number | undefined;
+}
+
+export interface Timer {
+  readonly name: string;
+  readonly time: number;
+  readonly type: 'event-time' | 'processing-time';
+}
+
+/** What a keyed processor can do while it handles a record or a timer of one key. */
+export interface ProcessorContext<K, Out, S> {
+  readonly key: K;
+  /** Event time of the record, or the time the timer was set for. */
+  readonly timestamp: number;
+  /** The task's watermark: every event-time timer at or before it has fired. */
+  readonly watermark: number;
+  /** Wall-clock time (virtual under the test driver). */
+  readonly wallClockTime: number;
+  readonly state: KeyState<S>;
+  readonly timers: KeyTimers;
+  /** Sends a record downstream, by default with the current event time. */
+  emit(value: Out, timestamp?: number): void;
+}
+
+/**
+ * Per-key stateful processing with timers: the building block for what windows cannot express
+ * (user sessions with explicit start and end events, deduplication, alerts on silence…).
+ *
+ * Records arrive in the order of their input partition. A record at or behind the watermark of its
+ * partition is late: it goes to `late()` and never reaches `process`, so a processor never sees a
+ * record older than a timer that already fired.
+ *
+ * @example
+ * const firstSeen = processor<Click, { user: string; at: number }, true>({
+ *   process(click, ctx) {
+ *     if (ctx.state.get()) return;
+ *     ctx.state.set(true);
+ *     ctx.emit({ user: click.user, at: ctx.timestamp });
+ *   },
+ * });
+ */
+export interface KeyedProcessor<K, V, Out, S> {
+  readonly name?: string;
+  /** How state values are saved, when they are not plain JSON. */
+  readonly stateCodec?: Codec<S>;
+  process(value: V, context: ProcessorContext<K, Out, S>): void;
+  onTimer?(timer: Timer, context: ProcessorContext<K, Out, S>): void;
+}
+
+/** Declares a keyed processor; give the record, output and state types as type arguments. */
+export function processor<V, Out, S = never, K = string>(
+  definition: KeyedProcessor<K, V, Out, S>,
+): KeyedProcessor<K, V, Out, S> {
+  return Object.freeze({ ...definition });
+}

@@ -1,0 +1,41 @@
+import type { Logger } from '../logging/logger';
+import type { StreamRecord } from '../runtime/record';
+import type { StateStore } from '../state/state-store';
+
+/** Passes a record to the operators downstream. */
+export type Forward = (record: StreamRecord) => void;
+
+/** A running node of a task. Stateless operators only implement `process`. */
+export interface Operator {
+  process(record: StreamRecord): void;
+  /** The task's watermark moved forward: close windows, fire event-time timers. */
+  advanceWatermark?(watermark: number): void;
+  /** Wall-clock time moved: fire processing-time timers. */
+  advanceWallClock?(now: number): void;
+  /** A commit begins: emit the results that changed since the last one (update mode). */
+  beforeCommit?(): void;
+}
+
+/** What an operator gets from the task that runs it. */
+export interface OperatorContext {
+  /** Task id, `<sub-topology>_<partition>`. */
+  readonly taskId: string;
+  readonly partition: number;
+  readonly logger: Logger;
+  /** Sends records to the node's children. */
+  readonly forward: Forward;
+  /** Sends records to the node's `late()` children. */
+  readonly forwardLate: Forward;
+  /** The task's current watermark. */
+  watermark(): number;
+  wallClockTime(): number;
+  /** Registers a store so the task checkpoints it. */
+  register<S extends StateStore>(store: S): S;
+  /** Counts a record a stateful operator left out as late. */
+  countLate(): void;
+}
+
+/** The origin given to records a stateful operator produces (they come from no single input). */
+export function derivedOrigin(partition: number, watermark: number) {
+  return { topic: '', partition, offset: -1, watermark } as const;
+}

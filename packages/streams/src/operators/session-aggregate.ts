@@ -1,0 +1,148 @@
+import type { Key, StreamRecord } from '../runtime/record';
+import { inMemoryStores } from '../state/in-memory-stores';
+import { storeNameOf } from '../topology/topology';
+import type { SessionAggregateNode } from '../topology/nodes';
+import { Heap } from '../util/heap';
+import { jsonCodec, type Codec, type Json } from '../util/json';
+import type { WindowResult } from '../windows/window';
+import { derivedOrigin, type Operator, type OperatorContext } from './operator';
+
+interface Session {
+  start: number;
+  /** Time of the session's last record. */
+  end: number;
+  acc: unknown;
+  /** Emitted downstream at least once (so a merge must retract it). */
+  emitted: boolean;
+}
+
+interface Closing {
+  closeAt: number;
+  key: Key;
+  start: number;
+}
+
+/**
+ * Aggregates session windows per key. Records no more than `gap` apart share a session; a record
+ * within `gap` of two sessions merges them.
+ *
+ * Lateness: a record is late iff its own time is at or before its partition's watermark just
+ * before it (`t <= record.origin.watermark`). A session closes once the watermark reaches its last
+ * record + gap: then no record that is not late can extend it or bridge it to another, so closing
+ * never contradicts the lateness rule, whatever the interleaving of partitions.
+ */
+export function sessionAggregateOperator(node: SessionAggregateNode, ctx: OperatorContext): Operator {
+  const { aggregator: agg, emit } = node;
+  const { gap } = node.windows;
+  const accCodec = (agg.codec ?? jsonCodec) as Codec<unknown>;
+  const codec: Codec<Session[]> = {
+    encode: (sessions) => sessions.map((s) => ({ start: s.start, end: s.end, acc: accCodec.encode(s.acc), emitted: s.emitted })),
+    decode: (json) =>
+      (json as Array<{ start: number; end: number; acc: Json; emitted: boolean }>).map((s) => ({ ...s, acc: accCodec.decode(s.acc) })),
+  };
+  const store = ctx.register((node.store ?? inMemoryStores).keyValue<Key, Session[]>(storeNameOf(node), codec));
+  const closing = new Heap<Closing>((a, b) => a.closeAt < b.closeAt || (a.closeAt === b.closeAt && a.start < b.start));
+  /** Sessions changed since the last emission (update mode), by key. */
+  const changed = new Map<Key, Set<Session>>();
+  let restored = false;
+
+  const output = (key: Key, s: Session, retract = false): StreamRecord => {
+    const value: WindowResult<Key, unknown> = { key, windowStart: s.start, windowEnd: s.end, value: agg.result(s.acc) };
+    const record = { key, value, timestamp: s.start, origin: derivedOrigin(ctx.partition, ctx.watermark()) };
+    return retract ? { ...record, retract: true } : record;
+  };
+
+  const markChanged = (key: Key, s: Session) => {
+    let set = changed.get(key);
+    if (set === undefined) changed.set(key, (set = new Set()));
+    set.add(s);
+  };
+
+  /** After a restore the closing index is rebuilt from the store, once. */
+  const ensureIndex = () => {
+    if (restored) return;
+    restored = true;
+    for (const [key, sessions] of store.entries()) {
+      for (const s of sessions) closing.push({ closeAt: s.end + gap, key, start: s.start });
+    }
+  };
+
+  return {
+    process(record) {
+      ensureIndex();
+      const { key, timestamp: t } = record;
+      if (t <= record.origin.watermark) {
+        ctx.countLate();
+        ctx.forwardLate(record);
+        return;
+      }
+      const sessions = store.get(key) ?? [];
+      const keep: Session[] = [];
+      let merged: Session | undefined;
+      for (const s of sessions) {
+        if (s.end >= t - gap && s.start <= t + gap) {
+          if (merged === undefined) {
+            merged = s;
+          } else {
+            // `s` joins `merged`: the one that starts later disappears.
+            const [into, from] = s.start < merged.start ? [s, merged] : [merged, s];
+            into.acc = agg.merge(into.acc, from.acc);
+            into.end = Math.max(into.end, from.end);
+            if (from.emitted && emit === 'update') ctx.forward(output(key, from, true));
+            changed.get(key)?.delete(from);
+            keep.splice(keep.indexOf(merged), 1, into);
+            merged = into;
+            continue;
+          }
+        }
+        keep.push(s);
+      }
+      if (merged === undefined) {
+        merged = { start: t, end: t, acc: agg.add(agg.init(), record.value), emitted: false };
+        keep.push(merged);
+      } else {
+        if (t < merged.start) {
+          // The session starts earlier now: its old row is replaced by one with the new start.
+          if (merged.emitted && emit === 'update') ctx.forward(output(key, merged, true));
+          merged.emitted = false;
+          merged.start = t;
+        }
+        merged.end = Math.max(merged.end, t);
+        merged.acc = agg.add(merged.acc, record.value);
+      }
+      keep.sort((a, b) => a.start - b.start);
+      store.put(key, keep);
+      closing.push({ closeAt: merged.end + gap, key, start: merged.start });
+      if (emit === 'update') markChanged(key, merged);
+    },
+
+    advanceWatermark(watermark) {
+      ensureIndex();
+      for (let next = closing.peek(); next !== undefined && next.closeAt <= watermark; next = closing.peek()) {
+        closing.pop();
+        const sessions = store.get(next.key);
+        const s = sessions?.find((x) => x.start === next.start && x.end + gap === next.closeAt);
+        if (sessions === undefined || s === undefined) continue; // merged or extended since: a stale entry
+        if (emit === 'final' || changed.get(next.key)?.has(s)) ctx.forward(output(next.key, s));
+        changed.get(next.key)?.delete(s);
+        const rest = sessions.filter((x) => x !== s);
+        if (rest.length > 0) store.put(next.key, rest);
+        else store.delete(next.key);
+      }
+    },
+
+    beforeCommit() {
+      if (emit !== 'update') return;
+      for (const [key, sessions] of changed) {
+        for (const s of sessions) {
+          s.emitted = true;
+          ctx.forward(output(key, s));
+        }
+        // `emitted` changed: the store must save it.
+        const current = store.get(key);
+        if (current) store.put(key, current);
+      }
+      changed.clear();
+    },
+  };
+}

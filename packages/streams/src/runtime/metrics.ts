@@ -1,0 +1,23 @@
+/** Counters and gauges of a running engine, read by the app (status line, Prometheus). */
+export interface EngineMetrics {
+  /** Source records read (valid or not). */
+  recordsIn: number;
+  /** Records sent to a dead-letter sink. */
+  deadLettered: number;
+  /** Records left out of a window or processor because they were late, per stateful node. */
+  late: Record<string, number>;
+  /** Records handed to each sink node. */
+  sinkRecords: Record<string, number>;
+  commits: number;
+  lastCommitMs: number;
+  /** Entries per state store (summed over tasks): open windows, open sessions, timers… */
+  storeEntries: Record<string, number>;
+  /** Watermark per source partition (`topic:partition`), epoch ms. */
+  watermarks: Record<string, number>;
+  /** Partitions currently considered idle. */
+  idlePartitions: string[];
+}
+
+export function emptyMetrics(): EngineMetrics {
+  return { recordsIn: 0, deadLettered: 0, late: {}, sinkRecords: {}, commits: 0, lastCommitMs: 0, storeEntries: {}, watermarks: {}, idlePartitions: [] };
+}

@@ -1,0 +1,217 @@
+import type { Logger } from '../logging/logger';
+import type { Operator, OperatorContext } from '../operators/operator';
+import { keyedProcessOperator } from '../operators/keyed-process';
+import { sessionAggregateOperator } from '../operators/session-aggregate';
+import { sinkOperator } from '../operators/sink-operator';
+import { filterOperator, flatMapOperator, groupByOperator, mapOperator, peekOperator } from '../operators/stateless';
+import { windowAggregateOperator } from '../operators/window-aggregate';
+import type { SinkRecord } from '../sinks/sink';
+import type { TaskChanges, TaskSnapshot } from '../state/backends/state-backend';
+import type { StateStore } from '../state/state-store';
+import type { GroupByNode, Node, SinkNode, SourceNode } from '../topology/nodes';
+import type { Subtopology, Topology } from '../topology/topology';
+import { partitionId, type StreamRecord } from './record';
+
+type SourceIngest = (offset: number, key: unknown, value: unknown, timestamp: number) => void;
+
+/** What a task needs from the engine that runs it. */
+export interface TaskHost {
+  readonly logger: Logger;
+  wallClockTime(): number;
+  /** Sends a re-keyed record to the task that owns its new key. */
+  repartition(node: GroupByNode, record: StreamRecord): void;
+  /** The buffer of the sink a sink node writes to. */
+  sinkBuffer(node: SinkNode): (record: SinkRecord<unknown>) => void;
+  countLate(node: Node): void;
+}
+
+/**
+ * One partition of one sub-topology: its operators, its stores, its event-time progress. Tasks are
+ * the unit of state (and, with Kafka, of assignment): everything a task holds belongs to its
+ * partition.
+ */
+export class Task {
+  readonly id: string;
+  private readonly stores: StateStore[] = [];
+  private readonly timed: Operator[] = [];
+  private readonly entries: Operator[] = [];
+  private readonly sourceEntries = new Map<string, SourceIngest>();
+  private currentWatermark = -Infinity;
+  /** Stream time per source partition (sub-topology 0), restored from the checkpoint. */
+  readonly streamTimes = new Map<string, number>();
+  /** Next offset per input partition that this task's state reflects. */
+  readonly offsets = new Map<string, number>();
+
+  constructor(
+    readonly subtopology: Subtopology,
+    readonly partition: number,
+    topology: Topology,
+    private readonly host: TaskHost,
+  ) {
+    this.id = `${subtopology.id}_${partition}`;
+    const operators = new Map<Node, Operator>();
+    const fanOut = (nodes: readonly Node[]) => {
+      const targets = nodes.map((n) => operators.get(n)!);
+      if (targets.length === 1) return targets[0]!.process;
+      return (record: StreamRecord) => {
+        for (const t of targets) t.process(record);
+      };
+    };
+    // Children are built before parents (reverse pre-order), so a parent can forward to them.
+    for (const node of [...subtopology.nodes].reverse()) {
+      const children = topology.isRepartition(node) ? [] : topology.childrenOf(node);
+      const context: OperatorContext = {
+        taskId: this.id,
+        partition,
+        logger: host.logger,
+        forward: fanOut(children.filter((c) => c.kind !== 'late')),
+        forwardLate: fanOut(children.filter((c) => c.kind === 'late')),
+        watermark: () => this.currentWatermark,
+        wallClockTime: () => host.wallClockTime(),
+        register: <S extends StateStore>(store: S) => {
+          this.stores.push(store);
+          return store;
+        },
+        countLate: () => host.countLate(node),
+      };
+      const operator = this.createOperator(node, context, topology);
+      operators.set(node, operator);
+      if (operator.advanceWatermark || operator.advanceWallClock || operator.beforeCommit) this.timed.push(operator);
+    }
+    const entryNodes = subtopology.repartition ? topology.childrenOf(subtopology.repartition) : subtopology.sources;
+    for (const node of entryNodes) this.entries.push(operators.get(node)!);
+    for (const source of subtopology.sources) {
+      const forward = fanOut(topology.childrenOf(source));
+      this.sourceEntries.set(source.topic, this.sourceIngest(source, forward));
+    }
+  }
+
+  get watermark(): number {
+    return this.currentWatermark;
+  }
+
+  /** Feeds a decoded source record (sub-topology 0). */
+  processSource(topic: string, offset: number, key: unknown, value: unknown, timestamp: number): void {
+    this.sourceEntries.get(topic)!(offset, key, value, timestamp);
+    this.offsets.set(partitionId(topic, this.partition), offset + 1);
+  }
+
+  /** Feeds a re-keyed record from a repartition (other sub-topologies). */
+  processRepartitioned(record: StreamRecord): void {
+    for (const entry of this.entries) entry.process(record);
+  }
+
+  /** Moves the watermark forward (never back): windows close and event-time timers fire. */
+  advanceWatermark(watermark: number): void {
+    if (watermark <= this.currentWatermark) return;
+    this.currentWatermark = watermark;
+    for (const op of this.timed) op.advanceWatermark?.(watermark);
+  }
+
+  advanceWallClock(now: number): void {
+    for (const op of this.timed) op.advanceWallClock?.(now);
+  }
+
+  beforeCommit(): void {
+    for (const op of this.timed) op.beforeCommit?.();
+  }
+
+  /** Number of entries in each store, for metrics. */
+  storeSizes(): Map<string, number> {
+    return new Map(this.stores.map((s) => [s.name, s.size]));
+  }
+
+  takeChanges(): TaskChanges {
+    return {
+      checkpoint: {
+        offsets: Object.fromEntries(this.offsets),
+        time: { ...Object.fromEntries(this.streamTimes), watermark: this.currentWatermark },
+      },
+      stores: new Map(this.stores.map((s) => [s.name, s.takeChanges()])),
+    };
+  }
+
+  restore(snapshot: TaskSnapshot): void {
+    for (const store of this.stores) {
+      const entries = snapshot.stores.get(store.name);
+      if (entries) store.restore(entries);
+    }
+    for (const [id, offset] of Object.entries(snapshot.checkpoint.offsets)) this.offsets.set(id, offset);
+    for (const [id, time] of Object.entries(snapshot.checkpoint.time)) {
+      if (id === 'watermark') this.currentWatermark = time ?? -Infinity;
+      else this.streamTimes.set(id, time);
+    }
+  }
+
+  private createOperator(node: Node, ctx: OperatorContext, topology: Topology): Operator {
+    switch (node.kind) {
+      case 'source':
+        return { process: ctx.forward }; // records enter through sourceIngest
+      case 'filter':
+        return filterOperator(node, ctx);
+      case 'map':
+        return mapOperator(node, ctx);
+      case 'flatMap':
+        return flatMapOperator(node, ctx);
+      case 'peek':
+        return peekOperator(node, ctx);
+      case 'groupBy':
+        if (topology.isRepartition(node)) {
+          const selector = node.selector!;
+          return {
+            process: (r) =>
+              this.host.repartition(node, { key: selector(r.value) as never, value: r.value, timestamp: r.timestamp, origin: r.origin }),
+          };
+        }
+        return groupByOperator(node, ctx);
+      case 'windowAggregate':
+        return windowAggregateOperator(node, ctx);
+      case 'sessionAggregate':
+        return sessionAggregateOperator(node, ctx);
+      case 'process':
+        return keyedProcessOperator(node, ctx);
+      case 'late':
+        return { process: ctx.forward };
+      case 'sink':
+        return sinkOperator(this.host.sinkBuffer(node));
+    }
+  }
+
+  /**
+   * Stream time and watermark of a source partition. The record carries the watermark as it was
+   * just before it; if the record moves stream time forward, the task's watermark moves first
+   * (closing windows, firing timers that are due), then the record goes on.
+   */
+  private sourceIngest(node: SourceNode, forward: (record: StreamRecord) => void): SourceIngest {
+    const { topic, watermarkDelay: delay } = node;
+    const id = partitionId(topic, this.partition);
+    const partition = this.partition;
+    return (offset, key, value, timestamp) => {
+      const streamTime = this.streamTimes.get(id) ?? -Infinity;
+      const record: StreamRecord = { key: key as never, value, timestamp, origin: { topic, partition, offset, watermark: streamTime - delay } };
+      if (timestamp > streamTime) {
+        this.streamTimes.set(id, timestamp);
+        this.advanceWatermark(this.sourceWatermark());
+      }
+      forward(record);
+    };
+  }
+
+  /** Sub-topology 0: the lowest watermark over this task's source partitions. */
+  sourceWatermark(): number {
+    let min = Infinity;
+    for (const source of this.subtopology.sources) {
+      const st = this.streamTimes.get(partitionId(source.topic, this.partition)) ?? -Infinity;
+      min = Math.min(min, st - source.watermarkDelay);
+    }
+    return min;
+  }
+
+  /** Raises a source partition's stream time without a record (the partition was idle). */
+  raiseStreamTime(topic: string, streamTime: number): void {
+    const id = partitionId(topic, this.partition);
+    if (streamTime <= (this.streamTimes.get(id) ?? -Infinity)) return;
+    this.streamTimes.set(id, streamTime);
+    this.advanceWatermark(this.sourceWatermark());
+  }
+}

@@ -1,0 +1,42 @@
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { RawRecord } from '../runtime/record';
+import type { SourceNode } from '../topology/nodes';
+
+export type Decoded =
+  | { readonly ok: true; readonly value: unknown; readonly key: unknown; readonly timestamp: number }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * Turns a source's raw bytes into a typed record: JSON, then the TypeBox schema (compiled once),
+ * then the key and event time. Anything that fails says why, for the dead-letter record.
+ */
+export function createDecoder(source: SourceNode): (raw: RawRecord) => Decoded {
+  const check = TypeCompiler.Compile(source.schema);
+  const { key: keyOf, timestamp: timeOf } = source;
+  return (raw) => {
+    if (raw.value === null) return { ok: false, reason: 'empty value (null)' };
+    let value: unknown;
+    try {
+      value = JSON.parse(raw.value.toString('utf8'));
+    } catch (error) {
+      return { ok: false, reason: `not JSON: ${(error as Error).message}` };
+    }
+    if (!check.Check(value)) {
+      const first = check.Errors(value).First();
+      const where = first?.path ? first.path : '/';
+      return { ok: false, reason: `schema: ${where}: ${first?.message ?? 'does not match'}` };
+    }
+    let key: unknown;
+    let timestamp: number;
+    try {
+      key = keyOf(value);
+      timestamp = timeOf(value);
+    } catch (error) {
+      return { ok: false, reason: `key or timestamp: ${(error as Error).message}` };
+    }
+    if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
+      return { ok: false, reason: `event time is not a valid timestamp (got ${String(timestamp)})` };
+    }
+    return { ok: true, value, key, timestamp };
+  };
+}

@@ -1,0 +1,54 @@
+import type { Json } from '../../util/json';
+
+/** What a task's state reflects: the input consumed and the event-time progress made. */
+export interface TaskCheckpoint {
+  /** Next offset to consume, per input partition (`topic:partition`), that the task's state reflects. */
+  readonly offsets: Readonly<Record<string, number>>;
+  /** Event-time progress: stream time per input partition, or watermark per upstream partition. */
+  readonly time: Readonly<Record<string, number>>;
+}
+
+/** A task's committed state: its checkpoint and every store's entries. */
+export interface TaskSnapshot {
+  readonly checkpoint: TaskCheckpoint;
+  readonly stores: ReadonlyMap<string, ReadonlyMap<string, Json>>;
+}
+
+/** What one commit changes in one task: entries (null deletes) and the new checkpoint. */
+export interface TaskChanges {
+  readonly checkpoint: TaskCheckpoint;
+  readonly stores: ReadonlyMap<string, ReadonlyMap<string, Json | null>>;
+}
+
+/**
+ * Where task state is persisted. A commit is atomic across all its tasks: after a crash at any
+ * point, `restore` returns every task as of the same commit, so state and offsets never disagree.
+ */
+export interface StateBackend {
+  /** 'memory', 'local'…, for describe() and logs. */
+  readonly kind: string;
+  /** Whether state survives the process (a restart resumes from it). */
+  readonly durable: boolean;
+  /** The last committed state of these tasks; tasks never committed are absent. */
+  restore(applicationId: string, taskIds: readonly string[]): Promise<Map<string, TaskSnapshot>>;
+  /** Persists one commit's changes for all the given tasks, atomically. */
+  commit(applicationId: string, commitId: number, tasks: ReadonlyMap<string, TaskChanges>): Promise<void>;
+  /** The id of the last commit restore would return (0 when none). */
+  lastCommitId(applicationId: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Applies one commit's changes to a mutable copy of a task's state. */
+export function applyChanges(
+  target: Map<string, Map<string, Json>>,
+  stores: ReadonlyMap<string, ReadonlyMap<string, Json | null>>,
+): void {
+  for (const [storeName, entries] of stores) {
+    let store = target.get(storeName);
+    if (store === undefined) target.set(storeName, (store = new Map()));
+    for (const [key, value] of entries) {
+      if (value === null) store.delete(key);
+      else store.set(key, value);
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import type { Json } from '../util/json';
+
+/**
+ * What the runtime needs of every store: its name, its size for metrics, and the changes made since
+ * the last checkpoint so a {@link StateBackend} can persist them together with the input offsets
+ * they reflect. Implement it (with {@link KeyValueStore}) to plug in a store of your own.
+ */
+export interface StateStore {
+  readonly name: string;
+  /** Number of entries, for metrics. */
+  readonly size: number;
+  /** Entries changed since the last call, encoded: key → value, or null when deleted. Resets the changes. */
+  takeChanges(): Map<string, Json | null>;
+  /** Loads a checkpoint's entries into an empty store, before any record is processed. */
+  restore(entries: Iterable<readonly [string, Json]>): void;
+}
+
+/** A typed key-value store, as processors use it. */
+export interface KeyValueStore<K, V> extends StateStore {
+  get(key: K): V | undefined;
+  put(key: K, value: V): void;
+  delete(key: K): boolean;
+  entries(): IterableIterator<[K, V]>;
+}
+
+/** The state of fixed (tumbling, hopping) windows: an accumulator per window start and key. */
+export interface WindowStore<K, A> extends StateStore {
+  get(windowStart: number, key: K): A | undefined;
+  put(windowStart: number, key: K, accumulator: A): void;
+  /** The keys and accumulators of one window. */
+  window(windowStart: number): ReadonlyMap<K, A> | undefined;
+  /** Open window starts, oldest first. */
+  windowStarts(): readonly number[];
+  /** Deletes a whole window (it closed). */
+  dropWindow(windowStart: number): void;
+}
+
+/** Builds the stores of a task; `StoreFactory` is how users plug in their own implementation. */
+export interface StoreFactory {
+  keyValue<K, V>(name: string, codec: import('../util/json').Codec<V>): KeyValueStore<K, V>;
+  window<K, A>(name: string, codec: import('../util/json').Codec<A>): WindowStore<K, A>;
+}

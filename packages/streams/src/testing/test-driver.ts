@@ -1,0 +1,231 @@
+import type { StreamsApp } from '../dsl/streams-app';
+import { silentLogger, type Logger } from '../logging/logger';
+import { Engine } from '../runtime/engine';
+import type { EngineMetrics } from '../runtime/metrics';
+import { partitionId, type RawRecord } from '../runtime/record';
+import type { Sink, SinkRecord, SinkWriter } from '../sinks/sink';
+import type { DeadLetter } from '../sources/dead-letter';
+import { memoryBackend } from '../state/backends/memory-backend';
+import type { StateBackend } from '../state/backends/state-backend';
+import { VirtualClock } from '../time/clock';
+import { parseDuration, type Duration } from '../time/duration';
+import type { Topology } from '../topology/topology';
+import { murmur3 } from '../util/murmur3';
+
+export interface TestDriverOptions {
+  /** Partitions per source topic (a number for all of them). Default 1. */
+  readonly partitions?: number | Readonly<Record<string, number>>;
+  /** `each` (default): commit after every piped record, as Kafka Streams' driver does. `manual`: call `commit()`. */
+  readonly commit?: 'each' | 'manual';
+  /** Wall-clock time after which a partition with no new records is idle. Default 30s. */
+  readonly idleTimeout?: Duration;
+  /** Where state is committed. Default: in memory, which survives `restart()`. */
+  readonly backend?: StateBackend;
+  /** Initial wall-clock time (epoch ms). Default 0. */
+  readonly wallClockStart?: number;
+  readonly logger?: Logger;
+}
+
+export interface PipeOptions {
+  /** Target partition. Default: by the hash of `key` when given, else 0. */
+  readonly partition?: number;
+  /** Kafka record key (bytes of the string). */
+  readonly key?: string;
+  /** Broker timestamp; event time still comes from the value. */
+  readonly timestamp?: number;
+}
+
+interface Captured {
+  pending: SinkRecord<unknown>[];
+  flushed: SinkRecord<unknown>[];
+}
+
+/**
+ * Runs a streams app with no broker, in virtual time, like Kafka Streams' TopologyTestDriver:
+ * pipe records into topics (choosing partitions), move the wall clock, commit, read what reached
+ * each sink and what each store holds, crash and restart from the last commit.
+ *
+ * Sinks are never opened: the driver captures what reaches them. Output becomes visible when it is
+ * flushed, i.e. at a commit, as it would in a real sink.
+ *
+ * @example
+ * const driver = await TopologyTestDriver.create(app, { partitions: 3 });
+ * await driver.pipe('user_activity', { event_time: '2024-01-01T00:00:10Z', ... }, { partition: 1 });
+ * expect(driver.values(pageViews)).toEqual([...]);
+ */
+export class TopologyTestDriver {
+  private readonly clock: VirtualClock;
+  private readonly topology: Topology;
+  private readonly backend: StateBackend;
+  private readonly captured = new Map<Sink<never>, Captured>();
+  /** Every record piped, per partition, as a topic would keep them. */
+  private readonly logs = new Map<string, RawRecord[]>();
+  /** Pipe order across partitions, replayed after a restart. */
+  private readonly history: RawRecord[] = [];
+  private engine!: Engine;
+
+  private constructor(
+    app: StreamsApp,
+    private readonly options: TestDriverOptions,
+  ) {
+    this.topology = app.topology();
+    this.clock = new VirtualClock(options.wallClockStart ?? 0);
+    this.backend = options.backend ?? memoryBackend();
+  }
+
+  static async create(app: StreamsApp, options: TestDriverOptions = {}): Promise<TopologyTestDriver> {
+    const driver = new TopologyTestDriver(app, options);
+    await driver.startEngine();
+    return driver;
+  }
+
+  /** The topology under test. */
+  describe(): string {
+    return this.topology.describe();
+  }
+
+  partitionsOf(topic: string): number {
+    const p = this.options.partitions;
+    return typeof p === 'number' ? p : (p?.[topic] ?? 1);
+  }
+
+  /** Pipes one value (objects are JSON-encoded; strings and Buffers are sent as they are). */
+  async pipe(topic: string, value: unknown, options: PipeOptions = {}): Promise<void> {
+    const bytes = value === null ? null : Buffer.isBuffer(value) ? value : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
+    const partition = options.partition ?? (options.key !== undefined ? murmur3(options.key) % this.partitionsOf(topic) : 0);
+    if (partition < 0 || partition >= this.partitionsOf(topic)) {
+      throw new RangeError(`topic ${topic} has ${this.partitionsOf(topic)} partitions; there is no partition ${partition}`);
+    }
+    const id = partitionId(topic, partition);
+    let log = this.logs.get(id);
+    if (log === undefined) this.logs.set(id, (log = []));
+    const raw: RawRecord = {
+      topic,
+      partition,
+      offset: log.length,
+      key: options.key === undefined ? null : Buffer.from(options.key),
+      value: bytes,
+      timestamp: options.timestamp ?? this.clock.now(),
+    };
+    log.push(raw);
+    this.history.push(raw);
+    this.engine.process([raw]);
+    if ((this.options.commit ?? 'each') === 'each') await this.commit();
+  }
+
+  /** Pipes several values in order. */
+  async pipeAll(topic: string, values: Iterable<unknown>, options: PipeOptions = {}): Promise<void> {
+    for (const value of values) await this.pipe(topic, value, options);
+  }
+
+  /** Emits update-mode results, flushes sinks and commits state and offsets. */
+  async commit(): Promise<void> {
+    const info = await this.engine.commit();
+    await this.engine.committed(info);
+  }
+
+  /** Moves the virtual wall clock: idle partitions, processing-time timers. */
+  async advanceWallClock(by: Duration): Promise<void> {
+    this.clock.advance(parseDuration(by, 'advanceWallClock'));
+    this.engine.tick();
+    if ((this.options.commit ?? 'each') === 'each') await this.commit();
+  }
+
+  wallClockTime(): number {
+    return this.clock.now();
+  }
+
+  /** Records a sink has received and flushed (committed), in order. */
+  output<T>(sink: Sink<T>): SinkRecord<T>[] {
+    return [...(this.captured.get(sink as Sink<never>)?.flushed ?? [])] as SinkRecord<T>[];
+  }
+
+  /** The values of `output(sink)`. */
+  values<T>(sink: Sink<T>): T[] {
+    return this.output(sink).map((r) => r.value);
+  }
+
+  /** Dead letters of every source that has a dead-letter sink. */
+  deadLetters(): DeadLetter[] {
+    return this.topology.sources.flatMap((s) => (s.deadLetter ? this.values(s.deadLetter) : []));
+  }
+
+  /** Committed entries of a store, over all tasks, decoded as the backend holds them. */
+  async storeEntries(storeName: string): Promise<Array<[unknown, unknown]>> {
+    const taskIds = this.taskIds();
+    const snapshots = await this.backend.restore(this.topology.applicationId, taskIds);
+    const out: Array<[unknown, unknown]> = [];
+    for (const snapshot of snapshots.values()) {
+      for (const [key, value] of snapshot.stores.get(storeName) ?? []) out.push([JSON.parse(key), value]);
+    }
+    return out;
+  }
+
+  metrics(): EngineMetrics {
+    return this.engine.metrics();
+  }
+
+  /**
+   * Simulates a crash and restart: everything since the last commit is lost (uncommitted state,
+   * unflushed output), a new engine restores the last commit, and the records piped after it are
+   * read again, in their original order.
+   */
+  async restart(): Promise<void> {
+    for (const captured of this.captured.values()) captured.pending = [];
+    const resume = await this.startEngine();
+    const replay = this.history.filter((r) => r.offset >= (resume.get(partitionId(r.topic, r.partition)) ?? 0));
+    for (const raw of replay) {
+      this.engine.process([raw]);
+      if ((this.options.commit ?? 'each') === 'each') await this.commit();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.engine.close();
+  }
+
+  private taskIds(): string[] {
+    const ids: string[] = [];
+    const max = Math.max(1, ...this.topology.sources.map((s) => this.partitionsOf(s.topic)));
+    for (const sub of this.topology.subtopologies) for (let p = 0; p < max; p++) ids.push(`${sub.id}_${p}`);
+    return ids;
+  }
+
+  private async startEngine(): Promise<Map<string, number>> {
+    this.engine = new Engine({
+      topology: this.topology,
+      backend: this.backend,
+      clock: this.clock,
+      logger: this.options.logger ?? silentLogger,
+      idleTimeoutMs: parseDuration(this.options.idleTimeout ?? '30s', 'idleTimeout'),
+      openSink: async (sink) => this.captureWriter(sink),
+    });
+    const partitions: Array<{ topic: string; partition: number }> = [];
+    const partitionCounts = new Map<string, number>();
+    for (const source of this.topology.sources) {
+      const n = this.partitionsOf(source.topic);
+      partitionCounts.set(source.topic, n);
+      for (let partition = 0; partition < n; partition++) partitions.push({ topic: source.topic, partition });
+    }
+    return this.engine.start({ partitions, partitionCounts });
+  }
+
+  private captureWriter(sink: Sink<never>): SinkWriter<unknown> {
+    let captured = this.captured.get(sink);
+    if (captured === undefined) this.captured.set(sink, (captured = { pending: [], flushed: [] }));
+    const c = captured;
+    return {
+      write: (records) => {
+        c.pending.push(...records);
+      },
+      get buffered() {
+        return c.pending.length;
+      },
+      flush: async () => {
+        c.flushed.push(...c.pending);
+        c.pending = [];
+      },
+      close: async () => {},
+    };
+  }
+}
