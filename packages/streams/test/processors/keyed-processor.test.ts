@@ -1,0 +1,95 @@
+import { memorySink, processor, streams } from '../../src';
+import { TopologyTestDriver } from '../../src/testing';
+import { event, MIN, SEC, sourceOptions, T0, type Event } from '../support/events';
+
+/** Records everything it sees: records, timers, with the watermark at that moment. */
+const tracer = processor<Event, string, number>({
+  name: 'tracer',
+  process(e, ctx) {
+    const seen = (ctx.state.get() ?? 0) + 1;
+    ctx.state.set(seen);
+    ctx.emit(`record ${e.event_type} @${(ctx.timestamp - T0) / SEC}s #${seen}`);
+    if (e.event_type === 'session_start') ctx.timers.setEventTime('alarm', ctx.timestamp + MIN);
+    if (e.event_type === 'session_end') ctx.timers.cancel('alarm');
+    if (e.event_type === 'click') ctx.timers.setProcessingTime('poke', ctx.wallClockTime + 10 * SEC);
+  },
+  onTimer(timer, ctx) {
+    ctx.emit(`${timer.type} ${timer.name} @${(timer.time - T0) / SEC}s (watermark ${(ctx.watermark - T0) / SEC}s)`);
+  },
+});
+
+function tracerApp(delay: string) {
+  const app = streams({ applicationId: 'tracer' });
+  const sink = memorySink<string>();
+  const late = memorySink<Event>();
+  const out = app.source('events', sourceOptions).withWatermark(delay as '0s').groupByKey().process(tracer);
+  out.to(sink);
+  out.late().to(late);
+  return { app, sink, late };
+}
+
+describe('keyed processors', () => {
+  it('fires an event-time timer when the watermark reaches it, before the record that moved it', async () => {
+    const { app, sink } = tracerApp('10s');
+    const driver = await TopologyTestDriver.create(app);
+    await driver.pipe('events', event(0, { event_type: 'session_start' })); // alarm at 60s
+    await driver.pipe('events', event(69 * SEC)); // watermark 59s
+    await driver.pipe('events', event(70 * SEC)); // watermark 60s: alarm fires first
+    expect(driver.values(sink)).toEqual([
+      'record session_start @0s #1',
+      'record page_view @69s #2',
+      'event-time alarm @60s (watermark 60s)',
+      'record page_view @70s #3',
+    ]);
+  });
+
+  it('moves a timer set again under the same name, and forgets a cancelled one', async () => {
+    const { app, sink } = tracerApp('0s');
+    const driver = await TopologyTestDriver.create(app);
+    await driver.pipe('events', event(0, { event_type: 'session_start' })); // alarm 60s
+    await driver.pipe('events', event(30 * SEC, { event_type: 'session_start' })); // alarm moves to 90s
+    await driver.pipe('events', event(80 * SEC));
+    await driver.pipe('events', event(85 * SEC, { event_type: 'session_end' })); // cancelled
+    await driver.pipe('events', event(200 * SEC));
+    expect(driver.values(sink).filter((s) => s.startsWith('event-time'))).toEqual([]);
+  });
+
+  it('fires processing-time timers from the wall clock only', async () => {
+    const { app, sink } = tracerApp('0s');
+    const driver = await TopologyTestDriver.create(app, { wallClockStart: 1_000_000 });
+    await driver.pipe('events', event(0, { event_type: 'click' })); // poke at wall 1_010_000
+    await driver.pipe('events', event(10 * MIN)); // event time does not fire it
+    await driver.advanceWallClock('9s');
+    expect(driver.values(sink).some((s) => s.startsWith('processing-time'))).toBe(false);
+    await driver.advanceWallClock('1s');
+    expect(driver.values(sink).filter((s) => s.startsWith('processing-time'))).toHaveLength(1);
+  });
+
+  it('keeps late records from the processor and routes them to late()', async () => {
+    const { app, sink, late } = tracerApp('10s');
+    const driver = await TopologyTestDriver.create(app);
+    await driver.pipe('events', event(60 * SEC)); // watermark 50s
+    await driver.pipe('events', event(50 * SEC, { event_type: 'click' })); // at the watermark: late
+    await driver.pipe('events', event(51 * SEC)); // after it: processed
+    expect(driver.values(sink)).toEqual(['record page_view @60s #1', 'record page_view @51s #2']);
+    expect(driver.values(late).map((e) => e.event_type)).toEqual(['click']);
+    expect(driver.metrics().late).toEqual({ tracer: 1 });
+  });
+
+  it('keeps state and timers per key', async () => {
+    const { app, sink } = tracerApp('0s');
+    const driver = await TopologyTestDriver.create(app);
+    await driver.pipe('events', event(0, { user_id: 'a', event_type: 'session_start' }));
+    await driver.pipe('events', event(1 * SEC, { user_id: 'b', event_type: 'session_start' }));
+    await driver.pipe('events', event(2 * SEC, { user_id: 'a' }));
+    await driver.pipe('events', event(2 * MIN, { user_id: 'c' }));
+    expect(driver.values(sink)).toEqual([
+      'record session_start @0s #1',
+      'record session_start @1s #1',
+      'record page_view @2s #2',
+      'event-time alarm @60s (watermark 120s)',
+      'event-time alarm @61s (watermark 120s)',
+      'record page_view @120s #1',
+    ]);
+  });
+});
