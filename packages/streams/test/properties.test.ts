@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { count, countDistinct, hopping, memorySink, streams, tumbling, type WindowResult } from '../src';
+import { count, countDistinct, hopping, memorySink, streams, tumbling, type Aggregator, type WindowResult } from '../src';
 import { assignWindows } from '../src/windows/assign';
 import { TopologyTestDriver } from '../src/testing';
 import { event, MIN, sourceOptions, T0, type Event } from './support/events';
@@ -90,7 +90,8 @@ async function run(s: Scenario, aggregate: 'countByPage' | 'distinctUsers', emit
   const sink = memorySink<WindowResult<string | null, number>>();
   const source = app.source('events', sourceOptions).withWatermark(s.delayMs);
   const windowed = aggregate === 'countByPage' ? source.groupBy((e) => e.page_url).window(s.windows) : source.window(s.windows);
-  (windowed.aggregate(aggregate === 'countByPage' ? count() : countDistinct((e: Event) => e.user_id), { emit }) as { to(s: unknown): void }).to(sink);
+  const aggregator = (aggregate === 'countByPage' ? count() : countDistinct((e: Event) => e.user_id)) as Aggregator<Event, unknown, number>;
+  (windowed.aggregate(aggregator, { emit }) as { to(s: unknown): void }).to(sink);
   const driver = await TopologyTestDriver.create(app, { partitions: s.partitions.length, commit: 'manual' });
   const next = s.partitions.map(() => 0);
   for (const p of order) await driver.pipe('events', s.partitions[p]![next[p]!++]!, { partition: p });

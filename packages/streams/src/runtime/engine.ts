@@ -134,6 +134,16 @@ export class Engine {
     return resume;
   }
 
+  /**
+   * Tells the engine (and every sink) where reading resumes for each assigned partition: the
+   * checkpoint's offsets from `start`, or, for partitions without one, the group's committed offset
+   * or the reset position. Call it before the first `process`.
+   */
+  async resumeFrom(positions: readonly PartitionOffset[]): Promise<void> {
+    for (const { topic, partition, offset } of positions) this.positions.set(partitionId(topic, partition), offset);
+    await Promise.all([...this.channels.values()].map((c) => c.writer.recover?.(positions)));
+  }
+
   /** Processes a batch of raw records, in order. */
   process(batch: readonly RawRecord[]): void {
     const now = this.options.clock.now();

@@ -52,6 +52,14 @@ export interface SinkWriter<in T> {
   flush: (commit: CommitInfo) => Promise<void>;
   /** The commit whose output was flushed has been committed at the source. */
   committed?: (commit: CommitInfo) => Promise<void>;
+  /**
+   * Called before any record of these partitions is written, at start and whenever partitions are
+   * assigned: processing resumes from these offsets, so anything the sink wrote for offsets at or
+   * after them came from a flush whose commit never completed and is about to be written again.
+   * A sink whose output is not idempotent by itself (files named by offset range, appends)
+   * removes or skips that output here.
+   */
+  recover?: (positions: readonly PartitionOffset[]) => Promise<void>;
   /** Records buffered and not yet flushed; the runtime commits early when a sink holds too many. */
   readonly buffered?: number;
   close: () => Promise<void>;

@@ -207,7 +207,9 @@ export class TopologyTestDriver {
       partitionCounts.set(source.topic, n);
       for (let partition = 0; partition < n; partition++) partitions.push({ topic: source.topic, partition });
     }
-    return this.engine.start({ partitions, partitionCounts });
+    const resume = await this.engine.start({ partitions, partitionCounts });
+    await this.engine.resumeFrom(partitions.map(({ topic, partition }) => ({ topic, partition, offset: resume.get(partitionId(topic, partition)) ?? 0 })));
+    return resume;
   }
 
   private captureWriter(sink: Sink<never>): SinkWriter<unknown> {

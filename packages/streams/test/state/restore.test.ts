@@ -1,7 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { count, countDistinct, localBackend, memorySink, processor, streams, tumbling, type StateBackend, type WindowResult } from '../../src';
+import { count, countDistinct, localBackend, memoryBackend, memorySink, processor, streams, tumbling, type StateBackend, type WindowResult } from '../../src';
 import { TopologyTestDriver } from '../../src/testing';
 import { event, MIN, sourceOptions, T0, type Event } from '../support/events';
 
@@ -49,7 +49,7 @@ async function runStraight() {
 }
 
 describe.each<[string, () => Promise<{ backend: StateBackend; cleanup: () => Promise<void> }>]>([
-  ['memory backend', async () => ({ backend: (await import('../../src')).memoryBackend(), cleanup: async () => {} })],
+  ['memory backend', async () => ({ backend: memoryBackend(), cleanup: async () => {} })],
   [
     'local backend',
     async () => {
@@ -93,7 +93,6 @@ describe('local backend', () => {
       const first = localBackend({ dir });
       await first.commit('app', 1, new Map([['0_0', { checkpoint: { offsets: { 't:0': 5 }, time: {} }, stores: new Map([['s', new Map([['"k"', 1]])]]) }]]));
       // A torn second commit: the task's line is written, the COMMITTED marker is not.
-      const { appendFile } = await import('node:fs/promises');
       await appendFile(join(dir, 'app', 'tasks', '0_0.log'), `${JSON.stringify({ id: 2, cp: { offsets: { 't:0': 9 }, time: {} }, s: { s: [['"k"', 2]] } })}\n{"id":3,`);
       const second = localBackend({ dir });
       const restored = await second.restore('app', ['0_0', '1_0']);
