@@ -191,9 +191,11 @@ export class Engine {
 
   /**
    * Flushes every sink, then persists state and offsets. Returns the offsets the caller must commit
-   * at the source, then call `committed()`.
+   * at the source, then call `committed()`. `beforeFinalize` runs after the state is prepared and
+   * before it is finalized: an exactly-once runtime commits its Kafka transaction there, so state
+   * and transaction succeed or fail together (see `StateBackend`).
    */
-  async commit(): Promise<CommitInfo> {
+  async commit(options: { beforeFinalize?: (info: CommitInfo) => Promise<void> } = {}): Promise<CommitInfo> {
     const started = Date.now();
     for (const task of this.tasks.values()) task.beforeCommit();
     this.drainBuffers();
@@ -210,7 +212,10 @@ export class Engine {
       if (task.subtopology.id !== 0) for (const [id, offset] of this.positions) task.offsets.set(id, offset);
       changes.set(task.id, task.takeChanges());
     }
-    await this.options.backend.commit(this.topology.applicationId, info.id, changes);
+    const { backend } = this.options;
+    await backend.prepare(this.topology.applicationId, info.id, changes);
+    await options.beforeFinalize?.(info);
+    await backend.finalize(this.topology.applicationId, info.id);
     this.commitId = info.id;
     this.counters.commits++;
     this.counters.lastCommitMs = Date.now() - started;

@@ -87,19 +87,43 @@ describe.each<[string, () => Promise<{ backend: StateBackend; cleanup: () => Pro
 });
 
 describe('local backend', () => {
-  it('survives a new backend object (a new process) and ignores a commit whose marker was never written', async () => {
+  const change = (offset: number, entries: Array<[string, number | null]>) =>
+    new Map([['0_0', { checkpoint: { offsets: { 't:0': offset }, time: {} }, stores: new Map([['s', new Map(entries)]]) }]]);
+
+  it('survives a new backend object (a new process) and drops a commit that was prepared but never finalized', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'streams-local-'));
     try {
       const first = localBackend({ dir });
-      await first.commit('app', 1, new Map([['0_0', { checkpoint: { offsets: { 't:0': 5 }, time: {} }, stores: new Map([['s', new Map([['"k"', 1]])]]) }]]));
-      // A torn second commit: the task's line is written, the COMMITTED marker is not.
-      await appendFile(join(dir, 'app', 'tasks', '0_0.log'), `${JSON.stringify({ id: 2, cp: { offsets: { 't:0': 9 }, time: {} }, s: { s: [['"k"', 2]] } })}\n{"id":3,`);
+      await first.prepare('app', 1, change(5, [['"k"', 1]]));
+      await first.finalize('app', 1);
+      await first.prepare('app', 2, change(9, [['"k"', 2]])); // crash before finalize…
+      await appendFile(join(dir, 'app', 'tasks', '0_0.log'), '{"id":3,'); // …and a torn write after it
+
       const second = localBackend({ dir });
+      const pending = await second.prepared('app');
+      expect(pending?.commitId).toBe(2);
+      expect(pending?.checkpoints.get('0_0')?.offsets).toEqual({ 't:0': 9 });
       const restored = await second.restore('app', ['0_0', '1_0']);
       expect([...restored.keys()]).toEqual(['0_0']);
       expect(restored.get('0_0')!.checkpoint.offsets).toEqual({ 't:0': 5 });
       expect([...restored.get('0_0')!.stores.get('s')!]).toEqual([['"k"', 1]]);
       expect(await second.lastCommitId('app')).toBe(1);
+      expect(await second.prepared('app')).toBeUndefined(); // restore discarded it
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('finalizes a prepared commit found after a crash when the other system committed it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'streams-local-'));
+    try {
+      const first = localBackend({ dir });
+      await first.prepare('app', 1, change(7, [['"k"', 7]]));
+      const second = localBackend({ dir });
+      const pending = await second.prepared('app');
+      await second.finalize('app', pending!.commitId);
+      const restored = await second.restore('app', ['0_0']);
+      expect(restored.get('0_0')!.checkpoint.offsets).toEqual({ 't:0': 7 });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -110,7 +134,8 @@ describe('local backend', () => {
     try {
       const backend = localBackend({ dir, compactAfterBytes: 200 });
       for (let id = 1; id <= 20; id++) {
-        await backend.commit('app', id, new Map([['0_0', { checkpoint: { offsets: { 't:0': id }, time: {} }, stores: new Map([['s', new Map([[`"k${id % 3}"`, id], ['"gone"', id === 20 ? null : id]])]]) }]]));
+        await backend.prepare('app', id, change(id, [[`"k${id % 3}"`, id], ['"gone"', id === 20 ? null : id]]));
+        await backend.finalize('app', id);
       }
       const restored = (await localBackend({ dir }).restore('app', ['0_0'])).get('0_0')!;
       expect(restored.checkpoint.offsets).toEqual({ 't:0': 20 });

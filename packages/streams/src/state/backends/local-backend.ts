@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Json } from '../../util/json';
 import { applyChanges, type StateBackend, type TaskChanges, type TaskCheckpoint, type TaskSnapshot } from './state-backend';
@@ -17,11 +17,12 @@ interface LogLine {
 }
 
 /**
- * Durable state on the local disk. Each task appends one line per commit to its own log; then the
- * commit id is written to `COMMITTED` (write, fsync, rename). A commit is therefore atomic across
- * tasks: restore replays every task's lines up to the committed id and drops any later, partial
- * ones, so after a crash at any point state and offsets match the same commit. Logs are compacted
- * into snapshots when they grow.
+ * Durable state on the local disk. `prepare` appends one line per task to the task's own log
+ * (fsync) and records the pending commit in `PREPARED`; `finalize` writes the commit id to
+ * `COMMITTED` (write, fsync, rename). A commit is therefore atomic across tasks: restore replays
+ * every task's lines up to the committed id and drops any later, partial ones, so after a crash at
+ * any point state and offsets match the same commit. Logs are compacted into snapshots when they
+ * grow.
  */
 export function localBackend(options: LocalBackendOptions): StateBackend {
   const compactAfter = options.compactAfterBytes ?? 64 * 1024 * 1024;
@@ -29,6 +30,9 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
   const taskLog = (app: string, task: string) => join(appDir(app), 'tasks', `${task}.log`);
   const taskSnapshot = (app: string, task: string) => join(appDir(app), 'tasks', `${task}.snapshot`);
   const manifest = (app: string) => join(appDir(app), 'COMMITTED');
+  const pendingFile = (app: string) => join(appDir(app), 'PREPARED');
+  /** Tasks whose log outgrew `compactAfter`: compacted after the next finalize. */
+  const grown = new Set<string>();
 
   async function lastCommitId(app: string): Promise<number> {
     try {
@@ -87,6 +91,7 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
     async restore(app, taskIds) {
       await mkdir(join(appDir(app), 'tasks'), { recursive: true });
       const committed = await lastCommitId(app);
+      await rm(pendingFile(app), { force: true });
       const out = new Map<string, TaskSnapshot>();
       for (const task of taskIds) {
         const snapshot = await load(app, task, committed);
@@ -94,25 +99,51 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
       }
       return out;
     },
-    async commit(app, commitId, tasks: ReadonlyMap<string, TaskChanges>) {
+    async prepare(app, commitId, tasks: ReadonlyMap<string, TaskChanges>) {
       await mkdir(join(appDir(app), 'tasks'), { recursive: true });
-      const grown: string[] = [];
       for (const [task, changes] of tasks) {
         const line: LogLine = { id: commitId, cp: changes.checkpoint, s: fromMaps(changes.stores) };
         const handle = await open(taskLog(app, task), 'a');
         try {
           await handle.write(`${JSON.stringify(line)}\n`);
           await handle.sync();
-          if ((await handle.stat()).size > compactAfter) grown.push(task);
+          if ((await handle.stat()).size > compactAfter) grown.add(task);
         } finally {
           await handle.close();
         }
       }
+      await writeDurably(pendingFile(app), JSON.stringify({ commitId, tasks: [...tasks.keys()] }));
+    },
+    async finalize(app, commitId) {
       await writeDurably(manifest(app), JSON.stringify({ commitId }));
+      await rm(pendingFile(app), { force: true });
       for (const task of grown) await compact(app, task, commitId);
+      grown.clear();
+    },
+    async prepared(app) {
+      const pending = await readIfExists(pendingFile(app));
+      if (pending === undefined) return undefined;
+      const { commitId, tasks } = JSON.parse(pending.toString('utf8')) as { commitId: number; tasks: string[] };
+      if (commitId <= (await lastCommitId(app))) return undefined;
+      const checkpoints = new Map<string, TaskCheckpoint>();
+      for (const task of tasks) {
+        const line = await lastLine(taskLog(app, task));
+        if (line?.id === commitId) checkpoints.set(task, line.cp);
+      }
+      return checkpoints.size === tasks.length ? { commitId, checkpoints } : undefined;
     },
     async close() {},
   };
+}
+
+/** The last complete line of a task log. */
+async function lastLine(path: string): Promise<LogLine | undefined> {
+  const log = await readIfExists(path);
+  if (log === undefined) return undefined;
+  const end = log.lastIndexOf(0x0a);
+  if (end < 0) return undefined;
+  const start = log.lastIndexOf(0x0a, end - 1) + 1;
+  return JSON.parse(log.subarray(start, end).toString('utf8')) as LogLine;
 }
 
 async function readIfExists(path: string): Promise<Buffer | undefined> {

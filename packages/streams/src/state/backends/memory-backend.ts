@@ -11,7 +11,7 @@ interface StoredTask {
  * driver's `restart()`), not a process restart. For tests and stateless topologies.
  */
 export function memoryBackend(): StateBackend {
-  const apps = new Map<string, { commitId: number; tasks: Map<string, StoredTask> }>();
+  const apps = new Map<string, { commitId: number; tasks: Map<string, StoredTask>; pending?: { commitId: number; changes: ReadonlyMap<string, TaskChanges> } }>();
   const app = (id: string) => {
     let state = apps.get(id);
     if (state === undefined) apps.set(id, (state = { commitId: 0, tasks: new Map() }));
@@ -21,23 +21,35 @@ export function memoryBackend(): StateBackend {
     kind: 'memory',
     durable: false,
     async restore(applicationId, taskIds) {
-      const { tasks } = app(applicationId);
+      const state = app(applicationId);
+      delete state.pending;
       const out = new Map<string, TaskSnapshot>();
       for (const id of taskIds) {
-        const task = tasks.get(id);
+        const task = state.tasks.get(id);
         if (task) out.set(id, { checkpoint: task.checkpoint, stores: structuredClone(task.stores) });
       }
       return out;
     },
-    async commit(applicationId, commitId, changes: ReadonlyMap<string, TaskChanges>) {
+    async prepare(applicationId, commitId, changes) {
+      app(applicationId).pending = { commitId, changes };
+    },
+    async finalize(applicationId, commitId) {
       const state = app(applicationId);
-      for (const [id, change] of changes) {
+      const pending = state.pending;
+      if (pending === undefined || pending.commitId !== commitId) throw new Error(`commit ${commitId} was not prepared`);
+      for (const [id, change] of pending.changes) {
         let task = state.tasks.get(id);
         if (task === undefined) state.tasks.set(id, (task = { checkpoint: change.checkpoint, stores: new Map() }));
         task.checkpoint = change.checkpoint;
         applyChanges(task.stores, change.stores);
       }
       state.commitId = commitId;
+      delete state.pending;
+    },
+    async prepared(applicationId) {
+      const pending = app(applicationId).pending;
+      if (pending === undefined) return undefined;
+      return { commitId: pending.commitId, checkpoints: new Map([...pending.changes].map(([id, c]) => [id, c.checkpoint])) };
     },
     async lastCommitId(applicationId) {
       return app(applicationId).commitId;

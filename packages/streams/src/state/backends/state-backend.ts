@@ -23,17 +23,27 @@ export interface TaskChanges {
 /**
  * Where task state is persisted. A commit is atomic across all its tasks: after a crash at any
  * point, `restore` returns every task as of the same commit, so state and offsets never disagree.
+ *
+ * Committing takes two steps so that it can be tied to another system's commit (a Kafka
+ * transaction): `prepare` makes the changes durable but invisible, `finalize` makes them the state
+ * `restore` returns. After a crash between the two, `prepared` tells which commit was left
+ * pending; whoever knows whether the other system committed it finalizes it (or leaves it, and the
+ * next `restore` discards it).
  */
 export interface StateBackend {
   /** 'memory', 'local'…, for describe() and logs. */
   readonly kind: string;
   /** Whether state survives the process (a restart resumes from it). */
   readonly durable: boolean;
-  /** The last committed state of these tasks; tasks never committed are absent. */
+  /** The last finalized state of these tasks; tasks never committed are absent. Discards a pending prepared commit. */
   restore(applicationId: string, taskIds: readonly string[]): Promise<Map<string, TaskSnapshot>>;
-  /** Persists one commit's changes for all the given tasks, atomically. */
-  commit(applicationId: string, commitId: number, tasks: ReadonlyMap<string, TaskChanges>): Promise<void>;
-  /** The id of the last commit restore would return (0 when none). */
+  /** Persists one commit's changes for the given tasks, durably but not yet visible to `restore`. */
+  prepare(applicationId: string, commitId: number, tasks: ReadonlyMap<string, TaskChanges>): Promise<void>;
+  /** Makes a prepared commit (and every earlier one) the state `restore` returns. */
+  finalize(applicationId: string, commitId: number): Promise<void>;
+  /** A commit prepared and never finalized, with each task's checkpoint, if any. */
+  prepared(applicationId: string): Promise<{ commitId: number; checkpoints: Map<string, TaskCheckpoint> } | undefined>;
+  /** The id of the last finalized commit (0 when none). */
   lastCommitId(applicationId: string): Promise<number>;
   close(): Promise<void>;
 }
