@@ -1,0 +1,312 @@
+import { join } from 'node:path';
+import type { Logger } from '../../logging/logger';
+import { partitionId, type PartitionOffset } from '../../runtime/record';
+import type { CommitInfo, SinkRecord, SinkWriter } from '../../sinks/sink';
+import type { Clock } from '../../time/clock';
+import type { ParquetColumn } from './columns';
+import { appendDurably, makeDirectoryDurably, removeFile, syncDirectory } from './durable-fs';
+import { rollSegment, type FreshRows } from './final-file';
+import { filePartition, stagingName } from './lake-files';
+import { listLake } from './lake-listing';
+import type { ParquetEncoder } from './parquet-encoder';
+import { recoverPartition } from './recover-partition';
+import type { RowCheck } from './row-check';
+import { newSegment, type InputPartition, type Segment } from './segment';
+import { stagingLine } from './staging-lines';
+
+/** What a writer needs, resolved from the sink's options. */
+export interface ParquetWriterConfig {
+  readonly root: string;
+  readonly name: string;
+  readonly partitionOf: (record: SinkRecord<unknown>) => string;
+  readonly check: RowCheck;
+  /** The files' columns, metadata columns included. */
+  readonly columns: readonly ParquetColumn[];
+  readonly encoder: ParquetEncoder;
+  readonly rollRows: number;
+  readonly rollAgeMs: number;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** A rolled staging file, removed once the commit of the flush that rolled it has completed. */
+interface RetiredStaging {
+  readonly path: string;
+  readonly input: InputPartition;
+  readonly commitId: number;
+}
+
+/**
+ * The parquet sink's writer. Rows go to a staging file per (partition directory, input partition),
+ * appended and synced at each flush; a staging file that reaches `rollRows` rows, or `rollAge`, is
+ * rolled into a Parquet file named by its input partition and offset range. See README.md for the
+ * guarantees and recoverPartition for what a restart does.
+ */
+export class ParquetSinkWriter implements SinkWriter<unknown> {
+  private readonly inputs = new Map<string, InputPartition>();
+  private retired: RetiredStaging[] = [];
+  private pendingRows = 0;
+  /** Highest commit id known complete: rows flushed under it or before will never be replayed. */
+  private committedThrough = -1;
+  /** Id of the last flush; rolls at close belong to it. */
+  private lastFlushId = -1;
+  /** Directories known to exist durably. */
+  private readonly directories = new Set<string>();
+  /** The segment of the previous record: consecutive records usually share it. */
+  private cached: Segment | undefined;
+  private failure: unknown;
+  private closed = false;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly config: ParquetWriterConfig) {}
+
+  get buffered(): number {
+    return this.pendingRows;
+  }
+
+  write(records: readonly SinkRecord<unknown>[]): void {
+    this.throwIfUnusable();
+    try {
+      for (const record of records) this.add(record);
+    } catch (error) {
+      // Part of the batch is buffered and the rest is not: nothing may be flushed from here on.
+      this.failure = error;
+      throw error;
+    }
+  }
+
+  flush(commit: CommitInfo): Promise<void> {
+    return this.serially(async () => {
+      this.throwIfUnusable();
+      try {
+        // A flush under id K means commit K-1 completed: rolls of earlier flushes are final.
+        this.committedThrough = Math.max(this.committedThrough, commit.id - 1);
+        await this.removeRetired();
+        this.lastFlushId = commit.id;
+        const now = this.config.clock.now();
+        await Promise.all(this.segments().map((segment) => this.flushSegment(segment, commit.id, now)));
+        this.forgetEmptySegments();
+      } catch (error) {
+        this.failure = error;
+        throw error;
+      }
+    });
+  }
+
+  committed(commit: CommitInfo): Promise<void> {
+    return this.serially(async () => {
+      this.throwIfUnusable();
+      this.committedThrough = Math.max(this.committedThrough, commit.id);
+      await this.removeRetired();
+    });
+  }
+
+  recover(positions: readonly PartitionOffset[]): Promise<void> {
+    return this.serially(async () => {
+      this.throwIfUnusable();
+      const { root, logger, clock } = this.config;
+      await makeDirectoryDurably(root);
+      const listing = await listLake(root);
+      for (const { topic, partition, offset } of positions) {
+        const id = partitionId(topic, partition);
+        const previous = this.inputs.get(id);
+        if (previous !== undefined) {
+          // What this writer knew of the partition is void: the disk is the truth from here.
+          for (const segment of previous.segments.values()) this.pendingRows -= segment.pending.length;
+          this.retired = this.retired.filter((r) => r.input !== previous);
+        }
+        const input: InputPartition = { topic, partition, files: filePartition(topic, partition), lastOffset: -1, segments: new Map() };
+        const surviving = await recoverPartition(root, listing, { topic, partition, files: input.files, resume: offset }, logger);
+        for (const staging of surviving) {
+          const segment = newSegment(input, staging.dir);
+          segment.stagingFirst = staging.first;
+          segment.stagedRows = staging.rows;
+          // When its rows arrived is not recorded: its age counts from this restart.
+          segment.firstRowAt = clock.now();
+          input.segments.set(staging.dir, segment);
+          input.lastOffset = Math.max(input.lastOffset, staging.last);
+        }
+        this.inputs.set(id, input);
+      }
+      this.cached = undefined;
+    });
+  }
+
+  close(): Promise<void> {
+    return this.serially(async () => {
+      if (this.closed) return;
+      this.closed = true;
+      if (this.failure !== undefined) return;
+      // Rows written since the last flush belong to no commit: they are replayed after a restart.
+      if (this.pendingRows > 0) this.config.logger.debug('parquet sink: closing with unflushed rows, dropped', { rows: this.pendingRows });
+      // Nothing stays in staging after a clean stop: roll it all, whatever its size and age.
+      await Promise.all(
+        this.segments()
+          .filter((s) => s.stagedRows > 0)
+          .map((segment) => this.roll(segment, this.lastFlushId)),
+      );
+      await this.removeRetired();
+      if (this.retired.length > 0) {
+        this.config.logger.info('parquet sink: staging files of the last rolls are kept until a restart confirms their commit', {
+          files: this.retired.length,
+        });
+      }
+    });
+  }
+
+  private add(record: SinkRecord<unknown>): void {
+    const origin = record.origin;
+    if (origin === undefined || origin.offset < 0 || record.retract === true) throw this.notPassThrough(record);
+    const problem = this.config.check(record.value);
+    if (problem !== undefined) {
+      throw new Error(`parquet sink ${this.config.name}: the record of ${origin.topic}:${origin.partition} at offset ${origin.offset} does not fit the schema: ${problem}`);
+    }
+    const dir = this.config.partitionOf(record);
+    let segment = this.cached;
+    if (segment === undefined || segment.dir !== dir || segment.input.partition !== origin.partition || segment.input.topic !== origin.topic) {
+      segment = this.segmentFor(dir, origin.topic, origin.partition);
+      this.cached = segment;
+    }
+    const input = segment.input;
+    if (origin.offset < input.lastOffset) {
+      throw new Error(
+        `parquet sink ${this.config.name}: offset ${origin.offset} of ${origin.topic}:${origin.partition} comes after ${input.lastOffset}; ` +
+          'a replay must start with recover() (Engine.resumeFrom) so rows are not written twice',
+      );
+    }
+    input.lastOffset = origin.offset;
+    if (segment.stagedRows === 0 && segment.pending.length === 0) segment.firstRowAt = this.config.clock.now();
+    // The value itself is kept: it becomes a staging line, or a Parquet row directly, at flush.
+    segment.pending.push(record.value);
+    segment.pendingOffsets.push(origin.offset);
+    this.pendingRows++;
+  }
+
+  private async flushSegment(segment: Segment, commitId: number, now: number): Promise<void> {
+    const { rollRows, rollAgeMs } = this.config;
+    const values = segment.pending;
+    const offsets = segment.pendingOffsets;
+    segment.pending = [];
+    segment.pendingOffsets = [];
+    this.pendingRows -= values.length;
+    let start = 0;
+    while (start < values.length) {
+      // Cut at exactly rollRows rows, so file boundaries do not depend on when flushes happen, but
+      // never between rows of one input record (a flatMap): recovery tells rows apart by offset.
+      let end = Math.min(values.length, start + Math.max(1, rollRows - segment.stagedRows));
+      while (end < values.length && offsets[end] === offsets[end - 1]) end++;
+      const full = segment.stagedRows + (end - start) >= rollRows;
+      const aged = end === values.length && now - segment.firstRowAt >= rollAgeMs;
+      // Rows that are rolled now skip staging: no JSON round trip, and a whole file made in one
+      // flush never touches a staging file.
+      if (full || aged) await this.roll(segment, commitId, { values, offsets, start, end });
+      else await this.stage(segment, values, offsets, start, end);
+      start = end;
+    }
+    if (values.length === 0 && segment.stagedRows > 0 && (segment.stagedRows >= rollRows || now - segment.firstRowAt >= rollAgeMs)) {
+      await this.roll(segment, commitId);
+    }
+  }
+
+  /** Appends rows to the segment's staging file in one write, creating it (durably) when there is none. */
+  private async stage(segment: Segment, values: readonly unknown[], offsets: readonly number[], start: number, end: number): Promise<void> {
+    let text = '';
+    for (let i = start; i < end; i++) text += stagingLine(offsets[i]!, JSON.stringify(values[i]));
+    const dir = await this.directory(segment);
+    if (segment.stagingFirst === undefined) {
+      await appendDurably(join(dir, stagingName(segment.input.files, offsets[start]!)), text);
+      await syncDirectory(dir);
+      segment.stagingFirst = offsets[start]!;
+    } else {
+      await appendDurably(join(dir, stagingName(segment.input.files, segment.stagingFirst)), text);
+    }
+    segment.stagedRows += end - start;
+  }
+
+  /** The segment's directory, created durably the first time. */
+  private async directory(segment: Segment): Promise<string> {
+    const dir = join(this.config.root, segment.dir);
+    if (!this.directories.has(dir)) {
+      await makeDirectoryDurably(dir);
+      this.directories.add(dir);
+    }
+    return dir;
+  }
+
+  private async roll(segment: Segment, commitId: number, fresh?: FreshRows): Promise<void> {
+    const started = Date.now();
+    await this.directory(segment);
+    const rolled = await rollSegment(this.config.root, segment, this.config.columns, this.config.encoder, fresh);
+    if (rolled.staging !== undefined) this.retired.push({ path: rolled.staging, input: segment.input, commitId });
+    segment.stagingFirst = undefined;
+    segment.stagedRows = 0;
+    // Rows staged after a cut in this flush arrived by now: the next file's age starts here.
+    segment.firstRowAt = this.config.clock.now();
+    this.config.logger.debug('parquet sink: rolled a file', { file: rolled.file, rows: rolled.rows, ms: Date.now() - started });
+  }
+
+  /**
+   * Removes the staging files of rolls whose commit completed. Not synced: a removal lost in a
+   * crash leaves rows that are all in a final file, which recovery drops.
+   */
+  private async removeRetired(): Promise<void> {
+    const done = this.retired.filter((r) => r.commitId <= this.committedThrough);
+    if (done.length === 0) return;
+    this.retired = this.retired.filter((r) => r.commitId > this.committedThrough);
+    await Promise.all(done.map((r) => removeFile(r.path)));
+  }
+
+  private segmentFor(dir: string, topic: string, partition: number): Segment {
+    const input = this.inputs.get(partitionId(topic, partition));
+    if (input === undefined) {
+      throw new Error(
+        `parquet sink ${this.config.name}: a record of ${topic}:${partition} came before recover() was told where that partition resumes; ` +
+          'run the sink in an Engine, which calls it from resumeFrom()',
+      );
+    }
+    let segment = input.segments.get(dir);
+    if (segment === undefined) {
+      segment = newSegment(input, dir);
+      input.segments.set(dir, segment);
+    }
+    return segment;
+  }
+
+  private segments(): Segment[] {
+    const all: Segment[] = [];
+    for (const input of this.inputs.values()) for (const segment of input.segments.values()) all.push(segment);
+    return all;
+  }
+
+  /** Segments with nothing in staging or pending are dropped, so past dates do not pile up in memory. */
+  private forgetEmptySegments(): void {
+    for (const input of this.inputs.values()) {
+      for (const [dir, segment] of input.segments) {
+        if (segment.stagedRows === 0 && segment.pending.length === 0) input.segments.delete(dir);
+      }
+    }
+    this.cached = undefined;
+  }
+
+  private notPassThrough(record: SinkRecord<unknown>): Error {
+    const what = record.retract === true ? 'a retraction' : 'a record with no input offset (an aggregation result?)';
+    return new Error(
+      `parquet sink ${this.config.name}: got ${what}. The parquet sink writes records that passed through from a source ` +
+        '(map, filter, flatMap…): its files are named, and deduplicated after a crash, by input partition and offset',
+    );
+  }
+
+  private throwIfUnusable(): void {
+    if (this.closed) throw new Error(`parquet sink ${this.config.name}: the writer is closed`);
+    if (this.failure !== undefined) {
+      throw new Error(`parquet sink ${this.config.name}: an earlier write or flush failed; restart so recovery can repair the files`, { cause: this.failure });
+    }
+  }
+
+  /** Flushes, commits, recoveries and close run one at a time: each reads and changes the same files. */
+  private serially(task: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}

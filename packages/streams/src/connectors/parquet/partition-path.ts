@@ -1,0 +1,43 @@
+import type { SinkRecord } from '../../sinks/sink';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The default partitioning: Hive-style `event_date=YYYY-MM-DD` from the record's event time, in
+ * UTC. The text of each day is computed once: the sink asks for every row.
+ *
+ * @example
+ * const byDate = eventDatePartition();
+ * byDate({ value: e, timestamp: Date.UTC(2024, 0, 1, 12) }); // 'event_date=2024-01-01'
+ */
+export function eventDatePartition(): (record: SinkRecord<unknown>) => string {
+  const days = new Map<number, string>();
+  return (record) => {
+    const day = Math.floor(record.timestamp / DAY_MS);
+    let path = days.get(day);
+    if (path === undefined) {
+      if (!Number.isFinite(day)) throw new Error(`parquet sink: the record has no valid event time (${record.timestamp})`);
+      path = `event_date=${new Date(day * DAY_MS).toISOString().slice(0, 10)}`;
+      days.set(day, path);
+    }
+    return path;
+  };
+}
+
+/**
+ * Checks a partition path a custom `partitionBy` returned: relative, `/`-separated, with no
+ * segment a Parquet reader would skip (starting with `.` or `_`) or that climbs out of the lake.
+ *
+ * @example
+ * checkPartitionPath('event_date=2024-01-01/hour=12'); // undefined: fine
+ * checkPartitionPath('../x'); // a message
+ */
+export function checkPartitionPath(path: string): string | undefined {
+  if (path.length === 0) return 'it is empty';
+  for (const segment of path.split('/')) {
+    if (segment.length === 0) return 'it has an empty segment (a leading, trailing or double /)';
+    if (segment.startsWith('.') || segment.startsWith('_')) return `segment '${segment}' starts with '.' or '_' (hidden from Parquet readers)`;
+    if (segment.includes('\\') || segment.includes('\0')) return `segment '${segment}' holds a backslash or NUL`;
+  }
+  return undefined;
+}

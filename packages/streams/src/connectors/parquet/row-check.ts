@@ -1,0 +1,56 @@
+import type { ParquetColumn } from './columns';
+
+/** Returns why a row cannot be written to the columns, or `undefined` when it can. */
+export type RowCheck = (row: unknown) => string | undefined;
+
+/**
+ * Builds the check `write` runs on each row. It runs before a row is staged because a bad value
+ * found later, when the staging file is rolled into Parquet, would fail every flush from then on;
+ * here it fails at the record that carries it. It also refuses what JSON (the staging format)
+ * cannot carry faithfully: NaN, infinities.
+ *
+ * @example
+ * const check = rowCheck(parquetColumns(Event).filter((c) => !c.name.startsWith('_')));
+ * check({ user_id: 1 }); // "user_id: expected a string, got number"
+ */
+export function rowCheck(columns: readonly ParquetColumn[]): RowCheck {
+  const names = columns.map((c) => c.name);
+  const types = columns.map((c) => c.type);
+  const optional = columns.map((c) => c.optional);
+  const n = columns.length;
+  return (row) => {
+    if (typeof row !== 'object' || row === null) return `expected an object, got ${describe(row)}`;
+    const fields = row as Record<string, unknown>;
+    for (let i = 0; i < n; i++) {
+      const v = fields[names[i]!];
+      if (v === undefined || v === null) {
+        if (optional[i]) continue;
+        return `${names[i]}: required, got ${String(v)}`;
+      }
+      const problem = checkValue(types[i]!, v);
+      if (problem !== undefined) return `${names[i]}: ${problem}`;
+    }
+    return undefined;
+  };
+}
+
+function checkValue(type: ParquetColumn['type'], v: unknown): string | undefined {
+  switch (type) {
+    case 'UTF8':
+      return typeof v === 'string' ? undefined : `expected a string, got ${describe(v)}`;
+    case 'BOOLEAN':
+      return typeof v === 'boolean' ? undefined : `expected a boolean, got ${describe(v)}`;
+    case 'DOUBLE':
+      return typeof v === 'number' && Number.isFinite(v) ? undefined : `expected a finite number, got ${describe(v)}`;
+    case 'INT32':
+    case 'INT64':
+      return Number.isSafeInteger(v) ? undefined : `expected a safe integer, got ${describe(v)}`;
+    case 'TIMESTAMP_MILLIS':
+      // TIMESTAMP_MILLIS as parquetjs 1.8.8 writes it cannot hold instants before 1970.
+      return typeof v === 'string' && Date.parse(v) >= 0 ? undefined : `expected a date-time string from 1970 on, got ${describe(v)}`;
+  }
+}
+
+function describe(v: unknown): string {
+  return typeof v === 'string' ? `'${v.length > 40 ? `${v.slice(0, 40)}…` : v}'` : typeof v === 'number' ? String(v) : typeof v;
+}

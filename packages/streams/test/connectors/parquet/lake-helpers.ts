@@ -1,0 +1,95 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { Type, type Static } from '@sinclair/typebox';
+import { silentLogger, type Sink, type SinkRecord, type SinkWriter } from '../../../src';
+
+// Helpers of the parquet sink tests: a temporary lake, records with an origin, and a second,
+// independent Parquet reader (hyparquet) to read the lake back.
+
+/** A row with a column of every supported kind. */
+export const Row = Type.Object({
+  id: Type.String(),
+  at: Type.String({ format: 'date-time' }),
+  n: Type.Integer(),
+  x: Type.Number(),
+  ok: Type.Boolean(),
+  kind: Type.Union([Type.Literal('a'), Type.Literal('b')]),
+  note: Type.Optional(Type.String()),
+  maybe: Type.Union([Type.Integer(), Type.Null()]),
+});
+export type Row = Static<typeof Row>;
+
+export const DAY = 86_400_000;
+export const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);
+
+/** Row number `i`, at `T0 + dayOffset days + i seconds`. */
+export function row(i: number, dayOffset = 0): Row {
+  return {
+    id: `r${i}`,
+    at: new Date(T0 + dayOffset * DAY + i * 1000).toISOString(),
+    n: 2 ** 40 + i,
+    x: i / 4,
+    ok: i % 2 === 0,
+    kind: i % 3 === 0 ? 'a' : 'b',
+    ...(i % 5 === 0 ? { note: `note ${i}` } : {}),
+    maybe: i % 7 === 0 ? null : i,
+  };
+}
+
+/** A record that passed through from `topic`/`partition` at `offset`. */
+export function record<T extends { at: string }>(offset: number, value: T, topic = 'events', partition = 0): SinkRecord<T> {
+  return { value, timestamp: Date.parse(value.at), origin: { topic, partition, offset, watermark: 0 } };
+}
+
+/** Records of rows `from` to `to - 1`, offset = row number. */
+export function records(from: number, to: number, dayOffset = 0, partition = 0): SinkRecord<Row>[] {
+  const out: SinkRecord<Row>[] = [];
+  for (let i = from; i < to; i++) out.push(record(i, row(i, dayOffset), 'events', partition));
+  return out;
+}
+
+export async function makeLake(): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'parquet-sink-'));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export function open<T>(sink: Sink<T>): Promise<SinkWriter<T>> {
+  return sink.open({ applicationId: 'parquet-test', nodeName: 'sink-1', logger: silentLogger });
+}
+
+/** Every file under `dir`, hidden ones included, as sorted relative paths. */
+export async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+    .sort();
+}
+
+/** The final Parquet files under `dir` (what a reader globbing `**\/*.parquet` sees). */
+export async function finalFiles(dir: string): Promise<string[]> {
+  return (await listFiles(dir)).filter((f) => /(^|\/)part-[^/]*\.parquet$/.test(f));
+}
+
+export type ReadRow = Record<string, unknown>;
+
+/**
+ * Reads one Parquet file with hyparquet, an implementation independent of the writer's. hyparquet
+ * decodes Snappy itself; GZIP goes to Node's zlib.
+ */
+export async function readParquet(path: string): Promise<ReadRow[]> {
+  const { asyncBufferFromFile, parquetReadObjects } = await import('hyparquet');
+  return parquetReadObjects({ file: await asyncBufferFromFile(path), compressors: { GZIP: (input) => gunzipSync(input) } });
+}
+
+/** Every row of every final file of the lake, in file then row order, with the file it is in. */
+export async function readLake(dir: string): Promise<Array<ReadRow & { file: string }>> {
+  const out: Array<ReadRow & { file: string }> = [];
+  for (const file of await finalFiles(dir)) for (const r of await readParquet(join(dir, file))) out.push({ ...r, file });
+  return out;
+}
+
+export const commit = (id: number, offset: number, partition = 0) => ({ id, offsets: [{ topic: 'events', partition, offset }] });
+export const position = (offset: number, partition = 0) => [{ topic: 'events', partition, offset }];
