@@ -28,8 +28,8 @@ export function isBrokerOf(argv: string[], configFile: string): boolean {
   return argv.includes('kafka.Kafka') && argv.includes(configFile);
 }
 
-/** The pid of this node's running broker, or undefined (no pid file, process gone, or not ours). */
-export function livePid(node: NodeLayout): number | undefined {
+/** The recorded pid, if that process is still this node's broker. */
+function recordedPid(node: NodeLayout): number | undefined {
   const pid = readPid(node);
   if (pid === undefined || !isAlive(pid)) return undefined;
   const argv = commandLine(pid);
@@ -39,12 +39,25 @@ export function livePid(node: NodeLayout): number | undefined {
 }
 
 /**
- * Brokers of this node running without a (valid) pid file, e.g. after the pid file was deleted.
- * Matched by the exact path of the node's server.properties, so another checkout's brokers never match.
+ * Brokers of this node found through /proc, matched by the exact path of the node's server.properties,
+ * so another checkout's brokers never match.
  */
-export function strayPids(node: NodeLayout): number[] {
-  const recorded = livePid(node);
+function brokerProcesses(node: NodeLayout): number[] {
   return findProcesses((argv) => isBrokerOf(argv, node.configFile))
     .map((p) => p.pid)
-    .filter((pid) => pid !== recorded && isAlive(pid));
+    .filter(isAlive);
+}
+
+/**
+ * The pid of this node's running broker, or undefined. Falls back to /proc when the pid file is missing
+ * or stale, so a broker whose pid file was deleted is still seen (and stopped) as ours.
+ */
+export function livePid(node: NodeLayout): number | undefined {
+  return recordedPid(node) ?? brokerProcesses(node)[0];
+}
+
+/** Every process that is this node's broker: normally one, more only after something went wrong. */
+export function brokerPids(node: NodeLayout): number[] {
+  const recorded = recordedPid(node);
+  return [...new Set([...(recorded === undefined ? [] : [recorded]), ...brokerProcesses(node)])];
 }

@@ -6,7 +6,7 @@ import { downCluster, upCluster } from '../src/kafka/cluster';
 import { bootstrapServers, clusterLayout } from '../src/kafka/layout';
 import { isAlive } from '../src/process-utils';
 import { kafkaVersion } from '../src/settings';
-import { livePid, strayPids } from '../src/state';
+import { brokerPids, livePid } from '../src/state';
 import { ensureTopics, topicMetadata } from '../src/topics';
 
 const layout = clusterLayout({ name: 'cluster-test', brokers: 3, basePort: 29092 });
@@ -62,7 +62,7 @@ test('stopping leaves no broker process and no pid file', async () => {
   expect(pids.some(isAlive)).toBe(false);
   for (const node of layout.nodes) {
     expect(livePid(node)).toBeUndefined();
-    expect(strayPids(node)).toEqual([]);
+    expect(brokerPids(node)).toEqual([]);
     expect(fs.existsSync(node.pidFile)).toBe(false);
   }
 }, 60_000);

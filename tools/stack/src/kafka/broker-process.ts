@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { isAlive, sleep } from '../process-utils';
-import { livePid, removePid, strayPids, writePid } from '../state';
+import { brokerPids, removePid, writePid } from '../state';
 import { type BrokerSettings } from './broker-config';
 import { type ClusterLayout, type NodeLayout } from './layout';
 import { classpath } from './maven-artifacts';
@@ -70,10 +70,7 @@ export interface StopResult {
  * timeoutMs whatever still runs gets SIGKILL. Pid files are removed.
  */
 export async function stopNodes(nodes: NodeLayout[], timeoutMs: number): Promise<StopResult> {
-  const pids = nodes.flatMap((node) => {
-    const live = livePid(node);
-    return [...(live === undefined ? [] : [live]), ...strayPids(node)];
-  });
+  const pids = nodes.flatMap(brokerPids);
   for (const pid of pids) signal(pid, 'SIGTERM');
   const deadline = Date.now() + timeoutMs;
   while (pids.some(isAlive) && Date.now() < deadline) await sleep(200);

@@ -2,12 +2,15 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { type ClusterLayout } from './layout';
 
-// .stack/<cluster>/cluster.json: the cluster id every node is formatted with, and which Kafka formatted it.
+// .stack/<cluster>/cluster.json: the cluster id every node is formatted with, which Kafka formatted the
+// storage (its metadata.version is that release's: an older release cannot read it) and which one last
+// started on it (what `stack status` reports).
 
 export interface ClusterMeta {
   clusterId: string;
-  kafkaVersion: string;
+  formattedWith: string;
   formattedAt: string;
+  startedWith?: string;
 }
 
 export function readClusterMeta(layout: ClusterLayout): ClusterMeta | undefined {

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import { display } from '../paths';
 import { log, seconds, step } from '../log';
 import { findProcesses, isAlive, lastLines } from '../process-utils';
-import { livePid } from '../state';
+import { livePid, removePid } from '../state';
 import { type BrokerSettings } from './broker-config';
 import { fileSize, startNode, stopNodes, type StopResult } from './broker-process';
-import { readClusterMeta } from './cluster-meta';
+import { readClusterMeta, writeClusterMeta } from './cluster-meta';
 import { bootstrapServers, type ClusterLayout, HOST, type NodeLayout } from './layout';
 import { ensureKafkaLibs } from './maven-artifacts';
 import { canConnect, checkClients, describe, NotReadyError, waitForPorts } from './readiness';
@@ -40,6 +40,10 @@ export async function upCluster(layout: ClusterLayout, opts: UpOptions): Promise
 
   if (down.length === 0) {
     log.info(`Kafka (${layout.name}) is already running: ${describeNodes(layout)}`);
+    const running = readClusterMeta(layout)?.startedWith;
+    if (running && running !== opts.kafkaVersion) {
+      log.warn(`it runs Kafka ${running}, not ${opts.kafkaVersion}: \`pnpm stack down\` first to switch`);
+    }
   } else {
     await assertPortsFree(down);
     const t0 = Date.now();
@@ -54,13 +58,15 @@ export async function upCluster(layout: ClusterLayout, opts: UpOptions): Promise
     );
     report.formatMs = Date.now() - t1;
 
+    const meta = readClusterMeta(layout);
+    if (meta) writeClusterMeta(layout, { ...meta, startedWith: opts.kafkaVersion });
     const started = await step(`Starting ${down.length} broker(s) (${layout.name})`, async () =>
       down.map((node) => ({ node, ...startNode(layout, node, libs.libsDir, opts.settings, { heap: opts.heap, extraArgs: opts.extraJvmArgs }) })),
     (list) => list.map((s) => `node ${s.node.id} pid ${s.pid}`).join(', '));
     const t2 = Date.now();
     const deadline = t2 + opts.timeoutMs;
     try {
-      await step(`Waiting for ${bootstrap} to accept connections`, () =>
+      await step(`Waiting for ${down.map((n) => `${HOST}:${n.brokerPort}`).join(',')} to accept connections`, () =>
         waitForPorts(down.map((n) => n.brokerPort), HOST, deadline, () => {
           const dead = started.find((s) => !isAlive(s.pid));
           return dead && `broker ${dead.node.id} (pid ${dead.pid}) exited during startup`;
@@ -70,7 +76,10 @@ export async function upCluster(layout: ClusterLayout, opts: UpOptions): Promise
         checkClients({ bootstrapServers: bootstrap, replicationFactor: layout.replicationFactor, deadline }),
       );
     } catch (err) {
-      throw startupError(layout, started, err, opts.timeoutMs);
+      const error = startupError(layout, started, err, opts.timeoutMs);
+      // A pid file of a JVM that already exited would only mislead `status`.
+      for (const s of started) if (!isAlive(s.pid)) removePid(s.node);
+      throw error;
     }
     report.startToReadyMs = Date.now() - t2;
     report.pids = layout.nodes.map((n) => livePid(n) ?? -1);
@@ -134,7 +143,7 @@ export async function clusterStatus(layout: ClusterLayout): Promise<ClusterStatu
   );
   return {
     name: layout.name,
-    kafkaVersion: meta?.kafkaVersion,
+    kafkaVersion: meta?.startedWith ?? meta?.formattedWith,
     clusterId: meta?.clusterId,
     bootstrapServers: bootstrapServers(layout),
     nodes,
@@ -158,9 +167,19 @@ async function assertPortsFree(nodes: NodeLayout[]): Promise<void> {
   }
 }
 
-function startupError(layout: ClusterLayout, started: { node: NodeLayout; logOffset: number }[], err: unknown, timeoutMs: number): Error {
+function startupError(
+  layout: ClusterLayout,
+  started: { node: NodeLayout; pid: number; logOffset: number }[],
+  err: unknown,
+  timeoutMs: number,
+): Error {
   const reason = err instanceof NotReadyError ? err.message : describe(err);
-  const parts = [`Kafka (${layout.name}) did not become ready within ${seconds(timeoutMs)}: ${reason}`];
+  const running = started.filter((s) => isAlive(s.pid));
+  const headline =
+    running.length === started.length
+      ? `Kafka (${layout.name}) did not become ready within ${seconds(timeoutMs)}: ${reason}`
+      : `Kafka (${layout.name}) failed to start: ${reason}`;
+  const parts = [headline];
   for (const { node, logOffset } of started) {
     parts.push(`Broker log: ${display(node.serverLog)}`);
     const tail = lastLines(readFrom(node.serverLog, logOffset), 15);
@@ -168,7 +187,9 @@ function startupError(layout: ClusterLayout, started: { node: NodeLayout; logOff
     const jvm = readFrom(node.jvmOut, 0).trim();
     if (jvm) parts.push(`JVM output (${display(node.jvmOut)}):`, indent(lastLines(jvm, 15)));
   }
-  parts.push('The brokers are left running for inspection; `pnpm stack down` stops them.');
+  if (running.length > 0) {
+    parts.push(`Broker(s) ${running.map((s) => s.pid).join(', ')} left running for inspection; \`pnpm stack down\` stops them.`);
+  }
   return new Error(parts.join('\n'));
 }
 

@@ -28,16 +28,16 @@ export async function ensureFormatted(
   settings: BrokerSettings,
 ): Promise<FormatResult> {
   let meta = readClusterMeta(layout);
-  if (meta && meta.kafkaVersion !== version) {
+  if (meta && meta.formattedWith !== version) {
     log.warn(
-      `${layout.name}: storage was formatted by Kafka ${meta.kafkaVersion}, starting ${version} on it. ` +
+      `${layout.name}: storage was formatted by Kafka ${meta.formattedWith}, starting ${version} on it. ` +
         `If the broker fails, \`pnpm stack down --purge\` starts from empty storage.`,
     );
   }
   if (!meta) {
     // New cluster: nodes formatted under an old, lost id would never join it.
     for (const node of layout.nodes) fs.rmSync(node.dataDir, { recursive: true, force: true });
-    meta = { clusterId: newClusterId(), kafkaVersion: version, formattedAt: new Date().toISOString() };
+    meta = { clusterId: newClusterId(), formattedWith: version, formattedAt: new Date().toISOString() };
     writeClusterMeta(layout, meta);
   }
   const pending = layout.nodes.filter((n) => !isFormatted(n));
