@@ -19,8 +19,9 @@ module.exports = function jestConfig(dir, overrides = {}) {
         },
       ],
     },
-    // hyparquet is published as ES modules only: let SWC turn it into CommonJS for jest.
-    transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/)?(hyparquet|hyparquet-compressors))'],
+    // ES-module-only packages (hyparquet; uuid 13, which @dsnp/parquetjs loads through thrift):
+    // let SWC turn them into CommonJS, since jest cannot require ES modules on Node 20.
+    transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/)?(hyparquet|hyparquet-compressors|uuid))'],
     testEnvironmentOptions: { customExportConditions: ['@pipeline/source', 'node', 'require', 'default'] },
     moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
     ...overrides,
