@@ -1,0 +1,9 @@
+/**
+ * `@pipeline/streams/kafka`: run a streams app on Kafka (node-rdkafka), and write to Kafka topics.
+ * @packageDocumentation
+ */
+export { KafkaStreams, type KafkaStreamsOptions, type KafkaStreamsMetrics } from './kafka-streams';
+export { kafkaSink, type KafkaSinkOptions, type KafkaSinkContext } from './kafka-sink';
+export { deadLetterSink } from './dead-letter-sink';
+export { KafkaProducer, type KafkaProducerOptions } from './kafka-producer';
+export type { KafkaConnection } from './connection';

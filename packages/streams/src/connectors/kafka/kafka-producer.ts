@@ -1,0 +1,150 @@
+import { CODES, Producer, type KafkaConsumer, type LibrdKafkaError, type MessageHeader } from 'node-rdkafka';
+import type { Logger } from '../../logging/logger';
+import type { PartitionOffset } from '../../runtime/record';
+import { baseConfig, type KafkaConnection } from './connection';
+import * as rd from './promisified';
+
+export interface KafkaProducerOptions {
+  readonly connection: KafkaConnection;
+  readonly clientId: string;
+  /** Makes the producer transactional (exactly-once). */
+  readonly transactionalId?: string;
+  readonly logger: Logger;
+  readonly timeoutMs?: number;
+}
+
+interface Pending {
+  topic: string;
+  value: Buffer | null;
+  key: Buffer | string | null;
+  timestamp: number | undefined;
+  headers: MessageHeader[] | undefined;
+}
+
+/**
+ * An idempotent (optionally transactional) producer shared by every Kafka sink of a runtime.
+ * `send` never blocks: when librdkafka's queue is full the record waits in a backlog that later
+ * sends drain. `flush` resolves once every record so far is acknowledged by the brokers, and
+ * rejects if any delivery failed, so the engine never commits past a lost record.
+ */
+export class KafkaProducer {
+  private inFlight = 0;
+  private failure: Error | undefined;
+  private backlog: Pending[] = [];
+  private transactionOpen = false;
+  private readonly timeoutMs: number;
+
+  private constructor(
+    private readonly producer: Producer,
+    private readonly options: KafkaProducerOptions,
+  ) {
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    producer.on('delivery-report', (err: LibrdKafkaError | null) => {
+      this.inFlight--;
+      if (err && this.failure === undefined) this.failure = rd.toError(err);
+    });
+    producer.on('event.error', (err: LibrdKafkaError) => {
+      options.logger.warn('kafka producer error', { code: err.code, error: err.message });
+      if (err.isFatal && this.failure === undefined) this.failure = rd.toError(err);
+    });
+  }
+
+  static async connect(options: KafkaProducerOptions): Promise<KafkaProducer> {
+    const config: Record<string, string | number | boolean> = {
+      ...baseConfig(options.connection, options.clientId),
+      dr_cb: true,
+      'enable.idempotence': true,
+      'linger.ms': 5,
+      'batch.num.messages': 10_000,
+      'compression.type': 'lz4',
+      'queue.buffering.max.messages': 500_000,
+      'queue.buffering.max.kbytes': 262_144,
+      ...(options.transactionalId ? { 'transactional.id': options.transactionalId, 'transaction.timeout.ms': 60_000 } : {}),
+    };
+    const producer = new Producer(config);
+    producer.setPollInterval(20);
+    await rd.connect(producer as never, options.timeoutMs ?? 30_000);
+    const handle = new KafkaProducer(producer, options);
+    if (options.transactionalId) await rd.initTransactions(producer, options.timeoutMs ?? 30_000);
+    return handle;
+  }
+
+  get transactional(): boolean {
+    return this.options.transactionalId !== undefined;
+  }
+
+  /** Records handed over and not yet acknowledged. */
+  get buffered(): number {
+    return this.inFlight + this.backlog.length;
+  }
+
+  send(topic: string, key: Buffer | string | null, value: Buffer | null, headers?: MessageHeader[], timestamp?: number): void {
+    if (this.transactional && !this.transactionOpen) throw new Error('kafka producer: no open transaction (the runtime begins one per commit)');
+    const record = { topic, key, value, timestamp, headers };
+    if (this.backlog.length > 0 || !this.tryProduce(record)) this.backlog.push(record);
+  }
+
+  /** Resolves when everything sent so far is acknowledged; rejects on the first failed delivery. */
+  async flush(): Promise<void> {
+    while (this.backlog.length > 0) {
+      this.drainBacklog();
+      if (this.backlog.length > 0) await rd.flush(this.producer, 100).catch(() => undefined);
+    }
+    await rd.flush(this.producer, this.timeoutMs);
+    // librdkafka's queue is empty once flush returns, but the delivery reports reach JavaScript
+    // through node-rdkafka's dispatcher a moment later: wait for them before judging.
+    const deadline = Date.now() + this.timeoutMs;
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    if (this.inFlight > 0) throw new Error(`kafka producer: ${this.inFlight} records not acknowledged within ${this.timeoutMs} ms`);
+    const failure = this.failure;
+    this.failure = undefined;
+    if (failure) throw new Error(`kafka producer: a record was not delivered: ${failure.message}`);
+  }
+
+  async beginTransaction(): Promise<void> {
+    await rd.beginTransaction(this.producer);
+    this.transactionOpen = true;
+  }
+
+  /** Adds the consumed offsets to the open transaction and commits it (exactly-once v2). */
+  async commitTransaction(offsets: readonly PartitionOffset[], consumer: KafkaConsumer): Promise<void> {
+    await this.flush();
+    if (offsets.length > 0) {
+      await rd.sendOffsetsToTransaction(this.producer, offsets.map((o) => ({ ...o })), consumer, this.timeoutMs);
+    }
+    await rd.commitTransaction(this.producer, this.timeoutMs);
+    this.transactionOpen = false;
+  }
+
+  async abortTransaction(): Promise<void> {
+    this.backlog = [];
+    if (!this.transactionOpen) return;
+    await rd.abortTransaction(this.producer, this.timeoutMs);
+    this.transactionOpen = false;
+  }
+
+  async close(): Promise<void> {
+    try {
+      if (!this.transactional) await this.flush();
+    } finally {
+      await rd.disconnect(this.producer);
+    }
+  }
+
+  private tryProduce(r: Pending): boolean {
+    try {
+      this.producer.produce(r.topic, null, r.value, r.key ?? undefined, r.timestamp, undefined, r.headers);
+      this.inFlight++;
+      return true;
+    } catch (error) {
+      if ((error as LibrdKafkaError).code === CODES.ERRORS.ERR__QUEUE_FULL) return false;
+      throw error;
+    }
+  }
+
+  private drainBacklog(): void {
+    let i = 0;
+    while (i < this.backlog.length && this.tryProduce(this.backlog[i]!)) i++;
+    if (i > 0) this.backlog = this.backlog.slice(i);
+  }
+}

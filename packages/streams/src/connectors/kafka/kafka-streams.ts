@@ -1,0 +1,387 @@
+import { hostname } from 'node:os';
+import { KafkaConsumer, type LibrdKafkaError, type Message, type TopicPartition } from 'node-rdkafka';
+import type { StreamsApp } from '../../dsl/streams-app';
+import { createLogger, type Logger } from '../../logging/logger';
+import { Engine } from '../../runtime/engine';
+import type { EngineMetrics } from '../../runtime/metrics';
+import { partitionId, type PartitionOffset, type RawRecord } from '../../runtime/record';
+import type { CommitInfo, Sink, SinkWriter } from '../../sinks/sink';
+import { localBackend } from '../../state/backends/local-backend';
+import type { StateBackend } from '../../state/backends/state-backend';
+import { systemClock, type Clock } from '../../time/clock';
+import { parseDuration, type Duration } from '../../time/duration';
+import type { Topology } from '../../topology/topology';
+import { baseConfig, type KafkaConnection } from './connection';
+import { KafkaProducer } from './kafka-producer';
+import type { KafkaSinkContext } from './kafka-sink';
+import * as rd from './promisified';
+
+export interface KafkaStreamsOptions {
+  readonly connection: KafkaConnection;
+  /**
+   * `at_least_once` (default): after a crash, output since the last commit is written again
+   * (idempotent sinks absorb it). `exactly_once`: Kafka output, consumed offsets and state commit
+   * in one transaction; `read_committed` readers see each output record once.
+   */
+  readonly processingGuarantee?: 'at_least_once' | 'exactly_once';
+  /** Where task state is kept. Default: `localBackend({ dir: stateDir })`. */
+  readonly stateBackend?: StateBackend;
+  /** Default `./data/state`. */
+  readonly stateDir?: string;
+  /** How often to flush sinks and commit. Default 1s. */
+  readonly commitInterval?: Duration;
+  /** Where to start in a partition with no committed offset. Default `earliest`. */
+  readonly autoOffsetReset?: 'earliest' | 'latest';
+  /** A partition with no new data for this long stops holding windows open. Default 30s. */
+  readonly idleTimeout?: Duration;
+  /** Records per consume call. Default 5,000. */
+  readonly batchSize?: number;
+  /** Commit early once sinks buffer this many records (backpressure). Default 200,000. */
+  readonly maxBufferedRecords?: number;
+  /** Stable per instance: names the transactional id in exactly-once mode. Default: the host name. */
+  readonly instanceId?: string;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+}
+
+/** Engine metrics plus what only the runtime knows. */
+export interface KafkaStreamsMetrics extends EngineMetrics {
+  readonly state: 'starting' | 'running' | 'rebalancing' | 'stopping' | 'stopped' | 'failed';
+  /** Records behind the end of each assigned partition. */
+  readonly lag: Record<string, number>;
+  readonly assigned: string[];
+}
+
+type Rebalance = { kind: 'assign' | 'revoke'; partitions: TopicPartition[] };
+
+/**
+ * Runs a streams app on Kafka: one consumer group member per instance (the group is the
+ * applicationId), an engine over the assigned partitions, and a loop that consumes batches,
+ * processes them and commits every `commitInterval`: sinks flushed first, then state, then offsets.
+ * Rebalances are handled between batches: revoked partitions are committed before they are given
+ * up; assigned ones are restored from their checkpoint before their first record.
+ *
+ * @example
+ * const runtime = new KafkaStreams(app, { connection: { brokers: '127.0.0.1:9092' } });
+ * await runtime.start();
+ * process.once('SIGTERM', () => void runtime.stop());
+ */
+export class KafkaStreams {
+  private readonly topology: Topology;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly backend: StateBackend;
+  private readonly exactlyOnce: boolean;
+  private readonly commitIntervalMs: number;
+  private consumer: KafkaConsumer | undefined;
+  private producer: KafkaProducer | undefined;
+  private engine: Engine | undefined;
+  private readonly rebalances: Rebalance[] = [];
+  private assigned: TopicPartition[] = [];
+  private stopping = false;
+  private closing = false;
+  private status: KafkaStreamsMetrics['state'] = 'stopped';
+  private lastCommit = 0;
+  private loopDone: Promise<void> | undefined;
+
+  constructor(
+    app: StreamsApp,
+    private readonly options: KafkaStreamsOptions,
+  ) {
+    this.topology = app.topology();
+    this.logger = options.logger ?? createLogger({ fields: { app: app.applicationId } });
+    this.clock = options.clock ?? systemClock;
+    this.backend = options.stateBackend ?? localBackend({ dir: options.stateDir ?? './data/state' });
+    this.exactlyOnce = options.processingGuarantee === 'exactly_once';
+    this.commitIntervalMs = parseDuration(options.commitInterval ?? '1s', 'commitInterval');
+    parseDuration(options.idleTimeout ?? '30s', 'idleTimeout');
+  }
+
+  /** Connects, joins the group and starts processing in the background. */
+  async start(): Promise<void> {
+    if (this.status !== 'stopped') throw new Error('already started');
+    this.status = 'starting';
+    const { applicationId } = this.topology;
+    if (!this.backend.durable) {
+      this.logger.warn('state backend is not durable: a restart loses window and processor state', { backend: this.backend.kind });
+    }
+    if (this.exactlyOnce) {
+      this.producer = await KafkaProducer.connect({
+        connection: this.options.connection,
+        clientId: `${applicationId}-producer`,
+        transactionalId: `${applicationId}-${this.options.instanceId ?? hostname()}`,
+        logger: this.logger,
+      });
+    } else if (this.topology.sinks.some((s) => s.sink.kind === 'kafka') || this.topology.sources.some((s) => s.deadLetter?.kind === 'kafka')) {
+      this.producer = await KafkaProducer.connect({ connection: this.options.connection, clientId: `${applicationId}-producer`, logger: this.logger });
+    }
+    const consumer = new KafkaConsumer(
+      {
+        ...baseConfig(this.options.connection, `${applicationId}-consumer`),
+        'group.id': applicationId,
+        'enable.auto.commit': false,
+        'enable.auto.offset.store': false,
+        'isolation.level': 'read_committed',
+        'partition.assignment.strategy': 'range',
+        'queued.max.messages.kbytes': 65_536,
+        'fetch.wait.max.ms': 100,
+        rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => {
+          if (this.closing) {
+            // librdkafka revokes everything while closing and waits for unassign(): answer at once,
+            // or disconnect() never returns. Everything was committed before closing began.
+            if (err.code === -174) consumer.unassign();
+            return;
+          }
+          const kind = err.code === -175 ? 'assign' : err.code === -174 ? 'revoke' : undefined;
+          if (kind) this.rebalances.push({ kind, partitions: assignment });
+          else this.logger.error('rebalance error', { code: err.code, error: err.message });
+        },
+      },
+      { 'auto.offset.reset': this.options.autoOffsetReset ?? 'earliest' },
+    );
+    consumer.setDefaultConsumeTimeout(100);
+    consumer.on('event.error', (err: LibrdKafkaError) => this.logger.warn('kafka consumer error', { code: err.code, error: err.message }));
+    await rd.connect(consumer as never, 30_000);
+    consumer.subscribe(this.topology.sources.map((s) => s.topic));
+    this.consumer = consumer;
+    this.status = 'rebalancing';
+    this.loopDone = this.loop();
+    this.loopDone.catch(() => undefined);
+    this.logger.info('kafka streams started', {
+      guarantee: this.exactlyOnce ? 'exactly_once' : 'at_least_once',
+      topics: this.topology.sources.map((s) => s.topic),
+      stateBackend: this.backend.kind,
+    });
+  }
+
+  /** Resolves when the runtime has stopped; rejects with the error that stopped it. */
+  get done(): Promise<void> {
+    return this.loopDone ?? Promise.resolve();
+  }
+
+  /** Stops after the current batch: commits what was processed, closes sinks, leaves the group. */
+  async stop(): Promise<void> {
+    if (this.status === 'stopped' || this.status === 'failed') return;
+    this.stopping = true;
+    await this.loopDone?.catch(() => undefined);
+  }
+
+  metrics(): KafkaStreamsMetrics {
+    const base = this.engine?.metrics();
+    const lag: Record<string, number> = {};
+    if (this.consumer && base) {
+      for (const { topic, partition } of this.assigned) {
+        const id = partitionId(topic, partition);
+        try {
+          const { highOffset } = this.consumer.getWatermarkOffsets(topic, partition);
+          const position = this.positionOf(id);
+          if (highOffset >= 0 && position !== undefined) lag[id] = Math.max(0, highOffset - position);
+        } catch {
+          // no watermark known yet for this partition
+        }
+      }
+    }
+    return {
+      ...(base ?? { recordsIn: 0, deadLettered: 0, late: {}, sinkRecords: {}, commits: 0, lastCommitMs: 0, storeEntries: {}, watermarks: {}, idlePartitions: [] }),
+      state: this.status,
+      lag,
+      assigned: this.assigned.map((tp) => partitionId(tp.topic, tp.partition)),
+    };
+  }
+
+  private readonly positions = new Map<string, number>();
+  private positionOf(id: string): number | undefined {
+    return this.positions.get(id);
+  }
+
+  private async loop(): Promise<void> {
+    const consumer = this.consumer!;
+    const batchSize = this.options.batchSize ?? 5_000;
+    const maxBuffered = this.options.maxBufferedRecords ?? 200_000;
+    try {
+      while (!this.stopping) {
+        await this.applyRebalances();
+        const messages = await rd.consume(consumer, batchSize);
+        const engine = this.engine;
+        if (engine === undefined) continue;
+        if (messages.length > 0) {
+          engine.process(messages.map(toRaw));
+          for (const m of messages) this.positions.set(partitionId(m.topic, m.partition), m.offset + 1);
+        }
+        this.markCaughtUp(engine);
+        engine.tick();
+        if (this.clock.now() - this.lastCommit >= this.commitIntervalMs || engine.bufferedRecords() >= maxBuffered) {
+          await this.commitCycle();
+        }
+      }
+      this.status = 'stopping';
+      if (this.engine) {
+        await this.commitCycle();
+        await this.engine.close();
+        this.engine = undefined;
+      }
+      await this.shutdown();
+      this.status = 'stopped';
+      this.logger.info('kafka streams stopped cleanly');
+    } catch (error) {
+      this.status = 'failed';
+      this.logger.error('kafka streams failed: stopping without committing', { error: (error as Error).message, stack: (error as Error).stack });
+      await this.engine?.close().catch(() => undefined);
+      if (this.exactlyOnce) await this.producer?.abortTransaction().catch(() => undefined);
+      await this.shutdown().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    this.closing = true;
+    if (this.consumer) {
+      try {
+        this.consumer.unsubscribe();
+      } catch {
+        // not subscribed or not connected
+      }
+      await rd.disconnect(this.consumer);
+    }
+    if (this.producer) await this.producer.close();
+    await this.backend.close();
+  }
+
+  private async commitCycle(): Promise<void> {
+    const engine = this.engine!;
+    let info: CommitInfo;
+    if (this.exactlyOnce) {
+      info = await engine.commit({ beforeFinalize: (i) => this.producer!.commitTransaction(i.offsets, this.consumer!) });
+      await this.producer!.beginTransaction();
+    } else {
+      info = await engine.commit();
+      if (info.offsets.length > 0) {
+        try {
+          this.consumer!.commitSync(info.offsets.map((o) => ({ ...o })));
+        } catch (error) {
+          // The state checkpoint already holds these offsets and is what a restart resumes from;
+          // a group commit lost to a rebalance only matters to a different instance.
+          this.logger.warn('offset commit failed; the state checkpoint keeps the position', { error: (error as Error).message });
+        }
+      }
+    }
+    await engine.committed(info);
+    this.lastCommit = this.clock.now();
+  }
+
+  private async applyRebalances(): Promise<void> {
+    while (this.rebalances.length > 0) {
+      const event = this.rebalances.shift()!;
+      if (event.kind === 'revoke') {
+        this.status = 'rebalancing';
+        if (this.engine) {
+          await this.commitCycle();
+          await this.engine.close();
+          this.engine = undefined;
+          this.logger.info('partitions revoked: committed and released', { partitions: event.partitions.map((p) => partitionId(p.topic, p.partition)) });
+        }
+        this.consumer!.unassign();
+        this.assigned = [];
+      } else {
+        await this.assign(event.partitions);
+        this.status = 'running';
+      }
+    }
+  }
+
+  private async assign(partitions: TopicPartition[]): Promise<void> {
+    const consumer = this.consumer!;
+    const { applicationId } = this.topology;
+    const partitionCounts = new Map<string, number>();
+    for (const source of this.topology.sources) {
+      const meta = await rd.metadata(consumer as never, source.topic, 10_000);
+      const topic = meta.topics.find((t) => t.name === source.topic);
+      partitionCounts.set(source.topic, topic?.partitions.length ?? 0);
+    }
+    const total = [...partitionCounts.values()].reduce((a, b) => a + b, 0);
+    if (this.topology.subtopologies.length > 1 && partitions.length > 0 && partitions.length < total) {
+      throw new Error(
+        `this topology re-keys records (${this.topology.subtopologies.slice(1).map((s) => s.repartition!.name).join(', ')}), ` +
+          `which this version runs on one instance only; this instance was given ${partitions.length} of ${total} partitions: ` +
+          `another instance of '${applicationId}' is running`,
+      );
+    }
+    const committed = partitions.length > 0 ? await rd.committed(consumer, partitions.map((p) => ({ topic: p.topic, partition: p.partition })), 10_000) : [];
+    const groupOffset = new Map(committed.map((c) => [partitionId(c.topic, c.partition), c.offset]));
+    if (this.exactlyOnce) await this.resolvePreparedCommit(groupOffset);
+
+    const engine = new Engine({
+      topology: this.topology,
+      backend: this.backend,
+      clock: this.clock,
+      logger: this.logger,
+      idleTimeoutMs: parseDuration(this.options.idleTimeout ?? '30s', 'idleTimeout'),
+      openSink: (sink, nodeName) => this.openSink(sink, nodeName),
+    });
+    const resume = await engine.start({ partitions: partitions.map((p) => ({ topic: p.topic, partition: p.partition })), partitionCounts });
+    const positions: PartitionOffset[] = [];
+    for (const { topic, partition } of partitions) {
+      const id = partitionId(topic, partition);
+      let offset = resume.get(id) ?? groupOffset.get(id);
+      if (offset === undefined || offset < 0) {
+        const { lowOffset, highOffset } = await rd.watermarks(consumer as never, topic, partition, 10_000);
+        offset = (this.options.autoOffsetReset ?? 'earliest') === 'earliest' ? lowOffset : highOffset;
+      }
+      positions.push({ topic, partition, offset });
+      this.positions.set(id, offset);
+    }
+    await engine.resumeFrom(positions);
+    consumer.assign(positions.map((p) => ({ ...p })));
+    if (this.exactlyOnce) await this.producer!.beginTransaction();
+    this.engine = engine;
+    this.assigned = partitions;
+    this.lastCommit = this.clock.now();
+    this.logger.info('partitions assigned', { positions: positions.map((p) => `${partitionId(p.topic, p.partition)}@${p.offset}`) });
+  }
+
+  /**
+   * Exactly-once: a crash between the Kafka transaction's commit and the state's finalize leaves
+   * a prepared state commit. If the group's committed offsets are that commit's offsets, the
+   * transaction committed and the state is finalized; otherwise it is discarded at restore.
+   */
+  private async resolvePreparedCommit(groupOffset: Map<string, number>): Promise<void> {
+    const prepared = await this.backend.prepared(this.topology.applicationId);
+    if (prepared === undefined) return;
+    const offsets = new Map<string, number>();
+    for (const checkpoint of prepared.checkpoints.values()) for (const [id, o] of Object.entries(checkpoint.offsets)) offsets.set(id, o);
+    const committed = [...offsets].every(([id, o]) => groupOffset.get(id) === o);
+    if (committed) await this.backend.finalize(this.topology.applicationId, prepared.commitId);
+    this.logger.info('found a state commit prepared before a crash', { commitId: prepared.commitId, transactionCommitted: committed });
+  }
+
+  private async openSink(sink: Sink<never>, nodeName: string): Promise<SinkWriter<unknown>> {
+    const context: KafkaSinkContext | { applicationId: string; nodeName: string; logger: Logger } = this.producer
+      ? { applicationId: this.topology.applicationId, nodeName, logger: this.logger.child({ sink: nodeName }), kafkaProducer: this.producer }
+      : { applicationId: this.topology.applicationId, nodeName, logger: this.logger.child({ sink: nodeName }) };
+    return (await sink.open(context)) as SinkWriter<unknown>;
+  }
+
+  /** A partition is caught up when its position has reached the high watermark librdkafka last saw. */
+  private markCaughtUp(engine: Engine): void {
+    for (const { topic, partition } of this.assigned) {
+      try {
+        const { highOffset } = this.consumer!.getWatermarkOffsets(topic, partition);
+        const position = this.positions.get(partitionId(topic, partition));
+        engine.setCaughtUp(topic, partition, highOffset >= 0 && position !== undefined && position >= highOffset);
+      } catch {
+        engine.setCaughtUp(topic, partition, false);
+      }
+    }
+  }
+}
+
+function toRaw(m: Message): RawRecord {
+  return {
+    topic: m.topic,
+    partition: m.partition,
+    offset: m.offset,
+    key: m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key),
+    value: m.value ?? null,
+    ...(m.timestamp !== undefined ? { timestamp: m.timestamp } : {}),
+  };
+}

@@ -1,0 +1,62 @@
+import type { Client, KafkaConsumer, LibrdKafkaError, Message, Metadata, Producer, TopicPartitionOffset } from 'node-rdkafka';
+
+// node-rdkafka speaks callbacks; the runtime speaks promises. One small adapter per call it uses.
+
+function settle<T>(resolve: (v: T) => void, reject: (e: Error) => void) {
+  return (err: LibrdKafkaError | null | undefined, value?: T) => (err ? reject(toError(err)) : resolve(value as T));
+}
+
+export function toError(err: LibrdKafkaError | Error): Error {
+  if (err instanceof Error) return err;
+  const e = new Error(`kafka: ${err.message} (${String(err.code)})`);
+  Object.assign(e, { code: err.code, isFatal: err.isFatal, isRetriable: err.isRetriable, isTxnRequiresAbort: err.isTxnRequiresAbort });
+  return e;
+}
+
+export function connect<C extends Client<never>>(client: C, timeoutMs: number): Promise<Metadata> {
+  return new Promise((resolve, reject) => client.connect({ timeout: timeoutMs }, settle(resolve, reject)));
+}
+
+export function disconnect(client: { disconnect(cb: (err: unknown) => void): unknown }): Promise<void> {
+  return new Promise((resolve) => client.disconnect(() => resolve()));
+}
+
+export function consume(consumer: KafkaConsumer, max: number): Promise<Message[]> {
+  return new Promise((resolve, reject) => consumer.consume(max, settle(resolve, reject)));
+}
+
+export function metadata(client: Client<never>, topic: string, timeoutMs: number): Promise<Metadata> {
+  return new Promise((resolve, reject) => client.getMetadata({ topic, timeout: timeoutMs }, settle(resolve, reject)));
+}
+
+export function committed(consumer: KafkaConsumer, partitions: Array<{ topic: string; partition: number }>, timeoutMs: number): Promise<TopicPartitionOffset[]> {
+  return new Promise((resolve, reject) => consumer.committed(partitions, timeoutMs, settle(resolve, reject)));
+}
+
+export function watermarks(client: Client<never>, topic: string, partition: number, timeoutMs: number): Promise<{ lowOffset: number; highOffset: number }> {
+  return new Promise((resolve, reject) => client.queryWatermarkOffsets(topic, partition, timeoutMs, settle(resolve, reject)));
+}
+
+export function flush(producer: Producer, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => producer.flush(timeoutMs, settle(resolve, reject)));
+}
+
+export function initTransactions(producer: Producer, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => producer.initTransactions(timeoutMs, settle(resolve, reject)));
+}
+
+export function beginTransaction(producer: Producer): Promise<void> {
+  return new Promise((resolve, reject) => producer.beginTransaction(settle(resolve, reject)));
+}
+
+export function commitTransaction(producer: Producer, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => producer.commitTransaction(timeoutMs, settle(resolve, reject)));
+}
+
+export function abortTransaction(producer: Producer, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => producer.abortTransaction(timeoutMs, settle(resolve, reject)));
+}
+
+export function sendOffsetsToTransaction(producer: Producer, offsets: TopicPartitionOffset[], consumer: KafkaConsumer, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => producer.sendOffsetsToTransaction(offsets, consumer, timeoutMs, settle(resolve, reject)));
+}
