@@ -1,6 +1,7 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { RawRecord } from '../runtime/record';
 import type { SourceNode } from '../topology/nodes';
+import { registerStandardFormats } from './formats';
 
 export type Decoded =
   | { readonly ok: true; readonly value: unknown; readonly key: unknown; readonly timestamp: number }
@@ -11,6 +12,7 @@ export type Decoded =
  * then the key and event time. Anything that fails says why, for the dead-letter record.
  */
 export function createDecoder(source: SourceNode): (raw: RawRecord) => Decoded {
+  registerStandardFormats();
   const check = TypeCompiler.Compile(source.schema);
   const { key: keyOf, timestamp: timeOf } = source;
   return (raw) => {

@@ -1,0 +1,28 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** An event of the `user_activity` topic. Anything else goes to the dead-letter topic. */
+export const ActivityEvent = Type.Object(
+  {
+    event_time: Type.String({ format: 'date-time', description: 'When it happened, ISO 8601' }),
+    user_id: Type.String({ minLength: 1 }),
+    page_url: Type.String({ minLength: 1 }),
+    event_type: Type.Union([Type.Literal('page_view'), Type.Literal('click'), Type.Literal('session_start'), Type.Literal('session_end')]),
+  },
+  { additionalProperties: true },
+);
+export type ActivityEvent = Static<typeof ActivityEvent>;
+
+/** An event as written to `enriched_activity`: when the pipeline processed it. */
+export const EnrichedEvent = Type.Object({
+  event_time: Type.String({ format: 'date-time' }),
+  user_id: Type.String(),
+  page_url: Type.String(),
+  event_type: Type.String(),
+  processing_time: Type.String({ format: 'date-time' }),
+});
+export type EnrichedEvent = Static<typeof EnrichedEvent>;
+
+/** Event time in epoch ms; NaN (dead-lettered) when `event_time` is not a date. */
+export function eventTime(e: ActivityEvent): number {
+  return Date.parse(e.event_time);
+}
