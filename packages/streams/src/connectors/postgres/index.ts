@@ -1,0 +1,9 @@
+/**
+ * `@pipeline/streams/postgres`: the PostgreSQL sink. Loads `kysely` and `pg` (optional peer
+ * dependencies of the package), which is why it is not part of the core entry point.
+ * @packageDocumentation
+ */
+import './peer-dependencies';
+export { postgresSink, type PostgresSinkOptions, type OnlyColumns } from './postgres-sink';
+export { createPostgresDb, type PostgresDbOptions } from './create-db';
+export type { RetryOptions } from './retry';

@@ -1,0 +1,156 @@
+import { sql, type Kysely } from 'kysely';
+import type { Logger } from '../../logging/logger';
+import { partitionId, type PartitionOffset } from '../../runtime/record';
+import type { CommitInfo, SinkRecord, SinkWriter } from '../../sinks/sink';
+import { withRetry, type RetryOptions } from './retry';
+import type { OffsetsTable } from './sink-offsets';
+import type { UntypedDb } from './untyped-db';
+import { appendOnlyBuffer, lastWriteWinsBuffer, type Row, type WriteBuffer, type WriteStep } from './write-buffer';
+import { writeStep, type WriteTarget } from './write-steps';
+
+export interface WriterConfig<T> {
+  readonly db: Kysely<UntypedDb>;
+  readonly target: WriteTarget;
+  readonly row: (value: T) => Row;
+  /** Set for exactly-once: where the offsets go, under which sink id. */
+  readonly offsets?: { readonly table: OffsetsTable; readonly sinkId: string };
+  readonly retry: RetryOptions;
+  /** `postgres sink <name>`, the prefix of messages. */
+  readonly label: string;
+  readonly logger: Logger;
+}
+
+/**
+ * The writer of an opened PostgreSQL sink: `write` maps and buffers, `flush` writes the buffer in
+ * one transaction (with the commit's offsets, for exactly-once), retrying transient failures.
+ * @example const writer = postgresWriter({ db, target, row, retry: {}, label: 'postgres sink counts', logger });
+ */
+export function postgresWriter<T>(config: WriterConfig<T>): SinkWriter<T> {
+  const { db, target, offsets, label, logger } = config;
+  const newBuffer = (): WriteBuffer => (target.mode === 'upsert' ? lastWriteWinsBuffer(target.key) : appendOnlyBuffer(target.key));
+  let buffer = newBuffer();
+  /** Exactly-once: per input partition, the offset below which output is already in the table. */
+  const skipBelow = new Map<string, number>();
+  let skipped = 0;
+  /** A record that could not be mapped: the next flush fails with it, so nothing past it is committed. */
+  let failure: Error | undefined;
+  let closed = false;
+
+  const alreadyWritten = (record: SinkRecord<T>): boolean => {
+    const origin = record.origin;
+    // Aggregated results have no single input offset (-1); their upserts are idempotent anyway.
+    if (origin === undefined || origin.offset < 0 || skipBelow.size === 0) return false;
+    const next = skipBelow.get(partitionId(origin.topic, origin.partition));
+    return next !== undefined && origin.offset < next;
+  };
+
+  /** Set when a COMMIT failed: it may have gone through on the server before the connection died. */
+  let outcomeUnknown = false;
+  // BEGIN/COMMIT by hand rather than kysely's `transaction()`: a failed ROLLBACK (the connection is
+  // dead) must not replace the error that says what went wrong, and only a failed COMMIT leaves
+  // the outcome unknown.
+  const transaction = (steps: readonly WriteStep[], commit: CommitInfo): Promise<void> =>
+    db.connection().execute(async (conn) => {
+      await sql`begin`.execute(conn);
+      try {
+        for (const step of steps) await writeStep(conn, target, step);
+        if (offsets) await offsets.table.write(conn, offsets.sinkId, commit);
+      } catch (error) {
+        await sql`rollback`.execute(conn).catch(() => {});
+        throw error;
+      }
+      try {
+        await sql`commit`.execute(conn);
+      } catch (error) {
+        outcomeUnknown = true;
+        throw error;
+      }
+    });
+
+  return {
+    write(records) {
+      if (closed) throw new Error(`${label}: write after close`);
+      for (const record of records) {
+        if (failure !== undefined) return;
+        if (alreadyWritten(record)) {
+          skipped++;
+          continue;
+        }
+        try {
+          const row = config.row(record.value);
+          if (record.retract === true) buffer.delete(row);
+          else buffer.put(row);
+        } catch (error) {
+          failure = new Error(`${label}: cannot make a row of a record: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        }
+      }
+    },
+
+    get buffered() {
+      return buffer.size;
+    },
+
+    async flush(commit) {
+      if (failure !== undefined) throw failure;
+      if (closed) throw new Error(`${label}: flush after close`);
+      if (skipped > 0) {
+        logger.info(`${label}: skipped replayed records already in PostgreSQL`, { records: skipped, commitId: commit.id });
+        skipped = 0;
+      }
+      // An empty flush writes nothing, not even offsets: stored offsets that lag are safe, they
+      // only make recovery skip less, and no output exists above them.
+      if (buffer.size === 0) return;
+      const batch = buffer;
+      buffer = newBuffer(); // `write` may run while this flush waits
+      const steps = batch.steps();
+      outcomeUnknown = false;
+      try {
+        await withRetry(
+          async () => {
+            if (outcomeUnknown && offsets && (await offsets.table.holds(offsets.sinkId, commit))) {
+              logger.info(`${label}: the failed COMMIT had gone through; not writing again`, { commitId: commit.id });
+              return;
+            }
+            await transaction(steps, commit);
+          },
+          config.retry,
+          { label, table: target.table, logger, action: 'flush' },
+        );
+      } catch (error) {
+        // Rolled back: keep the rows, ahead of any written since, for a later flush of the same input.
+        batch.append(buffer);
+        buffer = batch;
+        throw error;
+      }
+    },
+
+    async recover(positions: readonly PartitionOffset[]) {
+      if (offsets === undefined) return;
+      const stored = await withRetry(() => offsets.table.read(offsets.sinkId), config.retry, {
+        label,
+        table: target.table,
+        logger,
+        action: 'recover',
+      });
+      for (const { topic, partition, offset } of positions) {
+        const id = partitionId(topic, partition);
+        const next = stored.get(id);
+        if (next !== undefined && next > offset) {
+          skipBelow.set(id, next);
+          logger.info(`${label}: output for ${id} is in PostgreSQL up to offset ${next}; replayed records below it are skipped`, {
+            resumeAt: offset,
+            storedNextOffset: next,
+          });
+        } else {
+          skipBelow.delete(id);
+        }
+      }
+    },
+
+    async close() {
+      // The database belongs to whoever created it; unflushed rows were never committed.
+      closed = true;
+      buffer = newBuffer();
+    },
+  };
+}

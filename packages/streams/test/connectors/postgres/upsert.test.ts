@@ -1,0 +1,98 @@
+import type { LogEvent } from 'kysely';
+import { silentLogger, type SinkWriter } from '../../../src';
+import { commit, count, COUNTS_QUERY, countsSink, summarize, T0, type Count, type CountRow } from './records';
+import { scratchSchema, type Scratch } from './scratch-db';
+
+let scratch: Scratch;
+beforeAll(async () => {
+  scratch = await scratchSchema('upsert');
+});
+afterAll(() => scratch.drop());
+beforeEach(() => scratch.admin.query('truncate page_view_counts'));
+
+const context = { applicationId: 'upsert-test', nodeName: 'to-1', logger: silentLogger };
+const counts = async () => summarize(await scratch.rows<CountRow>(COUNTS_QUERY));
+
+async function openCounts(options: { batchSize?: number; log?: (e: LogEvent) => void } = {}): Promise<SinkWriter<Count>> {
+  const db = scratch.db(options.log ? { log: options.log } : {});
+  return countsSink({ db, ...(options.batchSize ? { batchSize: options.batchSize } : {}) }).open(context);
+}
+
+describe('postgres sink: upserts', () => {
+  it('buffers on write and writes nothing before flush', async () => {
+    const writer = await openCounts();
+    writer.write([count('/a', 0, 1), count('/b', 0, 2)]);
+    expect(writer.buffered).toBe(2);
+    expect(await counts()).toEqual([]);
+    await writer.flush(commit(1));
+    expect(writer.buffered).toBe(0);
+    expect(await counts()).toEqual(['/a@0=1', '/b@0=2']);
+  });
+
+  it('is idempotent: flushing the same commit again leaves the same rows', async () => {
+    const writer = await openCounts();
+    const batch = [count('/a', 0, 3), count('/a', 1, 1), count('/b', 0, 7)];
+    writer.write(batch);
+    await writer.flush(commit(1));
+    const first = await counts();
+    writer.write(batch); // a replay after a crash: the same absolute values
+    await writer.flush(commit(1));
+    expect(await counts()).toEqual(first);
+    expect(first).toEqual(['/a@0=3', '/a@1=1', '/b@0=7']);
+  });
+
+  it('overwrites with absolute values across flushes, never adds', async () => {
+    const writer = await openCounts();
+    writer.write([count('/a', 0, 1)]);
+    await writer.flush(commit(1));
+    writer.write([count('/a', 0, 2)]);
+    await writer.flush(commit(2));
+    expect(await counts()).toEqual(['/a@0=2']);
+  });
+
+  it('keeps the last record per key within a flush (one ON CONFLICT statement may not hold a key twice)', async () => {
+    const writer = await openCounts();
+    writer.write([count('/a', 0, 1), count('/b', 0, 1), count('/a', 0, 2)]);
+    writer.write([count('/a', 0, 5)]);
+    expect(writer.buffered).toBe(2);
+    await writer.flush(commit(1));
+    expect(await counts()).toEqual(['/a@0=5', '/b@0=1']);
+  });
+
+  it('deletes the row of a retraction, ordered with upserts of the same key (last operation wins)', async () => {
+    const writer = await openCounts();
+    writer.write([count('/kept', 0, 1), count('/gone', 0, 4), count('/back', 0, 9)]);
+    await writer.flush(commit(1));
+    writer.write([
+      count('/gone', 0, 4, { retract: true }), // an existing row, deleted
+      count('/back', 0, 9, { retract: true }),
+      count('/back', 0, 10), // deleted, then written again in the same flush: it stays
+      count('/new', 0, 1),
+      count('/new', 0, 1, { retract: true }), // written, then retracted: never reaches the table
+    ]);
+    await writer.flush(commit(2));
+    expect(await counts()).toEqual(['/back@0=10', '/kept@0=1']);
+  });
+
+  it('splits a flush into statements of batchSize rows, in one transaction', async () => {
+    const statements: string[] = [];
+    const writer = await openCounts({ batchSize: 1000, log: (e) => void statements.push(e.query.sql) });
+    statements.length = 0; // the checks of open()
+    writer.write(Array.from({ length: 2500 }, (_, i) => count(`/p${i}`, 0, i)));
+    await writer.flush(commit(1));
+    expect(statements.map((s) => s.split(' ')[0])).toEqual(['begin', 'insert', 'insert', 'insert', 'commit']);
+    expect(statements[1]).toContain('on conflict ("page_url", "window_start") do update set');
+    expect(statements[1]).toContain('"view_count" = "excluded"."view_count"');
+    expect(await scratch.rows('select count(*)::int as n from page_view_counts')).toEqual([{ n: 2500 }]);
+  });
+
+  it('leaves a column the row does not set as it is on update', async () => {
+    const db = scratch.db();
+    const writer = await countsSink({ db }).open(context);
+    await scratch.admin.query(`insert into page_view_counts values ('/a', $1, $2, 1, '2020-01-01Z')`, [new Date(T0), new Date(T0 + 60_000)]);
+    writer.write([count('/a', 0, 2)]);
+    await writer.flush(commit(1));
+    const [row] = await scratch.rows<{ view_count: string; updated_at: Date }>('select view_count, updated_at from page_view_counts');
+    expect(row).toEqual({ view_count: '2', updated_at: new Date('2020-01-01Z') });
+  });
+});
