@@ -1,0 +1,91 @@
+import { createLogger, localBackend } from '@pipeline/streams';
+import { KafkaStreams } from '@pipeline/streams/kafka';
+import { createPostgresDb } from '@pipeline/streams/postgres';
+import { ConfigError, loadConfig, loadDotEnv } from './config';
+import type { Database } from './db';
+import { startHttpServer } from './observability/http-server';
+import { prometheusRegistry } from './observability/prometheus';
+import { startStatusLine } from './observability/status-line';
+import { productionSinks } from './sinks';
+import { activityPipeline } from './topology';
+
+/**
+ * `pnpm --filter activity-pipeline start`: reads user_activity and keeps page views, active users
+ * and sessions in PostgreSQL, every event in the Parquet lake and on enriched_activity. SIGINT or
+ * SIGTERM: finish the batch, flush every sink, commit, exit 0.
+ */
+async function main(): Promise<number> {
+  loadDotEnv();
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`activity-pipeline: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat, fields: { app: config.applicationId } });
+  const db = createPostgresDb<Database>(config.databaseUrl, { max: 4, applicationName: config.applicationId, logger });
+  const app = activityPipeline(
+    {
+      applicationId: config.applicationId,
+      inputTopic: config.inputTopic,
+      watermarkDelayMs: config.watermarkDelayMs,
+      sessionTimeoutMs: config.sessionTimeoutMs,
+    },
+    productionSinks(config, db),
+  );
+  logger.info(`topology\n${app.describe()}`);
+
+  const runtime = new KafkaStreams(app, {
+    connection: { brokers: config.kafkaBrokers },
+    processingGuarantee: config.processingGuarantee,
+    stateBackend: localBackend({ dir: config.stateDir }),
+    commitInterval: config.commitIntervalMs,
+    idleTimeout: config.idlePartitionTimeoutMs,
+    autoOffsetReset: config.autoOffsetReset,
+    logger,
+  });
+  const read = () => runtime.metrics();
+  const server = await startHttpServer(config.httpPort, prometheusRegistry(read), read);
+  logger.info('serving /metrics and /health', { port: config.httpPort });
+  const stopStatus = startStatusLine(logger, config.statusIntervalMs, read);
+
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      logger.warn('second signal: exiting without a clean stop (the next start resumes from the last commit)', { signal });
+      process.exit(130);
+    }
+    logger.info('stopping: flushing sinks and committing', { signal });
+    void runtime.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let code = 0;
+  try {
+    await runtime.start();
+    await runtime.done;
+  } catch (error) {
+    logger.error('activity pipeline failed', { error: (error as Error).message });
+    code = 1;
+  } finally {
+    stopStatus();
+    server.close();
+    await db.destroy();
+  }
+  logger.info(code === 0 ? 'stopped' : 'stopped after a failure', { code });
+  return code;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,49 @@
+import type { KafkaStreamsMetrics } from '@pipeline/streams/kafka';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Prometheus metrics, read from the runtime at each scrape (no work on the hot path). Counters
+ * follow the engine's totals; gauges are set to the current values.
+ */
+export function prometheusRegistry(read: () => KafkaStreamsMetrics): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'activity_pipeline_' });
+  const last = new Map<string, number>();
+  /** Moves a counter up to a total the engine keeps. */
+  const advance = (counter: Counter<string>, id: string, total: number, labels: Record<string, string> = {}) => {
+    const delta = total - (last.get(id) ?? 0);
+    if (delta > 0) counter.inc(labels, delta);
+    last.set(id, total);
+  };
+
+  const records = new Counter({ name: 'streams_records_total', help: 'Source records read (valid or not)', registers: [registry] });
+  const deadLettered = new Counter({ name: 'streams_dead_lettered_total', help: 'Records sent to the dead-letter topic', registers: [registry] });
+  const late = new Counter({ name: 'streams_late_records_total', help: 'Records left out as late, per operator', labelNames: ['operator'], registers: [registry] });
+  const sinkRecords = new Counter({ name: 'streams_sink_records_total', help: 'Records handed to each sink', labelNames: ['sink'], registers: [registry] });
+  const commits = new Counter({ name: 'streams_commits_total', help: 'Commits (sinks flushed, state and offsets committed)', registers: [registry] });
+  const commitSeconds = new Gauge({ name: 'streams_last_commit_seconds', help: 'Duration of the last commit', registers: [registry] });
+  const storeEntries = new Gauge({ name: 'streams_store_entries', help: 'Entries per state store (open windows, sessions, timers)', labelNames: ['store'], registers: [registry] });
+  const lag = new Gauge({ name: 'streams_consumer_lag', help: 'Records behind the end of each partition', labelNames: ['partition'], registers: [registry] });
+  const watermark = new Gauge({ name: 'streams_watermark_seconds', help: 'Watermark of each partition (epoch seconds)', labelNames: ['partition'], registers: [registry] });
+  const up = new Gauge({ name: 'streams_running', help: '1 when the runtime is running', registers: [registry] });
+
+  const refresh = () => {
+    const m = read();
+    advance(records, 'records', m.recordsIn);
+    advance(deadLettered, 'dead', m.deadLettered);
+    for (const [op, n] of Object.entries(m.late)) advance(late, `late:${op}`, n, { operator: op });
+    for (const [sink, n] of Object.entries(m.sinkRecords)) advance(sinkRecords, `sink:${sink}`, n, { sink });
+    advance(commits, 'commits', m.commits);
+    commitSeconds.set(m.lastCommitMs / 1000);
+    for (const [store, n] of Object.entries(m.storeEntries)) storeEntries.set({ store }, n);
+    for (const [partition, n] of Object.entries(m.lag)) lag.set({ partition }, n);
+    for (const [partition, wm] of Object.entries(m.watermarks)) if (Number.isFinite(wm)) watermark.set({ partition }, wm / 1000);
+    up.set(m.state === 'running' ? 1 : 0);
+  };
+  const metrics = registry.metrics.bind(registry);
+  registry.metrics = async () => {
+    refresh();
+    return metrics();
+  };
+  return registry;
+}
