@@ -28,12 +28,17 @@ CREATE TABLE IF NOT EXISTS user_sessions (
   session_start    timestamptz NOT NULL,
   session_end      timestamptz,
   duration_seconds double precision,
-  status           text        NOT NULL CHECK (status IN ('open', 'ended', 'timed_out')),
+  status           text        NOT NULL,
   event_count      integer     NOT NULL CHECK (event_count >= 1),
   last_event_time  timestamptz NOT NULL,
   updated_at       timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (user_id, session_start)
 );
+-- open: no end yet; ended: by session_end; timed_out: no event within the timeout;
+-- superseded: a new session_start came while it was open. (Re-created so older databases get it.)
+ALTER TABLE user_sessions DROP CONSTRAINT IF EXISTS user_sessions_status_check;
+ALTER TABLE user_sessions ADD CONSTRAINT user_sessions_status_check
+  CHECK (status IN ('open', 'ended', 'timed_out', 'superseded'));
 -- One user's sessions, newest first.
 CREATE INDEX IF NOT EXISTS user_sessions_user_recent_idx ON user_sessions (user_id, session_start DESC);
 -- Sessions still open (a small, hot subset).
