@@ -61,6 +61,8 @@ export class Engine {
   private readonly idle = new Set<string>();
   private assignment: Assignment = { partitions: [], partitionCounts: new Map() };
   private commitId = 0;
+  /** Something happened since the last commit (records, idle partitions moving, timer output). */
+  private uncommitted = false;
   private readonly counters = emptyMetrics();
   private readonly host: TaskHost;
 
@@ -147,6 +149,7 @@ export class Engine {
   /** Processes a batch of raw records, in order. */
   process(batch: readonly RawRecord[]): void {
     const now = this.options.clock.now();
+    if (batch.length > 0) this.uncommitted = true;
     for (const raw of batch) {
       const id = partitionId(raw.topic, raw.partition);
       this.counters.recordsIn++;
@@ -177,9 +180,14 @@ export class Engine {
    */
   tick(): void {
     const now = this.options.clock.now();
-    this.updateIdlePartitions(now);
+    if (this.updateIdlePartitions(now)) this.uncommitted = true;
     for (const task of this.tasks.values()) task.advanceWallClock(now);
-    this.drainBuffers();
+    if (this.drainBuffers()) this.uncommitted = true;
+  }
+
+  /** Whether a commit would persist anything: the runtime skips commits of an idle engine. */
+  hasUncommittedWork(): boolean {
+    return this.uncommitted;
   }
 
   /** Records buffered in sinks and not yet flushed. */
@@ -217,6 +225,7 @@ export class Engine {
     await options.beforeFinalize?.(info);
     await backend.finalize(this.topology.applicationId, info.id);
     this.commitId = info.id;
+    this.uncommitted = false;
     this.counters.commits++;
     this.counters.lastCommitMs = Date.now() - started;
     return info;
@@ -318,7 +327,8 @@ export class Engine {
     for (const tasks of this.repartitionTasks.values()) for (const task of tasks) task.advanceWatermark(min);
   }
 
-  private updateIdlePartitions(now: number): void {
+  /** Returns whether an idle partition's event time moved. */
+  private updateIdlePartitions(now: number): boolean {
     const { idleTimeoutMs } = this.options;
     const active: Array<{ topic: string; partition: number }> = [];
     const idle: Array<{ topic: string; partition: number }> = [];
@@ -331,7 +341,7 @@ export class Engine {
         this.options.logger.info('partition idle: it no longer holds windows open', { partition: id, idleTimeoutMs });
       }
     }
-    if (idle.length === 0 || active.length === 0) return;
+    if (idle.length === 0 || active.length === 0) return false;
     // An idle partition's event time follows the slowest active partition.
     let target = Infinity;
     for (const { topic, partition } of active) {
@@ -339,20 +349,26 @@ export class Engine {
       const st = this.sourceTasks.get(partition)!.streamTimes.get(partitionId(topic, partition)) ?? -Infinity;
       target = Math.min(target, st - source.watermarkDelay);
     }
-    if (target === -Infinity) return;
+    if (target === -Infinity) return false;
+    let moved = false;
     for (const { topic, partition } of idle) {
       const source = this.decoders.get(topic)!.source;
-      this.sourceTasks.get(partition)!.raiseStreamTime(topic, target + source.watermarkDelay);
+      if (this.sourceTasks.get(partition)!.raiseStreamTime(topic, target + source.watermarkDelay)) moved = true;
     }
     this.propagateWatermarks();
+    return moved;
   }
 
-  private drainBuffers(): void {
+  /** Hands buffered output to the sinks; returns whether there was any. */
+  private drainBuffers(): boolean {
+    let any = false;
     for (const channel of this.channels.values()) {
       if (channel.buffer.length === 0) continue;
       const batch = channel.buffer;
       channel.buffer = [];
       channel.writer.write(batch);
+      any = true;
     }
+    return any;
   }
 }

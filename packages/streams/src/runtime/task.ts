@@ -207,11 +207,12 @@ export class Task {
     return min;
   }
 
-  /** Raises a source partition's stream time without a record (the partition was idle). */
-  raiseStreamTime(topic: string, streamTime: number): void {
+  /** Raises a source partition's stream time without a record (the partition was idle); returns whether it moved. */
+  raiseStreamTime(topic: string, streamTime: number): boolean {
     const id = partitionId(topic, this.partition);
-    if (streamTime <= (this.streamTimes.get(id) ?? -Infinity)) return;
+    if (streamTime <= (this.streamTimes.get(id) ?? -Infinity)) return false;
     this.streamTimes.set(id, streamTime);
     this.advanceWatermark(this.sourceWatermark());
+    return true;
   }
 }

@@ -210,9 +210,8 @@ export class KafkaStreams {
         }
         this.markCaughtUp(engine);
         engine.tick();
-        if (this.clock.now() - this.lastCommit >= this.commitIntervalMs || engine.bufferedRecords() >= maxBuffered) {
-          await this.commitCycle();
-        }
+        const due = this.clock.now() - this.lastCommit >= this.commitIntervalMs && engine.hasUncommittedWork();
+        if (due || engine.bufferedRecords() >= maxBuffered) await this.commitCycle();
       }
       this.status = 'stopping';
       if (this.engine) {
