@@ -298,11 +298,12 @@ export class KafkaStreams {
       partitionCounts.set(source.topic, topic?.partitions.length ?? 0);
     }
     const total = [...partitionCounts.values()].reduce((a, b) => a + b, 0);
-    if (this.topology.subtopologies.length > 1 && partitions.length > 0 && partitions.length < total) {
+    const stateful = this.topology.subtopologies.some((s) => s.stores.length > 0);
+    if (stateful && partitions.length > 0 && partitions.length < total) {
       throw new Error(
-        `this topology re-keys records (${this.topology.subtopologies.slice(1).map((s) => s.repartition!.name).join(', ')}), ` +
-          `which this version runs on one instance only; this instance was given ${partitions.length} of ${total} partitions: ` +
-          `another instance of '${applicationId}' is running`,
+        `this topology keeps state (${this.topology.subtopologies.flatMap((s) => s.stores).join(', ')}), which this version ` +
+          `keeps on one instance: this instance was given ${partitions.length} of ${total} partitions, so another ` +
+          `instance of '${applicationId}' is running. Run a single instance (state would not follow its partitions).`,
       );
     }
     const committed = partitions.length > 0 ? await rd.committed(consumer, partitions.map((p) => ({ topic: p.topic, partition: p.partition })), 10_000) : [];
