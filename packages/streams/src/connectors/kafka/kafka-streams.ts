@@ -125,6 +125,10 @@ export class KafkaStreams {
         'partition.assignment.strategy': 'range',
         'queued.max.messages.kbytes': 65_536,
         'fetch.wait.max.ms': 100,
+        // A crashed instance holds its partitions until its session expires: 10 s, not 45 s,
+        // so a restarted instance resumes quickly (heartbeats come from librdkafka's own thread).
+        'session.timeout.ms': 10_000,
+        'heartbeat.interval.ms': 2_000,
         rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => {
           if (this.closing) {
             // librdkafka revokes everything while closing and waits for unassign(): answer at once,

@@ -1,0 +1,83 @@
+import { resolve } from 'node:path';
+import { createPostgresDb } from '@pipeline/streams/postgres';
+import { loadConfig, loadDotEnv } from '../config';
+import type { Database } from '../db';
+import { run, startChild } from './child-process';
+import { printEnriched, printLake, printTables } from './report';
+
+/**
+ * `pnpm demo`: starts the local stack if it is not running, runs the activity pipeline and the
+ * producer for about a minute, prints what landed in every sink, and stops what it started.
+ */
+const REPO = resolve(__dirname, '../../../..');
+const APP = resolve(__dirname, '../..');
+const SECONDS = Number(process.env.DEMO_SECONDS ?? 60);
+const RATE = Number(process.env.DEMO_RATE ?? 20);
+
+const step = (text: string) => console.log(`\n\x1b[1m==> ${text}\x1b[0m`);
+
+async function main(): Promise<number> {
+  loadDotEnv(resolve(REPO, '.env'));
+  const config = loadConfig(process.env);
+  const lakeDir = resolve(APP, config.lakeDir);
+
+  step('Local stack (Kafka from Maven Central, PostgreSQL)');
+  const wasUp = (await run('pnpm', ['--silent', 'stack', 'status'], REPO, true)) === 0;
+  if (!wasUp && (await run('pnpm', ['--silent', 'stack', 'up'], REPO)) !== 0) {
+    console.error('could not start the local stack: see the messages above (`pnpm stack logs` shows the broker log)');
+    return 1;
+  }
+  console.log(wasUp ? 'already running: the demo will leave it running' : 'started: the demo stops it at the end');
+
+  let exitCode = 0;
+  try {
+    step(`Activity pipeline (pnpm --filter activity-pipeline start) and producer at ${RATE} events/s for ${SECONDS}s`);
+    // The app's start script, run directly (not through pnpm) so that SIGTERM reaches it.
+    const tsx = resolve(APP, 'node_modules/.bin/tsx');
+    const pipeline = startChild('pipeline', tsx, ['--conditions=@pipeline/source', 'src/main.ts'], {
+      cwd: APP,
+      env: { LOG_FORMAT: 'pretty', STATUS_INTERVAL: '10s', LOG_LEVEL: 'info' },
+    });
+    await new Promise((r) => setTimeout(r, 3_000));
+    const producer = startChild('producer', 'pnpm', ['--silent', '--filter', 'producer', 'start', '--', '--rate', String(RATE), '--duration', `${SECONDS}s`, '--log-format', 'json'], {
+      cwd: REPO,
+      env: { LOG_LEVEL: 'warn' },
+    });
+    const producerCode = await producer.exited;
+    if (producerCode !== 0) {
+      console.error(`the producer exited with ${producerCode}`);
+      exitCode = 1;
+    }
+    await new Promise((r) => setTimeout(r, 3_000)); // the last commit interval
+    step('Stopping the pipeline (SIGTERM: flush, commit, exit)');
+    const pipelineCode = await pipeline.stop('SIGTERM');
+    if (pipelineCode !== 0) {
+      console.error(`the pipeline exited with ${pipelineCode}`);
+      exitCode = 1;
+    }
+
+    step('What landed');
+    const db = createPostgresDb<Database>(config.databaseUrl, { max: 1 });
+    try {
+      await printTables(db);
+    } finally {
+      await db.destroy();
+    }
+    await printLake(lakeDir);
+    await printEnriched(config.kafkaBrokers, config.enrichedTopic, 5);
+  } finally {
+    if (!wasUp) {
+      step('Stopping the local stack');
+      await run('pnpm', ['--silent', 'stack', 'down'], REPO);
+    }
+  }
+  return exitCode;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
