@@ -315,16 +315,14 @@ describe('docker/docker-compose.yml', () => {
   test('the pipeline gets every setting, network addresses for Kafka and PostgreSQL, and volume paths', () => {
     const app = services['activity-pipeline'] ?? {};
     const env = environmentOf(app);
-    for (const name of Object.keys(SETTINGS).filter((n) => !n.startsWith('PRODUCER_') && !n.startsWith('STACK_') && n !== 'STATE_DIR')) {
+    for (const name of Object.keys(SETTINGS).filter((n) => !n.startsWith('PRODUCER_') && !n.startsWith('STACK_'))) {
       expect({ name, set: name in env }).toEqual({ name, set: true });
     }
     expect(new URL(env.DATABASE_URL ?? '').host).toBe('postgres:5432');
     expect(new URL(env.DATABASE_URL ?? '').pathname).toBe('/pipeline');
-    // STATE_DIR is per container (replicas must not share a state folder), inside the state volume.
-    expect(words(app.entrypoint)).toMatch(/STATE_DIR=\\?"?\/data\/state\/\$\$\{HOSTNAME/);
-    expect(words(app.entrypoint)).toMatch(/exec start-app "\$\$@"/);
-    expect(variableRefs(words(app.entrypoint))).toEqual([]);
-    expect(app.volumes).toEqual(expect.arrayContaining([`lake:${env.LAKE_DIR}`, 'state:/data/state']));
+    // State at a fixed path in the state volume: a recreated container resumes from it.
+    expect(env.STATE_DIR).toBe('/data/state');
+    expect(app.volumes).toEqual(expect.arrayContaining([`lake:${env.LAKE_DIR}`, `state:${env.STATE_DIR}`]));
     expect(app.restart).toBe('unless-stopped');
   });
 
