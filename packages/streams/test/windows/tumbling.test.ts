@@ -53,4 +53,16 @@ describe('tumbling windows', () => {
     expect(driver.values(sink)).toEqual([row('/home', 2, 1), row('/home', 0, 1), row('/home', 3, 1)]);
     expect(driver.metrics().late).toEqual({ 'windowAggregate-1': 1 });
   });
+
+  it('counts out-of-order records that are within the watermark into their own window', async () => {
+    const { app, sink } = pageViewsApp('final');
+    const driver = await TopologyTestDriver.create(app);
+    await driver.pipe('events', event(2 * MIN + 30 * SEC)); // watermark 30s
+    await driver.pipe('events', event(45 * SEC)); // 1m45s behind, window [0, 1m) still open
+    await driver.pipe('events', event(MIN + 10 * SEC)); // [1m, 2m)
+    await driver.pipe('events', event(31 * SEC)); // still open: window end 1m > watermark 30s
+    await driver.pipe('events', event(4 * MIN)); // watermark 2m: closes [0, 1m) and [1m, 2m)
+    expect(driver.values(sink)).toEqual([row('/home', 0, 2), row('/home', 1, 1)]);
+    expect(driver.metrics().late).toEqual({});
+  });
 });

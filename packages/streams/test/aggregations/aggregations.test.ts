@@ -1,0 +1,101 @@
+import {
+  aggregator,
+  approxCountDistinct,
+  count,
+  countDistinct,
+  HyperLogLog,
+  max,
+  memorySink,
+  min,
+  reduce,
+  session,
+  streams,
+  sum,
+  tumbling,
+  type Aggregator,
+  type WindowResult,
+} from '../../src';
+import { TopologyTestDriver } from '../../src/testing';
+import { event, MIN, sourceOptions, type Event } from '../support/events';
+
+/** Runs one aggregation over a tumbling minute of the given events (final mode) and returns its result. */
+async function aggregate<R>(agg: Aggregator<Event, unknown, R>, events: Event[]): Promise<R> {
+  const app = streams({ applicationId: 'aggregations' });
+  const sink = memorySink<WindowResult<null, R>>();
+  app.source('e', sourceOptions).window(tumbling('1m')).aggregate(agg, { emit: 'final' }).to(sink);
+  const driver = await TopologyTestDriver.create(app);
+  await driver.pipeAll('e', events);
+  await driver.pipe('e', event(10 * MIN)); // closes the first minute
+  return driver.values(sink)[0]!.value;
+}
+
+const events = [
+  event(1_000, { user_id: 'a', page_url: '/3' }),
+  event(2_000, { user_id: 'b', page_url: '/10' }),
+  event(3_000, { user_id: 'a', page_url: '/-2' }),
+  event(4_000, { user_id: 'c', page_url: '/7' }),
+];
+const n = (e: Event) => Number(e.page_url.slice(1));
+
+describe('aggregations', () => {
+  it('count, sum, min, max', async () => {
+    expect(await aggregate(count(), events)).toBe(4);
+    expect(await aggregate(sum(n), events)).toBe(18);
+    expect(await aggregate(min(n), events)).toBe(-2);
+    expect(await aggregate(max(n), events)).toBe(10);
+  });
+
+  it('countDistinct is exact', async () => {
+    expect(await aggregate(countDistinct((e) => e.user_id), events)).toBe(3);
+  });
+
+  it('reduce folds values in partition order', async () => {
+    const longest = reduce<Event>((a, b) => (b.page_url.length > a.page_url.length ? b : a));
+    expect((await aggregate(longest, events)).page_url).toBe('/10');
+  });
+
+  it('a user-defined aggregator, with its own accumulator', async () => {
+    const average = aggregator({
+      name: 'average',
+      init: () => ({ sum: 0, n: 0 }),
+      add: (acc: { sum: number; n: number }, e: Event) => ({ sum: acc.sum + n(e), n: acc.n + 1 }),
+      merge: (a: { sum: number; n: number }, b: { sum: number; n: number }) => ({ sum: a.sum + b.sum, n: a.n + b.n }),
+      result: (acc: { sum: number; n: number }) => acc.sum / acc.n,
+    });
+    expect(await aggregate(average, events)).toBe(4.5);
+  });
+
+  it('merges accumulators of sessions that a record joins', async () => {
+    const app = streams({ applicationId: 'merge' });
+    const sink = memorySink<WindowResult<string, number>>();
+    app.source('e', sourceOptions).withWatermark('1h').groupByKey().window(session('5m')).aggregate(sum(n), { emit: 'final' }).to(sink);
+    const driver = await TopologyTestDriver.create(app);
+    await driver.pipe('e', event(0, { page_url: '/1' }));
+    await driver.pipe('e', event(8 * MIN, { page_url: '/2' }));
+    await driver.pipe('e', event(4 * MIN, { page_url: '/4' })); // bridges both sessions
+    await driver.pipe('e', event(200 * MIN, { page_url: '/0' }));
+    expect(driver.values(sink).map((r) => r.value)).toEqual([7]);
+  });
+
+  it('approxCountDistinct stays within 2% of the exact count with bounded memory', () => {
+    const hll = new HyperLogLog(14);
+    for (let i = 0; i < 100_000; i++) hll.add(`user-${i}`);
+    for (let i = 0; i < 100_000; i++) hll.add(`user-${i}`); // repeats change nothing
+    expect(Math.abs(hll.estimate() - 100_000) / 100_000).toBeLessThan(0.02);
+    expect(hll.registers.byteLength).toBe(16_384);
+    const small = new HyperLogLog(14);
+    for (let i = 0; i < 50; i++) small.add(i);
+    expect(small.estimate()).toBe(50); // linear counting is exact for small sets
+  });
+
+  it('approxCountDistinct merges and survives its codec', async () => {
+    const agg = approxCountDistinct<Event>((e) => e.user_id);
+    const a = agg.add(agg.init(), event(0, { user_id: 'x' }));
+    const b = agg.add(agg.add(agg.init(), event(0, { user_id: 'y' })), event(0, { user_id: 'x' }));
+    const merged = agg.merge(a, b);
+    expect(agg.result(merged)).toBe(2);
+    expect(agg.result(agg.codec!.decode(agg.codec!.encode(merged)))).toBe(2);
+    expect(await aggregate(agg as Aggregator<Event, unknown, number>, events)).toBe(3);
+    expect(() => approxCountDistinct((e: Event) => e.user_id, { precision: 2 })).toThrow(/precision/);
+  });
+});

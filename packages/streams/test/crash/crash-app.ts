@@ -1,0 +1,161 @@
+import { createLogger, localBackend, type Sink, type StateBackend } from '../../src';
+import { KafkaStreams } from '../../src/connectors/kafka';
+import { createPostgresDb } from '../../src/connectors/postgres';
+import { PHASES, type Phase } from './crash-plan';
+import { crashTopology, type CrashDb } from './crash-topology';
+
+/**
+ * The crash test's fixture: runs `crashTopology` on the real broker and database until SIGTERM
+ * (clean stop, exit 0) or until it is killed. Started by crash.test.ts as a child process:
+ *
+ *   node --conditions=@pipeline/source --import tsx test/crash/crash-app.ts
+ *
+ * Configuration (environment):
+ *   CRASH_APPLICATION_ID, CRASH_INPUT_TOPIC, CRASH_OUTPUT_TOPIC, CRASH_LAKE_DIR, CRASH_STATE_DIR,
+ *   CRASH_DATABASE_URL   required
+ *   CRASH_GUARANTEE      at_least_once (default) | exactly_once
+ *   CRASH_BROKERS        default 127.0.0.1:9092
+ *   CRASH_KILL_AT        optional `<phase>@<records>`: SIGKILL itself in that phase of the first
+ *                        commit whose offsets cover at least <records> input records (see Phase)
+ *
+ * stdout carries one `progress {json}` line every 100 ms (what the test waits on); logs go to stderr.
+ */
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') throw new Error(`crash-app: ${name} is not set`);
+  return value;
+}
+
+function parseKillAt(text: string | undefined): { phase: Phase; records: number } | undefined {
+  if (text === undefined || text === '') return undefined;
+  const [phase, records] = text.split('@');
+  if (!PHASES.includes(phase as Phase) || !/^\d+$/.test(records ?? '')) throw new Error(`crash-app: CRASH_KILL_AT '${text}' is not <phase>@<records>`);
+  return { phase: phase as Phase, records: Number(records) };
+}
+
+const killAt = parseKillAt(process.env.CRASH_KILL_AT);
+
+/** Kills this process, hard, if `phase` of a commit covering `records` input records is the chosen point. */
+function crashPoint(phase: Phase, records: number): void {
+  if (killAt === undefined || killAt.phase !== phase || records < killAt.records) return;
+  process.stdout.write(`crash-point ${JSON.stringify({ phase, records })}\n`); // synchronous on a pipe
+  process.kill(process.pid, 'SIGKILL');
+}
+
+/** Input records a set of `topic:partition` → next offset covers (offsets start at 0 in fresh topics). */
+const covered = (offsets: Iterable<number>) => [...offsets].reduce((a, b) => a + b, 0);
+
+/** The local backend, with crash points around prepare and finalize. */
+function crashingBackend(inner: StateBackend): StateBackend & { readonly committedRecords: number } {
+  const preparedRecords = new Map<number, number>();
+  let committedRecords = 0;
+  return {
+    ...inner,
+    get committedRecords() {
+      return committedRecords;
+    },
+    async prepare(app, commitId, tasks) {
+      const offsets = new Map<string, number>();
+      for (const changes of tasks.values()) for (const [id, o] of Object.entries(changes.checkpoint.offsets)) offsets.set(id, Math.max(o, offsets.get(id) ?? 0));
+      const records = covered(offsets.values());
+      preparedRecords.set(commitId, records);
+      crashPoint('flushed', records);
+      await inner.prepare(app, commitId, tasks);
+      crashPoint('prepared', records);
+    },
+    async finalize(app, commitId) {
+      // A finalize at start (a commit prepared before a crash) has no records known here: -1.
+      const records = preparedRecords.get(commitId) ?? -1;
+      crashPoint('finalizing', records);
+      await inner.finalize(app, commitId);
+      committedRecords = Math.max(committedRecords, records);
+      crashPoint('finalized', records);
+    },
+  };
+}
+
+/** A sink whose flush arms the `mid-flush` crash point: the kill comes while every sink's flush runs. */
+function crashingFlush<T>(sink: Sink<T>): Sink<T> {
+  return {
+    ...sink,
+    async open(context) {
+      const writer = await sink.open(context);
+      // Every method by hand: a writer may be a class instance, whose methods a spread would lose.
+      return {
+        write: (records) => writer.write(records),
+        get buffered() {
+          return writer.buffered;
+        },
+        flush(commit) {
+          setTimeout(() => crashPoint('mid-flush', covered(commit.offsets.map((o) => o.offset))), 3);
+          return writer.flush(commit);
+        },
+        ...(writer.committed ? { committed: (commit) => writer.committed!(commit) } : {}),
+        ...(writer.recover ? { recover: (positions) => writer.recover!(positions) } : {}),
+        close: () => writer.close(),
+      };
+    },
+  };
+}
+
+async function main(): Promise<number> {
+  const applicationId = required('CRASH_APPLICATION_ID');
+  const guarantee = process.env.CRASH_GUARANTEE ?? 'at_least_once';
+  if (guarantee !== 'at_least_once' && guarantee !== 'exactly_once') throw new Error(`crash-app: CRASH_GUARANTEE '${guarantee}'`);
+  const logger = createLogger({ level: 'info', format: 'json', fields: { app: applicationId, pid: process.pid } });
+  const db = createPostgresDb<CrashDb>(required('CRASH_DATABASE_URL'), { max: 2, logger });
+  const backend = crashingBackend(localBackend({ dir: required('CRASH_STATE_DIR') }));
+  const app = crashTopology({
+    applicationId,
+    inputTopic: required('CRASH_INPUT_TOPIC'),
+    outputTopic: required('CRASH_OUTPUT_TOPIC'),
+    lakeDir: required('CRASH_LAKE_DIR'),
+    db,
+    wrapSink: crashingFlush,
+  });
+  const runtime = new KafkaStreams(app, {
+    connection: {
+      brokers: process.env.CRASH_BROKERS ?? '127.0.0.1:9092',
+      // Static membership: a restarted instance takes its partitions back at once, instead of
+      // waiting for the group to expire the killed member's session.
+      config: { 'group.instance.id': `${applicationId}-instance` },
+    },
+    processingGuarantee: guarantee,
+    stateBackend: backend,
+    instanceId: 'instance',
+    // Many small commits, so that crashes land in and around them.
+    commitInterval: '100ms',
+    batchSize: 20,
+    maxBufferedRecords: 60,
+    // No partition ever counts as idle: lateness must depend on the input only.
+    idleTimeout: '1h',
+    logger,
+  });
+  process.once('SIGTERM', () => void runtime.stop());
+
+  const progress = setInterval(() => {
+    const m = runtime.metrics();
+    const line = { state: m.state, recordsIn: m.recordsIn, commits: m.commits, committedRecords: backend.committedRecords, lag: m.lag, assigned: m.assigned };
+    process.stdout.write(`progress ${JSON.stringify(line)}\n`);
+  }, 100);
+  try {
+    await runtime.start();
+    await runtime.done;
+    return 0;
+  } catch (error) {
+    logger.error('crash-app failed', { error: (error as Error).message, stack: (error as Error).stack });
+    return 1;
+  } finally {
+    clearInterval(progress);
+    await db.destroy();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
