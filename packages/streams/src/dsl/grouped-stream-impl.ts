@@ -1,4 +1,4 @@
-import type { Aggregator, MergeableAggregator } from '../aggregations/aggregator';
+import type { Aggregator } from '../aggregations/aggregator';
 import type { KeyedProcessor } from '../operators/keyed-processor';
 import type { Key } from '../runtime/record';
 import type { GroupByNode, ProcessNode, SessionAggregateNode, WindowAggregateNode } from '../topology/nodes';
@@ -22,34 +22,25 @@ export class GroupedStreamImpl<V, K extends Key> implements GroupedStream<V, K> 
   window(windows: SessionWindows, options?: NodeOptions): SessionWindowedStream<V, K>;
   window(windows: FixedWindows | SessionWindows, options?: NodeOptions): WindowedStream<V, K> | SessionWindowedStream<V, K> {
     const { graph, node } = this;
-    const windowName = options?.name;
-    if (windows.kind === 'session') {
-      return {
-        aggregate<A, R>(aggregator: MergeableAggregator<V, A, R>, opts?: AggregateOptions): StatefulStream<WindowResult<K, R>, K, V> {
-          const aggregate: SessionAggregateNode = {
-            kind: 'sessionAggregate',
-            name: graph.nameFor('sessionAggregate', opts?.name ?? windowName),
-            parent: node,
-            windows,
-            aggregator: aggregator as unknown as SessionAggregateNode['aggregator'],
-            emit: opts?.emit ?? 'update',
-            store: opts?.store,
-          };
-          return new StreamImpl(graph, graph.add(aggregate)) as unknown as StatefulStream<WindowResult<K, R>, K, V>;
-        },
-      };
-    }
     return {
       aggregate<A, R>(aggregator: Aggregator<V, A, R>, opts?: AggregateOptions): StatefulStream<WindowResult<K, R>, K, V> {
-        const aggregate: WindowAggregateNode = {
-          kind: 'windowAggregate',
-          name: graph.nameFor('windowAggregate', opts?.name ?? windowName),
-          parent: node,
-          windows,
-          aggregator: aggregator as unknown as WindowAggregateNode['aggregator'],
-          emit: opts?.emit ?? 'update',
-          store: opts?.store,
-        };
+        const common = { parent: node, emit: opts?.emit ?? 'update', store: opts?.store } as const;
+        const aggregate: WindowAggregateNode | SessionAggregateNode =
+          windows.kind === 'session'
+            ? {
+                kind: 'sessionAggregate',
+                name: graph.nameFor('sessionAggregate', opts?.name ?? options?.name),
+                windows,
+                aggregator: aggregator as unknown as SessionAggregateNode['aggregator'],
+                ...common,
+              }
+            : {
+                kind: 'windowAggregate',
+                name: graph.nameFor('windowAggregate', opts?.name ?? options?.name),
+                windows,
+                aggregator: aggregator as unknown as WindowAggregateNode['aggregator'],
+                ...common,
+              };
         return new StreamImpl(graph, graph.add(aggregate)) as unknown as StatefulStream<WindowResult<K, R>, K, V>;
       },
     };

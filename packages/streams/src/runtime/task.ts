@@ -1,10 +1,6 @@
 import type { Logger } from '../logging/logger';
 import type { Operator, OperatorContext } from '../operators/operator';
-import { keyedProcessOperator } from '../operators/keyed-process';
-import { sessionAggregateOperator } from '../operators/session-aggregate';
-import { sinkOperator } from '../operators/sink-operator';
-import { filterOperator, flatMapOperator, groupByOperator, mapOperator, peekOperator } from '../operators/stateless';
-import { windowAggregateOperator } from '../operators/window-aggregate';
+import { createOperator, type OperatorEnvironment } from '../operators/operator-factories';
 import type { SinkRecord } from '../sinks/sink';
 import type { TaskChanges, TaskSnapshot } from '../state/backends/state-backend';
 import type { StateStore } from '../state/state-store';
@@ -50,6 +46,11 @@ export class Task {
   ) {
     this.id = `${subtopology.id}_${partition}`;
     const operators = new Map<Node, Operator>();
+    const environment: OperatorEnvironment = {
+      topology,
+      repartition: (node, record) => host.repartition(node, record),
+      sinkBuffer: (node) => host.sinkBuffer(node),
+    };
     const fanOut = (nodes: readonly Node[]) => {
       const targets = nodes.map((n) => operators.get(n)!);
       if (targets.length === 1) return targets[0]!.process;
@@ -74,7 +75,7 @@ export class Task {
         },
         countLate: () => host.countLate(node),
       };
-      const operator = this.createOperator(node, context, topology);
+      const operator = createOperator(node, context, environment);
       operators.set(node, operator);
       if (operator.advanceWatermark || operator.advanceWallClock || operator.beforeCommit) this.timed.push(operator);
     }
@@ -140,40 +141,6 @@ export class Task {
     for (const [id, time] of Object.entries(snapshot.checkpoint.time)) {
       if (id === 'watermark') this.currentWatermark = time ?? -Infinity;
       else this.streamTimes.set(id, time);
-    }
-  }
-
-  private createOperator(node: Node, ctx: OperatorContext, topology: Topology): Operator {
-    switch (node.kind) {
-      case 'source':
-        return { process: ctx.forward }; // records enter through sourceIngest
-      case 'filter':
-        return filterOperator(node, ctx);
-      case 'map':
-        return mapOperator(node, ctx);
-      case 'flatMap':
-        return flatMapOperator(node, ctx);
-      case 'peek':
-        return peekOperator(node, ctx);
-      case 'groupBy':
-        if (topology.isRepartition(node)) {
-          const selector = node.selector!;
-          return {
-            process: (r) =>
-              this.host.repartition(node, { key: selector(r.value) as never, value: r.value, timestamp: r.timestamp, origin: r.origin }),
-          };
-        }
-        return groupByOperator(node, ctx);
-      case 'windowAggregate':
-        return windowAggregateOperator(node, ctx);
-      case 'sessionAggregate':
-        return sessionAggregateOperator(node, ctx);
-      case 'process':
-        return keyedProcessOperator(node, ctx);
-      case 'late':
-        return { process: ctx.forward };
-      case 'sink':
-        return sinkOperator(this.host.sinkBuffer(node));
     }
   }
 

@@ -1,11 +1,6 @@
+import type { RawRecord } from '../runtime/record';
+
 /** A record that could not be decoded or validated, with the reason, routed to the dead-letter sink. */
-export interface DeadLetter {
+export interface DeadLetter extends Pick<RawRecord, 'topic' | 'partition' | 'offset' | 'key' | 'value' | 'timestamp'> {
   readonly reason: string;
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-  readonly key: Buffer | null;
-  /** The raw bytes as they were read. */
-  readonly value: Buffer | null;
-  readonly timestamp?: number;
 }

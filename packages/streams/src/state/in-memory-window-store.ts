@@ -25,14 +25,7 @@ export class InMemoryWindowStore<K, A> implements WindowStore<K, A> {
   }
 
   put(windowStart: number, key: K, accumulator: A): void {
-    let window = this.windows.get(windowStart);
-    if (window === undefined) {
-      window = new Map();
-      this.windows.set(windowStart, window);
-      this.insertStart(windowStart);
-    }
-    if (!window.has(key)) this.entryCount++;
-    window.set(key, accumulator);
+    this.set(windowStart, key, accumulator);
     let dirty = this.dirty.get(windowStart);
     if (dirty === undefined) this.dirty.set(windowStart, (dirty = new Set()));
     dirty.add(key);
@@ -74,15 +67,19 @@ export class InMemoryWindowStore<K, A> implements WindowStore<K, A> {
   restore(entries: Iterable<readonly [string, Json]>): void {
     for (const [entryKey, value] of entries) {
       const [start, key] = JSON.parse(entryKey) as [number, K];
-      let window = this.windows.get(start);
-      if (window === undefined) {
-        window = new Map();
-        this.windows.set(start, window);
-        this.insertStart(start);
-      }
-      if (!window.has(key)) this.entryCount++;
-      window.set(key, this.codec.decode(value));
+      this.set(start, key, this.codec.decode(value));
     }
+  }
+
+  private set(windowStart: number, key: K, accumulator: A): void {
+    let window = this.windows.get(windowStart);
+    if (window === undefined) {
+      window = new Map();
+      this.windows.set(windowStart, window);
+      this.insertStart(windowStart);
+    }
+    if (!window.has(key)) this.entryCount++;
+    window.set(key, accumulator);
   }
 
   private insertStart(start: number): void {

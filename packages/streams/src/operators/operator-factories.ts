@@ -1,0 +1,51 @@
+import type { Node, NodeKind, SinkNode } from '../topology/nodes';
+import type { Topology } from '../topology/topology';
+import type { SinkRecord } from '../sinks/sink';
+import type { StreamRecord } from '../runtime/record';
+import type { GroupByNode } from '../topology/nodes';
+import { keyedProcessOperator } from './keyed-process';
+import type { Operator, OperatorContext } from './operator';
+import { sessionAggregateOperator } from './session-aggregate';
+import { sinkOperator } from './sink-operator';
+import { filterOperator, flatMapOperator, groupByOperator, mapOperator, peekOperator } from './stateless';
+import { windowAggregateOperator } from './window-aggregate';
+
+/** What building an operator may need beyond its node and context. */
+export interface OperatorEnvironment {
+  readonly topology: Topology;
+  /** Sends a re-keyed record to the task that owns its new key. */
+  repartition(node: GroupByNode, record: StreamRecord): void;
+  /** The buffer of the sink a sink node writes to. */
+  sinkBuffer(node: SinkNode): (record: SinkRecord<unknown>) => void;
+}
+
+type Factory<K extends NodeKind> = (node: Extract<Node, { kind: K }>, ctx: OperatorContext, env: OperatorEnvironment) => Operator;
+
+/**
+ * One factory per node kind. Keyed by `NodeKind`, so a new kind of node without an operator is a
+ * compile error here.
+ */
+export const operatorFactories: { readonly [K in NodeKind]: Factory<K> } = {
+  // Records enter through the task's source ingest, which tracks stream time; this only forwards.
+  source: (_node, ctx) => ({ process: ctx.forward }),
+  filter: filterOperator,
+  map: mapOperator,
+  flatMap: flatMapOperator,
+  peek: peekOperator,
+  groupBy: (node, ctx, env) => {
+    if (!env.topology.isRepartition(node)) return groupByOperator(node, ctx);
+    const selector = node.selector!;
+    return {
+      process: (r) => env.repartition(node, { key: selector(r.value) as never, value: r.value, timestamp: r.timestamp, origin: r.origin }),
+    };
+  },
+  windowAggregate: windowAggregateOperator,
+  sessionAggregate: sessionAggregateOperator,
+  process: keyedProcessOperator,
+  late: (_node, ctx) => ({ process: ctx.forward }),
+  sink: (node, _ctx, env) => sinkOperator(env.sinkBuffer(node)),
+};
+
+export function createOperator(node: Node, ctx: OperatorContext, env: OperatorEnvironment): Operator {
+  return (operatorFactories[node.kind] as Factory<NodeKind>)(node as never, ctx, env);
+}
