@@ -1,0 +1,157 @@
+import { randomInt } from 'node:crypto';
+import { parseDuration } from './duration';
+import { SIMULATION_DEFAULTS } from './simulation/options';
+
+export type LogFormat = 'json' | 'pretty';
+
+/** Validated settings of one producer run. */
+export interface ProducerOptions {
+  /** Events per second. */
+  readonly rate: number;
+  /** Stop after this long (ms); undefined: until Ctrl-C or `count`. */
+  readonly durationMs: number | undefined;
+  /** Stop after this many records; undefined: until Ctrl-C or `durationMs`. */
+  readonly count: number | undefined;
+  readonly users: number;
+  readonly pages: number;
+  readonly brokers: string;
+  readonly topic: string;
+  readonly seed: number;
+  /** The seed was drawn at random (no `--seed`): logged so the run can be replayed. */
+  readonly randomSeed: boolean;
+  /** Virtual event time of the first record (epoch ms); undefined: wall clock. */
+  readonly startTime: number | undefined;
+  readonly lateEvery: number;
+  readonly lateByMs: number;
+  readonly invalidEvery: number;
+  readonly abandonRate: number;
+  readonly awayMs: number;
+  /** undefined: `pretty` (progress bar) when stderr is a terminal, else `json`. */
+  readonly logFormat: LogFormat | undefined;
+}
+
+/** The options as commander hands them over: strings, or undefined when absent. */
+export type RawOptions = Readonly<Partial<Record<keyof typeof OPTION_NAMES, string>>>;
+
+/** Each field and the command-line option that sets it, for messages. */
+export const OPTION_NAMES = {
+  rate: '--rate',
+  duration: '--duration',
+  count: '--count',
+  users: '--users',
+  pages: '--pages',
+  brokers: '--brokers',
+  topic: '--topic',
+  seed: '--seed',
+  startTime: '--start-time',
+  lateEvery: '--late-every',
+  lateBy: '--late-by',
+  invalidEvery: '--invalid-every',
+  abandonRate: '--abandon-rate',
+  away: '--away',
+  logFormat: '--log-format',
+} as const;
+
+/** Defaults, as shown by `--help` and applied when an option is absent. */
+export const OPTION_DEFAULTS = {
+  rate: '10',
+  users: String(SIMULATION_DEFAULTS.users),
+  pages: String(SIMULATION_DEFAULTS.pages),
+  brokers: '127.0.0.1:9092',
+  topic: 'user_activity',
+  lateEvery: String(SIMULATION_DEFAULTS.lateEvery),
+  lateBy: '3m',
+  invalidEvery: String(SIMULATION_DEFAULTS.invalidEvery),
+  abandonRate: String(SIMULATION_DEFAULTS.abandonRate),
+  away: '35m',
+} as const satisfies RawOptions;
+
+/** Bad command-line input: main prints the message and exits with code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+const INTEGER = /^\d+$/;
+const NUMBER = /^(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
+const BROKER = /^[^\s,:]+:\d{1,5}$/;
+const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Checks every option and returns the settings, or throws a {@link UsageError} listing each bad
+ * value with the option it came from, e.g. `--rate must be a positive number, got 'abc'`.
+ */
+export function validateOptions(raw: RawOptions): ProducerOptions {
+  const problems: string[] = [];
+  const v = { ...OPTION_DEFAULTS, ...definedOnly(raw) };
+  const fail = (field: keyof typeof OPTION_NAMES, expected: string): undefined => {
+    problems.push(`${OPTION_NAMES[field]} must be ${expected}, got '${v[field] ?? ''}'`);
+    return undefined;
+  };
+  const positiveNumber = (field: 'rate') => {
+    const n = Number(v[field]);
+    return NUMBER.test(v[field].trim()) && n > 0 && Number.isFinite(n) ? n : fail(field, 'a positive number');
+  };
+  const integer = (field: keyof typeof OPTION_NAMES, min: number) => {
+    const text = v[field]?.trim() ?? '';
+    const n = Number(text);
+    return INTEGER.test(text) && Number.isSafeInteger(n) && n >= min ? n : fail(field, min > 0 ? 'a positive integer' : 'an integer, 0 or more');
+  };
+  const duration = (field: 'duration' | 'lateBy' | 'away', min: number) => {
+    const ms = parseDuration(v[field] ?? '');
+    return ms !== undefined && ms >= min ? ms : fail(field, `a duration like 30s, 5m or 1h${min > 0 ? ', more than 0' : ''}`);
+  };
+
+  const rate = positiveNumber('rate');
+  const durationMs = v.duration === undefined ? undefined : duration('duration', 1);
+  const count = v.count === undefined ? undefined : integer('count', 1);
+  const users = integer('users', 1);
+  const pages = integer('pages', 1);
+  const brokers = v.brokers.split(',').every((b) => BROKER.test(b.trim())) ? v.brokers : fail('brokers', 'a comma-separated list of host:port');
+  const topic = TOPIC.test(v.topic) ? v.topic : fail('topic', "a Kafka topic name (letters, digits, '.', '_', '-')");
+  let seed: number | undefined = randomInt(0, 2 ** 32);
+  if (v.seed !== undefined) seed = INTEGER.test(v.seed.trim()) && Number(v.seed) < 2 ** 32 ? Number(v.seed) : fail('seed', 'an integer from 0 to 4294967295');
+  const startTime =
+    v.startTime === undefined ? undefined : (parseIsoTime(v.startTime.trim()) ?? fail('startTime', 'an ISO 8601 time such as 2024-01-01T00:00:00Z'));
+  const lateEvery = integer('lateEvery', 0);
+  const lateByMs = duration('lateBy', 0);
+  const invalidEvery = integer('invalidEvery', 0);
+  const abandon = Number(v.abandonRate);
+  const abandonRate = NUMBER.test(v.abandonRate.trim()) && abandon >= 0 && abandon <= 1 ? abandon : fail('abandonRate', 'a number from 0 to 1');
+  const awayMs = duration('away', 0);
+  const logFormat = v.logFormat === undefined || v.logFormat === 'json' || v.logFormat === 'pretty' ? v.logFormat : fail('logFormat', 'json or pretty');
+
+  if (problems.length > 0) throw new UsageError(problems.join('\n'));
+  return {
+    rate: rate!,
+    durationMs,
+    count,
+    users: users!,
+    pages: pages!,
+    brokers: brokers!,
+    topic: topic!,
+    seed: seed!,
+    randomSeed: v.seed === undefined,
+    startTime,
+    lateEvery: lateEvery!,
+    lateByMs: lateByMs!,
+    invalidEvery: invalidEvery!,
+    abandonRate: abandonRate!,
+    awayMs: awayMs!,
+    logFormat,
+  };
+}
+
+/** Epoch ms of an ISO 8601 date-time with a zone, or undefined (also for a day that does not exist, e.g. Feb 30). */
+function parseIsoTime(text: string): number | undefined {
+  const m = ISO_TIME.exec(text);
+  if (!m) return undefined;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) return undefined;
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+function definedOnly(raw: RawOptions): RawOptions {
+  return Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined));
+}

@@ -1,0 +1,161 @@
+import { parseCommandLine, type CliOutput } from '../src/cli';
+import { UsageError, validateOptions } from '../src/options';
+
+function run(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const output: CliOutput = { writeOut: (t) => (out += t), writeErr: (t) => (err += t) };
+  return { result: parseCommandLine(argv, output), out, err };
+}
+
+function usageError(raw: Parameters<typeof validateOptions>[0]): string {
+  try {
+    validateOptions(raw);
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a UsageError');
+}
+
+describe('validateOptions', () => {
+  it('applies the defaults', () => {
+    const o = validateOptions({});
+    expect(o).toMatchObject({
+      rate: 10,
+      durationMs: undefined,
+      count: undefined,
+      users: 100,
+      pages: 20,
+      brokers: '127.0.0.1:9092',
+      topic: 'user_activity',
+      randomSeed: true,
+      startTime: undefined,
+      lateEvery: 50,
+      lateByMs: 180_000,
+      invalidEvery: 0,
+      abandonRate: 0.1,
+      awayMs: 35 * 60_000,
+      logFormat: undefined,
+    });
+    expect(Number.isInteger(o.seed)).toBe(true);
+  });
+
+  it('reads every option', () => {
+    const o = validateOptions({
+      rate: '2.5',
+      duration: '1m30s',
+      count: '500',
+      users: '7',
+      pages: '3',
+      brokers: 'a:1, b:2',
+      topic: 'my.topic_1',
+      seed: '0',
+      startTime: '2024-01-01T00:00:00Z',
+      lateEvery: '0',
+      lateBy: '30s',
+      invalidEvery: '9',
+      abandonRate: '1',
+      away: '0s',
+      logFormat: 'json',
+    });
+    expect(o).toEqual({
+      rate: 2.5,
+      durationMs: 90_000,
+      count: 500,
+      users: 7,
+      pages: 3,
+      brokers: 'a:1, b:2',
+      topic: 'my.topic_1',
+      seed: 0,
+      randomSeed: false,
+      startTime: Date.UTC(2024, 0, 1),
+      lateEvery: 0,
+      lateByMs: 30_000,
+      invalidEvery: 9,
+      abandonRate: 1,
+      awayMs: 0,
+      logFormat: 'json',
+    });
+  });
+
+  it.each([
+    [{ rate: 'abc' }, "--rate must be a positive number, got 'abc'"],
+    [{ rate: '0' }, "--rate must be a positive number, got '0'"],
+    [{ rate: '-5' }, "--rate must be a positive number, got '-5'"],
+    [{ duration: 'soon' }, "--duration must be a duration like 30s, 5m or 1h, more than 0, got 'soon'"],
+    [{ duration: '0s' }, '--duration must be'],
+    [{ count: '1.5' }, "--count must be a positive integer, got '1.5'"],
+    [{ count: '0' }, '--count must be a positive integer'],
+    [{ users: 'many' }, "--users must be a positive integer, got 'many'"],
+    [{ pages: '0' }, '--pages must be a positive integer'],
+    [{ brokers: 'localhost' }, "--brokers must be a comma-separated list of host:port, got 'localhost'"],
+    [{ topic: 'bad topic' }, '--topic must be a Kafka topic name'],
+    [{ seed: '-1' }, "--seed must be an integer from 0 to 4294967295, got '-1'"],
+    [{ seed: '4294967296' }, '--seed must be an integer'],
+    [{ startTime: 'yesterday' }, "--start-time must be an ISO 8601 time such as 2024-01-01T00:00:00Z, got 'yesterday'"],
+    [{ startTime: '2024-02-30T00:00:00Z' }, '--start-time must be'],
+    [{ lateEvery: '-1' }, "--late-every must be an integer, 0 or more, got '-1'"],
+    [{ lateBy: '3 minutes' }, "--late-by must be a duration like 30s, 5m or 1h, got '3 minutes'"],
+    [{ invalidEvery: 'x' }, '--invalid-every must be an integer, 0 or more'],
+    [{ abandonRate: '1.1' }, "--abandon-rate must be a number from 0 to 1, got '1.1'"],
+    [{ abandonRate: 'half' }, '--abandon-rate must be a number from 0 to 1'],
+    [{ away: 'forever' }, '--away must be a duration'],
+    [{ logFormat: 'xml' }, "--log-format must be json or pretty, got 'xml'"],
+  ])('rejects %j: %s', (raw, message) => {
+    expect(usageError(raw)).toContain(message);
+  });
+
+  it('lists every bad option at once', () => {
+    expect(usageError({ rate: 'x', users: '-3' }).split('\n')).toEqual([
+      "--rate must be a positive number, got 'x'",
+      "--users must be a positive integer, got '-3'",
+    ]);
+  });
+});
+
+describe('parseCommandLine', () => {
+  it('prints help with every option and exits 0', () => {
+    const { result, out } = run('--help');
+    expect(result).toEqual({ kind: 'exit', code: 0 });
+    for (const flag of ['--rate', '--duration', '--count', '--users', '--pages', '--brokers', '--topic', '--seed', '--start-time', '--late-every', '--late-by', '--invalid-every', '--abandon-rate', '--log-format']) {
+      expect(out).toContain(flag);
+    }
+    expect(out).toContain('env: KAFKA_BROKERS');
+    expect(out).toContain('(default: 10)');
+  });
+
+  it('exits 2 naming the option on a bad value', () => {
+    const { result, err } = run('--rate', 'abc');
+    expect(result).toEqual({ kind: 'exit', code: 2 });
+    expect(err).toContain("error: --rate must be a positive number, got 'abc'");
+  });
+
+  it('exits 2 on an unknown option or a missing value', () => {
+    expect(run('--rat', '5')).toMatchObject({ result: { kind: 'exit', code: 2 }, err: expect.stringContaining("unknown option '--rat'") });
+    expect(run('--rate')).toMatchObject({ result: { kind: 'exit', code: 2 }, err: expect.stringContaining('--rate') });
+  });
+
+  it('skips the `--` that `pnpm start -- …` passes on', () => {
+    const { result } = run('--', '--rate', '50', '--count', '10', '--seed', '3');
+    expect(result).toMatchObject({ kind: 'run', options: { rate: 50, count: 10, seed: 3 } });
+  });
+
+  it('takes the brokers and topic from the environment, options first', () => {
+    const saved = { brokers: process.env.KAFKA_BROKERS, topic: process.env.INPUT_TOPIC };
+    process.env.KAFKA_BROKERS = 'kafka:19092';
+    process.env.INPUT_TOPIC = 'from_env';
+    try {
+      expect(run().result).toMatchObject({ options: { brokers: 'kafka:19092', topic: 'from_env' } });
+      expect(run('--topic', 'from_flag').result).toMatchObject({ options: { topic: 'from_flag' } });
+    } finally {
+      restore('KAFKA_BROKERS', saved.brokers);
+      restore('INPUT_TOPIC', saved.topic);
+    }
+  });
+});
+
+function restore(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+}
