@@ -13,6 +13,8 @@ const REPO = resolve(__dirname, '../../../..');
 const APP = resolve(__dirname, '../..');
 const SECONDS = Number(process.env.DEMO_SECONDS ?? 60);
 const RATE = Number(process.env.DEMO_RATE ?? 20);
+// Enough users that abandoned ones stay away past the session timeout (see the producer's --away).
+const USERS = Number(process.env.DEMO_USERS ?? 1000);
 
 const step = (text: string) => console.log(`\n\x1b[1m==> ${text}\x1b[0m`);
 
@@ -39,7 +41,7 @@ async function main(): Promise<number> {
       env: { LOG_FORMAT: 'pretty', STATUS_INTERVAL: '10s', LOG_LEVEL: 'info' },
     });
     await new Promise((r) => setTimeout(r, 3_000));
-    const producer = startChild('producer', 'pnpm', ['--silent', '--filter', 'producer', 'start', '--', '--rate', String(RATE), '--duration', `${SECONDS}s`, '--log-format', 'json'], {
+    const producer = startChild('producer', 'pnpm', ['--silent', '--filter', 'producer', 'start', '--', '--rate', String(RATE), '--users', String(USERS), '--duration', `${SECONDS}s`, '--log-format', 'json'], {
       cwd: REPO,
       env: { LOG_LEVEL: 'warn' },
     });
