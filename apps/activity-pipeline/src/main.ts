@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { createLogger, localBackend } from '@pipeline/streams';
 import { KafkaStreams } from '@pipeline/streams/kafka';
 import { createPostgresDb } from '@pipeline/streams/postgres';
@@ -50,7 +51,8 @@ async function main(): Promise<number> {
   });
   const read = () => runtime.metrics();
   const server = await startHttpServer(config.httpPort, prometheusRegistry(read), read);
-  logger.info('serving /metrics and /health', { port: config.httpPort });
+  // The bound port, not the configured one: HTTP_PORT=0 asks for any free port.
+  logger.info('serving /metrics and /health', { port: (server.address() as AddressInfo).port });
   const stopStatus = startStatusLine(logger, config.statusIntervalMs, read);
 
   let signals = 0;
