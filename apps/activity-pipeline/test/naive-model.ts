@@ -68,7 +68,13 @@ export function naiveResults(partitions: ActivityEvent[][], delayMs: number, tim
         late.sessions++;
         continue;
       }
-      const s = open.get(e.user_id);
+      let s = open.get(e.user_id);
+      // No event for the timeout after the last one, in event time, even before the watermark says so.
+      if (s && t >= s.last + timeoutMs) {
+        write(e.user_id, s, 'timed_out', s.last);
+        open.delete(e.user_id);
+        s = undefined;
+      }
       if (e.event_type === 'session_start') {
         if (s?.start === t) continue;
         if (s) write(e.user_id, s, 'superseded', s.last);

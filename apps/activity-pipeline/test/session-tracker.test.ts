@@ -32,6 +32,18 @@ describe('session tracker', () => {
     expect(rows).toEqual(['u open 0.. n=1', 'u open 0.. n=2', 'u timed_out 0..10 n=2 600s']);
   });
 
+  it('times a session out when the user’s next event comes after the timeout, before the watermark passes it', async () => {
+    const { rows } = await run(
+      [
+        ev(0, 'u', 'session_start'),
+        ev(31 * MIN, 'u', 'click'), // watermark 29m: the timer (30m) has not fired, but 31 minutes passed
+        ev(32 * MIN, 'u', 'session_end'), // no open session: ignored
+      ],
+      30,
+    );
+    expect(rows).toEqual(['u open 0.. n=1', 'u timed_out 0..0 n=1 0s']);
+  });
+
   it('ignores a session_end without a session, and a duplicate end', async () => {
     const { rows } = await run([ev(0, 'u', 'session_end'), ev(MIN, 'u', 'session_start'), ev(2 * MIN, 'u', 'session_end'), ev(2 * MIN, 'u', 'session_end')]);
     expect(rows).toEqual(['u open 1.. n=1', 'u ended 1..2 n=2 60s']);

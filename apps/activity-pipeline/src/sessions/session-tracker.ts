@@ -16,7 +16,8 @@ type Context = ProcessorContext<string, SessionRow, OpenSession>;
  * - `session_start` opens a session (a row with status `open`, no end);
  * - `page_view` and `click` in an open session count towards it and push its timeout back;
  * - `session_end` closes it: status `ended`, `session_end` = its time, duration from the start;
- * - no event for `timeout` after the last one closes it as `timed_out` (end = last event time);
+ * - no event for `timeout` after the last one closes it as `timed_out` (end = last event time):
+ *   when the watermark passes that time, or, sooner, when an event of the user comes that late;
  * - `session_start` while a session is open closes that one as `superseded` and opens a new one.
  * Edge cases, decided: a `session_end` with no open session (never started, or a duplicate end)
  * and activity outside a session are ignored (they still reach the lake and the enriched topic); a
@@ -53,7 +54,14 @@ export function sessionTracker(timeoutMs: number): KeyedProcessor<string, Activi
     name: 'session-tracker',
     process(event, ctx) {
       const t = ctx.timestamp;
-      const current = ctx.state.get();
+      let current = ctx.state.get();
+      if (current && t >= current.last + timeoutMs) {
+        // The timer is due but has not fired: the watermark trails the event time. By event time
+        // the session ended before this event, so close it first; otherwise whether a gap closes a
+        // session would depend on the watermark delay.
+        close(ctx, current, 'timed_out', current.last);
+        current = undefined;
+      }
       switch (event.event_type) {
         case 'session_start':
           if (current?.start === t) return; // duplicate
