@@ -26,3 +26,10 @@ export interface Database {
     updated_at: ColumnType<Date, Date | undefined, Date>;
   };
 }
+
+/** The primary key of each table: what its sink upserts on, and what `verify` expects to find. */
+export const TABLE_KEYS = {
+  page_view_counts: ['page_url', 'window_start'],
+  active_users: ['window_start'],
+  user_sessions: ['user_id', 'session_start'],
+} as const satisfies { readonly [T in keyof Database]: ReadonlyArray<keyof Database[T] & string> };

@@ -4,7 +4,7 @@ import { parquetSink } from '@pipeline/streams/parquet';
 import { postgresSink } from '@pipeline/streams/postgres';
 import type { Kysely } from 'kysely';
 import type { Config } from './config';
-import type { Database } from './db';
+import { TABLE_KEYS, type Database } from './db';
 import { ActivityEvent } from './events';
 import type { SessionRow } from './sessions/session-row';
 import type { PipelineSinks } from './topology';
@@ -19,7 +19,7 @@ export function productionSinks(config: Config, db: Kysely<Database>): PipelineS
     pageViews: postgresSink({
       db,
       table: 'page_view_counts',
-      key: ['page_url', 'window_start'],
+      key: TABLE_KEYS.page_view_counts,
       row: (r: WindowResult<string, number>) => ({
         page_url: r.key,
         window_start: new Date(r.windowStart),
@@ -31,7 +31,7 @@ export function productionSinks(config: Config, db: Kysely<Database>): PipelineS
     activeUsers: postgresSink({
       db,
       table: 'active_users',
-      key: ['window_start'],
+      key: TABLE_KEYS.active_users,
       row: (r: WindowResult<null, number>) => ({
         window_start: new Date(r.windowStart),
         window_end: new Date(r.windowEnd),
@@ -42,7 +42,7 @@ export function productionSinks(config: Config, db: Kysely<Database>): PipelineS
     sessions: postgresSink({
       db,
       table: 'user_sessions',
-      key: ['user_id', 'session_start'],
+      key: TABLE_KEYS.user_sessions,
       row: (s: SessionRow) => ({
         user_id: s.user_id,
         session_start: new Date(s.session_start),
