@@ -1,10 +1,11 @@
-import type { Codec } from '../util/json';
+import type { StateCodec } from '../util/json';
 
 /**
  * An aggregation: `init` a fresh accumulator, `add` each record's value to it, `result` reads the
  * answer. `add` and `merge` may mutate the accumulator they are given and return it (no copy per
  * record). `merge` combines two accumulators; session windows need it to join sessions.
- * Accumulators that are not plain JSON (a Set, bytes) give a `codec` so durable stores can save them.
+ * Accumulators that are not plain JSON (a Set, bytes) give a `codec` so durable stores can save
+ * them; an `EntriesCodec` saves a large accumulator part by part.
  *
  * @example
  * const average = aggregator({
@@ -21,7 +22,7 @@ export interface Aggregator<in V, A, out R> {
   add(accumulator: A, value: V): A;
   merge?(a: A, b: A): A;
   result(accumulator: A): R;
-  readonly codec?: Codec<A>;
+  readonly codec?: StateCodec<A>;
 }
 
 /** An aggregator that can merge accumulators: required by session windows. */

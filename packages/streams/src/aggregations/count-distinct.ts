@@ -1,26 +1,61 @@
-import type { Json } from '../util/json';
+import type { EntriesCodec, Json } from '../util/json';
 import type { MergeableAggregator } from './aggregator';
 
 type Distinct = string | number;
 
 /**
+ * The distinct values seen, remembering which were added since the last checkpoint so that a
+ * commit saves only those (a window of a million users is not written again at every commit).
+ */
+export class DistinctValues extends Set<Distinct> {
+  private added: Distinct[] = [];
+
+  override add(value: Distinct): this {
+    if (!this.has(value)) {
+      super.add(value);
+      this.added?.push(value); // `added` is not there yet while Set's constructor runs
+    }
+    return this;
+  }
+
+  takeAdded(): Distinct[] {
+    const added = this.added;
+    this.added = [];
+    return added;
+  }
+}
+
+// A number and the string of its digits are distinct values: entry keys keep them apart.
+const entryKey = (v: Distinct) => (typeof v === 'number' ? `#${v}` : `$${v}`);
+const fromEntryKey = (k: string): Distinct => (k[0] === '#' ? Number(k.slice(1)) : k.slice(1));
+
+const codec: EntriesCodec<DistinctValues> = {
+  takeChanges: (seen) => seen.takeAdded().map((v) => [entryKey(v), 1] as const),
+  entries: (seen) => [...seen].map((v) => [entryKey(v), 1 as Json] as const),
+  fromEntries: (entries) => {
+    const seen = new DistinctValues();
+    for (const [k] of entries) seen.add(fromEntryKey(k));
+    seen.takeAdded();
+    return seen;
+  },
+};
+
+/**
  * The exact number of distinct values read from the records. Memory grows with the number of
- * distinct values per window; {@link approxCountDistinct} bounds it.
+ * distinct values per window; {@link approxCountDistinct} bounds it. Durable state saves only the
+ * values new since the last commit.
  * @example events.window(hopping({ size: '5m', advance: '1m' })).aggregate(countDistinct((e) => e.user_id))
  */
-export function countDistinct<V>(selector: (value: V) => Distinct): MergeableAggregator<V, Set<Distinct>, number> {
+export function countDistinct<V>(selector: (value: V) => Distinct): MergeableAggregator<V, DistinctValues, number> {
   return Object.freeze({
     name: 'countDistinct',
-    init: () => new Set<Distinct>(),
-    add: (seen: Set<Distinct>, value: V) => seen.add(selector(value)),
-    merge: (a: Set<Distinct>, b: Set<Distinct>) => {
+    init: () => new DistinctValues(),
+    add: (seen: DistinctValues, value: V) => seen.add(selector(value)),
+    merge: (a: DistinctValues, b: DistinctValues) => {
       for (const v of b) a.add(v);
       return a;
     },
-    result: (seen: Set<Distinct>) => seen.size,
-    codec: {
-      encode: (seen: Set<Distinct>): Json => [...seen],
-      decode: (json: Json) => new Set(json as Distinct[]),
-    },
+    result: (seen: DistinctValues) => seen.size,
+    codec,
   });
 }

@@ -3,7 +3,7 @@ import { inMemoryStores } from '../state/in-memory-stores';
 import { storeNameOf } from '../topology/topology';
 import type { SessionAggregateNode } from '../topology/nodes';
 import { Heap } from '../util/heap';
-import { jsonCodec, type Codec, type Json } from '../util/json';
+import { jsonCodec, wholeValueCodec, type Codec, type Json, type StateCodec } from '../util/json';
 import type { WindowResult } from '../windows/window';
 import { derivedOrigin, type Operator, type OperatorContext } from './operator';
 
@@ -34,7 +34,7 @@ interface Closing {
 export function sessionAggregateOperator(node: SessionAggregateNode, ctx: OperatorContext): Operator {
   const { aggregator: agg, emit } = node;
   const { gap } = node.windows;
-  const accCodec = (agg.codec ?? jsonCodec) as Codec<unknown>;
+  const accCodec = wholeValueCodec((agg.codec ?? jsonCodec) as StateCodec<unknown>);
   const codec: Codec<Session[]> = {
     encode: (sessions) => sessions.map((s) => ({ start: s.start, end: s.end, acc: accCodec.encode(s.acc), emitted: s.emitted })),
     decode: (json) =>

@@ -2,7 +2,7 @@ import type { Key, StreamRecord } from '../runtime/record';
 import { inMemoryStores } from '../state/in-memory-stores';
 import { storeNameOf } from '../topology/topology';
 import type { WindowAggregateNode } from '../topology/nodes';
-import { jsonCodec, type Codec } from '../util/json';
+import { jsonCodec, type StateCodec } from '../util/json';
 import { assignWindows } from '../windows/assign';
 import type { WindowResult } from '../windows/window';
 import { derivedOrigin, type Operator, type OperatorContext } from './operator';
@@ -19,7 +19,7 @@ import { derivedOrigin, type Operator, type OperatorContext } from './operator';
 export function windowAggregateOperator(node: WindowAggregateNode, ctx: OperatorContext): Operator {
   const { windows, aggregator: agg, emit } = node;
   const { size } = windows;
-  const codec = (agg.codec ?? jsonCodec) as Codec<unknown>;
+  const codec = (agg.codec ?? jsonCodec) as StateCodec<unknown>;
   const store = ctx.register((node.store ?? inMemoryStores).window<Key, unknown>(storeNameOf(node), codec));
   /** Windows and keys changed since the last emission (update mode). */
   const changed = new Map<number, Set<Key>>();

@@ -1,4 +1,4 @@
-import { type Codec, type Json } from '../util/json';
+import { isEntriesCodec, type Json, type StateCodec } from '../util/json';
 import type { WindowStore } from './state-store';
 
 /**
@@ -9,11 +9,13 @@ export class InMemoryWindowStore<K, A> implements WindowStore<K, A> {
   private readonly windows = new Map<number, Map<K, A>>();
   private starts: number[] = [];
   private readonly dirty = new Map<number, Set<K>>();
+  /** Saved entries of dropped windows, deleted at the next checkpoint: `[key]` or `[key, part]`. */
+  private readonly droppedParts = new Map<number, unknown[][]>();
   private entryCount = 0;
 
   constructor(
     readonly name: string,
-    private readonly codec: Codec<A>,
+    private readonly codec: StateCodec<A>,
   ) {}
 
   get size(): number {
@@ -45,30 +47,56 @@ export class InMemoryWindowStore<K, A> implements WindowStore<K, A> {
     this.entryCount -= window.size;
     this.windows.delete(windowStart);
     this.starts = this.starts.filter((s) => s !== windowStart);
-    // Every key of the window becomes a deletion at the next checkpoint.
-    let dirty = this.dirty.get(windowStart);
-    if (dirty === undefined) this.dirty.set(windowStart, (dirty = new Set()));
-    for (const key of window.keys()) dirty.add(key);
+    this.dirty.delete(windowStart);
+    // Everything saved of the window becomes a deletion at the next checkpoint.
+    const codec = this.codec;
+    const deleted: unknown[][] = [];
+    for (const [key, acc] of window) {
+      if (isEntriesCodec(codec)) for (const [part] of codec.entries(acc)) deleted.push([key, part]);
+      else deleted.push([key]);
+    }
+    this.droppedParts.set(windowStart, deleted);
   }
 
   takeChanges(): Map<string, Json | null> {
     const changes = new Map<string, Json | null>();
+    const codec = this.codec;
     for (const [start, keys] of this.dirty) {
       const window = this.windows.get(start);
       for (const key of keys) {
         const acc = window?.get(key);
-        changes.set(JSON.stringify([start, key]), acc === undefined ? null : this.codec.encode(acc));
+        if (!isEntriesCodec(codec)) {
+          changes.set(JSON.stringify([start, key]), acc === undefined ? null : codec.encode(acc));
+        } else if (acc !== undefined) {
+          for (const [part, value] of codec.takeChanges(acc)) changes.set(JSON.stringify([start, key, part]), value);
+        }
       }
     }
+    for (const [start, parts] of this.droppedParts) for (const part of parts) changes.set(JSON.stringify([start, ...part]), null);
+    this.droppedParts.clear();
     this.dirty.clear();
     return changes;
   }
 
   restore(entries: Iterable<readonly [string, Json]>): void {
-    for (const [entryKey, value] of entries) {
-      const [start, key] = JSON.parse(entryKey) as [number, K];
-      this.set(start, key, this.codec.decode(value));
+    const codec = this.codec;
+    if (!isEntriesCodec(codec)) {
+      for (const [entryKey, value] of entries) {
+        const [start, key] = JSON.parse(entryKey) as [number, K];
+        this.set(start, key, codec.decode(value));
+      }
+      return;
     }
+    // Entries of one accumulator are `[start, key, part]`: gather them, then rebuild each.
+    const parts = new Map<string, { start: number; key: K; entries: Array<[string, Json]> }>();
+    for (const [entryKey, value] of entries) {
+      const [start, key, part] = JSON.parse(entryKey) as [number, K, string];
+      const id = JSON.stringify([start, key]);
+      let group = parts.get(id);
+      if (group === undefined) parts.set(id, (group = { start, key, entries: [] }));
+      group.entries.push([part, value]);
+    }
+    for (const { start, key, entries: acc } of parts.values()) this.set(start, key, codec.fromEntries(acc));
   }
 
   private set(windowStart: number, key: K, accumulator: A): void {

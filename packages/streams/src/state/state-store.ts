@@ -1,4 +1,4 @@
-import type { Codec, Json } from '../util/json';
+import type { Codec, Json, StateCodec } from '../util/json';
 
 /**
  * What the runtime needs of every store: its name, its size for metrics, and the changes made since
@@ -38,5 +38,5 @@ export interface WindowStore<K, A> extends StateStore {
 /** Builds the stores of a task; `StoreFactory` is how users plug in their own implementation. */
 export interface StoreFactory {
   keyValue<K, V>(name: string, codec: Codec<V>): KeyValueStore<K, V>;
-  window<K, A>(name: string, codec: Codec<A>): WindowStore<K, A>;
+  window<K, A>(name: string, codec: StateCodec<A>): WindowStore<K, A>;
 }

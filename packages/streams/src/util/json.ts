@@ -7,6 +7,34 @@ export interface Codec<T> {
   decode(json: Json): T;
 }
 
+/**
+ * How a large value made of many parts (a set of distinct users) is saved part by part: a commit
+ * then writes the parts that changed, not the whole value again. Window stores use it.
+ */
+export interface EntriesCodec<T> {
+  /** Parts added or changed since the last call (null: removed), keyed by a string; resets that list. */
+  takeChanges(value: T): Iterable<readonly [string, Json | null]>;
+  /** Every part of the value. */
+  entries(value: T): Iterable<readonly [string, Json]>;
+  /** The value made of these parts, with no pending changes. */
+  fromEntries(entries: Iterable<readonly [string, Json]>): T;
+}
+
+export type StateCodec<T> = Codec<T> | EntriesCodec<T>;
+
+export function isEntriesCodec<T>(codec: StateCodec<T>): codec is EntriesCodec<T> {
+  return 'takeChanges' in codec;
+}
+
+/** A whole-value codec for places that store a value in one piece (a value inside a session). */
+export function wholeValueCodec<T>(codec: StateCodec<T>): Codec<T> {
+  if (!isEntriesCodec(codec)) return codec;
+  return {
+    encode: (value) => [...codec.entries(value)].map(([k, v]) => [k, v]),
+    decode: (json) => codec.fromEntries(json as Array<[string, Json]>),
+  };
+}
+
 /** The codec for values that already are JSON (numbers, strings, plain objects and arrays). */
 export const jsonCodec: Codec<never> = Object.freeze({
   encode: (value: never): Json => value,
