@@ -1,0 +1,103 @@
+import { startPipeline } from '../pipeline';
+import type { ChildMessage, ChildTask, ParentMessage } from './protocol';
+
+// The activity pipeline in a process of its own (fresh heap, nothing else on its event loop), for
+// the memory and latency steps. Started by child/run-child.ts with the task as JSON in argv[2];
+// reports over the IPC channel.
+
+/** Resolves once the message is handed to the channel (so disconnecting after it loses nothing). */
+function send(message: ChildMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send || !process.connected) resolve();
+    else process.send(message, undefined, {}, () => resolve());
+  });
+}
+
+async function run(task: ChildTask): Promise<void> {
+  let peakRss = 0;
+  let peakHeap = 0;
+  let peakExternal = 0;
+  const peakStores: Record<string, number> = {};
+  let peakLag = 0;
+  const sampleRss = () => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  };
+  const sampleMemory = () => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+    peakExternal = Math.max(peakExternal, m.external + m.arrayBuffers);
+  };
+  const rssTimer = setInterval(sampleRss, task.sampleMs);
+
+  const started = process.hrtime.bigint();
+  const pipeline = await startPipeline(task.targets);
+  let first: bigint | undefined;
+  let stopRequested = false;
+  process.on('message', (m: ParentMessage) => {
+    if (m.type === 'stop') stopRequested = true;
+  });
+  let last = pipeline.runtime.metrics();
+  const report = setInterval(() => {
+    sampleMemory();
+    last = pipeline.runtime.metrics();
+    for (const [store, n] of Object.entries(last.storeEntries)) peakStores[store] = Math.max(peakStores[store] ?? 0, n);
+    const lag = Object.values(last.lag).reduce((a, b) => a + b, 0);
+    peakLag = Math.max(peakLag, lag);
+    void send({ type: 'progress', state: last.state, recordsIn: last.recordsIn, lag, rss: process.memoryUsage.rss(), storeEntries: last.storeEntries });
+  }, 500);
+  try {
+    for (;;) {
+      const m = pipeline.runtime.metrics();
+      if (m.state === 'failed') throw new Error('the pipeline failed (see its log above)');
+      if (first === undefined && m.recordsIn > 0) first = process.hrtime.bigint();
+      if (task.mode === 'drain' && m.recordsIn >= (task.expected ?? 0)) break;
+      if (stopRequested) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    sampleMemory();
+    last = pipeline.runtime.metrics();
+    for (const [store, n] of Object.entries(last.storeEntries)) peakStores[store] = Math.max(peakStores[store] ?? 0, n);
+  } finally {
+    clearInterval(report);
+    await pipeline.stop();
+  }
+  const stopped = process.hrtime.bigint();
+  sampleMemory();
+  clearInterval(rssTimer);
+  first ??= stopped;
+  await send({
+    type: 'result',
+    maxRss: process.resourceUsage().maxRSS * 1024,
+    sampledPeakRss: peakRss,
+    peakHeapUsed: peakHeap,
+    peakExternal,
+    peakStoreEntries: peakStores,
+    peakLag,
+    recordsIn: last.recordsIn,
+    startupSeconds: Number(first - started) / 1e9,
+    seconds: Number(stopped - first) / 1e9,
+    commits: last.commits,
+    late: last.late,
+    deadLettered: last.deadLettered,
+  });
+}
+
+let finished = false;
+// The parent went away (killed, crashed): do not outlive it.
+process.on('disconnect', () => {
+  if (!finished) process.exit(1);
+});
+
+run(JSON.parse(process.argv[2]!) as ChildTask).then(
+  () => {
+    finished = true;
+    process.disconnect?.();
+  },
+  async (error: unknown) => {
+    await send({ type: 'error', message: (error as Error).stack ?? String(error) });
+    finished = true;
+    process.exitCode = 1;
+    process.disconnect?.();
+  },
+);

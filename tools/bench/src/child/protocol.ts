@@ -1,0 +1,54 @@
+import type { PipelineTargets } from '../infra/scratch';
+
+/** What the parent asks the pipeline child to do (JSON in argv[2]). */
+export interface ChildTask {
+  readonly targets: PipelineTargets;
+  /** `drain`: stop once `expected` records are read. `live`: run until the parent sends `stop`. */
+  readonly mode: 'drain' | 'live';
+  readonly expected?: number;
+  /** RSS sampling period. */
+  readonly sampleMs: number;
+}
+
+/** A sample, sent every half second. */
+export interface ChildProgress {
+  readonly type: 'progress';
+  readonly state: string;
+  readonly recordsIn: number;
+  /** Records behind the end of the input, summed over partitions. */
+  readonly lag: number;
+  readonly rss: number;
+  readonly storeEntries: Record<string, number>;
+}
+
+export interface ChildResult {
+  readonly type: 'result';
+  /** `process.resourceUsage().maxRSS`, in bytes: the peak resident set of the child's whole life. */
+  readonly maxRss: number;
+  /** The highest RSS the sampler saw (every `sampleMs`). */
+  readonly sampledPeakRss: number;
+  readonly peakHeapUsed: number;
+  readonly peakExternal: number;
+  /** Highest entry count seen per store (summed over tasks). */
+  readonly peakStoreEntries: Record<string, number>;
+  /** The most records the pipeline was behind the end of its input (sampled every 500 ms). */
+  readonly peakLag: number;
+  readonly recordsIn: number;
+  readonly startupSeconds: number;
+  /** From the first record read to `stop()` done. */
+  readonly seconds: number;
+  readonly commits: number;
+  readonly late: Record<string, number>;
+  readonly deadLettered: number;
+}
+
+export interface ChildFailure {
+  readonly type: 'error';
+  readonly message: string;
+}
+
+export type ChildMessage = ChildProgress | ChildResult | ChildFailure;
+
+export interface ParentMessage {
+  readonly type: 'stop';
+}

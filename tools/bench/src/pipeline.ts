@@ -1,0 +1,99 @@
+import { createLogger, localBackend, type Logger } from '@pipeline/streams';
+import { KafkaStreams } from '@pipeline/streams/kafka';
+import { createPostgresDb } from '@pipeline/streams/postgres';
+import { loadConfig, type Config } from 'activity-pipeline/config';
+import type { Database } from 'activity-pipeline/db';
+import { productionSinks } from 'activity-pipeline/sinks';
+import { activityPipeline } from 'activity-pipeline/topology';
+import { BROKERS } from './infra/kafka';
+import type { PipelineTargets } from './infra/scratch';
+
+/**
+ * The activity pipeline's configuration for these targets, through its own `loadConfig`, so every
+ * other setting (watermark 2m, session timeout 30m, commit interval 1s, at-least-once…) is the
+ * app's default.
+ */
+export function pipelineConfig(t: PipelineTargets): Config {
+  return loadConfig({
+    KAFKA_BROKERS: BROKERS,
+    APPLICATION_ID: t.applicationId,
+    INPUT_TOPIC: t.inputTopic,
+    ENRICHED_TOPIC: t.enrichedTopic,
+    DEAD_LETTER_TOPIC: t.deadLetterTopic,
+    DATABASE_URL: t.databaseUrl,
+    LAKE_DIR: t.lakeDir,
+    STATE_DIR: t.stateDir,
+    LOG_LEVEL: 'warn',
+    LOG_FORMAT: 'json',
+  });
+}
+
+/** A running activity pipeline, as apps/activity-pipeline/src/main.ts runs it. */
+export interface RunningPipeline {
+  readonly runtime: KafkaStreams;
+  readonly config: Config;
+  /** Final flush and commit, leaves the group, closes the database pool. */
+  stop(): Promise<void>;
+}
+
+export function benchLogger(applicationId: string): Logger {
+  return createLogger({ level: 'warn', format: 'json', fields: { app: applicationId } });
+}
+
+export async function startPipeline(targets: PipelineTargets, logger: Logger = benchLogger(targets.applicationId)): Promise<RunningPipeline> {
+  const config = pipelineConfig(targets);
+  const db = createPostgresDb<Database>(config.databaseUrl, { max: 4, applicationName: config.applicationId, logger });
+  const app = activityPipeline(
+    { applicationId: config.applicationId, inputTopic: config.inputTopic, watermarkDelayMs: config.watermarkDelayMs, sessionTimeoutMs: config.sessionTimeoutMs },
+    productionSinks(config, db),
+  );
+  const runtime = new KafkaStreams(app, {
+    connection: { brokers: config.kafkaBrokers },
+    processingGuarantee: config.processingGuarantee,
+    stateBackend: localBackend({ dir: config.stateDir }),
+    commitInterval: config.commitIntervalMs,
+    idleTimeout: config.idlePartitionTimeoutMs,
+    autoOffsetReset: config.autoOffsetReset,
+    logger,
+  });
+  try {
+    await runtime.start();
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return {
+    runtime,
+    config,
+    async stop() {
+      try {
+        await runtime.stop();
+        await runtime.done;
+      } finally {
+        await db.destroy();
+      }
+    },
+  };
+}
+
+/** Resolves once the runtime has read `expected` records; polls every `pollMs`, calling `onPoll`. */
+export async function waitForRecords(
+  runtime: KafkaStreams,
+  expected: number,
+  options: { pollMs?: number; timeoutMs?: number; onFirst?: () => void } = {},
+): Promise<void> {
+  const pollMs = options.pollMs ?? 20;
+  const deadline = Date.now() + (options.timeoutMs ?? 60 * 60_000);
+  let first = false;
+  for (;;) {
+    const m = runtime.metrics();
+    if (m.state === 'failed') throw new Error('the pipeline failed (see its log above)');
+    if (!first && m.recordsIn > 0) {
+      first = true;
+      options.onFirst?.();
+    }
+    if (m.recordsIn >= expected) return;
+    if (Date.now() > deadline) throw new Error(`the pipeline read ${m.recordsIn} of ${expected} records before the timeout`);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}

@@ -1,0 +1,159 @@
+import { int, latencySummary, mb, ms, percent, type Row } from './report';
+import type { CeilingResult } from './steps/ceiling';
+import type { PipelineResult } from './steps/full-pipeline';
+import type { LatencyResult } from './steps/latency';
+import type { MemoryResult } from './steps/memory';
+import type { PreloadResult } from './steps/preload';
+import type { StagesResult } from './steps/stages';
+
+// Each step's result as lines of the table.
+
+export function preloadRows(r: PreloadResult): Row[] {
+  return [
+    {
+      step: 'preload',
+      what: `produce to a fresh topic (${r.partitions} partitions)`,
+      count: r.records,
+      seconds: r.seconds,
+      rate: r.rate,
+      note: `${int(r.invalid)} invalid; ${mb(r.bytes)} of values; per partition ${r.perPartition.map(int).join(' / ')}`,
+    },
+  ];
+}
+
+export function ceilingRows(results: readonly CeilingResult[]): Row[] {
+  return results.map((r, i) => ({
+    step: 'ceiling',
+    what: `raw KafkaConsumer, consume(${r.batchSize})${i === 0 ? '' : ' (runtime batch size)'}`,
+    count: r.records,
+    seconds: r.seconds,
+    rate: r.rate,
+    usPerEvent: 1e6 / r.rate,
+    note: `first record after ${r.startupSeconds.toFixed(1)} s (connect, group join); ${int(r.batches)} batches`,
+  }));
+}
+
+export function pipelineRows(r: PipelineResult, ceiling: number | undefined): Row[] {
+  const ratio = ceiling ? r.rate / ceiling : Number.NaN;
+  const s = r.sinks;
+  return [
+    {
+      step: 'pipeline',
+      what: 'activity pipeline, every sink (first record → stop() done)',
+      count: r.records,
+      seconds: r.seconds,
+      rate: r.rate,
+      usPerEvent: 1e6 / r.rate,
+      note: `${percent(ratio)} of the ceiling (target ≥ 50 %); reading ${r.readSeconds.toFixed(1)} s + final flush/commit ${r.stopSeconds.toFixed(1)} s; ${r.commits} commits`,
+    },
+    {
+      step: 'pipeline',
+      what: 'the same, start() → stop() done',
+      count: r.records,
+      seconds: r.totalSeconds,
+      rate: r.rateWithStartup,
+      note: `startup ${r.startupSeconds.toFixed(1)} s (connect, group join, sinks opened)`,
+    },
+    {
+      step: 'pipeline',
+      what: r.complete ? 'every sink complete' : 'SINKS INCOMPLETE',
+      note: `enriched ${int(s.enrichedRecords)}, lake ${int(s.lake.rows)} rows in ${s.lake.files} files (${mb(s.lake.bytes)}), dead letters ${int(s.deadLetters)}, rows: page views ${int(s.pageViewRows)}, active users ${int(s.activeUserRows)}, sessions ${int(s.sessionRows)}`,
+    },
+  ];
+}
+
+export function stagesRows(r: StagesResult): Row[] {
+  const decode = r.stages[0]!;
+  const rows: Row[] = r.stages.map((f, i) => ({
+    step: 'stage',
+    what: f.name,
+    count: f.records,
+    seconds: f.ms / 1000,
+    rate: f.rate,
+    usPerEvent: f.usPerEvent,
+    note: i === 0 ? f.what : `${f.what}; ${signed(f.usPerEvent - decode.usPerEvent)} µs over decode`,
+  }));
+  rows.push({
+    step: 'stage',
+    what: 'whole topology + every sink, serially',
+    rate: r.serialEstimate.rate,
+    usPerEvent: r.serialEstimate.usPerEvent,
+    note: 'sum of the whole topology and the sinks below: an estimate of one thread doing it all',
+  });
+  for (const f of r.sinks) {
+    rows.push({
+      step: 'sink',
+      what: f.name,
+      count: f.records,
+      seconds: f.ms / 1000,
+      rate: f.rate,
+      usPerEvent: f.usPerEvent,
+      note: `${int(f.rows ?? 0)} records written, ${int(f.rowsPerSecond ?? 0)}/s; time in the sink only`,
+    });
+  }
+  return rows;
+}
+
+/** "p50 0.4 s in the first 5 s → 6.1 s in the last 5 s": whether the pipeline kept up. */
+function trend(r: LatencyResult): string {
+  const seconds = r.enrichedBySecond;
+  if (seconds.length < 10) return '';
+  const median = (slice: typeof seconds) => {
+    const p50s = slice.map((s) => s.p50).sort((a, b) => a - b);
+    return p50s[Math.floor(p50s.length / 2)]!;
+  };
+  return `; per-second p50 ${ms(median(seconds.slice(0, 5)))} in the first 5 s → ${ms(median(seconds.slice(-5)))} in the last 5 s`;
+}
+
+export function latencyRows(r: LatencyResult): Row[] {
+  return [
+    {
+      step: 'latency',
+      what: `live traffic, ${int(r.targetRate)} events/s asked`,
+      count: r.produced,
+      seconds: r.seconds,
+      rate: r.achievedRate,
+      note: `pipeline in a child process; its peak lag ${int(r.pipeline.peakLag)} records, peak RSS ${mb(r.pipeline.maxRss)}`,
+    },
+    {
+      step: 'latency',
+      what: 'produced → row in PostgreSQL',
+      count: r.toPostgres.count,
+      unit: 'probes',
+      note: `${latencySummary(r.toPostgres)}; target p99 < 1 s; poll every ${r.pollMs} ms (+${ms(r.meanPollQueryMs)} per query); ${r.probes.seen}/${r.probes.sent} probes seen`,
+    },
+    {
+      step: 'latency',
+      what: 'produced → record on the enriched topic',
+      count: r.toEnriched.count,
+      note: `${latencySummary(r.toEnriched)}${trend(r)}; ${int(r.enrichedReceived)} records read`,
+    },
+  ];
+}
+
+export function memoryRows(r: MemoryResult): Row[] {
+  const p = r.pipeline;
+  const stores = Object.entries(p.peakStoreEntries)
+    .map(([name, n]) => `${name} ${int(n)}`)
+    .join(', ');
+  return [
+    {
+      step: 'memory',
+      what: `peak RSS, ${int(r.users)} users with open sessions`,
+      count: r.events,
+      seconds: p.seconds,
+      rate: r.rate,
+      note: `maxRSS ${mb(p.maxRss)} (target < 500 MB: ${r.withinTarget ? 'met' : 'NOT met'}); sampled peak ${mb(p.sampledPeakRss)}; heap used peak ${mb(p.peakHeapUsed)}`,
+    },
+    {
+      step: 'memory',
+      what: 'state held at the peak',
+      note: `open sessions ${int(r.openSessions)} (of ${int(r.sessionRows)} rows); users in the fullest 5-minute window ${int(r.maxActiveUsers)}; store entries: ${stores}`,
+    },
+  ];
+}
+
+/** +1.25 / −0.40 */
+function signed(n: number): string {
+  return `${n < 0 ? '−' : '+'}${Math.abs(n).toFixed(2)}`;
+}

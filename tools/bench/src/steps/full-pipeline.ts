@@ -1,0 +1,120 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KafkaStreamsMetrics } from '@pipeline/streams/kafka';
+import type { BenchDatabase } from '../infra/database';
+import { topicSize } from '../infra/kafka';
+import { lakeSummary } from '../infra/lake';
+import type { PipelineTargets } from '../infra/scratch';
+import { startPipeline, waitForRecords } from '../pipeline';
+import { formatSelfTimes, mapToSources, selfTimes, selfTimesByFile, startCpuProfile, type SelfTime } from '../profile';
+import { log, startProgress } from '../progress';
+import { perSecond } from '../stats';
+
+export interface PipelineResult {
+  readonly records: number;
+  /** From `start()` to the first record read: connect, group join, restore, sinks opened. */
+  readonly startupSeconds: number;
+  /** From the first record read to `stop()` done (every sink flushed, offsets committed). */
+  readonly seconds: number;
+  /** Records per second over `seconds`. */
+  readonly rate: number;
+  /** From `start()` to `stop()` done. */
+  readonly totalSeconds: number;
+  readonly rateWithStartup: number;
+  /** From the first record to the last one read; the rest of `seconds` is the final flush and commit. */
+  readonly readSeconds: number;
+  readonly stopSeconds: number;
+  readonly commits: number;
+  readonly metrics: KafkaStreamsMetrics;
+  /** What each sink holds afterwards. */
+  readonly sinks: {
+    readonly enrichedRecords: number;
+    readonly deadLetters: number;
+    readonly lake: { files: number; rows: number; bytes: number };
+    readonly pageViewRows: number;
+    readonly activeUserRows: number;
+    readonly sessionRows: number;
+  };
+  /** Every sink holds what it should: enriched and lake = valid events, dead letters = invalid records. */
+  readonly complete: boolean;
+  readonly profile?: { readonly file: string; readonly top: readonly SelfTime[]; readonly byFile: ReadonlyArray<{ file: string; ms: number; share: number }> };
+}
+
+/**
+ * The whole activity pipeline (KafkaStreams, at-least-once, local state, every real sink) in this
+ * process, draining the preloaded topic: timed until all input is read and `stop()` has flushed
+ * every sink and committed.
+ */
+export async function fullPipeline(
+  targets: PipelineTargets,
+  db: BenchDatabase,
+  expected: { records: number; valid: number; invalid: number },
+  options: { profileDir?: string; stamp: string },
+): Promise<PipelineResult> {
+  const stopProfile = options.profileDir ? await startCpuProfile() : undefined;
+  const started = process.hrtime.bigint();
+  const pipeline = await startPipeline(targets);
+  let first: bigint | undefined;
+  let recordsIn = 0;
+  const progress = startProgress({ label: 'full pipeline', read: () => recordsIn, total: expected.records });
+  const sampler = setInterval(() => (recordsIn = pipeline.runtime.metrics().recordsIn), 250);
+  let metrics: KafkaStreamsMetrics;
+  let read: bigint;
+  try {
+    await waitForRecords(pipeline.runtime, expected.records, { onFirst: () => (first = process.hrtime.bigint()) });
+    read = process.hrtime.bigint();
+    metrics = pipeline.runtime.metrics();
+  } finally {
+    clearInterval(sampler);
+    recordsIn = pipeline.runtime.metrics().recordsIn;
+    progress.stop();
+    await pipeline.stop();
+  }
+  const stopped = process.hrtime.bigint();
+  let profile: PipelineResult['profile'];
+  if (stopProfile) {
+    const cpu = await stopProfile();
+    mapToSources(cpu);
+    const file = join(options.profileDir!, `pipeline-${options.stamp}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(cpu));
+    const top = selfTimes(cpu);
+    profile = { file, top: top.slice(0, 40), byFile: selfTimesByFile(cpu).slice(0, 25) };
+    log(`CPU profile of the full pipeline: ${file}\n${formatSelfTimes(top, 20)}`);
+  }
+
+  const [enrichedRecords, deadLetters, lake, counts] = await Promise.all([
+    topicSize(targets.enrichedTopic, 3),
+    topicSize(targets.deadLetterTopic, 3),
+    lakeSummary(targets.lakeDir),
+    db.query<{ pv: number; au: number; us: number }>(
+      'SELECT (SELECT count(*) FROM page_view_counts) AS pv, (SELECT count(*) FROM active_users) AS au, (SELECT count(*) FROM user_sessions) AS us',
+    ),
+  ]);
+  const sinks = {
+    enrichedRecords,
+    deadLetters,
+    lake,
+    pageViewRows: counts[0]!.pv,
+    activeUserRows: counts[0]!.au,
+    sessionRows: counts[0]!.us,
+  };
+  const complete = enrichedRecords === expected.valid && lake.rows === expected.valid && deadLetters === expected.invalid && sinks.pageViewRows > 0;
+  if (!complete) log(`full pipeline: the sinks do not hold what they should: ${JSON.stringify(sinks)} for ${JSON.stringify(expected)}`);
+  const ms = Number(stopped - first!) / 1e6;
+  const totalMs = Number(stopped - started) / 1e6;
+  return {
+    records: expected.records,
+    startupSeconds: Number(first! - started) / 1e9,
+    seconds: ms / 1000,
+    rate: perSecond(expected.records, ms),
+    totalSeconds: totalMs / 1000,
+    rateWithStartup: perSecond(expected.records, totalMs),
+    readSeconds: Number(read! - first!) / 1e9,
+    stopSeconds: Number(stopped - read!) / 1e9,
+    commits: metrics!.commits,
+    metrics: metrics!,
+    sinks,
+    complete,
+    ...(profile ? { profile } : {}),
+  };
+}
