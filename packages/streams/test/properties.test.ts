@@ -85,14 +85,16 @@ function naive(s: Scenario, aggregate: 'countByPage' | 'distinctUsers'): Map<str
   return new Map([...groups].map(([id, v]) => [id, typeof v === 'number' ? v : v.size]));
 }
 
-async function run(s: Scenario, aggregate: 'countByPage' | 'distinctUsers', emit: 'update' | 'final', order = s.interleaving) {
+type Mode = 'in-process' | 'topics';
+
+async function run(s: Scenario, aggregate: 'countByPage' | 'distinctUsers', emit: 'update' | 'final', order = s.interleaving, mode: Mode = 'in-process') {
   const app = streams({ applicationId: 'properties' });
   const sink = memorySink<WindowResult<string | null, number>>();
   const source = app.source('events', sourceOptions).withWatermark(s.delayMs);
   const windowed = aggregate === 'countByPage' ? source.groupBy((e) => e.page_url).window(s.windows) : source.window(s.windows);
   const aggregator = (aggregate === 'countByPage' ? count() : countDistinct((e: Event) => e.user_id)) as Aggregator<Event, unknown, number>;
   (windowed.aggregate(aggregator, { emit }) as { to(s: unknown): void }).to(sink);
-  const driver = await TopologyTestDriver.create(app, { partitions: s.partitions.length, commit: 'manual' });
+  const driver = await TopologyTestDriver.create(app, { partitions: s.partitions.length, commit: 'manual', repartition: mode });
   const next = s.partitions.map(() => 0);
   for (const p of order) await driver.pipe('events', s.partitions[p]![next[p]!++]!, { partition: p });
   await driver.commit();
@@ -109,7 +111,7 @@ async function run(s: Scenario, aggregate: 'countByPage' | 'distinctUsers', emit
 
 const relative = (m: Map<string, number>) => new Map([...m].map(([k, v]) => [k.replace(/\|(-?\d+)$/, (_x, n: string) => `|${Number(n) - T0}`), v]));
 
-describe('windowed results equal a naive batch computation', () => {
+describe.each<Mode>(['in-process', 'topics'])('windowed results equal a naive batch computation (repartition %s)', (mode) => {
   it.each([
     ['counts per page', 'countByPage', 'final'],
     ['counts per page', 'countByPage', 'update'],
@@ -118,7 +120,7 @@ describe('windowed results equal a naive batch computation', () => {
   ] as const)('%s, %s… emit %s', async (_label, aggregate, emit) => {
     await fc.assert(
       fc.asyncProperty(scenarioArb, async (s) => {
-        const { table } = await run(s, aggregate, emit);
+        const { table } = await run(s, aggregate, emit, s.interleaving, mode);
         expect(Object.fromEntries(table)).toEqual(Object.fromEntries(relative(naive(s, aggregate))));
       }),
       { numRuns: 60 },
@@ -127,12 +129,12 @@ describe('windowed results equal a naive batch computation', () => {
 });
 
 describe('final results do not depend on how partitions interleave', () => {
-  it('emits the same windows with the same values for any interleaving (replay = live)', async () => {
+  it('emits the same windows with the same values for any interleaving (replay = live), in process or through topics', async () => {
     await fc.assert(
       fc.asyncProperty(scenarioArb, fc.integer(), async (s, otherSeed) => {
         const live = await run(s, 'distinctUsers', 'final');
         // A backlog replay: partitions read at uneven speeds, e.g. one after the other.
-        const replay = await run(s, 'distinctUsers', 'final', interleave(s.partitions.map((p) => p.length), otherSeed));
+        const replay = await run(s, 'distinctUsers', 'final', interleave(s.partitions.map((p) => p.length), otherSeed), 'topics');
         const sorted = (rows: WindowResult<string | null, number>[]) => rows.map((r) => `${r.key}|${r.windowStart}|${r.value}`).sort();
         expect(sorted(replay.emitted)).toEqual(sorted(live.emitted));
         // Final mode: each window exactly once.

@@ -13,8 +13,8 @@ import { windowAggregateOperator } from './window-aggregate';
 /** What building an operator may need beyond its node and context. */
 export interface OperatorEnvironment {
   readonly topology: Topology;
-  /** Sends a re-keyed record to the task that owns its new key. */
-  repartition(node: GroupByNode, record: StreamRecord): void;
+  /** Sends a re-keyed record to the task that owns its new key; `sequence` ranks it among the records of one input record. */
+  repartition(node: GroupByNode, record: StreamRecord, sequence: number): void;
   /** The buffer of the sink a sink node writes to. */
   sinkBuffer(node: SinkNode): (record: SinkRecord<unknown>) => void;
 }
@@ -35,8 +35,17 @@ export const operatorFactories: { readonly [K in NodeKind]: Factory<K> } = {
   groupBy: (node, ctx, env) => {
     if (!env.topology.isRepartition(node)) return groupByOperator(node, ctx);
     const selector = node.selector!;
+    // A flatMap upstream gives several records one origin offset: number them, so that a replay's
+    // duplicates can be told from new records downstream.
+    // Records made from one input record share its origin object.
+    let lastOrigin: unknown;
+    let sequence = 0;
     return {
-      process: (r) => env.repartition(node, { key: selector(r.value) as never, value: r.value, timestamp: r.timestamp, origin: r.origin }),
+      process: (r) => {
+        sequence = r.origin === lastOrigin ? sequence + 1 : 0;
+        lastOrigin = r.origin;
+        env.repartition(node, { key: selector(r.value) as never, value: r.value, timestamp: r.timestamp, origin: r.origin }, sequence);
+      },
     };
   },
   windowAggregate: windowAggregateOperator,

@@ -6,9 +6,9 @@ import type { StateBackend, TaskChanges } from '../state/backends/state-backend'
 import type { Clock } from '../time/clock';
 import type { GroupByNode, SinkNode, SourceNode } from '../topology/nodes';
 import type { Topology } from '../topology/topology';
-import { murmur3 } from '../util/murmur3';
 import { emptyMetrics, type EngineMetrics } from './metrics';
 import { partitionId, type PartitionOffset, type RawRecord, type StreamRecord } from './record';
+import { partitionOfKey, RepartitionExchange, type RepartitionTransport } from './repartition-exchange';
 import { Task, type TaskHost } from './task';
 
 export interface EngineOptions {
@@ -20,13 +20,18 @@ export interface EngineOptions {
   readonly idleTimeoutMs: number;
   /** Opens a sink's writer (the test driver substitutes capturing writers). */
   openSink(sink: Sink<never>, nodeName: string): Promise<SinkWriter<unknown>>;
+  /**
+   * Where re-keyed records go. Absent: in process, to tasks of this engine, which then must run
+   * every partition. Given: through repartition topics, so that instances can share the work.
+   */
+  readonly repartition?: RepartitionTransport;
 }
 
-/** The partitions an engine runs: the ones it reads, and how many each source topic has. */
+/** The partitions an engine runs: the ones it reads, and how many each topic has. */
 export interface Assignment {
-  /** Source partitions this instance reads. */
+  /** Partitions this instance reads: of source topics, and of repartition topics if any. */
   readonly partitions: ReadonlyArray<{ topic: string; partition: number }>;
-  /** Partition count of every source topic. */
+  /** Partition count of every source topic (and repartition topic). */
   readonly partitionCounts: ReadonlyMap<string, number>;
 }
 
@@ -60,6 +65,9 @@ export class Engine {
   private readonly caughtUp = new Map<string, boolean>();
   private readonly idle = new Set<string>();
   private assignment: Assignment = { partitions: [], partitionCounts: new Map() };
+  /** The assigned partitions of source topics (the others are repartition topics). */
+  private sourceAssigned: Array<{ topic: string; partition: number }> = [];
+  private exchange: RepartitionExchange | undefined;
   private commitId = 0;
   /** Something happened since the last commit (records, idle partitions moving, timer output). */
   private uncommitted = false;
@@ -72,7 +80,7 @@ export class Engine {
     this.host = {
       logger: options.logger,
       wallClockTime: () => options.clock.now(),
-      repartition: (node, record) => this.repartition(node, record),
+      repartition: (node, record, sequence) => this.repartition(node, record, sequence),
       sinkBuffer: (node) => {
         const channel = this.sinkOfNode.get(node)!;
         const name = node.name;
@@ -93,23 +101,35 @@ export class Engine {
    */
   async start(assignment: Assignment): Promise<Map<string, number>> {
     this.assignment = assignment;
+    this.sourceAssigned = assignment.partitions.filter((p) => this.decoders.has(p.topic));
     await this.openSinks();
     const sub0 = this.topology.subtopologies[0]!;
-    const sourcePartitions = [...new Set(assignment.partitions.map((p) => p.partition))].sort((a, b) => a - b);
-    for (const p of sourcePartitions) {
+    for (const p of [...new Set(this.sourceAssigned.map((tp) => tp.partition))].sort((a, b) => a - b)) {
       const task = new Task(sub0, p, this.topology, this.host);
       this.tasks.set(task.id, task);
       this.sourceTasks.set(p, task);
     }
-    const repartitionCount = Math.max(1, ...assignment.partitionCounts.values());
-    for (const sub of this.topology.subtopologies.slice(1)) {
-      const tasks: Task[] = [];
-      for (let p = 0; p < repartitionCount; p++) {
-        const task = new Task(sub, p, this.topology, this.host);
+    if (this.options.repartition) {
+      const sourcePartitions = this.topology.sources.flatMap((s) => Array.from({ length: assignment.partitionCounts.get(s.topic) ?? 0 }, (_, p) => partitionId(s.topic, p)));
+      this.exchange = new RepartitionExchange(this.topology, this.options.repartition, assignment.partitionCounts, sourcePartitions);
+      for (const { topic, partition } of assignment.partitions) {
+        const sub = this.exchange.subtopologyOf(topic);
+        if (sub === undefined) continue;
+        const task = new Task(this.topology.subtopologies[sub]!, partition, this.topology, this.host);
         this.tasks.set(task.id, task);
-        tasks.push(task);
       }
-      this.repartitionTasks.set(sub.id, tasks);
+    } else {
+      // In process: this engine runs every partition of the re-keyed sub-topologies.
+      const count = Math.max(1, ...this.topology.sources.map((s) => assignment.partitionCounts.get(s.topic) ?? 1));
+      for (const sub of this.topology.subtopologies.slice(1)) {
+        const tasks: Task[] = [];
+        for (let p = 0; p < count; p++) {
+          const task = new Task(sub, p, this.topology, this.host);
+          this.tasks.set(task.id, task);
+          tasks.push(task);
+        }
+        this.repartitionTasks.set(sub.id, tasks);
+      }
     }
     const snapshots = await this.options.backend.restore(this.topology.applicationId, [...this.tasks.keys()]);
     this.commitId = await this.options.backend.lastCommitId(this.topology.applicationId);
@@ -119,8 +139,10 @@ export class Engine {
     const resume = new Map<string, number>();
     for (const { topic, partition } of assignment.partitions) {
       const id = partitionId(topic, partition);
-      this.lastActivity.set(id, now);
-      const offset = this.sourceTasks.get(partition)!.offsets.get(id);
+      const sub = this.exchange?.subtopologyOf(topic);
+      const task = sub === undefined ? this.sourceTasks.get(partition) : this.tasks.get(`${sub}_${partition}`);
+      if (sub === undefined) this.lastActivity.set(id, now);
+      const offset = task?.offsets.get(id);
       if (offset !== undefined) {
         resume.set(id, offset);
         this.positions.set(id, offset);
@@ -132,6 +154,7 @@ export class Engine {
       restoredTasks: snapshots.size,
       commitId: this.commitId,
       stateBackend: this.options.backend.kind,
+      repartition: this.exchange ? 'topics' : 'in process',
     });
     return resume;
   }
@@ -152,15 +175,17 @@ export class Engine {
     if (batch.length > 0) this.uncommitted = true;
     for (const raw of batch) {
       const id = partitionId(raw.topic, raw.partition);
-      this.counters.recordsIn++;
       this.positions.set(id, raw.offset + 1);
+      const source = this.decoders.get(raw.topic);
+      if (source === undefined) {
+        this.receiveRepartitioned(raw);
+        continue;
+      }
+      this.counters.recordsIn++;
       this.lastActivity.set(id, now);
       if (this.idle.delete(id)) this.options.logger.info('partition active again', { partition: id });
-      const source = this.decoders.get(raw.topic);
       const task = this.sourceTasks.get(raw.partition);
-      if (source === undefined || task === undefined) {
-        throw new Error(`received a record of ${id}, which this engine was not assigned`);
-      }
+      if (task === undefined) throw new Error(`received a record of ${id}, which this engine was not assigned`);
       const decoded = source.decode(raw);
       if (decoded.ok) task.processSource(raw.topic, raw.offset, decoded.key, decoded.value, decoded.timestamp);
       else this.deadLetter(source.source, raw, decoded.reason, task);
@@ -213,11 +238,12 @@ export class Engine {
       if (offset !== undefined) offsets.push({ topic, partition, offset });
     }
     const info: CommitInfo = { id: this.commitId + 1, offsets };
-    await Promise.all([...this.channels.values()].map((c) => c.writer.flush(info)));
+    await Promise.all([...[...this.channels.values()].map((c) => c.writer.flush(info)), this.options.repartition?.flush()]);
 
     const changes = new Map<string, TaskChanges>();
     for (const task of this.tasks.values()) {
-      if (task.subtopology.id !== 0) for (const [id, offset] of this.positions) task.offsets.set(id, offset);
+      // In process, a re-keyed task has seen everything read so far: it reflects every position.
+      if (task.subtopology.id !== 0 && !this.exchange) for (const [id, offset] of this.positions) task.offsets.set(id, offset);
       changes.set(task.id, task.takeChanges());
     }
     const { backend } = this.options;
@@ -241,10 +267,7 @@ export class Engine {
     for (const task of this.tasks.values()) {
       for (const [name, size] of task.storeSizes()) storeEntries[name] = (storeEntries[name] ?? 0) + size;
     }
-    const watermarks: Record<string, number> = {};
-    for (const { topic, partition } of this.assignment.partitions) {
-      watermarks[partitionId(topic, partition)] = this.sourceTasks.get(partition)!.watermark;
-    }
+    const watermarks = Object.fromEntries(this.sourceWatermarks());
     return { ...structuredClone(this.counters), storeEntries, watermarks, idlePartitions: [...this.idle] };
   }
 
@@ -301,28 +324,47 @@ export class Engine {
     }
   }
 
-  /** In-process repartition: the task of the new key's partition takes the record now. */
-  private repartition(node: GroupByNode, record: StreamRecord): void {
+  /** Sends a re-keyed record on: through its repartition topic, or in process to the task of its key's partition. */
+  private repartition(node: GroupByNode, record: StreamRecord, sequence: number): void {
+    if (this.exchange) {
+      this.exchange.send(node, record, sequence);
+      return;
+    }
     const sub = this.topology.subtopologyOf(this.topology.childrenOf(node)[0]!);
     const tasks = this.repartitionTasks.get(sub.id)!;
-    const key = record.key;
-    const index = tasks.length === 1 ? 0 : murmur3(typeof key === 'string' ? key : JSON.stringify(key)) % tasks.length;
-    tasks[index]!.processRepartitioned(record);
+    tasks[partitionOfKey(record.key, tasks.length)]!.processRepartitioned(record);
+  }
+
+  private receiveRepartitioned(raw: RawRecord): void {
+    const sub = this.exchange?.subtopologyOf(raw.topic);
+    const task = sub === undefined ? undefined : this.tasks.get(`${sub}_${raw.partition}`);
+    if (task === undefined) throw new Error(`received a record of ${partitionId(raw.topic, raw.partition)}, which this engine was not assigned`);
+    this.exchange!.receive(raw, task);
+  }
+
+  /** The watermark of each assigned source partition. */
+  private sourceWatermarks(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const { topic, partition } of this.sourceAssigned) {
+      const source = this.decoders.get(topic)!.source;
+      const st = this.sourceTasks.get(partition)!.streamTimes.get(partitionId(topic, partition)) ?? -Infinity;
+      out.set(partitionId(topic, partition), st - source.watermarkDelay);
+    }
+    return out;
   }
 
   /**
    * Tasks fed by a repartition see records from every source partition: their watermark is the
-   * lowest watermark over all source partitions (idle ones having followed the others).
+   * lowest watermark over all source partitions (idle ones having followed the others). In
+   * process it is set directly; through topics it travels as watermark records.
    */
   private propagateWatermarks(): void {
+    // Through topics: every source partition's watermark that moved goes to every repartition
+    // partition, once per batch (a few small records, however large the batch).
+    this.exchange?.broadcastWatermarks(this.sourceWatermarks());
     if (this.repartitionTasks.size === 0) return;
     let min = Infinity;
-    for (const { topic, partition } of this.assignment.partitions) {
-      const task = this.sourceTasks.get(partition)!;
-      const source = this.decoders.get(topic)!.source;
-      const st = task.streamTimes.get(partitionId(topic, partition)) ?? -Infinity;
-      min = Math.min(min, st - source.watermarkDelay);
-    }
+    for (const wm of this.sourceWatermarks().values()) min = Math.min(min, wm);
     if (min === Infinity) return;
     for (const tasks of this.repartitionTasks.values()) for (const task of tasks) task.advanceWatermark(min);
   }
@@ -332,7 +374,7 @@ export class Engine {
     const { idleTimeoutMs } = this.options;
     const active: Array<{ topic: string; partition: number }> = [];
     const idle: Array<{ topic: string; partition: number }> = [];
-    for (const tp of this.assignment.partitions) {
+    for (const tp of this.sourceAssigned) {
       const id = partitionId(tp.topic, tp.partition);
       const quiet = now - (this.lastActivity.get(id) ?? now) >= idleTimeoutMs && this.caughtUp.get(id) !== false;
       (quiet ? idle : active).push(tp);

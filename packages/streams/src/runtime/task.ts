@@ -14,8 +14,8 @@ type SourceIngest = (offset: number, key: unknown, value: unknown, timestamp: nu
 export interface TaskHost {
   readonly logger: Logger;
   wallClockTime(): number;
-  /** Sends a re-keyed record to the task that owns its new key. */
-  repartition(node: GroupByNode, record: StreamRecord): void;
+  /** Sends a re-keyed record to the task that owns its new key (`sequence`: its rank among the records of one input record). */
+  repartition(node: GroupByNode, record: StreamRecord, sequence: number): void;
   /** The buffer of the sink a sink node writes to. */
   sinkBuffer(node: SinkNode): (record: SinkRecord<unknown>) => void;
   countLate(node: Node): void;
@@ -37,6 +37,8 @@ export class Task {
   readonly streamTimes = new Map<string, number>();
   /** Next offset per input partition that this task's state reflects. */
   readonly offsets = new Map<string, number>();
+  /** Fed by a repartition topic: per source partition, [watermark, last offset, last sequence]. */
+  private readonly origins = new Map<string, [number, number, number]>();
 
   constructor(
     readonly subtopology: Subtopology,
@@ -48,7 +50,7 @@ export class Task {
     const operators = new Map<Node, Operator>();
     const environment: OperatorEnvironment = {
       topology,
-      repartition: (node, record) => host.repartition(node, record),
+      repartition: (node, record, sequence) => host.repartition(node, record, sequence),
       sinkBuffer: (node) => host.sinkBuffer(node),
     };
     const fanOut = (nodes: readonly Node[]) => {
@@ -122,11 +124,36 @@ export class Task {
     return new Map(this.stores.map((s) => [s.name, s.size]));
   }
 
+  /** A source partition's watermark, as last heard through the repartition topic. */
+  originWatermark(sourcePartition: string): number {
+    return this.origins.get(sourcePartition)?.[0] ?? -Infinity;
+  }
+
+  updateOriginWatermark(sourcePartition: string, watermark: number): void {
+    const origin = this.origins.get(sourcePartition);
+    if (origin === undefined) this.origins.set(sourcePartition, [watermark, -1, -1]);
+    else if (watermark > origin[0]) origin[0] = watermark;
+  }
+
+  /** Whether a repartitioned record is new, i.e. after the last one taken from its source partition. */
+  acceptOrigin(sourcePartition: string, offset: number, sequence: number): boolean {
+    const origin = this.origins.get(sourcePartition);
+    if (origin === undefined) {
+      this.origins.set(sourcePartition, [-Infinity, offset, sequence]);
+      return true;
+    }
+    if (offset < origin[1] || (offset === origin[1] && sequence <= origin[2])) return false;
+    origin[1] = offset;
+    origin[2] = sequence;
+    return true;
+  }
+
   takeChanges(): TaskChanges {
     return {
       checkpoint: {
         offsets: Object.fromEntries(this.offsets),
         time: { ...Object.fromEntries(this.streamTimes), watermark: this.currentWatermark },
+        ...(this.origins.size > 0 ? { origins: Object.fromEntries([...this.origins].map(([id, o]) => [id, [...o] as [number, number, number]])) } : {}),
       },
       stores: new Map(this.stores.map((s) => [s.name, s.takeChanges()])),
     };
@@ -138,6 +165,9 @@ export class Task {
       if (entries) store.restore(entries);
     }
     for (const [id, offset] of Object.entries(snapshot.checkpoint.offsets)) this.offsets.set(id, offset);
+    for (const [id, [watermark, offset, sequence]] of Object.entries(snapshot.checkpoint.origins ?? {})) {
+      this.origins.set(id, [watermark ?? -Infinity, offset, sequence]);
+    }
     for (const [id, time] of Object.entries(snapshot.checkpoint.time)) {
       if (id === 'watermark') this.currentWatermark = time ?? -Infinity;
       else this.streamTimes.set(id, time);

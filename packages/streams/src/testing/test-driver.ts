@@ -1,6 +1,7 @@
 import type { StreamsApp } from '../dsl/streams-app';
 import { silentLogger, type Logger } from '../logging/logger';
 import { Engine } from '../runtime/engine';
+import { repartitionTopicName } from '../runtime/repartition-exchange';
 import type { EngineMetrics } from '../runtime/metrics';
 import { partitionId, type RawRecord } from '../runtime/record';
 import type { Sink, SinkRecord, SinkWriter } from '../sinks/sink';
@@ -24,6 +25,12 @@ export interface TestDriverOptions {
   /** Initial wall-clock time (epoch ms). Default 0. */
   readonly wallClockStart?: number;
   readonly logger?: Logger;
+  /**
+   * `in-process` (default): re-keyed records go straight to their task. `topics`: through
+   * in-memory repartition topics, as the Kafka runtime does when instances share the work; a
+   * `restart()` then also replays those topics from the offsets the state reflects.
+   */
+  readonly repartition?: 'in-process' | 'topics';
 }
 
 export interface PipeOptions {
@@ -62,6 +69,10 @@ export class TopologyTestDriver {
   private readonly logs = new Map<string, RawRecord[]>();
   /** Pipe order across partitions, replayed after a restart. */
   private readonly history: RawRecord[] = [];
+  /** Repartition topics (`repartition: 'topics'`): every record sent, per partition. */
+  private readonly internal = new Map<string, RawRecord[]>();
+  /** Sent to a repartition topic and not yet read. */
+  private pendingInternal: RawRecord[] = [];
   private engine!: Engine;
 
   private constructor(
@@ -109,8 +120,18 @@ export class TopologyTestDriver {
     };
     log.push(raw);
     this.history.push(raw);
-    this.engine.process([raw]);
+    this.process([raw]);
     if ((this.options.commit ?? 'each') === 'each') await this.commit();
+  }
+
+  /** Processes records, then whatever they sent to repartition topics, until nothing is left. */
+  private process(batch: RawRecord[]): void {
+    this.engine.process(batch);
+    while (this.pendingInternal.length > 0) {
+      const sent = this.pendingInternal;
+      this.pendingInternal = [];
+      this.engine.process(sent);
+    }
   }
 
   /** Pipes several values in order. */
@@ -122,12 +143,14 @@ export class TopologyTestDriver {
   async commit(): Promise<void> {
     const info = await this.engine.commit();
     await this.engine.committed(info);
+    this.process([]); // watermarks sent at the commit
   }
 
   /** Moves the virtual wall clock: idle partitions, processing-time timers. */
   async advanceWallClock(by: Duration): Promise<void> {
     this.clock.advance(parseDuration(by, 'advanceWallClock'));
     this.engine.tick();
+    this.process([]);
     if ((this.options.commit ?? 'each') === 'each') await this.commit();
   }
 
@@ -172,10 +195,13 @@ export class TopologyTestDriver {
    */
   async restart(): Promise<void> {
     for (const captured of this.captured.values()) captured.pending = [];
+    this.pendingInternal = [];
     const resume = await this.startEngine();
-    const replay = this.history.filter((r) => r.offset >= (resume.get(partitionId(r.topic, r.partition)) ?? 0));
-    for (const raw of replay) {
-      this.engine.process([raw]);
+    const unread = (r: RawRecord) => r.offset >= (resume.get(partitionId(r.topic, r.partition)) ?? 0);
+    // Repartition topics keep what was sent before the crash (at-least-once): read what the state has not.
+    this.process([...this.internal.values()].flat().filter(unread));
+    for (const raw of this.history.filter(unread)) {
+      this.process([raw]);
       if ((this.options.commit ?? 'each') === 'each') await this.commit();
     }
   }
@@ -186,12 +212,17 @@ export class TopologyTestDriver {
 
   private taskIds(): string[] {
     const ids: string[] = [];
-    const max = Math.max(1, ...this.topology.sources.map((s) => this.partitionsOf(s.topic)));
+    const max = this.repartitionPartitions();
     for (const sub of this.topology.subtopologies) for (let p = 0; p < max; p++) ids.push(`${sub.id}_${p}`);
     return ids;
   }
 
+  private repartitionPartitions(): number {
+    return Math.max(1, ...this.topology.sources.map((s) => this.partitionsOf(s.topic)));
+  }
+
   private async startEngine(): Promise<Map<string, number>> {
+    const topics = this.options.repartition === 'topics';
     this.engine = new Engine({
       topology: this.topology,
       backend: this.backend,
@@ -199,6 +230,21 @@ export class TopologyTestDriver {
       logger: this.options.logger ?? silentLogger,
       idleTimeoutMs: parseDuration(this.options.idleTimeout ?? '30s', 'idleTimeout'),
       openSink: async (sink) => this.captureWriter(sink),
+      ...(topics
+        ? {
+            repartition: {
+              send: (topic: string, partition: number, key: Buffer | null, value: Buffer) => {
+                const id = partitionId(topic, partition);
+                let log = this.internal.get(id);
+                if (log === undefined) this.internal.set(id, (log = []));
+                const raw: RawRecord = { topic, partition, offset: log.length, key, value };
+                log.push(raw);
+                this.pendingInternal.push(raw);
+              },
+              flush: async () => {},
+            },
+          }
+        : {}),
     });
     const partitions: Array<{ topic: string; partition: number }> = [];
     const partitionCounts = new Map<string, number>();
@@ -206,6 +252,14 @@ export class TopologyTestDriver {
       const n = this.partitionsOf(source.topic);
       partitionCounts.set(source.topic, n);
       for (let partition = 0; partition < n; partition++) partitions.push({ topic: source.topic, partition });
+    }
+    if (topics) {
+      for (const sub of this.topology.subtopologies) {
+        if (!sub.repartition) continue;
+        const topic = repartitionTopicName(this.topology.applicationId, sub.repartition);
+        partitionCounts.set(topic, this.repartitionPartitions());
+        for (let partition = 0; partition < this.repartitionPartitions(); partition++) partitions.push({ topic, partition });
+      }
     }
     const resume = await this.engine.start({ partitions, partitionCounts });
     await this.engine.resumeFrom(partitions.map(({ topic, partition }) => ({ topic, partition, offset: resume.get(partitionId(topic, partition)) ?? 0 })));

@@ -58,12 +58,12 @@ describe.each<[string, () => Promise<{ backend: StateBackend; cleanup: () => Pro
     },
   ],
 ])('restore from a checkpoint (%s)', (_name, makeBackend) => {
-  it('resumes where the last commit stopped after a crash: no result lost, none counted twice', async () => {
+  it.each(['in-process', 'topics'] as const)('resumes where the last commit stopped after a crash: no result lost, none counted twice (repartition %s)', async (repartition) => {
     const expected = await runStraight();
     const { backend, cleanup } = await makeBackend();
     try {
       const { app: a, views, users, counts } = app();
-      const driver = await TopologyTestDriver.create(a, { commit: 'manual', backend });
+      const driver = await TopologyTestDriver.create(a, { commit: 'manual', backend, repartition });
       await driver.pipeAll('events', stream.slice(0, 3));
       await driver.commit();
       await driver.pipeAll('events', stream.slice(3, 5)); // processed, never committed

@@ -6,6 +6,11 @@ export interface TaskCheckpoint {
   readonly offsets: Readonly<Record<string, number>>;
   /** Event-time progress: stream time per input partition, or watermark per upstream partition. */
   readonly time: Readonly<Record<string, number>>;
+  /**
+   * Tasks fed by a repartition topic: per source partition, its last watermark and the last
+   * (offset, sequence) taken from it, to drop what a replay sends again.
+   */
+  readonly origins?: Readonly<Record<string, readonly [watermark: number, offset: number, sequence: number]>>;
 }
 
 /** A task's committed state: its checkpoint and every store's entries. */

@@ -1,0 +1,119 @@
+import type { GroupByNode } from '../topology/nodes';
+import type { Topology } from '../topology/topology';
+import { murmur3 } from '../util/murmur3';
+import { partitionId, type Key, type RawRecord, type StreamRecord } from './record';
+import type { Task } from './task';
+
+/** Where re-keyed records go when instances share the work: a repartition topic per `groupBy`. */
+export interface RepartitionTransport {
+  send(topic: string, partition: number, key: Buffer | null, value: Buffer): void;
+  /** Makes everything sent durable; part of every commit, before the state is committed. */
+  flush(): Promise<void>;
+}
+
+export function repartitionTopicName(applicationId: string, groupBy: GroupByNode): string {
+  return `${applicationId}-${groupBy.name}-repartition`;
+}
+
+/** The partition a key belongs to among `count`: the same rule in process and through Kafka. */
+export function partitionOfKey(key: Key, count: number): number {
+  return count === 1 ? 0 : murmur3(typeof key === 'string' ? key : JSON.stringify(key)) % count;
+}
+
+/** A data record: value, event time, and where it came from, with the watermark there before it. */
+interface DataEnvelope {
+  v: unknown;
+  t: number;
+  /** origin topic, partition, offset, watermark, and sequence within one origin record (flatMap) */
+  o: [string, number, number, number, number];
+}
+
+/** A watermark record: the watermark of each source partition of the sending instance. */
+interface WatermarkEnvelope {
+  wm: Record<string, number>;
+}
+
+/**
+ * Carries re-keyed records between tasks through repartition topics. Each record holds its origin
+ * (source partition, offset, watermark before it), so the lateness decided upstream holds
+ * downstream, and the downstream task drops what a replay after a crash sends again: from one
+ * source partition, records reach a repartition partition in offset order, so anything at or
+ * before the last (offset, sequence) seen from that partition is a duplicate. Every commit also
+ * sends each source partition's watermark to every repartition partition: a downstream task's
+ * watermark is the lowest over all source partitions, whoever reads them.
+ */
+export class RepartitionExchange {
+  private readonly topics = new Map<GroupByNode, { name: string; partitions: number }>();
+  private readonly subtopologyOfTopic = new Map<string, number>();
+  private readonly sentWatermarks = new Map<string, number>();
+
+  constructor(
+    private readonly topology: Topology,
+    private readonly transport: RepartitionTransport,
+    partitionCounts: ReadonlyMap<string, number>,
+    /** Every source partition: a downstream watermark waits for all of them. */
+    private readonly sourcePartitions: readonly string[],
+  ) {
+    for (const sub of topology.subtopologies) {
+      if (!sub.repartition) continue;
+      const name = repartitionTopicName(topology.applicationId, sub.repartition);
+      const partitions = partitionCounts.get(name);
+      if (partitions === undefined) throw new Error(`the partition count of repartition topic ${name} is unknown`);
+      this.topics.set(sub.repartition, { name, partitions });
+      this.subtopologyOfTopic.set(name, sub.id);
+    }
+  }
+
+  /** The sub-topology a repartition topic feeds, or undefined for another topic. */
+  subtopologyOf(topic: string): number | undefined {
+    return this.subtopologyOfTopic.get(topic);
+  }
+
+  send(node: GroupByNode, record: StreamRecord, sequence: number): void {
+    const topic = this.topics.get(node)!;
+    const { origin } = record;
+    const envelope: DataEnvelope = { v: record.value, t: record.timestamp, o: [origin.topic, origin.partition, origin.offset, origin.watermark, sequence] };
+    const key = JSON.stringify(record.key);
+    this.transport.send(topic.name, partitionOfKey(record.key, topic.partitions), Buffer.from(key), Buffer.from(JSON.stringify(envelope)));
+  }
+
+  /** Sends the watermarks of these source partitions that moved since they were last sent. */
+  broadcastWatermarks(watermarks: ReadonlyMap<string, number>): void {
+    const moved: Record<string, number> = {};
+    let any = false;
+    for (const [id, wm] of watermarks) {
+      if (!Number.isFinite(wm) || this.sentWatermarks.get(id) === wm) continue;
+      moved[id] = wm;
+      this.sentWatermarks.set(id, wm);
+      any = true;
+    }
+    if (!any) return;
+    const value = Buffer.from(JSON.stringify({ wm: moved } satisfies WatermarkEnvelope));
+    for (const { name, partitions } of this.topics.values()) for (let p = 0; p < partitions; p++) this.transport.send(name, p, null, value);
+  }
+
+  /** Takes a record of a repartition topic into its task. */
+  receive(raw: RawRecord, task: Task): void {
+    task.offsets.set(partitionId(raw.topic, raw.partition), raw.offset + 1);
+    const envelope = JSON.parse(raw.value!.toString('utf8')) as DataEnvelope | WatermarkEnvelope;
+    if ('wm' in envelope) {
+      for (const [id, wm] of Object.entries(envelope.wm)) task.updateOriginWatermark(id, wm);
+      task.advanceWatermark(this.lowestWatermark(task));
+      return;
+    }
+    const [topic, partition, offset, watermark, sequence] = envelope.o;
+    if (!task.acceptOrigin(partitionId(topic, partition), offset, sequence)) return; // sent again by a replay
+    task.processRepartitioned({
+      key: JSON.parse(raw.key!.toString('utf8')) as Key,
+      value: envelope.v,
+      timestamp: envelope.t,
+      origin: { topic, partition, offset, watermark },
+    });
+  }
+
+  private lowestWatermark(task: Task): number {
+    let min = Infinity;
+    for (const id of this.sourcePartitions) min = Math.min(min, task.originWatermark(id));
+    return min;
+  }
+}
