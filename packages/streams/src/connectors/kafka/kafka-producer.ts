@@ -15,6 +15,7 @@ export interface KafkaProducerOptions {
 
 interface Pending {
   topic: string;
+  partition: number | null;
   value: Buffer | null;
   key: Buffer | string | null;
   timestamp: number | undefined;
@@ -78,9 +79,10 @@ export class KafkaProducer {
     return this.inFlight + this.backlog.length;
   }
 
-  send(topic: string, key: Buffer | string | null, value: Buffer | null, headers?: MessageHeader[], timestamp?: number): void {
+  /** Queues a record; `partition` null lets the partitioner choose from the key. */
+  send(topic: string, key: Buffer | string | null, value: Buffer | null, headers?: MessageHeader[], timestamp?: number, partition: number | null = null): void {
     if (this.transactional && !this.transactionOpen) throw new Error('kafka producer: no open transaction (the runtime begins one per commit)');
-    const record = { topic, key, value, timestamp, headers };
+    const record = { topic, partition, key, value, timestamp, headers };
     if (this.backlog.length > 0 || !this.tryProduce(record)) this.backlog.push(record);
   }
 
@@ -106,10 +108,11 @@ export class KafkaProducer {
     this.transactionOpen = true;
   }
 
-  /** Adds the consumed offsets to the open transaction and commits it (exactly-once v2). */
-  async commitTransaction(offsets: readonly PartitionOffset[], consumer: KafkaConsumer): Promise<void> {
+  /** Adds the consumed offsets (if any) to the open transaction and commits it (exactly-once v2). */
+  async commitTransaction(offsets: readonly PartitionOffset[], consumer: KafkaConsumer | undefined): Promise<void> {
     await this.flush();
     if (offsets.length > 0) {
+      if (consumer === undefined) throw new Error('kafka producer: offsets need the consumer whose group commits them');
       await rd.sendOffsetsToTransaction(this.producer, offsets.map((o) => ({ ...o })), consumer, this.timeoutMs);
     }
     await rd.commitTransaction(this.producer, this.timeoutMs);
@@ -133,7 +136,7 @@ export class KafkaProducer {
 
   private tryProduce(r: Pending): boolean {
     try {
-      this.producer.produce(r.topic, null, r.value, r.key ?? undefined, r.timestamp, undefined, r.headers);
+      this.producer.produce(r.topic, r.partition, r.value, r.key ?? undefined, r.timestamp, undefined, r.headers);
       this.inFlight++;
       return true;
     } catch (error) {

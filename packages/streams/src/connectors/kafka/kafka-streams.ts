@@ -3,8 +3,9 @@ import { KafkaConsumer, type LibrdKafkaError, type Message, type TopicPartition 
 import type { StreamsApp } from '../../dsl/streams-app';
 import { createLogger, type Logger } from '../../logging/logger';
 import { Engine } from '../../runtime/engine';
-import type { EngineMetrics } from '../../runtime/metrics';
+import { emptyMetrics, type EngineMetrics } from '../../runtime/metrics';
 import { partitionId, type PartitionOffset, type RawRecord } from '../../runtime/record';
+import { repartitionTopicName } from '../../runtime/repartition-exchange';
 import type { CommitInfo, Sink, SinkWriter } from '../../sinks/sink';
 import { localBackend } from '../../state/backends/local-backend';
 import type { StateBackend } from '../../state/backends/state-backend';
@@ -12,6 +13,8 @@ import { systemClock, type Clock } from '../../time/clock';
 import { parseDuration, type Duration } from '../../time/duration';
 import type { Topology } from '../../topology/topology';
 import { baseConfig, type KafkaConnection } from './connection';
+import { ChangelogBackend } from './changelog-backend';
+import { ensureTopics, internalTopics } from './internal-topics';
 import { KafkaProducer } from './kafka-producer';
 import type { KafkaSinkContext } from './kafka-sink';
 import * as rd from './promisified';
@@ -38,7 +41,22 @@ export interface KafkaStreamsOptions {
   readonly batchSize?: number;
   /** Commit early once sinks buffer this many records (backpressure). Default 200,000. */
   readonly maxBufferedRecords?: number;
-  /** Stable per instance: names the transactional id in exactly-once mode. Default: the host name. */
+  /**
+   * `single-instance` (default): state in `stateBackend` (local files), re-keyed records passed in
+   * process; fastest, and the runtime refuses to run with part of the partitions.
+   * `multi-instance`: state in changelog topics and re-keyed records through repartition topics,
+   * as in Kafka Streams: instances with the same application id share the partitions, and a
+   * partition's state follows it to whichever instance gets it.
+   */
+  readonly scaling?: 'single-instance' | 'multi-instance';
+  /** Replication factor of the internal topics (changelogs, repartitions). Default: the broker's. */
+  readonly replicationFactor?: number;
+  /** How long repartition topics keep records. Default 1 day (a consumer further behind loses them). */
+  readonly repartitionRetention?: Duration;
+  /**
+   * Stable per instance (two instances on one host need different ids): names the transactional
+   * ids, so that a restarted instance aborts what its previous life left open. Default: host name.
+   */
   readonly instanceId?: string;
   readonly logger?: Logger;
   readonly clock?: Clock;
@@ -70,8 +88,13 @@ export class KafkaStreams {
   private readonly topology: Topology;
   private readonly logger: Logger;
   private readonly clock: Clock;
-  private readonly backend: StateBackend;
+  private backend: StateBackend;
   private readonly exactlyOnce: boolean;
+  private readonly multiInstance: boolean;
+  /** Multi-instance, at-least-once: the transactional producer of the state changelogs. */
+  private stateProducer: KafkaProducer | undefined;
+  /** Partition count of source and repartition topics. */
+  private readonly partitionCounts = new Map<string, number>();
   private readonly commitIntervalMs: number;
   private consumer: KafkaConsumer | undefined;
   private producer: KafkaProducer | undefined;
@@ -93,6 +116,7 @@ export class KafkaStreams {
     this.clock = options.clock ?? systemClock;
     this.backend = options.stateBackend ?? localBackend({ dir: options.stateDir ?? './data/state' });
     this.exactlyOnce = options.processingGuarantee === 'exactly_once';
+    this.multiInstance = options.scaling === 'multi-instance';
     this.commitIntervalMs = parseDuration(options.commitInterval ?? '1s', 'commitInterval');
     parseDuration(options.idleTimeout ?? '30s', 'idleTimeout');
   }
@@ -105,15 +129,25 @@ export class KafkaStreams {
     if (!this.backend.durable) {
       this.logger.warn('state backend is not durable: a restart loses window and processor state', { backend: this.backend.kind });
     }
+    const instance = this.options.instanceId ?? hostname();
+    const connection = this.options.connection;
     if (this.exactlyOnce) {
-      this.producer = await KafkaProducer.connect({
-        connection: this.options.connection,
-        clientId: `${applicationId}-producer`,
-        transactionalId: `${applicationId}-${this.options.instanceId ?? hostname()}`,
-        logger: this.logger,
-      });
-    } else if (this.topology.sinks.some((s) => s.sink.kind === 'kafka') || this.topology.sources.some((s) => s.deadLetter?.kind === 'kafka')) {
-      this.producer = await KafkaProducer.connect({ connection: this.options.connection, clientId: `${applicationId}-producer`, logger: this.logger });
+      this.producer = await KafkaProducer.connect({ connection, clientId: `${applicationId}-producer`, transactionalId: `${applicationId}-${instance}`, logger: this.logger });
+    } else if (this.multiInstance || this.topology.sinks.some((s) => s.sink.kind === 'kafka') || this.topology.sources.some((s) => s.deadLetter?.kind === 'kafka')) {
+      this.producer = await KafkaProducer.connect({ connection, clientId: `${applicationId}-producer`, logger: this.logger });
+    }
+    if (this.multiInstance) {
+      if (!this.exactlyOnce) {
+        this.stateProducer = await KafkaProducer.connect({
+          connection,
+          clientId: `${applicationId}-state-producer`,
+          transactionalId: `${applicationId}-${instance}-state`,
+          logger: this.logger,
+        });
+      }
+      this.backend =
+        this.options.stateBackend ??
+        new ChangelogBackend({ connection, topology: this.topology, producer: this.stateProducer ?? this.producer!, ownsTransaction: !this.exactlyOnce, logger: this.logger });
     }
     const consumer = new KafkaConsumer(
       {
@@ -146,7 +180,28 @@ export class KafkaStreams {
     consumer.setDefaultConsumeTimeout(100);
     consumer.on('event.error', (err: LibrdKafkaError) => this.logger.warn('kafka consumer error', { code: err.code, error: err.message }));
     await rd.connect(consumer as never, 30_000);
-    consumer.subscribe(this.topology.sources.map((s) => s.topic));
+    for (const source of this.topology.sources) {
+      const meta = await rd.metadata(consumer as never, source.topic, 10_000);
+      const count = meta.topics.find((t) => t.name === source.topic)?.partitions.length ?? 0;
+      if (count === 0) throw new Error(`source topic ${source.topic} does not exist (or has no partitions)`);
+      this.partitionCounts.set(source.topic, count);
+    }
+    const topics = this.topology.sources.map((s) => s.topic);
+    if (this.multiInstance) {
+      // Re-keyed sub-topologies run as many tasks as the widest source topic has partitions.
+      const tasks = Math.max(...this.topology.sources.map((s) => this.partitionCounts.get(s.topic)!));
+      const internal = internalTopics(this.topology, (sub) => (sub === 0 ? this.partitionCounts.get(this.topology.sources[0]!.topic)! : tasks), {
+        repartitionRetentionMs: parseDuration(this.options.repartitionRetention ?? '1d', 'repartitionRetention'),
+      });
+      await ensureTopics(connection, internal, this.options.replicationFactor ?? -1);
+      for (const sub of this.topology.subtopologies) {
+        if (!sub.repartition) continue;
+        const name = repartitionTopicName(applicationId, sub.repartition);
+        this.partitionCounts.set(name, tasks);
+        topics.push(name);
+      }
+    }
+    consumer.subscribe(topics);
     this.consumer = consumer;
     this.status = 'rebalancing';
     this.loopDone = this.loop();
@@ -171,9 +226,10 @@ export class KafkaStreams {
   }
 
   metrics(): KafkaStreamsMetrics {
-    const base = this.engine?.metrics();
+    const current = this.engine?.metrics();
+    const base = current ? addCounters(this.retired, current) : this.retired;
     const lag: Record<string, number> = {};
-    if (this.consumer && base) {
+    if (this.consumer && current) {
       for (const { topic, partition } of this.assigned) {
         const id = partitionId(topic, partition);
         try {
@@ -186,11 +242,22 @@ export class KafkaStreams {
       }
     }
     return {
-      ...(base ?? { recordsIn: 0, deadLettered: 0, late: {}, sinkRecords: {}, commits: 0, lastCommitMs: 0, storeEntries: {}, watermarks: {}, idlePartitions: [] }),
+      ...base,
       state: this.status,
       lag,
       assigned: this.assigned.map((tp) => partitionId(tp.topic, tp.partition)),
     };
+  }
+
+  /** Counters of the engines closed by rebalances: the runtime's totals outlive them. */
+  private retired: EngineMetrics = emptyMetrics();
+
+  private async closeEngine(): Promise<void> {
+    const engine = this.engine;
+    if (engine === undefined) return;
+    this.engine = undefined;
+    this.retired = addCounters(this.retired, engine.metrics());
+    await engine.close();
   }
 
   private readonly positions = new Map<string, number>();
@@ -220,8 +287,7 @@ export class KafkaStreams {
       this.status = 'stopping';
       if (this.engine) {
         await this.commitCycle();
-        await this.engine.close();
-        this.engine = undefined;
+        await this.closeEngine();
       }
       await this.shutdown();
       this.status = 'stopped';
@@ -246,8 +312,9 @@ export class KafkaStreams {
       }
       await rd.disconnect(this.consumer);
     }
-    if (this.producer) await this.producer.close();
     await this.backend.close();
+    if (this.producer) await this.producer.close();
+    if (this.stateProducer) await this.stateProducer.close();
   }
 
   private async commitCycle(): Promise<void> {
@@ -279,8 +346,7 @@ export class KafkaStreams {
         this.status = 'rebalancing';
         if (this.engine) {
           await this.commitCycle();
-          await this.engine.close();
-          this.engine = undefined;
+          await this.closeEngine();
           this.logger.info('partitions revoked: committed and released', { partitions: event.partitions.map((p) => partitionId(p.topic, p.partition)) });
         }
         this.consumer!.unassign();
@@ -295,19 +361,15 @@ export class KafkaStreams {
   private async assign(partitions: TopicPartition[]): Promise<void> {
     const consumer = this.consumer!;
     const { applicationId } = this.topology;
-    const partitionCounts = new Map<string, number>();
-    for (const source of this.topology.sources) {
-      const meta = await rd.metadata(consumer as never, source.topic, 10_000);
-      const topic = meta.topics.find((t) => t.name === source.topic);
-      partitionCounts.set(source.topic, topic?.partitions.length ?? 0);
-    }
-    const total = [...partitionCounts.values()].reduce((a, b) => a + b, 0);
+    const partitionCounts = this.partitionCounts;
+    const total = this.topology.sources.reduce((n, s) => n + partitionCounts.get(s.topic)!, 0);
+    const sourcePartitions = partitions.filter((p) => this.topology.sources.some((s) => s.topic === p.topic));
     const stateful = this.topology.subtopologies.some((s) => s.stores.length > 0);
-    if (stateful && partitions.length > 0 && partitions.length < total) {
+    if (!this.multiInstance && stateful && partitions.length > 0 && sourcePartitions.length < total) {
       throw new Error(
-        `this topology keeps state (${this.topology.subtopologies.flatMap((s) => s.stores).join(', ')}), which this version ` +
-          `keeps on one instance: this instance was given ${partitions.length} of ${total} partitions, so another ` +
-          `instance of '${applicationId}' is running. Run a single instance (state would not follow its partitions).`,
+        `this topology keeps state (${this.topology.subtopologies.flatMap((s) => s.stores).join(', ')}), which the single-instance ` +
+          `mode keeps on one instance: this instance was given ${partitions.length} of ${total} partitions, so another ` +
+          `instance of '${applicationId}' is running. Run a single instance, or use scaling: 'multi-instance'.`,
       );
     }
     const committed = partitions.length > 0 ? await rd.committed(consumer, partitions.map((p) => ({ topic: p.topic, partition: p.partition })), 10_000) : [];
@@ -321,6 +383,14 @@ export class KafkaStreams {
       logger: this.logger,
       idleTimeoutMs: parseDuration(this.options.idleTimeout ?? '30s', 'idleTimeout'),
       openSink: (sink, nodeName) => this.openSink(sink, nodeName),
+      ...(this.multiInstance
+        ? {
+            repartition: {
+              send: (topic: string, partition: number, key: Buffer | null, value: Buffer) => this.producer!.send(topic, key, value, undefined, undefined, partition),
+              flush: () => this.producer!.flush(),
+            },
+          }
+        : {}),
     });
     const resume = await engine.start({ partitions: partitions.map((p) => ({ topic: p.topic, partition: p.partition })), partitionCounts });
     const positions: PartitionOffset[] = [];
@@ -387,5 +457,22 @@ function toRaw(m: Message): RawRecord {
     key: m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key),
     value: m.value ?? null,
     ...(m.timestamp !== undefined ? { timestamp: m.timestamp } : {}),
+  };
+}
+
+/** Adds the counters of `b` to those of `a`; gauges (stores, watermarks, idleness) are `b`'s. */
+function addCounters(a: EngineMetrics, b: EngineMetrics): EngineMetrics {
+  const sum = (x: Record<string, number>, y: Record<string, number>) => {
+    const out = { ...x };
+    for (const [k, v] of Object.entries(y)) out[k] = (out[k] ?? 0) + v;
+    return out;
+  };
+  return {
+    ...b,
+    recordsIn: a.recordsIn + b.recordsIn,
+    deadLettered: a.deadLettered + b.deadLettered,
+    late: sum(a.late, b.late),
+    sinkRecords: sum(a.sinkRecords, b.sinkRecords),
+    commits: a.commits + b.commits,
   };
 }
