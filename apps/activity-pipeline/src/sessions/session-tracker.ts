@@ -5,8 +5,9 @@ import type { SessionRow, SessionStatus } from './session-row';
 /** What the tracker keeps per user: the open session, if any. */
 export interface OpenSession {
   readonly start: number;
-  readonly last: number;
-  readonly count: number;
+  /** Updated in place by each event of the session (no new object per event). */
+  last: number;
+  count: number;
 }
 
 type Context = ProcessorContext<string, SessionRow, OpenSession>;
@@ -38,16 +39,18 @@ export function sessionTracker(timeoutMs: number): KeyedProcessor<string, Activi
     last_event_time: s.last,
   });
 
+  // Rows go out with emitLatest under the session's start: per commit, the sink gets one row per
+  // session that changed (its latest state, open or closed), not one per event.
   const open = (ctx: Context, s: OpenSession) => {
     ctx.state.set(s);
     ctx.timers.setEventTime('timeout', s.last + timeoutMs);
-    ctx.emit(row(ctx, s, 'open', null), s.start);
+    ctx.emitLatest(s.start, row(ctx, s, 'open', null), s.start);
   };
 
   const close = (ctx: Context, s: OpenSession, status: SessionStatus, end: number) => {
     ctx.state.clear();
     ctx.timers.cancel('timeout');
-    ctx.emit(row(ctx, s, status, end), s.start);
+    ctx.emitLatest(s.start, row(ctx, s, status, end), s.start);
   };
 
   return processor<ActivityEvent, SessionRow, OpenSession>({
@@ -74,7 +77,9 @@ export function sessionTracker(timeoutMs: number): KeyedProcessor<string, Activi
           return;
         default:
           if (current === undefined) return;
-          open(ctx, { start: current.start, last: Math.max(current.last, t), count: current.count + 1 });
+          current.last = Math.max(current.last, t);
+          current.count++;
+          open(ctx, current);
       }
     },
     onTimer(_timer, ctx) {

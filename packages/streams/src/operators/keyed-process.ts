@@ -5,7 +5,7 @@ import type { ProcessNode } from '../topology/nodes';
 import { jsonCodec, type Codec } from '../util/json';
 import type { KeyState, KeyTimers, ProcessorContext, Timer } from './keyed-processor';
 import { derivedOrigin, type Operator, type OperatorContext } from './operator';
-import { TimerQueue } from './timer-queue';
+import { TimerQueue, type KeyTimersEntry } from './timer-queue';
 
 /**
  * Runs a user's keyed processor. A record at or before its partition's watermark is late and goes
@@ -17,7 +17,9 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
   const { processor } = node;
   const stores = node.store ?? inMemoryStores;
   const state = ctx.register(stores.keyValue<Key, unknown>(storeNameOf(node), (processor.stateCodec ?? jsonCodec) as Codec<unknown>));
-  const timers = new TimerQueue(ctx.register(stores.keyValue<string, Timer>(timerStoreNameOf(node), jsonCodec as Codec<Timer>)));
+  const timers = new TimerQueue(ctx.register(stores.keyValue<Key, KeyTimersEntry>(timerStoreNameOf(node), jsonCodec as Codec<KeyTimersEntry>)));
+  /** Values given to `emitLatest` since the last commit, by key and id: only the last is emitted. */
+  const latest = new Map<Key, Map<string | number, { value: unknown; timestamp: number; origin: Origin }>>();
 
   // One context object, re-pointed at each call: no allocation per record.
   let currentKey: Key = null;
@@ -48,6 +50,11 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
     emit(value, timestamp) {
       ctx.forward({ key: currentKey, value, timestamp: timestamp ?? currentTime, origin });
     },
+    emitLatest(id, value, timestamp) {
+      let ofKey = latest.get(currentKey);
+      if (ofKey === undefined) latest.set(currentKey, (ofKey = new Map()));
+      ofKey.set(id, { value, timestamp: timestamp ?? currentTime, origin });
+    },
   };
   Object.defineProperty(context, 'watermark', { get: () => ctx.watermark() });
   Object.defineProperty(context, 'wallClockTime', { get: () => ctx.wallClockTime() });
@@ -76,6 +83,10 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
     },
     advanceWallClock(now) {
       timers.fireDue('processing-time', now, fire);
+    },
+    beforeCommit() {
+      for (const [key, ofKey] of latest) for (const { value, timestamp, origin: o } of ofKey.values()) ctx.forward({ key, value, timestamp, origin: o });
+      latest.clear();
     },
   };
 }

@@ -38,8 +38,15 @@ export interface ProcessorContext<K, Out, S> {
   readonly wallClockTime: number;
   readonly state: KeyState<S>;
   readonly timers: KeyTimers;
-  /** Sends a record downstream, by default with the current event time. */
+  /** Sends a record downstream now, by default with the current event time. */
   emit(value: Out, timestamp?: number): void;
+  /**
+   * Sends a record downstream at the next commit, replacing anything this key emitted under the
+   * same `id` since the last commit: for results that keep changing (a session's running count),
+   * an upsert sink then gets one row per commit instead of one per event.
+   * @example ctx.emitLatest(session.start, row) // the open row, then the closed one, share an id
+   */
+  emitLatest(id: string | number, value: Out, timestamp?: number): void;
 }
 
 /**

@@ -92,4 +92,48 @@ describe('keyed processors', () => {
       'record page_view @120s #1',
     ]);
   });
+
+  it('emitLatest sends, at each commit, the last value per key and id', async () => {
+    const latest = processor<Event, string, never>({
+      process(e, ctx) {
+        ctx.emitLatest(e.page_url, `${ctx.key}${e.page_url} @${(ctx.timestamp - T0) / SEC}s`);
+      },
+    });
+    const app = streams({ applicationId: 'latest' });
+    const sink = memorySink<string>();
+    app.source('events', sourceOptions).groupByKey().process(latest).to(sink);
+    const driver = await TopologyTestDriver.create(app, { commit: 'manual' });
+    await driver.pipe('events', event(1 * SEC, { user_id: 'a', page_url: '/x' }));
+    await driver.pipe('events', event(2 * SEC, { user_id: 'b', page_url: '/x' }));
+    await driver.pipe('events', event(3 * SEC, { user_id: 'a', page_url: '/y' }));
+    await driver.pipe('events', event(4 * SEC, { user_id: 'a', page_url: '/x' }));
+    expect(driver.values(sink)).toEqual([]);
+    await driver.commit();
+    expect(driver.values(sink)).toEqual(['a/x @4s', 'a/y @3s', 'b/x @2s']);
+    await driver.pipe('events', event(5 * SEC, { user_id: 'b', page_url: '/x' }));
+    await driver.commit();
+    expect(driver.values(sink).slice(3)).toEqual(['b/x @5s']);
+  });
+
+  it('fires a timer pushed back many times once, at its last time, and restores it after a crash', async () => {
+    const timeout = processor<Event, string, number>({
+      process(_e, ctx) {
+        ctx.timers.setEventTime('quiet', ctx.timestamp + MIN);
+      },
+      onTimer(timer, ctx) {
+        ctx.emit(`${ctx.key} quiet since ${(timer.time - MIN - T0) / SEC}s`);
+      },
+    });
+    const app = streams({ applicationId: 'postpone' });
+    const sink = memorySink<string>();
+    app.source('events', sourceOptions).groupByKey().process(timeout).to(sink);
+    const driver = await TopologyTestDriver.create(app, { commit: 'manual' });
+    for (let s = 0; s < 50; s++) await driver.pipe('events', event(s * SEC, { user_id: 'a' }));
+    await driver.commit();
+    await driver.pipe('events', event(60 * SEC, { user_id: 'b' })); // a's timer (49s + 1m) not due
+    await driver.restart();
+    await driver.pipe('events', event(200 * SEC, { user_id: 'c' }));
+    await driver.commit();
+    expect(driver.values(sink)).toEqual(['a quiet since 49s', 'b quiet since 60s']);
+  });
 });
