@@ -1,15 +1,16 @@
 import type { Logger } from '../logging/logger';
-import type { CommitInfo, Sink, SinkRecord, SinkWriter } from '../sinks/sink';
+import type { CommitInfo, Sink, SinkWriter } from '../sinks/sink';
 import type { DeadLetter } from '../sources/dead-letter';
 import { createDecoder, type Decoded } from '../sources/decoder';
 import type { StateBackend, TaskChanges } from '../state/backends/state-backend';
 import type { Clock } from '../time/clock';
-import type { GroupByNode, SinkNode, SourceNode } from '../topology/nodes';
+import type { GroupByNode, SourceNode } from '../topology/nodes';
 import type { Topology } from '../topology/topology';
 import { emptyMetrics, type EngineMetrics } from './metrics';
 import { partitionId, type PartitionOffset, type RawRecord, type StreamRecord } from './record';
 import { partitionOfKey, RepartitionExchange, type RepartitionTransport } from './repartition-exchange';
-import { Task, type TaskHost } from './task';
+import { SinkChannels } from './sink-channels';
+import { Task, type SourceIngest, type TaskHost } from './task';
 
 export interface EngineOptions {
   readonly topology: Topology;
@@ -35,9 +36,19 @@ export interface Assignment {
   readonly partitionCounts: ReadonlyMap<string, number>;
 }
 
-interface SinkChannel {
-  writer: SinkWriter<unknown>;
-  buffer: SinkRecord<unknown>[];
+/** One partition the engine reads, with everything the hot path needs at hand. */
+interface Input {
+  readonly id: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly task: Task;
+  /** For a source partition: its decoder and the task's entry; absent for a repartition partition. */
+  readonly source?: { readonly node: SourceNode; readonly decode: (raw: RawRecord) => Decoded; readonly ingest: SourceIngest };
+  /** Next offset to read. */
+  position: number | undefined;
+  lastActivity: number;
+  caughtUp: boolean | undefined;
+  idle: boolean;
 }
 
 /**
@@ -54,19 +65,13 @@ export class Engine {
   private readonly topology: Topology;
   private readonly decoders = new Map<string, { source: SourceNode; decode: (raw: RawRecord) => Decoded }>();
   private readonly tasks = new Map<string, Task>();
-  private readonly sourceTasks = new Map<number, Task>();
+  /** In process: the tasks of each re-keyed sub-topology, by partition. */
   private readonly repartitionTasks = new Map<number, Task[]>();
-  private readonly channels = new Map<Sink<never>, SinkChannel>();
-  private readonly sinkOfNode = new Map<SinkNode, SinkChannel>();
-  private readonly deadLetterChannels = new Map<string, SinkChannel>();
-  /** Next offset per assigned partition. */
-  private readonly positions = new Map<string, number>();
-  private readonly lastActivity = new Map<string, number>();
-  private readonly caughtUp = new Map<string, boolean>();
-  private readonly idle = new Set<string>();
-  private assignment: Assignment = { partitions: [], partitionCounts: new Map() };
-  /** The assigned partitions of source topics (the others are repartition topics). */
-  private sourceAssigned: Array<{ topic: string; partition: number }> = [];
+  private readonly sinks = new SinkChannels();
+  /** Inputs by topic, then partition. */
+  private readonly inputs = new Map<string, Input[]>();
+  private inputList: Input[] = [];
+  private sourceInputs: Input[] = [];
   private exchange: RepartitionExchange | undefined;
   private commitId = 0;
   /** Something happened since the last commit (records, idle partitions moving, timer output). */
@@ -82,11 +87,13 @@ export class Engine {
       wallClockTime: () => options.clock.now(),
       repartition: (node, record, sequence) => this.repartition(node, record, sequence),
       sinkBuffer: (node) => {
-        const channel = this.sinkOfNode.get(node)!;
+        const push = this.sinks.bufferOf(node);
+        const counts = this.counters.sinkRecords;
         const name = node.name;
+        counts[name] = 0;
         return (record) => {
-          channel.buffer.push(record);
-          this.counters.sinkRecords[name] = (this.counters.sinkRecords[name] ?? 0) + 1;
+          push(record);
+          counts[name]!++;
         };
       },
       countLate: (node) => {
@@ -100,15 +107,16 @@ export class Engine {
    * partition, the next offset the restored state expects (absent: no checkpoint yet).
    */
   async start(assignment: Assignment): Promise<Map<string, number>> {
-    this.assignment = assignment;
-    this.sourceAssigned = assignment.partitions.filter((p) => this.decoders.has(p.topic));
-    await this.openSinks();
+    await this.sinks.open(this.topology, (sink, name) => this.options.openSink(sink, name));
     const sub0 = this.topology.subtopologies[0]!;
-    for (const p of [...new Set(this.sourceAssigned.map((tp) => tp.partition))].sort((a, b) => a - b)) {
+    const sourceTasks = new Map<number, Task>();
+    const sourceAssigned = assignment.partitions.filter((p) => this.decoders.has(p.topic));
+    for (const p of [...new Set(sourceAssigned.map((tp) => tp.partition))].sort((a, b) => a - b)) {
       const task = new Task(sub0, p, this.topology, this.host);
       this.tasks.set(task.id, task);
-      this.sourceTasks.set(p, task);
+      sourceTasks.set(p, task);
     }
+    const repartitionAssigned: Array<{ topic: string; partition: number; task: Task }> = [];
     if (this.options.repartition) {
       const sourcePartitions = this.topology.sources.flatMap((s) => Array.from({ length: assignment.partitionCounts.get(s.topic) ?? 0 }, (_, p) => partitionId(s.topic, p)));
       this.exchange = new RepartitionExchange(this.topology, this.options.repartition, assignment.partitionCounts, sourcePartitions);
@@ -117,6 +125,7 @@ export class Engine {
         if (sub === undefined) continue;
         const task = new Task(this.topology.subtopologies[sub]!, partition, this.topology, this.host);
         this.tasks.set(task.id, task);
+        repartitionAssigned.push({ topic, partition, task });
       }
     } else {
       // In process: this engine runs every partition of the re-keyed sub-topologies.
@@ -136,17 +145,20 @@ export class Engine {
     for (const [id, snapshot] of snapshots) this.tasks.get(id)!.restore(snapshot);
 
     const now = this.options.clock.now();
-    const resume = new Map<string, number>();
-    for (const { topic, partition } of assignment.partitions) {
+    const input = (topic: string, partition: number, task: Task, source?: Input['source']): Input => {
       const id = partitionId(topic, partition);
-      const sub = this.exchange?.subtopologyOf(topic);
-      const task = sub === undefined ? this.sourceTasks.get(partition) : this.tasks.get(`${sub}_${partition}`);
-      if (sub === undefined) this.lastActivity.set(id, now);
-      const offset = task?.offsets.get(id);
-      if (offset !== undefined) {
-        resume.set(id, offset);
-        this.positions.set(id, offset);
-      }
+      return { id, topic, partition, task, ...(source ? { source } : {}), position: task.offsets.get(id), lastActivity: now, caughtUp: undefined, idle: false };
+    };
+    this.sourceInputs = sourceAssigned.map(({ topic, partition }) => {
+      const task = sourceTasks.get(partition)!;
+      const { source, decode } = this.decoders.get(topic)!;
+      return input(topic, partition, task, { node: source, decode, ingest: task.ingest(topic) });
+    });
+    this.inputList = [...this.sourceInputs, ...repartitionAssigned.map(({ topic, partition, task }) => input(topic, partition, task))];
+    for (const i of this.inputList) {
+      let byPartition = this.inputs.get(i.topic);
+      if (byPartition === undefined) this.inputs.set(i.topic, (byPartition = []));
+      byPartition[i.partition] = i;
     }
     this.propagateWatermarks();
     this.options.logger.info('engine started', {
@@ -156,6 +168,8 @@ export class Engine {
       stateBackend: this.options.backend.kind,
       repartition: this.exchange ? 'topics' : 'in process',
     });
+    const resume = new Map<string, number>();
+    for (const i of this.inputList) if (i.position !== undefined) resume.set(i.id, i.position);
     return resume;
   }
 
@@ -165,8 +179,11 @@ export class Engine {
    * or the reset position. Call it before the first `process`.
    */
   async resumeFrom(positions: readonly PartitionOffset[]): Promise<void> {
-    for (const { topic, partition, offset } of positions) this.positions.set(partitionId(topic, partition), offset);
-    await Promise.all([...this.channels.values()].map((c) => c.writer.recover?.(positions)));
+    for (const { topic, partition, offset } of positions) {
+      const i = this.inputs.get(topic)?.[partition];
+      if (i) i.position = offset;
+    }
+    await this.sinks.recover(positions);
   }
 
   /** Processes a batch of raw records, in order. */
@@ -174,29 +191,32 @@ export class Engine {
     const now = this.options.clock.now();
     if (batch.length > 0) this.uncommitted = true;
     for (const raw of batch) {
-      const id = partitionId(raw.topic, raw.partition);
-      this.positions.set(id, raw.offset + 1);
-      const source = this.decoders.get(raw.topic);
+      const input = this.inputs.get(raw.topic)?.[raw.partition];
+      if (input === undefined) throw new Error(`received a record of ${partitionId(raw.topic, raw.partition)}, which this engine was not assigned`);
+      input.position = raw.offset + 1;
+      const source = input.source;
       if (source === undefined) {
-        this.receiveRepartitioned(raw);
+        this.exchange!.receive(raw, input.task);
         continue;
       }
       this.counters.recordsIn++;
-      this.lastActivity.set(id, now);
-      if (this.idle.delete(id)) this.options.logger.info('partition active again', { partition: id });
-      const task = this.sourceTasks.get(raw.partition);
-      if (task === undefined) throw new Error(`received a record of ${id}, which this engine was not assigned`);
+      input.lastActivity = now;
+      if (input.idle) {
+        input.idle = false;
+        this.options.logger.info('partition active again', { partition: input.id });
+      }
       const decoded = source.decode(raw);
-      if (decoded.ok) task.processSource(raw.topic, raw.offset, decoded.key, decoded.value, decoded.timestamp);
-      else this.deadLetter(source.source, raw, decoded.reason, task);
+      if (decoded.ok) source.ingest(raw.offset, decoded.key, decoded.value, decoded.timestamp);
+      else this.deadLetter(raw, decoded.reason);
     }
     this.propagateWatermarks();
-    this.drainBuffers();
+    this.sinks.drain();
   }
 
   /** Tells the engine whether a partition has data waiting (the idleness rule needs it). */
   setCaughtUp(topic: string, partition: number, caughtUp: boolean): void {
-    this.caughtUp.set(partitionId(topic, partition), caughtUp);
+    const i = this.inputs.get(topic)?.[partition];
+    if (i) i.caughtUp = caughtUp;
   }
 
   /**
@@ -207,7 +227,7 @@ export class Engine {
     const now = this.options.clock.now();
     if (this.updateIdlePartitions(now)) this.uncommitted = true;
     for (const task of this.tasks.values()) task.advanceWallClock(now);
-    if (this.drainBuffers()) this.uncommitted = true;
+    if (this.sinks.drain()) this.uncommitted = true;
   }
 
   /** Whether a commit would persist anything: the runtime skips commits of an idle engine. */
@@ -217,9 +237,7 @@ export class Engine {
 
   /** Records buffered in sinks and not yet flushed. */
   bufferedRecords(): number {
-    let n = 0;
-    for (const channel of this.channels.values()) n += channel.writer.buffered ?? 0;
-    return n;
+    return this.sinks.buffered();
   }
 
   /**
@@ -231,21 +249,20 @@ export class Engine {
   async commit(options: { beforeFinalize?: (info: CommitInfo) => Promise<void> } = {}): Promise<CommitInfo> {
     const started = Date.now();
     for (const task of this.tasks.values()) task.beforeCommit();
-    this.drainBuffers();
+    this.sinks.drain();
     const offsets: PartitionOffset[] = [];
-    for (const { topic, partition } of this.assignment.partitions) {
-      const offset = this.positions.get(partitionId(topic, partition));
-      if (offset !== undefined) offsets.push({ topic, partition, offset });
-    }
+    for (const i of this.inputList) if (i.position !== undefined) offsets.push({ topic: i.topic, partition: i.partition, offset: i.position });
     const info: CommitInfo = { id: this.commitId + 1, offsets };
-    await Promise.all([...[...this.channels.values()].map((c) => c.writer.flush(info)), this.options.repartition?.flush()]);
+    await Promise.all([...this.sinks.flush(info), this.options.repartition?.flush()]);
 
-    const changes = new Map<string, TaskChanges>();
-    for (const task of this.tasks.values()) {
-      // In process, a re-keyed task has seen everything read so far: it reflects every position.
-      if (task.subtopology.id !== 0 && !this.exchange) for (const [id, offset] of this.positions) task.offsets.set(id, offset);
-      changes.set(task.id, task.takeChanges());
+    // What each task's state reflects: its own input partitions; in process, a re-keyed task has
+    // seen every source record read so far.
+    for (const i of this.inputList) if (i.position !== undefined) i.task.offsets.set(i.id, i.position);
+    if (!this.exchange) {
+      for (const tasks of this.repartitionTasks.values()) for (const task of tasks) for (const o of offsets) task.offsets.set(partitionId(o.topic, o.partition), o.offset);
     }
+    const changes = new Map<string, TaskChanges>();
+    for (const task of this.tasks.values()) changes.set(task.id, task.takeChanges());
     const { backend } = this.options;
     await backend.prepare(this.topology.applicationId, info.id, changes);
     await options.beforeFinalize?.(info);
@@ -259,7 +276,7 @@ export class Engine {
 
   /** The source committed the offsets of `info`: sinks may finalize (e.g. end a transaction). */
   async committed(info: CommitInfo): Promise<void> {
-    await Promise.all([...this.channels.values()].map((c) => c.writer.committed?.(info)));
+    await this.sinks.committed(info);
   }
 
   metrics(): EngineMetrics {
@@ -267,40 +284,32 @@ export class Engine {
     for (const task of this.tasks.values()) {
       for (const [name, size] of task.storeSizes()) storeEntries[name] = (storeEntries[name] ?? 0) + size;
     }
-    const watermarks = Object.fromEntries(this.sourceWatermarks());
-    return { ...structuredClone(this.counters), storeEntries, watermarks, idlePartitions: [...this.idle] };
+    return {
+      ...structuredClone(this.counters),
+      storeEntries,
+      watermarks: Object.fromEntries(this.sourceWatermarks()),
+      idlePartitions: this.sourceInputs.filter((i) => i.idle).map((i) => i.id),
+    };
   }
 
   /** Closes the sinks. Uncommitted work is dropped: call `commit()` first for a clean stop. */
   async close(): Promise<void> {
-    const results = await Promise.allSettled([...this.channels.values()].map((c) => c.writer.close()));
-    for (const r of results) if (r.status === 'rejected') this.options.logger.warn('a sink failed to close', { error: String(r.reason) });
+    await this.sinks.close(this.options.logger);
   }
 
-  private async openSinks(): Promise<void> {
-    for (const node of this.topology.sinks) {
-      let channel = this.channels.get(node.sink);
-      if (channel === undefined) {
-        channel = { writer: await this.options.openSink(node.sink, node.name), buffer: [] };
-        this.channels.set(node.sink, channel);
-      }
-      this.sinkOfNode.set(node, channel);
-    }
-    for (const source of this.topology.sources) {
-      if (source.deadLetter === undefined) continue;
-      const sink = source.deadLetter as Sink<never>;
-      let channel = this.channels.get(sink);
-      if (channel === undefined) {
-        channel = { writer: await this.options.openSink(sink, `${source.name}-dead-letters`), buffer: [] };
-        this.channels.set(sink, channel);
-      }
-      this.deadLetterChannels.set(source.topic, channel);
-    }
-  }
-
-  private deadLetter(source: SourceNode, raw: RawRecord, reason: string, task: Task): void {
+  private deadLetter(raw: RawRecord, reason: string): void {
     this.counters.deadLettered++;
-    const channel = this.deadLetterChannels.get(source.topic);
+    const push = this.sinks.deadLetterBufferOf(raw.topic);
+    if (push === undefined) {
+      this.options.logger.warn('invalid record (no dead-letter sink configured for this source)', {
+        reason,
+        topic: raw.topic,
+        partition: raw.partition,
+        offset: raw.offset,
+        value: raw.value?.toString('utf8').slice(0, 500) ?? null,
+      });
+      return;
+    }
     const letter: DeadLetter = {
       reason,
       topic: raw.topic,
@@ -310,18 +319,7 @@ export class Engine {
       value: raw.value,
       ...(raw.timestamp !== undefined ? { timestamp: raw.timestamp } : {}),
     };
-    task.offsets.set(partitionId(raw.topic, raw.partition), raw.offset + 1);
-    if (channel) {
-      channel.buffer.push({ value: letter, timestamp: raw.timestamp ?? this.options.clock.now() });
-    } else {
-      this.options.logger.warn('invalid record (no dead-letter sink configured for this source)', {
-        reason,
-        topic: raw.topic,
-        partition: raw.partition,
-        offset: raw.offset,
-        value: raw.value?.toString('utf8').slice(0, 500) ?? null,
-      });
-    }
+    push({ value: letter, timestamp: raw.timestamp ?? this.options.clock.now() });
   }
 
   /** Sends a re-keyed record on: through its repartition topic, or in process to the task of its key's partition. */
@@ -335,21 +333,10 @@ export class Engine {
     tasks[partitionOfKey(record.key, tasks.length)]!.processRepartitioned(record);
   }
 
-  private receiveRepartitioned(raw: RawRecord): void {
-    const sub = this.exchange?.subtopologyOf(raw.topic);
-    const task = sub === undefined ? undefined : this.tasks.get(`${sub}_${raw.partition}`);
-    if (task === undefined) throw new Error(`received a record of ${partitionId(raw.topic, raw.partition)}, which this engine was not assigned`);
-    this.exchange!.receive(raw, task);
-  }
-
   /** The watermark of each assigned source partition. */
   private sourceWatermarks(): Map<string, number> {
     const out = new Map<string, number>();
-    for (const { topic, partition } of this.sourceAssigned) {
-      const source = this.decoders.get(topic)!.source;
-      const st = this.sourceTasks.get(partition)!.streamTimes.get(partitionId(topic, partition)) ?? -Infinity;
-      out.set(partitionId(topic, partition), st - source.watermarkDelay);
-    }
+    for (const i of this.sourceInputs) out.set(i.id, i.task.streamTime(i.topic) - i.source!.node.watermarkDelay);
     return out;
   }
 
@@ -361,10 +348,13 @@ export class Engine {
   private propagateWatermarks(): void {
     // Through topics: every source partition's watermark that moved goes to every repartition
     // partition, once per batch (a few small records, however large the batch).
-    this.exchange?.broadcastWatermarks(this.sourceWatermarks());
+    if (this.exchange) {
+      this.exchange.broadcastWatermarks(this.sourceWatermarks());
+      return;
+    }
     if (this.repartitionTasks.size === 0) return;
     let min = Infinity;
-    for (const wm of this.sourceWatermarks().values()) min = Math.min(min, wm);
+    for (const i of this.sourceInputs) min = Math.min(min, i.task.streamTime(i.topic) - i.source!.node.watermarkDelay);
     if (min === Infinity) return;
     for (const tasks of this.repartitionTasks.values()) for (const task of tasks) task.advanceWatermark(min);
   }
@@ -372,45 +362,24 @@ export class Engine {
   /** Returns whether an idle partition's event time moved. */
   private updateIdlePartitions(now: number): boolean {
     const { idleTimeoutMs } = this.options;
-    const active: Array<{ topic: string; partition: number }> = [];
-    const idle: Array<{ topic: string; partition: number }> = [];
-    for (const tp of this.sourceAssigned) {
-      const id = partitionId(tp.topic, tp.partition);
-      const quiet = now - (this.lastActivity.get(id) ?? now) >= idleTimeoutMs && this.caughtUp.get(id) !== false;
-      (quiet ? idle : active).push(tp);
-      if (quiet && !this.idle.has(id)) {
-        this.idle.add(id);
-        this.options.logger.info('partition idle: it no longer holds windows open', { partition: id, idleTimeoutMs });
+    const active: Input[] = [];
+    const idle: Input[] = [];
+    for (const i of this.sourceInputs) {
+      const quiet = now - i.lastActivity >= idleTimeoutMs && i.caughtUp !== false;
+      (quiet ? idle : active).push(i);
+      if (quiet && !i.idle) {
+        i.idle = true;
+        this.options.logger.info('partition idle: it no longer holds windows open', { partition: i.id, idleTimeoutMs });
       }
     }
     if (idle.length === 0 || active.length === 0) return false;
     // An idle partition's event time follows the slowest active partition.
     let target = Infinity;
-    for (const { topic, partition } of active) {
-      const source = this.decoders.get(topic)!.source;
-      const st = this.sourceTasks.get(partition)!.streamTimes.get(partitionId(topic, partition)) ?? -Infinity;
-      target = Math.min(target, st - source.watermarkDelay);
-    }
+    for (const i of active) target = Math.min(target, i.task.streamTime(i.topic) - i.source!.node.watermarkDelay);
     if (target === -Infinity) return false;
     let moved = false;
-    for (const { topic, partition } of idle) {
-      const source = this.decoders.get(topic)!.source;
-      if (this.sourceTasks.get(partition)!.raiseStreamTime(topic, target + source.watermarkDelay)) moved = true;
-    }
+    for (const i of idle) if (i.task.raiseStreamTime(i.topic, target + i.source!.node.watermarkDelay)) moved = true;
     this.propagateWatermarks();
     return moved;
-  }
-
-  /** Hands buffered output to the sinks; returns whether there was any. */
-  private drainBuffers(): boolean {
-    let any = false;
-    for (const channel of this.channels.values()) {
-      if (channel.buffer.length === 0) continue;
-      const batch = channel.buffer;
-      channel.buffer = [];
-      channel.writer.write(batch);
-      any = true;
-    }
-    return any;
   }
 }

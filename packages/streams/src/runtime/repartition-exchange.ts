@@ -94,7 +94,6 @@ export class RepartitionExchange {
 
   /** Takes a record of a repartition topic into its task. */
   receive(raw: RawRecord, task: Task): void {
-    task.offsets.set(partitionId(raw.topic, raw.partition), raw.offset + 1);
     const envelope = JSON.parse(raw.value!.toString('utf8')) as DataEnvelope | WatermarkEnvelope;
     if ('wm' in envelope) {
       for (const [id, wm] of Object.entries(envelope.wm)) task.updateOriginWatermark(id, wm);

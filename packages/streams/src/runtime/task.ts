@@ -8,7 +8,15 @@ import type { GroupByNode, Node, SinkNode, SourceNode } from '../topology/nodes'
 import type { Subtopology, Topology } from '../topology/topology';
 import { partitionId, type StreamRecord } from './record';
 
-type SourceIngest = (offset: number, key: unknown, value: unknown, timestamp: number) => void;
+/** Takes one decoded record of a source partition. */
+export type SourceIngest = (offset: number, key: unknown, value: unknown, timestamp: number) => void;
+
+/** Event-time progress of one source partition of a task. */
+interface SourceClock {
+  readonly id: string;
+  readonly delay: number;
+  streamTime: number;
+}
 
 /** What a task needs from the engine that runs it. */
 export interface TaskHost {
@@ -33,8 +41,8 @@ export class Task {
   private readonly entries: Operator[] = [];
   private readonly sourceEntries = new Map<string, SourceIngest>();
   private currentWatermark = -Infinity;
-  /** Stream time per source partition (sub-topology 0), restored from the checkpoint. */
-  readonly streamTimes = new Map<string, number>();
+  /** Stream time per source topic (sub-topology 0), restored from the checkpoint. */
+  private readonly clocks = new Map<string, SourceClock>();
   /** Next offset per input partition that this task's state reflects. */
   readonly offsets = new Map<string, number>();
   /** Fed by a repartition topic: per source partition, [watermark, last offset, last sequence]. */
@@ -93,10 +101,16 @@ export class Task {
     return this.currentWatermark;
   }
 
-  /** Feeds a decoded source record (sub-topology 0). */
-  processSource(topic: string, offset: number, key: unknown, value: unknown, timestamp: number): void {
-    this.sourceEntries.get(topic)!(offset, key, value, timestamp);
-    this.offsets.set(partitionId(topic, this.partition), offset + 1);
+  /** The entry of a source topic's records (sub-topology 0): look it up once, call it per record. */
+  ingest(topic: string): SourceIngest {
+    const ingest = this.sourceEntries.get(topic);
+    if (ingest === undefined) throw new Error(`task ${this.id} reads no topic ${topic}`);
+    return ingest;
+  }
+
+  /** Stream time of this task's partition of a source topic. */
+  streamTime(topic: string): number {
+    return this.clocks.get(topic)?.streamTime ?? -Infinity;
   }
 
   /** Feeds a re-keyed record from a repartition (other sub-topologies). */
@@ -152,7 +166,7 @@ export class Task {
     return {
       checkpoint: {
         offsets: Object.fromEntries(this.offsets),
-        time: { ...Object.fromEntries(this.streamTimes), watermark: this.currentWatermark },
+        time: { ...Object.fromEntries([...this.clocks.values()].map((c) => [c.id, c.streamTime])), watermark: this.currentWatermark },
         ...(this.origins.size > 0 ? { origins: Object.fromEntries([...this.origins].map(([id, o]) => [id, [...o] as [number, number, number]])) } : {}),
       },
       stores: new Map(this.stores.map((s) => [s.name, s.takeChanges()])),
@@ -170,7 +184,7 @@ export class Task {
     }
     for (const [id, time] of Object.entries(snapshot.checkpoint.time)) {
       if (id === 'watermark') this.currentWatermark = time ?? -Infinity;
-      else this.streamTimes.set(id, time);
+      else for (const clock of this.clocks.values()) if (clock.id === id) clock.streamTime = time ?? -Infinity;
     }
   }
 
@@ -181,13 +195,14 @@ export class Task {
    */
   private sourceIngest(node: SourceNode, forward: (record: StreamRecord) => void): SourceIngest {
     const { topic, watermarkDelay: delay } = node;
-    const id = partitionId(topic, this.partition);
     const partition = this.partition;
+    const clock: SourceClock = { id: partitionId(topic, partition), delay, streamTime: -Infinity };
+    this.clocks.set(topic, clock);
     return (offset, key, value, timestamp) => {
-      const streamTime = this.streamTimes.get(id) ?? -Infinity;
+      const streamTime = clock.streamTime;
       const record: StreamRecord = { key: key as never, value, timestamp, origin: { topic, partition, offset, watermark: streamTime - delay } };
       if (timestamp > streamTime) {
-        this.streamTimes.set(id, timestamp);
+        clock.streamTime = timestamp;
         this.advanceWatermark(this.sourceWatermark());
       }
       forward(record);
@@ -197,18 +212,15 @@ export class Task {
   /** Sub-topology 0: the lowest watermark over this task's source partitions. */
   sourceWatermark(): number {
     let min = Infinity;
-    for (const source of this.subtopology.sources) {
-      const st = this.streamTimes.get(partitionId(source.topic, this.partition)) ?? -Infinity;
-      min = Math.min(min, st - source.watermarkDelay);
-    }
+    for (const clock of this.clocks.values()) min = Math.min(min, clock.streamTime - clock.delay);
     return min;
   }
 
   /** Raises a source partition's stream time without a record (the partition was idle); returns whether it moved. */
   raiseStreamTime(topic: string, streamTime: number): boolean {
-    const id = partitionId(topic, this.partition);
-    if (streamTime <= (this.streamTimes.get(id) ?? -Infinity)) return false;
-    this.streamTimes.set(id, streamTime);
+    const clock = this.clocks.get(topic);
+    if (clock === undefined || streamTime <= clock.streamTime) return false;
+    clock.streamTime = streamTime;
     this.advanceWatermark(this.sourceWatermark());
     return true;
   }
