@@ -16,6 +16,8 @@ export interface Config {
   readonly idlePartitionTimeoutMs: number;
   readonly commitIntervalMs: number;
   readonly processingGuarantee: 'at_least_once' | 'exactly_once';
+  readonly scaling: 'single-instance' | 'multi-instance';
+  readonly instanceId: string | undefined;
   readonly autoOffsetReset: 'earliest' | 'latest';
   readonly httpPort: number;
   readonly statusIntervalMs: number;
@@ -81,6 +83,8 @@ export function loadConfig(env: Env): Config {
     idlePartitionTimeoutMs: duration('IDLE_PARTITION_TIMEOUT', '30s', 1),
     commitIntervalMs: duration('COMMIT_INTERVAL', '1s', 10),
     processingGuarantee: oneOf('PROCESSING_GUARANTEE', 'at_least_once', ['at_least_once', 'exactly_once']),
+    scaling: oneOf('SCALING', 'single-instance', ['single-instance', 'multi-instance']),
+    instanceId: env.INSTANCE_ID?.trim() ? text('INSTANCE_ID', '', topicName, 'letters, digits, . _ -') : undefined,
     autoOffsetReset: oneOf('AUTO_OFFSET_RESET', 'earliest', ['earliest', 'latest']),
     httpPort: port('HTTP_PORT', 9464),
     statusIntervalMs: duration('STATUS_INTERVAL', '5s', 100),

@@ -43,7 +43,10 @@ async function main(): Promise<number> {
   const runtime = new KafkaStreams(app, {
     connection: { brokers: config.kafkaBrokers },
     processingGuarantee: config.processingGuarantee,
-    stateBackend: localBackend({ dir: config.stateDir }),
+    scaling: config.scaling,
+    ...(config.instanceId ? { instanceId: config.instanceId } : {}),
+    // Single instance: state in local files. Multi-instance: in changelog topics (the runtime's default then).
+    ...(config.scaling === 'single-instance' ? { stateBackend: localBackend({ dir: config.stateDir }) } : {}),
     commitInterval: config.commitIntervalMs,
     idleTimeout: config.idlePartitionTimeoutMs,
     autoOffsetReset: config.autoOffsetReset,

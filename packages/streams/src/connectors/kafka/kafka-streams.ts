@@ -136,6 +136,9 @@ export class KafkaStreams {
     } else if (this.multiInstance || this.topology.sinks.some((s) => s.sink.kind === 'kafka') || this.topology.sources.some((s) => s.deadLetter?.kind === 'kafka')) {
       this.producer = await KafkaProducer.connect({ connection, clientId: `${applicationId}-producer`, logger: this.logger });
     }
+    if (this.multiInstance && this.options.stateBackend && (this.options.stateBackend.kind === 'local' || this.options.stateBackend.kind === 'memory')) {
+      throw new Error(`scaling 'multi-instance' needs state that follows its partitions between machines: leave stateBackend unset (changelog topics), not '${this.options.stateBackend.kind}'`);
+    }
     if (this.multiInstance) {
       if (!this.exactlyOnce) {
         this.stateProducer = await KafkaProducer.connect({
