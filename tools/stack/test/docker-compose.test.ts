@@ -29,6 +29,8 @@ const SETTINGS: Record<string, string | undefined> = {
   IDLE_PARTITION_TIMEOUT: '30s',
   COMMIT_INTERVAL: '1s',
   PROCESSING_GUARANTEE: 'at_least_once',
+  SCALING: 'single-instance',
+  INSTANCE_ID: undefined, // the host name
   AUTO_OFFSET_RESET: 'earliest',
   HTTP_PORT: '9464',
   STATUS_INTERVAL: '5s',
@@ -315,7 +317,8 @@ describe('docker/docker-compose.yml', () => {
   test('the pipeline gets every setting, network addresses for Kafka and PostgreSQL, and volume paths', () => {
     const app = services['activity-pipeline'] ?? {};
     const env = environmentOf(app);
-    for (const name of Object.keys(SETTINGS).filter((n) => !n.startsWith('PRODUCER_') && !n.startsWith('STACK_'))) {
+    // INSTANCE_ID stays the container's hostname: one value for every replica would clash.
+    for (const name of Object.keys(SETTINGS).filter((n) => !n.startsWith('PRODUCER_') && !n.startsWith('STACK_') && n !== 'INSTANCE_ID')) {
       expect({ name, set: name in env }).toEqual({ name, set: true });
     }
     expect(new URL(env.DATABASE_URL ?? '').host).toBe('postgres:5432');
