@@ -5,14 +5,14 @@ import { dirname, join, relative, sep } from 'node:path';
 // and a new or renamed name survives a power loss (fsync of the directory that holds it).
 
 /**
- * Appends text to a file (created if missing) and syncs its data. Whoever creates the file syncs
+ * Appends data to a file (created if missing) and syncs its data. Whoever creates the file syncs
  * its directory too ({@link syncDirectory}).
  * @example await appendDurably('/lake/d/.staging-events-0-0.jsonl', lines);
  */
-export async function appendDurably(path: string, text: string): Promise<void> {
+export async function appendDurably(path: string, data: string | Uint8Array): Promise<void> {
   const handle = await open(path, 'a');
   try {
-    await handle.write(text);
+    await handle.writeFile(data);
     await handle.datasync();
   } finally {
     await handle.close();

@@ -2,11 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ParquetColumn } from './columns';
 import { renameDurably } from './durable-fs';
+import { FileColumns } from './file-columns';
 import { finalName, stagingName, writingName } from './lake-files';
 import type { ParquetEncoder } from './parquet-encoder';
-import { bufferedRows, concatRows, stagedRows, type RowSource } from './row-sources';
 import type { Segment } from './segment';
-import { stagingLines } from './staging-lines';
+import { stagingLines, stagingText } from './staging-lines';
 
 /**
  * Writes rows of one input partition as a final file `part-<topic>-<partition>-<first>-<last>.parquet`
@@ -15,10 +15,10 @@ import { stagingLines } from './staging-lines';
  * @returns the final file's path.
  * @example await writeFinalFile('/lake/event_date=2024-01-01', segment, rows, encoder);
  */
-export async function writeFinalFile(dir: string, segment: Segment, rows: RowSource, encoder: ParquetEncoder): Promise<string> {
+export async function writeFinalFile(dir: string, segment: Segment, rows: FileColumns, encoder: ParquetEncoder): Promise<string> {
   const { files } = segment.input;
-  const first = rows.offset(0);
-  const last = rows.offset(rows.length - 1);
+  const first = rows.firstOffset;
+  const last = rows.lastOffset;
   const temporary = join(dir, writingName(files, first, last));
   await encoder.write(temporary, rows);
   const final = join(dir, finalName(files, first, last));
@@ -52,21 +52,25 @@ export async function rollSegment(
 ): Promise<{ file: string; staging: string | undefined; rows: number }> {
   const dir = join(root, segment.dir);
   const { input } = segment;
-  let rows: RowSource | undefined;
+  let lines: string[] = [];
   let staging: string | undefined;
   if (segment.stagingFirst !== undefined) {
     staging = join(dir, stagingName(input.files, segment.stagingFirst));
-    const lines = stagingLines(await readFile(staging, 'utf8'));
+    lines = stagingLines(stagingText(await readFile(staging)));
     if (lines.length === 0 || lines.length !== segment.stagedRows) {
       throw new Error(`parquet sink: ${staging} holds ${lines.length} rows where ${segment.stagedRows} were staged`);
     }
-    rows = stagedRows(lines, columns, input);
   }
-  if (fresh !== undefined && fresh.end > fresh.start) {
-    const buffered = bufferedRows(fresh.values, fresh.offsets, fresh.start, fresh.end, columns, input);
-    rows = rows === undefined ? buffered : concatRows(rows, buffered);
+  const freshRows = fresh === undefined ? 0 : fresh.end - fresh.start;
+  if (lines.length + freshRows === 0) throw new Error('parquet sink: a roll with no rows');
+  // Column by column, in one pass over the rows: staged rows first, then fresh ones. Fresh values
+  // may be shared with other sinks: they are only read.
+  const rows = new FileColumns(columns, input, lines.length + freshRows);
+  for (const line of lines) rows.addLine(line);
+  if (fresh !== undefined) {
+    const { values, offsets } = fresh;
+    for (let i = fresh.start; i < fresh.end; i++) rows.add(values[i] as Record<string, unknown>, offsets[i]!);
   }
-  if (rows === undefined) throw new Error('parquet sink: a roll with no rows');
   const file = await writeFinalFile(dir, segment, rows, encoder);
   return { file, staging, rows: rows.length };
 }

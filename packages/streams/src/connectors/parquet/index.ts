@@ -1,5 +1,5 @@
 /**
- * `@pipeline/streams/parquet`: a data-lake sink writing Parquet files (with @dsnp/parquetjs, an
+ * `@pipeline/streams/parquet`: a data-lake sink writing Parquet files (with hyparquet-writer, an
  * optional peer dependency loaded when a sink opens). See README.md in this folder.
  * @packageDocumentation
  */

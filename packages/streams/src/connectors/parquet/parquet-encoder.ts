@@ -1,50 +1,71 @@
 import { open } from 'node:fs/promises';
-import type { ParquetSchema } from '@dsnp/parquetjs';
-import type { ParquetColumn } from './columns';
-import type { Parquetjs } from './load-parquetjs';
-import type { RowSource } from './row-sources';
+import { gzipSync } from 'node:zlib';
+import type { ParquetWriteOptions } from 'hyparquet-writer';
+import type { ParquetColumn, ParquetColumnType } from './columns';
+import type { FileColumns } from './file-columns';
+import type { HyparquetWriter } from './load-hyparquet-writer';
 
 export type ParquetCompression = 'SNAPPY' | 'GZIP' | 'UNCOMPRESSED';
 
-/** Rows per row group: large groups compress and scan better; parquetjs holds one group in memory. */
-const ROW_GROUP_SIZE = 50_000;
+type SchemaElement = NonNullable<ParquetWriteOptions['schema']>[number];
+
+/**
+ * Rows per row group. A file of the default `rollRows` is one group: large groups compress and
+ * scan better, and the whole file is in memory while it is encoded anyway.
+ */
+const ROW_GROUP_SIZE = 100_000;
+
+/** The Parquet schema element of each column type: physical type and converted (logical) type. */
+const ELEMENTS: Record<ParquetColumnType, Pick<SchemaElement, 'type' | 'converted_type'>> = {
+  UTF8: { type: 'BYTE_ARRAY', converted_type: 'UTF8' },
+  TIMESTAMP_MILLIS: { type: 'INT64', converted_type: 'TIMESTAMP_MILLIS' },
+  INT64: { type: 'INT64' },
+  INT32: { type: 'INT32' },
+  DOUBLE: { type: 'DOUBLE' },
+  BOOLEAN: { type: 'BOOLEAN' },
+};
 
 /**
  * Writes rows as one Parquet file and syncs it. The caller gives a temporary name and renames the
- * file once this resolves, so a crash never leaves a partial file under a final name.
+ * file once this resolves, so a crash never leaves a partial file under a final name. The file is
+ * encoded in memory, column by column (hyparquet-writer), then written in one go.
  *
  * @example
- * const encoder = new ParquetEncoder(await loadParquetjs(), parquetColumns(Event), 'SNAPPY');
- * await encoder.write('/lake/d/.part-events-0-0-9.parquet.tmp', stagedRows(lines, columns, { topic: 'events', partition: 0 }));
+ * const encoder = new ParquetEncoder(await loadHyparquetWriter(), parquetColumns(Event), 'SNAPPY');
+ * await encoder.write('/lake/d/.part-events-0-0-9.parquet.tmp', rows);
  */
 export class ParquetEncoder {
-  private readonly schema: ParquetSchema;
+  private readonly schema: SchemaElement[];
 
   constructor(
-    private readonly lib: Parquetjs,
-    columns: readonly ParquetColumn[],
-    compression: ParquetCompression,
+    private readonly lib: HyparquetWriter,
+    private readonly columns: readonly ParquetColumn[],
+    private readonly compression: ParquetCompression,
   ) {
-    this.schema = new lib.ParquetSchema(
-      Object.fromEntries(columns.map((c) => [c.name, { type: c.type, optional: c.optional, compression }])),
-    );
+    this.schema = [
+      { name: 'root', num_children: columns.length },
+      ...columns.map((c): SchemaElement => ({ name: c.name, ...ELEMENTS[c.type], repetition_type: c.optional ? 'OPTIONAL' : 'REQUIRED' })),
+    ];
   }
 
-  /** Writes the rows of `source` to `path`, in order, and syncs the file. */
-  async write(path: string, source: RowSource): Promise<void> {
-    // Data pages v1: the variant every reader (older Spark and Hive included) understands.
-    const writer = await this.lib.ParquetWriter.openFile(this.schema, path, { rowGroupSize: ROW_GROUP_SIZE, useDataPageV2: false });
+  /** Writes `rows` to `path` and syncs the file. */
+  async write(path: string, rows: FileColumns): Promise<void> {
+    const values = rows.columnValues();
+    // Room for the whole file in one buffer at ~40 bytes a row: the writer doubles it when short.
+    const writer = new this.lib.ByteWriter(Math.max(1 << 16, rows.length * 40));
+    await this.lib.parquetWrite({
+      writer,
+      schema: this.schema,
+      columnData: this.columns.map((c, i) => ({ name: c.name, data: values[i]! })),
+      codec: this.compression,
+      // Snappy is built in; GZIP comes from Node's zlib.
+      compressors: { GZIP: (input) => gzipSync(input) },
+      rowGroupSize: ROW_GROUP_SIZE,
+      createdBy: 'hyparquet-writer (@pipeline/streams parquet sink)',
+    });
+    const handle = await open(path, 'w');
     try {
-      for (let i = 0; i < source.length; i++) await writer.appendRow(source.row(i));
-    } catch (error) {
-      // Release the file; the temporary file left behind is removed by the next recovery.
-      await Promise.resolve(writer.envelopeWriter?.close()).catch(() => undefined);
-      throw error;
-    }
-    await writer.close();
-    // parquetjs ends its stream without syncing: sync through a handle of our own.
-    const handle = await open(path, 'r+');
-    try {
+      await handle.writeFile(writer.getBytes());
       await handle.sync();
     } finally {
       await handle.close();

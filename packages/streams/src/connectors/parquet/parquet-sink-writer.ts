@@ -12,7 +12,7 @@ import type { ParquetEncoder } from './parquet-encoder';
 import { recoverPartition } from './recover-partition';
 import type { RowCheck } from './row-check';
 import { newSegment, type InputPartition, type Segment } from './segment';
-import { stagingLine } from './staging-lines';
+import { encodeStagingLines } from './staging-lines';
 
 /** What a writer needs, resolved from the sink's options. */
 export interface ParquetWriterConfig {
@@ -210,8 +210,7 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
 
   /** Appends rows to the segment's staging file in one write, creating it (durably) when there is none. */
   private async stage(segment: Segment, values: readonly unknown[], offsets: readonly number[], start: number, end: number): Promise<void> {
-    let text = '';
-    for (let i = start; i < end; i++) text += stagingLine(offsets[i]!, JSON.stringify(values[i]));
+    const text = encodeStagingLines(values, offsets, start, end);
     const dir = await this.directory(segment);
     if (segment.stagingFirst === undefined) {
       await appendDurably(join(dir, stagingName(segment.input.files, offsets[start]!)), text);

@@ -4,7 +4,7 @@ import type { Sink, SinkContext, SinkRecord, SinkWriter } from '../../sinks/sink
 import { systemClock, type Clock } from '../../time/clock';
 import { parseDuration, type Duration } from '../../time/duration';
 import { METADATA_COLUMNS, parquetColumns } from './columns';
-import { loadParquetjs } from './load-parquetjs';
+import { loadHyparquetWriter } from './load-hyparquet-writer';
 import { ParquetEncoder, type ParquetCompression } from './parquet-encoder';
 import { checkPartitionPath, eventDatePartition } from './partition-path';
 import { ParquetSinkWriter } from './parquet-sink-writer';
@@ -40,7 +40,7 @@ const COMPRESSIONS: readonly ParquetCompression[] = ['SNAPPY', 'GZIP', 'UNCOMPRE
  * be records that passed through from a source (map, filter, flatMap), not aggregation results:
  * files are named by input partition and offset range. Columns `_topic`, `_partition`, `_offset`
  * follow the schema's. The schema is checked here, so an unsupported property fails at once; the
- * optional peer dependency `@dsnp/parquetjs` is loaded only when the sink opens.
+ * optional peer dependency `hyparquet-writer` is loaded only when the sink opens.
  *
  * @example
  * import { parquetSink } from '@pipeline/streams/parquet';
@@ -64,7 +64,7 @@ export function parquetSink<S extends TSchema>(options: ParquetSinkOptions<S>): 
     kind: 'parquet',
     target: name,
     async open(context: SinkContext): Promise<SinkWriter<Static<S>>> {
-      const encoder = new ParquetEncoder(await loadParquetjs(), columns, compression);
+      const encoder = new ParquetEncoder(await loadHyparquetWriter(), columns, compression);
       return new ParquetSinkWriter({
         root,
         name,

@@ -1,3 +1,5 @@
+import { isAscii } from 'node:buffer';
+
 // Staging files hold rows not yet rolled into Parquet, one JSON line per row: `[offset,row]`.
 // The offset first, so recovery reads it without parsing the row; the row as the pipeline gave it
 // (converted to Parquet types only when rolled).
@@ -7,6 +9,36 @@
  */
 export function stagingLine(offset: number, rowJson: string): string {
   return `[${offset},${rowJson}]\n`;
+}
+
+/**
+ * The staging lines of `values[start..end)`, UTF-8 encoded into one buffer as they are made: one
+ * append of a flush, with no long string to build and then encode.
+ * @example await appendDurably(path, encodeStagingLines([{ user_id: 'u1' }], [42], 0, 1));
+ */
+export function encodeStagingLines(values: readonly unknown[], offsets: readonly number[], start: number, end: number): Uint8Array {
+  let buffer = Buffer.allocUnsafe(Math.max(4096, (end - start) * 160));
+  let length = 0;
+  for (let i = start; i < end; i++) {
+    const line = stagingLine(offsets[i]!, JSON.stringify(values[i]));
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    if (length + line.length * 3 > buffer.length) {
+      const larger = Buffer.allocUnsafe(Math.max(buffer.length * 2, length + line.length * 3));
+      buffer.copy(larger, 0, 0, length);
+      buffer = larger;
+    }
+    length += buffer.write(line, length);
+  }
+  return buffer.subarray(0, length);
+}
+
+/**
+ * A staging file's text. Mostly it is ASCII (ids, URLs, ISO times): then it is decoded as such,
+ * which is ~30 times faster than as UTF-8 here, and JSON.parse reads the result faster too.
+ * @example stagingText(await readFile(path))
+ */
+export function stagingText(data: Buffer): string {
+  return isAscii(data) ? data.toString('ascii') : data.toString('utf8');
 }
 
 /** The input offset of a staging line. */

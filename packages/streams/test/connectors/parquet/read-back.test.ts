@@ -40,7 +40,12 @@ describe('parquet files read back by an independent reader', () => {
     await writer.close();
   });
 
-  it('keeps edge values exact: int64 limits, millisecond timestamps, unicode, empty strings, tiny and huge doubles', async () => {
+  // Rows rolled in the flush that wrote them go straight to Parquet; others make a round trip
+  // through a staging file (JSON) first.
+  it.each([
+    ['straight from memory', [3]],
+    ['through staging', [1, 1, 1]],
+  ])('keeps edge values exact: int64 limits, millisecond timestamps, unicode, empty strings, tiny and huge doubles (%s)', async (_, flushes) => {
     const edges: Row[] = [
       { ...row(0), n: Number.MAX_SAFE_INTEGER, x: -2.5e-7, id: '', at: '2024-02-29T23:59:59.999Z' },
       { ...row(1), n: Number.MIN_SAFE_INTEGER, x: 1e-300, id: 'é ✓ 𝄞 "quoted" \\ \n newline', at: '2024-02-29T00:00:00.001+00:00' },
@@ -48,12 +53,33 @@ describe('parquet files read back by an independent reader', () => {
     ];
     const writer = await open(parquetSink({ dir: lake.dir, schema: Row, rollRows: 3 }));
     await writer.recover!(position(0));
-    writer.write(edges.map((r, i) => record(i, r)));
-    await writer.flush(commit(1, 3));
+    let offset = 0;
+    for (const [i, size] of flushes.entries()) {
+      writer.write(edges.slice(offset, offset + size).map((r, k) => record(offset + k, r)));
+      offset += size;
+      await writer.flush(commit(i + 1, offset));
+    }
     const [file] = await finalFiles(lake.dir);
     const rows = await readParquet(join(lake.dir, file!));
     expect(rows).toEqual(edges.map((r, i) => expected(i, r)));
     expect((rows[0]!.at as Date).getTime()).toBe(Date.UTC(2024, 1, 29, 23, 59, 59, 999));
+    await writer.close();
+  });
+
+  it('writes instants before 1970 (negative TIMESTAMP_MILLIS), from staging and straight from memory', async () => {
+    const early: Row[] = [
+      { ...row(0), at: '1969-07-20T20:17:40.000Z' },
+      { ...row(1), at: '1969-07-20T23:59:59.999Z' },
+      { ...row(2), at: '1969-07-20T00:00:00.001Z' },
+    ];
+    const writer = await open(parquetSink({ dir: lake.dir, schema: Row, rollRows: 3 }));
+    await writer.recover!(position(0));
+    writer.write(early.slice(0, 1).map((r, i) => record(i, r)));
+    await writer.flush(commit(1, 1)); // staged
+    writer.write(early.slice(1).map((r, i) => record(i + 1, r)));
+    await writer.flush(commit(2, 3)); // rolled: one staged row, two from memory
+    expect(await finalFiles(lake.dir)).toEqual(['event_date=1969-07-20/part-events-0-0-2.parquet']);
+    expect((await readLake(lake.dir)).map(({ file: _file, ...r }) => r)).toEqual(early.map((r, i) => expected(i, r)));
     await writer.close();
   });
 
