@@ -2,7 +2,9 @@
  * `@pipeline/streams/kafka`: run a streams app on Kafka (node-rdkafka), and write to Kafka topics.
  * @packageDocumentation
  */
-export { KafkaStreams, type KafkaStreamsOptions, type KafkaStreamsMetrics } from './kafka-streams';
+export { KafkaStreams } from './kafka-streams';
+export type { KafkaStreamsOptions, KafkaStreamsMetrics } from './kafka-streams-options';
+export { ChangelogBackend, type ChangelogBackendOptions } from './changelog-backend';
 export { kafkaSink, type KafkaSinkOptions, type KafkaSinkContext } from './kafka-sink';
 export { deadLetterSink } from './dead-letter-sink';
 export { KafkaProducer, type KafkaProducerOptions } from './kafka-producer';

@@ -1,7 +1,10 @@
-import { AdminClient, CODES, type LibrdKafkaError } from 'node-rdkafka';
+import { AdminClient, CODES, type KafkaConsumer, type LibrdKafkaError } from 'node-rdkafka';
 import { repartitionTopicName } from '../../runtime/repartition-exchange';
 import type { Topology } from '../../topology/topology';
+import { parseDuration } from '../../time/duration';
 import type { KafkaConnection } from './connection';
+import type { KafkaStreamsOptions } from './kafka-streams-options';
+import * as rd from './promisified';
 
 /** A topic the runtime creates for itself: changelogs, repartitions, checkpoints. */
 export interface InternalTopic {
@@ -56,4 +59,33 @@ export async function ensureTopics(connection: KafkaConnection, topics: readonly
   } finally {
     admin.disconnect();
   }
+}
+
+/**
+ * Reads the partition count of every source topic (failing clearly when one is missing), and in
+ * multi-instance mode creates the internal topics. Fills `partitionCounts` (source and repartition
+ * topics) and returns the topics to subscribe to.
+ */
+export async function prepareTopics(consumer: KafkaConsumer, topology: Topology, options: KafkaStreamsOptions, partitionCounts: Map<string, number>): Promise<string[]> {
+  for (const source of topology.sources) {
+    const meta = await rd.metadata(consumer as never, source.topic, 10_000);
+    const count = meta.topics.find((t) => t.name === source.topic)?.partitions.length ?? 0;
+    if (count === 0) throw new Error(`source topic ${source.topic} does not exist (or has no partitions)`);
+    partitionCounts.set(source.topic, count);
+  }
+  const topics = topology.sources.map((s) => s.topic);
+  if (options.scaling !== 'multi-instance') return topics;
+  // Re-keyed sub-topologies run as many tasks as the widest source topic has partitions.
+  const tasks = Math.max(...topology.sources.map((s) => partitionCounts.get(s.topic)!));
+  const internal = internalTopics(topology, (sub) => (sub === 0 ? partitionCounts.get(topology.sources[0]!.topic)! : tasks), {
+    repartitionRetentionMs: parseDuration(options.repartitionRetention ?? '1d', 'repartitionRetention'),
+  });
+  await ensureTopics(options.connection, internal, options.replicationFactor ?? -1);
+  for (const sub of topology.subtopologies) {
+    if (!sub.repartition) continue;
+    const name = repartitionTopicName(topology.applicationId, sub.repartition);
+    partitionCounts.set(name, tasks);
+    topics.push(name);
+  }
+  return topics;
 }

@@ -1,76 +1,24 @@
-import { hostname } from 'node:os';
-import { KafkaConsumer, type LibrdKafkaError, type Message, type TopicPartition } from 'node-rdkafka';
+import type { KafkaConsumer, TopicPartition } from 'node-rdkafka';
 import type { StreamsApp } from '../../dsl/streams-app';
 import { createLogger, type Logger } from '../../logging/logger';
 import { Engine } from '../../runtime/engine';
 import { emptyMetrics, type EngineMetrics } from '../../runtime/metrics';
-import { partitionId, type PartitionOffset, type RawRecord } from '../../runtime/record';
-import { repartitionTopicName } from '../../runtime/repartition-exchange';
+import { partitionId, type PartitionOffset } from '../../runtime/record';
 import type { CommitInfo, Sink, SinkWriter } from '../../sinks/sink';
 import { localBackend } from '../../state/backends/local-backend';
 import type { StateBackend } from '../../state/backends/state-backend';
 import { systemClock, type Clock } from '../../time/clock';
-import { parseDuration, type Duration } from '../../time/duration';
+import { parseDuration } from '../../time/duration';
 import type { Topology } from '../../topology/topology';
-import { baseConfig, type KafkaConnection } from './connection';
-import { ChangelogBackend } from './changelog-backend';
-import { ensureTopics, internalTopics } from './internal-topics';
-import { KafkaProducer } from './kafka-producer';
+import { prepareTopics } from './internal-topics';
+import type { KafkaProducer } from './kafka-producer';
+import { connectProducers } from './runtime-producers';
 import type { KafkaSinkContext } from './kafka-sink';
+import type { KafkaStreamsMetrics, KafkaStreamsOptions } from './kafka-streams-options';
 import * as rd from './promisified';
-
-export interface KafkaStreamsOptions {
-  readonly connection: KafkaConnection;
-  /**
-   * `at_least_once` (default): after a crash, output since the last commit is written again
-   * (idempotent sinks absorb it). `exactly_once`: Kafka output, consumed offsets and state commit
-   * in one transaction; `read_committed` readers see each output record once.
-   */
-  readonly processingGuarantee?: 'at_least_once' | 'exactly_once';
-  /** Where task state is kept. Default: `localBackend({ dir: stateDir })`. */
-  readonly stateBackend?: StateBackend;
-  /** Default `./data/state`. */
-  readonly stateDir?: string;
-  /** How often to flush sinks and commit. Default 1s. */
-  readonly commitInterval?: Duration;
-  /** Where to start in a partition with no committed offset. Default `earliest`. */
-  readonly autoOffsetReset?: 'earliest' | 'latest';
-  /** A partition with no new data for this long stops holding windows open. Default 30s. */
-  readonly idleTimeout?: Duration;
-  /** Records per consume call. Default 5,000. */
-  readonly batchSize?: number;
-  /** Commit early once sinks buffer this many records (backpressure). Default 200,000. */
-  readonly maxBufferedRecords?: number;
-  /**
-   * `single-instance` (default): state in `stateBackend` (local files), re-keyed records passed in
-   * process; fastest, and the runtime refuses to run with part of the partitions.
-   * `multi-instance`: state in changelog topics and re-keyed records through repartition topics,
-   * as in Kafka Streams: instances with the same application id share the partitions, and a
-   * partition's state follows it to whichever instance gets it.
-   */
-  readonly scaling?: 'single-instance' | 'multi-instance';
-  /** Replication factor of the internal topics (changelogs, repartitions). Default: the broker's. */
-  readonly replicationFactor?: number;
-  /** How long repartition topics keep records. Default 1 day (a consumer further behind loses them). */
-  readonly repartitionRetention?: Duration;
-  /**
-   * Stable per instance (two instances on one host need different ids): names the transactional
-   * ids, so that a restarted instance aborts what its previous life left open. Default: host name.
-   */
-  readonly instanceId?: string;
-  readonly logger?: Logger;
-  readonly clock?: Clock;
-}
-
-/** Engine metrics plus what only the runtime knows. */
-export interface KafkaStreamsMetrics extends EngineMetrics {
-  readonly state: 'starting' | 'running' | 'rebalancing' | 'stopping' | 'stopped' | 'failed';
-  /** Records behind the end of each assigned partition. */
-  readonly lag: Record<string, number>;
-  readonly assigned: string[];
-}
-
-type Rebalance = { kind: 'assign' | 'revoke'; partitions: TopicPartition[] };
+import { createRuntimeConsumer, type Rebalance } from './runtime-consumer';
+import { addCounters } from './runtime-metrics';
+import { toRaw } from './to-raw-record';
 
 /**
  * Runs a streams app on Kafka: one consumer group member per instance (the group is the
@@ -129,81 +77,21 @@ export class KafkaStreams {
     if (!this.backend.durable) {
       this.logger.warn('state backend is not durable: a restart loses window and processor state', { backend: this.backend.kind });
     }
-    const instance = this.options.instanceId ?? hostname();
     const connection = this.options.connection;
-    if (this.exactlyOnce) {
-      this.producer = await KafkaProducer.connect({ connection, clientId: `${applicationId}-producer`, transactionalId: `${applicationId}-${instance}`, logger: this.logger });
-    } else if (this.multiInstance || this.topology.sinks.some((s) => s.sink.kind === 'kafka') || this.topology.sources.some((s) => s.deadLetter?.kind === 'kafka')) {
-      this.producer = await KafkaProducer.connect({ connection, clientId: `${applicationId}-producer`, logger: this.logger });
-    }
-    if (this.multiInstance && this.options.stateBackend && (this.options.stateBackend.kind === 'local' || this.options.stateBackend.kind === 'memory')) {
-      throw new Error(`scaling 'multi-instance' needs state that follows its partitions between machines: leave stateBackend unset (changelog topics), not '${this.options.stateBackend.kind}'`);
-    }
-    if (this.multiInstance) {
-      if (!this.exactlyOnce) {
-        this.stateProducer = await KafkaProducer.connect({
-          connection,
-          clientId: `${applicationId}-state-producer`,
-          transactionalId: `${applicationId}-${instance}-state`,
-          logger: this.logger,
-        });
-      }
-      this.backend =
-        this.options.stateBackend ??
-        new ChangelogBackend({ connection, topology: this.topology, producer: this.stateProducer ?? this.producer!, ownsTransaction: !this.exactlyOnce, logger: this.logger });
-    }
-    const consumer = new KafkaConsumer(
-      {
-        ...baseConfig(this.options.connection, `${applicationId}-consumer`),
-        'group.id': applicationId,
-        'enable.auto.commit': false,
-        'enable.auto.offset.store': false,
-        'isolation.level': 'read_committed',
-        'partition.assignment.strategy': 'range',
-        'queued.max.messages.kbytes': 65_536,
-        'fetch.wait.max.ms': 100,
-        // A crashed instance holds its partitions until its session expires: 10 s, not 45 s,
-        // so a restarted instance resumes quickly (heartbeats come from librdkafka's own thread).
-        'session.timeout.ms': 10_000,
-        'heartbeat.interval.ms': 2_000,
-        rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => {
-          if (this.closing) {
-            // librdkafka revokes everything while closing and waits for unassign(): answer at once,
-            // or disconnect() never returns. Everything was committed before closing began.
-            if (err.code === -174) consumer.unassign();
-            return;
-          }
-          const kind = err.code === -175 ? 'assign' : err.code === -174 ? 'revoke' : undefined;
-          if (kind) this.rebalances.push({ kind, partitions: assignment });
-          else this.logger.error('rebalance error', { code: err.code, error: err.message });
-        },
-      },
-      { 'auto.offset.reset': this.options.autoOffsetReset ?? 'earliest' },
-    );
-    consumer.setDefaultConsumeTimeout(100);
-    consumer.on('event.error', (err: LibrdKafkaError) => this.logger.warn('kafka consumer error', { code: err.code, error: err.message }));
+    const clients = await connectProducers(this.topology, this.options, this.logger);
+    this.producer = clients.producer;
+    this.stateProducer = clients.stateProducer;
+    if (clients.backend) this.backend = clients.backend;
+    const consumer = createRuntimeConsumer({
+      connection,
+      applicationId,
+      autoOffsetReset: this.options.autoOffsetReset ?? 'earliest',
+      logger: this.logger,
+      closing: () => this.closing,
+      onRebalance: (event) => this.rebalances.push(event),
+    });
     await rd.connect(consumer as never, 30_000);
-    for (const source of this.topology.sources) {
-      const meta = await rd.metadata(consumer as never, source.topic, 10_000);
-      const count = meta.topics.find((t) => t.name === source.topic)?.partitions.length ?? 0;
-      if (count === 0) throw new Error(`source topic ${source.topic} does not exist (or has no partitions)`);
-      this.partitionCounts.set(source.topic, count);
-    }
-    const topics = this.topology.sources.map((s) => s.topic);
-    if (this.multiInstance) {
-      // Re-keyed sub-topologies run as many tasks as the widest source topic has partitions.
-      const tasks = Math.max(...this.topology.sources.map((s) => this.partitionCounts.get(s.topic)!));
-      const internal = internalTopics(this.topology, (sub) => (sub === 0 ? this.partitionCounts.get(this.topology.sources[0]!.topic)! : tasks), {
-        repartitionRetentionMs: parseDuration(this.options.repartitionRetention ?? '1d', 'repartitionRetention'),
-      });
-      await ensureTopics(connection, internal, this.options.replicationFactor ?? -1);
-      for (const sub of this.topology.subtopologies) {
-        if (!sub.repartition) continue;
-        const name = repartitionTopicName(applicationId, sub.repartition);
-        this.partitionCounts.set(name, tasks);
-        topics.push(name);
-      }
-    }
+    const topics = await prepareTopics(consumer, this.topology, this.options, this.partitionCounts);
     consumer.subscribe(topics);
     this.consumer = consumer;
     this.status = 'rebalancing';
@@ -452,30 +340,3 @@ export class KafkaStreams {
   }
 }
 
-function toRaw(m: Message): RawRecord {
-  return {
-    topic: m.topic,
-    partition: m.partition,
-    offset: m.offset,
-    key: m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key),
-    value: m.value ?? null,
-    ...(m.timestamp !== undefined ? { timestamp: m.timestamp } : {}),
-  };
-}
-
-/** Adds the counters of `b` to those of `a`; gauges (stores, watermarks, idleness) are `b`'s. */
-function addCounters(a: EngineMetrics, b: EngineMetrics): EngineMetrics {
-  const sum = (x: Record<string, number>, y: Record<string, number>) => {
-    const out = { ...x };
-    for (const [k, v] of Object.entries(y)) out[k] = (out[k] ?? 0) + v;
-    return out;
-  };
-  return {
-    ...b,
-    recordsIn: a.recordsIn + b.recordsIn,
-    deadLettered: a.deadLettered + b.deadLettered,
-    late: sum(a.late, b.late),
-    sinkRecords: sum(a.sinkRecords, b.sinkRecords),
-    commits: a.commits + b.commits,
-  };
-}

@@ -1,0 +1,62 @@
+import { KafkaConsumer, type LibrdKafkaError, type TopicPartition } from 'node-rdkafka';
+import type { Logger } from '../../logging/logger';
+import { baseConfig, type KafkaConnection } from './connection';
+
+export interface Rebalance {
+  readonly kind: 'assign' | 'revoke';
+  readonly partitions: TopicPartition[];
+}
+
+export interface RuntimeConsumerOptions {
+  readonly connection: KafkaConnection;
+  readonly applicationId: string;
+  readonly autoOffsetReset: 'earliest' | 'latest';
+  readonly logger: Logger;
+  /** Whether the runtime is closing: rebalances are then answered at once. */
+  closing(): boolean;
+  /** A rebalance to apply between batches (the runtime commits before it gives partitions up). */
+  onRebalance(event: Rebalance): void;
+}
+
+/**
+ * The runtime's group member: manual commits only, `read_committed`, eager rebalances handed to
+ * the runtime's loop (which applies them between batches, after committing what it processed).
+ */
+export function createRuntimeConsumer(options: RuntimeConsumerOptions): KafkaConsumer {
+  const { connection, applicationId, logger } = options;
+  const consumer = new KafkaConsumer(
+    {
+      ...baseConfig(connection, `${applicationId}-consumer`),
+      'group.id': applicationId,
+      'enable.auto.commit': false,
+      'enable.auto.offset.store': false,
+      'isolation.level': 'read_committed',
+      'partition.assignment.strategy': 'range',
+      'queued.max.messages.kbytes': 65_536,
+      'fetch.wait.max.ms': 100,
+      // node-rdkafka's consume(n) waits up to its timeout for *each* of the n messages, so under a
+      // steady stream a batch returns only when full. An end-of-partition event shortens the
+      // wait to 1 ms: a caught-up consumer gets what is there at once (latency, not batch size).
+      'enable.partition.eof': true,
+      // A crashed instance holds its partitions until its session expires: 10 s, not 45 s,
+      // so a restarted instance resumes quickly (heartbeats come from librdkafka's own thread).
+      'session.timeout.ms': 10_000,
+      'heartbeat.interval.ms': 2_000,
+      rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => {
+        if (options.closing()) {
+          // librdkafka revokes everything while closing and waits for unassign(): answer at once,
+          // or disconnect() never returns. Everything was committed before closing began.
+          if (err.code === -174) consumer.unassign();
+          return;
+        }
+        const kind = err.code === -175 ? 'assign' : err.code === -174 ? 'revoke' : undefined;
+        if (kind) options.onRebalance({ kind, partitions: assignment });
+        else logger.error('rebalance error', { code: err.code, error: err.message });
+      },
+    },
+    { 'auto.offset.reset': options.autoOffsetReset },
+  );
+  consumer.setDefaultConsumeTimeout(100);
+  consumer.on('event.error', (err: LibrdKafkaError) => logger.warn('kafka consumer error', { code: err.code, error: err.message }));
+  return consumer;
+}

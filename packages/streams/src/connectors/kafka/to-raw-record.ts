@@ -1,0 +1,14 @@
+import type { Message } from 'node-rdkafka';
+import type { RawRecord } from '../../runtime/record';
+
+/** A node-rdkafka message as the engine reads it. */
+export function toRaw(m: Message): RawRecord {
+  return {
+    topic: m.topic,
+    partition: m.partition,
+    offset: m.offset,
+    key: m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key),
+    value: m.value ?? null,
+    ...(m.timestamp !== undefined ? { timestamp: m.timestamp } : {}),
+  };
+}
