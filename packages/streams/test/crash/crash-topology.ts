@@ -22,8 +22,8 @@ export interface EnrichedEvent extends CrashEvent {
 
 export const WATERMARK_DELAY_MS = 20_000;
 export const WINDOW_MS = 60_000;
-/** Small, so that files roll many times during a run, and crashes land around rolls. */
-export const ROLL_ROWS = 200;
+/** Small: most commits roll a file (a commit covers 40-60 records), so crashes in a commit land after rolls. */
+export const ROLL_ROWS = 50;
 
 /** The PostgreSQL table of the counts (a scratch schema's `page_view_counts`). */
 export interface CrashDb {

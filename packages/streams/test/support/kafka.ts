@@ -7,11 +7,14 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 }
 
-export async function createTopic(topic: string, partitions: number): Promise<void> {
+/** `config`: topic settings, e.g. `{ 'retention.ms': '-1' }` for records with old timestamps. */
+export async function createTopic(topic: string, partitions: number, config?: Record<string, string>): Promise<void> {
   const admin = AdminClient.create({ 'metadata.broker.list': brokers });
   try {
     await new Promise<void>((resolve, reject) =>
-      admin.createTopic({ topic, num_partitions: partitions, replication_factor: 1 }, 15_000, (err) => (err ? reject(err) : resolve())),
+      admin.createTopic({ topic, num_partitions: partitions, replication_factor: 1, ...(config ? { config } : {}) }, 15_000, (err) =>
+        err ? reject(err) : resolve(),
+      ),
     );
   } finally {
     admin.disconnect();
