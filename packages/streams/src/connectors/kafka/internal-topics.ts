@@ -21,6 +21,11 @@ export function checkpointTopic(applicationId: string): string {
   return `${applicationId}-checkpoints`;
 }
 
+/** Exactly-once: the last commit id of each instance, written in each commit's transaction. */
+export function commitMarkerTopic(applicationId: string): string {
+  return `${applicationId}-commit-markers`;
+}
+
 /**
  * The internal topics of a topology: one compacted changelog per store, partitioned like the
  * store's tasks; the compacted checkpoint topic; one repartition topic per re-keying `groupBy`.
@@ -74,6 +79,9 @@ export async function prepareTopics(consumer: KafkaConsumer, topology: Topology,
     partitionCounts.set(source.topic, count);
   }
   const topics = topology.sources.map((s) => s.topic);
+  if (options.processingGuarantee === 'exactly_once') {
+    await ensureTopics(options.connection, [{ name: commitMarkerTopic(topology.applicationId), partitions: 1, config: { 'cleanup.policy': 'compact' } }], options.replicationFactor ?? -1);
+  }
   if (options.scaling !== 'multi-instance') return topics;
   // Re-keyed sub-topologies run as many tasks as the widest source topic has partitions.
   const tasks = Math.max(...topology.sources.map((s) => partitionCounts.get(s.topic)!));

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { KafkaConsumer, TopicPartition } from 'node-rdkafka';
 import type { StreamsApp } from '../../dsl/streams-app';
 import { createLogger, type Logger } from '../../logging/logger';
@@ -10,7 +11,8 @@ import type { StateBackend } from '../../state/backends/state-backend';
 import { systemClock, type Clock } from '../../time/clock';
 import { parseDuration } from '../../time/duration';
 import type { Topology } from '../../topology/topology';
-import { prepareTopics } from './internal-topics';
+import { readPartitions } from './changelog-reader';
+import { commitMarkerTopic, prepareTopics } from './internal-topics';
 import type { KafkaProducer } from './kafka-producer';
 import { connectProducers } from './runtime-producers';
 import type { KafkaSinkContext } from './kafka-sink';
@@ -44,6 +46,8 @@ export class KafkaStreams {
   /** Partition count of source and repartition topics. */
   private readonly partitionCounts = new Map<string, number>();
   private readonly commitIntervalMs: number;
+  /** Names this instance's transactional ids and commit markers. */
+  private readonly instance: string;
   private consumer: KafkaConsumer | undefined;
   private producer: KafkaProducer | undefined;
   private engine: Engine | undefined;
@@ -65,6 +69,7 @@ export class KafkaStreams {
     this.backend = options.stateBackend ?? localBackend({ dir: options.stateDir ?? './data/state' });
     this.exactlyOnce = options.processingGuarantee === 'exactly_once';
     this.multiInstance = options.scaling === 'multi-instance';
+    this.instance = options.instanceId ?? hostname();
     this.commitIntervalMs = parseDuration(options.commitInterval ?? '1s', 'commitInterval');
     parseDuration(options.idleTimeout ?? '30s', 'idleTimeout');
   }
@@ -212,7 +217,14 @@ export class KafkaStreams {
     const engine = this.engine!;
     let info: CommitInfo;
     if (this.exactlyOnce) {
-      info = await engine.commit({ beforeFinalize: (i) => this.producer!.commitTransaction(i.offsets, this.consumer!) });
+      info = await engine.commit({
+        beforeFinalize: (i) => {
+          // The commit's id goes in its own transaction: after a crash between the transaction's
+          // commit and the state's finalize, this marker says whether the transaction made it.
+          this.producer!.send(commitMarkerTopic(this.topology.applicationId), this.instance, Buffer.from(JSON.stringify({ commitId: i.id })), undefined, undefined, 0);
+          return this.producer!.commitTransaction(i.offsets, this.consumer!);
+        },
+      });
       await this.producer!.beginTransaction();
     } else {
       info = await engine.commit();
@@ -265,7 +277,7 @@ export class KafkaStreams {
     }
     const committed = partitions.length > 0 ? await rd.committed(consumer, partitions.map((p) => ({ topic: p.topic, partition: p.partition })), 10_000) : [];
     const groupOffset = new Map(committed.map((c) => [partitionId(c.topic, c.partition), c.offset]));
-    if (this.exactlyOnce) await this.resolvePreparedCommit(groupOffset);
+    if (this.exactlyOnce) await this.resolvePreparedCommit();
 
     const engine = new Engine({
       topology: this.topology,
@@ -306,16 +318,20 @@ export class KafkaStreams {
 
   /**
    * Exactly-once: a crash between the Kafka transaction's commit and the state's finalize leaves
-   * a prepared state commit. If the group's committed offsets are that commit's offsets, the
-   * transaction committed and the state is finalized; otherwise it is discarded at restore.
+   * a prepared state commit. If this instance's commit marker (written in the transaction) names
+   * it, the transaction committed and the state is finalized; otherwise it is discarded at restore.
+   * (Offsets alone cannot tell: a commit of timer output or idle partitions reads nothing new.)
    */
-  private async resolvePreparedCommit(groupOffset: Map<string, number>): Promise<void> {
-    const prepared = await this.backend.prepared(this.topology.applicationId);
+  private async resolvePreparedCommit(): Promise<void> {
+    const { applicationId } = this.topology;
+    const prepared = await this.backend.prepared(applicationId);
     if (prepared === undefined) return;
-    const offsets = new Map<string, number>();
-    for (const checkpoint of prepared.checkpoints.values()) for (const [id, o] of Object.entries(checkpoint.offsets)) offsets.set(id, o);
-    const committed = [...offsets].every(([id, o]) => groupOffset.get(id) === o);
-    if (committed) await this.backend.finalize(this.topology.applicationId, prepared.commitId);
+    let marked: number | undefined;
+    await readPartitions(this.options.connection, `${applicationId}-${this.instance}-markers`, [{ topic: commitMarkerTopic(applicationId), partition: 0 }], (m) => {
+      if (m.key?.toString() === this.instance && m.value) marked = (JSON.parse(m.value.toString()) as { commitId: number }).commitId;
+    });
+    const committed = marked === prepared.commitId;
+    if (committed) await this.backend.finalize(applicationId, prepared.commitId);
     this.logger.info('found a state commit prepared before a crash', { commitId: prepared.commitId, transactionCommitted: committed });
   }
 
