@@ -9,6 +9,7 @@
 // 100,000 rows (the sink's default rollRows), Snappy, each file synced like the sink's.
 // DuckDB (`@duckdb/node-api`) is not a dependency: it is measured when it can be loaded, from
 // DUCKDB_NODE_API (a path to an installed copy) or by name.
+import { isAscii } from 'node:buffer';
 import { open as openFile, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -210,10 +211,27 @@ async function duckdb(lib: DuckDB): Promise<Measure> {
   }
 }
 
+/** The staging lines of events `start..end`, `[offset,row]\n`, made as the sink makes them: UTF-8 into one buffer. */
+function stagingLines(start: number, end: number): Uint8Array {
+  let buffer = Buffer.allocUnsafe((end - start) * 160);
+  let length = 0;
+  for (let i = start; i < end; i++) {
+    const line = `[${i},${JSON.stringify(values[i])}]\n`;
+    if (length + line.length * 3 > buffer.length) {
+      const larger = Buffer.allocUnsafe(Math.max(buffer.length * 2, length + line.length * 3));
+      buffer.copy(larger, 0, 0, length);
+      buffer = larger;
+    }
+    length += buffer.write(line, length);
+  }
+  return buffer.subarray(0, length);
+}
+
 /**
  * The staging path alone, flushes of `flushRows` rows: the JSON lines of a flush built as the sink
- * builds them (`[offset,row]`), appended to the staging file and synced; a new staging file every
- * FILE_ROWS rows. Then the roll's first half: each staging file read back and its lines parsed.
+ * builds them, appended to the staging file and synced; a new staging file every FILE_ROWS rows.
+ * Then the roll's first half: each staging file read back (as ASCII when it is, like the sink) and
+ * its lines parsed.
  */
 async function staging(flushRows: number): Promise<{ encode: Measure; append: Measure; parse: Measure }> {
   return scratch(async (dir) => {
@@ -223,13 +241,12 @@ async function staging(flushRows: number): Promise<{ encode: Measure; append: Me
     for (let start = 0; start < EVENTS; start += flushRows) {
       const end = Math.min(EVENTS, start + flushRows);
       let started = now();
-      let text = '';
-      for (let i = start; i < end; i++) text += `[${i},${JSON.stringify(values[i])}]\n`;
+      const text = stagingLines(start, end);
       encodeMs += since(started);
       started = now();
       const handle = await openFile(join(dir, `staging-${Math.floor(start / FILE_ROWS)}.jsonl`), 'a');
       try {
-        await handle.write(text);
+        await handle.writeFile(text);
         await handle.datasync();
         syncs++;
       } finally {
@@ -240,7 +257,8 @@ async function staging(flushRows: number): Promise<{ encode: Measure; append: Me
     const started = now();
     let parsed = 0;
     for (let k = 0; k * FILE_ROWS < EVENTS; k++) {
-      const lines = (await readFile(join(dir, `staging-${k}.jsonl`), 'utf8')).split('\n');
+      const data = await readFile(join(dir, `staging-${k}.jsonl`));
+      const lines = (isAscii(data) ? data.toString('ascii') : data.toString('utf8')).split('\n');
       lines.pop();
       for (const line of lines) parsed += (JSON.parse(line) as unknown[]).length;
     }

@@ -83,6 +83,39 @@ describe('parquet files read back by an independent reader', () => {
     await writer.close();
   });
 
+  it('writes optional columns of every kind, with and without values, from staging and straight from memory', async () => {
+    const Optional = Type.Object({
+      at: Type.String({ format: 'date-time' }),
+      t: Type.Optional(Type.String({ format: 'date-time' })),
+      n: Type.Optional(Type.Integer()),
+      x: Type.Union([Type.Number(), Type.Null()]),
+      ok: Type.Optional(Type.Boolean()),
+      s: Type.Optional(Type.String()),
+    });
+    const values = Array.from({ length: 6 }, (_, i) => ({
+      at: '2024-01-01T12:00:00.000Z',
+      ...(i % 2 === 0 ? { t: `2024-01-0${i + 1}T00:00:00.000Z`, n: -i, ok: i % 4 === 0, s: `s${i}` } : {}),
+      x: i % 3 === 0 ? null : i / 2,
+    }));
+    const writer = await open(parquetSink({ dir: lake.dir, schema: Optional, rollRows: 6 }));
+    await writer.recover!(position(0));
+    writer.write(values.slice(0, 3).map((v, i) => record(i, v)));
+    await writer.flush(commit(1, 3)); // staged
+    writer.write(values.slice(3).map((v, i) => record(i + 3, v)));
+    await writer.flush(commit(2, 6)); // rolled: three staged rows, three from memory
+    expect((await readLake(lake.dir)).map(({ file: _file, _topic, _partition, _offset, ...r }) => r)).toEqual(
+      values.map((v) => ({
+        at: new Date(v.at),
+        t: v.t === undefined ? null : new Date(v.t),
+        n: v.n === undefined ? null : BigInt(v.n),
+        x: v.x,
+        ok: v.ok ?? null,
+        s: v.s ?? null,
+      })),
+    );
+    await writer.close();
+  });
+
   it('writes rows of the pipeline event schema, with extra properties left out', async () => {
     const Event = Type.Object({ event_time: Type.String({ format: 'date-time' }), user_id: Type.String() });
     const writer = await open(parquetSink({ dir: lake.dir, schema: Event, rollRows: 1 }));
