@@ -89,6 +89,9 @@ export async function prepareTopics(consumer: KafkaConsumer, topology: Topology,
     repartitionRetentionMs: parseDuration(options.repartitionRetention ?? '1d', 'repartitionRetention'),
   });
   await ensureTopics(options.connection, internal, options.replicationFactor ?? -1);
+  // A topic just created is not in every broker's metadata at once: subscribing to it before
+  // that fails the first fetch with "unknown topic or partition".
+  for (const topic of internal) await waitForTopic(consumer, topic.name, 30_000);
   for (const sub of topology.subtopologies) {
     if (!sub.repartition) continue;
     const name = repartitionTopicName(topology.applicationId, sub.repartition);
@@ -96,4 +99,15 @@ export async function prepareTopics(consumer: KafkaConsumer, topology: Topology,
     topics.push(name);
   }
   return topics;
+}
+
+async function waitForTopic(consumer: KafkaConsumer, topic: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const meta = await rd.metadata(consumer as never, topic, 5_000).catch(() => undefined);
+    const partitions = meta?.topics.find((t) => t.name === topic)?.partitions ?? [];
+    if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return;
+    if (Date.now() > deadline) throw new Error(`topic ${topic} was created but has no leader after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

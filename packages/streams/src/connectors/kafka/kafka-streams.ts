@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { KafkaConsumer, TopicPartition } from 'node-rdkafka';
+import { CODES, type KafkaConsumer, type TopicPartition } from 'node-rdkafka';
 import type { StreamsApp } from '../../dsl/streams-app';
 import { createLogger, type Logger } from '../../logging/logger';
 import { Engine } from '../../runtime/engine';
@@ -168,7 +168,14 @@ export class KafkaStreams {
     try {
       while (!this.stopping) {
         await this.applyRebalances();
-        const messages = await rd.consume(consumer, batchSize);
+        const messages = await rd.consume(consumer, batchSize).catch((error: Error & { code?: number }) => {
+          // A topic that is still being created (or a leader moving) is transient: try again.
+          if (error.code === CODES.ERRORS.ERR_UNKNOWN_TOPIC_OR_PART || error.code === CODES.ERRORS.ERR__UNKNOWN_PARTITION || error.code === CODES.ERRORS.ERR__TRANSPORT) {
+            this.logger.warn('consume failed, retrying', { error: error.message });
+            return new Promise<[]>((resolve) => setTimeout(() => resolve([]), 200));
+          }
+          throw error;
+        });
         const engine = this.engine;
         if (engine === undefined) continue;
         if (messages.length > 0) {
