@@ -4,7 +4,7 @@ import { postgresWriter } from './postgres-writer';
 import { withRetry, type RetryOptions } from './retry';
 import { offsetsTable } from './sink-offsets';
 import { untyped } from './untyped-db';
-import { checkTable } from './verify-table';
+import { checkTable, columnTypes } from './verify-table';
 import type { Row } from './write-buffer';
 
 /**
@@ -102,7 +102,7 @@ export function postgresSink<DB, TB extends keyof DB & string, T, R extends Inse
       }
       return postgresWriter<T>({
         db,
-        target: { table: options.table, key, mode, batchSize },
+        target: { table: options.table, key, mode, batchSize, types: await withRetry(() => columnTypes(db, options.table), retry, retryContext) },
         // Insertable<DB[TB]> is a plain object of column values; the cast forgets which ones.
         row: (value) => options.row(value) as Row,
         ...(offsets ? { offsets } : {}),

@@ -40,3 +40,14 @@ export async function checkTable(db: Kysely<UntypedDb>, req: TableRequirements):
   if (indexes.rows.some((i) => [...i.columns].sort().join(',') === wanted)) return undefined;
   return `table "${req.table}" has no primary key or unique index on exactly (${req.key.join(', ')}), which upserts need (ON CONFLICT); add one or change key`;
 }
+
+/**
+ * The SQL type of every column (as `format_type` spells it, e.g. `timestamp with time zone`), for
+ * statements that pass a column's values as one typed array.
+ */
+export async function columnTypes(db: Kysely<UntypedDb>, table: string): Promise<Map<string, string>> {
+  const rows = await sql<{ name: string; type: string }>`
+    select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
+    where attrelid = to_regclass(${quotedName(table)}) and attnum > 0 and not attisdropped`.execute(db);
+  return new Map(rows.rows.map((r) => [r.name, r.type]));
+}
