@@ -7,6 +7,12 @@ import type { KeyState, KeyTimers, ProcessorContext, Timer } from './keyed-proce
 import { derivedOrigin, type Operator, type OperatorContext } from './operator';
 import { TimerQueue, type KeyTimersEntry } from './timer-queue';
 
+interface Pending {
+  readonly id: string | number;
+  readonly value: unknown;
+  readonly timestamp: number;
+}
+
 /**
  * Runs a user's keyed processor. A record at or before its partition's watermark is late and goes
  * to `late()`; due event-time timers fire whenever the task's watermark moves, which on sub-topology
@@ -18,8 +24,11 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
   const stores = node.store ?? inMemoryStores;
   const state = ctx.register(stores.keyValue<Key, unknown>(storeNameOf(node), (processor.stateCodec ?? jsonCodec) as Codec<unknown>));
   const timers = new TimerQueue(ctx.register(stores.keyValue<Key, KeyTimersEntry>(timerStoreNameOf(node), jsonCodec as Codec<KeyTimersEntry>)));
-  /** Values given to `emitLatest` since the last commit, by key and id: only the last is emitted. */
-  const latest = new Map<Key, Map<string | number, { value: unknown; timestamp: number; origin: Origin }>>();
+  /**
+   * Values given to `emitLatest` since the last commit, by key and id: only the last is emitted.
+   * A key nearly always has one id pending: it is held directly, a Map only for more.
+   */
+  const latest = new Map<Key, Pending | Map<string | number, Pending>>();
 
   // One context object, re-pointed at each call: no allocation per record.
   let currentKey: Key = null;
@@ -51,9 +60,15 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
       ctx.forward({ key: currentKey, value, timestamp: timestamp ?? currentTime, origin });
     },
     emitLatest(id, value, timestamp) {
-      let ofKey = latest.get(currentKey);
-      if (ofKey === undefined) latest.set(currentKey, (ofKey = new Map()));
-      ofKey.set(id, { value, timestamp: timestamp ?? currentTime, origin });
+      const pending: Pending = { id, value, timestamp: timestamp ?? currentTime };
+      const held = latest.get(currentKey);
+      if (held === undefined || (!(held instanceof Map) && held.id === id)) {
+        latest.set(currentKey, pending);
+      } else if (held instanceof Map) {
+        held.set(id, pending);
+      } else {
+        latest.set(currentKey, new Map([[held.id, held], [id, pending]]));
+      }
     },
   };
   Object.defineProperty(context, 'watermark', { get: () => ctx.watermark() });
@@ -85,7 +100,12 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
       timers.fireDue('processing-time', now, fire);
     },
     beforeCommit() {
-      for (const [key, ofKey] of latest) for (const { value, timestamp, origin: o } of ofKey.values()) ctx.forward({ key, value, timestamp, origin: o });
+      // Results of the commit, not of one record: they carry the task's watermark now.
+      const now = derivedOrigin(ctx.partition, ctx.watermark());
+      for (const [key, held] of latest) {
+        if (held instanceof Map) for (const { value, timestamp } of held.values()) ctx.forward({ key, value, timestamp, origin: now });
+        else ctx.forward({ key, value: held.value, timestamp: held.timestamp, origin: now });
+      }
       latest.clear();
     },
   };
