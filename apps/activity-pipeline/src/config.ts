@@ -81,7 +81,7 @@ export function loadConfig(env: Env): Config {
     watermarkDelayMs: duration('WATERMARK_DELAY', '2m'),
     sessionTimeoutMs: duration('SESSION_TIMEOUT', '30m', 1),
     idlePartitionTimeoutMs: duration('IDLE_PARTITION_TIMEOUT', '30s', 1),
-    commitIntervalMs: duration('COMMIT_INTERVAL', '1s', 10),
+    commitIntervalMs: duration('COMMIT_INTERVAL', '500ms', 10),
     processingGuarantee: oneOf('PROCESSING_GUARANTEE', 'at_least_once', ['at_least_once', 'exactly_once']),
     scaling: oneOf('SCALING', 'single-instance', ['single-instance', 'multi-instance']),
     instanceId: env.INSTANCE_ID?.trim() ? text('INSTANCE_ID', '', topicName, 'letters, digits, . _ -') : undefined,
