@@ -24,7 +24,7 @@ export interface Environment {
   readonly packages: Record<string, string>;
 }
 
-const PACKAGES = ['@pipeline/streams', 'activity-pipeline', 'producer', 'node-rdkafka', 'kysely', 'pg', '@dsnp/parquetjs', '@sinclair/typebox'];
+const PACKAGES = ['@pipeline/streams', 'activity-pipeline', 'producer', 'node-rdkafka', 'kysely', 'pg', 'hyparquet-writer', '@sinclair/typebox'];
 
 /** A dependency's version, read from its package.json through this package's node_modules. */
 function installedVersion(name: string): string {
