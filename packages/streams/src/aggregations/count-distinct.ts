@@ -31,7 +31,10 @@ const fromEntryKey = (k: string): Distinct => (k[0] === '#' ? Number(k.slice(1))
 
 const codec: EntriesCodec<DistinctValues> = {
   takeChanges: (seen) => seen.takeAdded().map((v) => [entryKey(v), 1] as const),
-  entries: (seen) => [...seen].map((v) => [entryKey(v), 1 as Json] as const),
+  // A generator: a window of a million users is streamed into a snapshot, not copied first.
+  *entries(seen) {
+    for (const v of seen) yield [entryKey(v), 1 as Json] as const;
+  },
   fromEntries: (entries) => {
     const seen = new DistinctValues();
     for (const [k] of entries) seen.add(fromEntryKey(k));

@@ -7,6 +7,7 @@ import type { StateStore } from '../state/state-store';
 import type { GroupByNode, Node, SinkNode, SourceNode } from '../topology/nodes';
 import type { Subtopology, Topology } from '../topology/topology';
 import { partitionId, type StreamRecord } from './record';
+import type { Json } from '../util/json';
 
 /** Takes one decoded record of a source partition. */
 export type SourceIngest = (offset: number, key: unknown, value: unknown, timestamp: number) => void;
@@ -170,7 +171,12 @@ export class Task {
         ...(this.origins.size > 0 ? { origins: Object.fromEntries([...this.origins].map(([id, o]) => [id, [...o] as [number, number, number]])) } : {}),
       },
       stores: new Map(this.stores.map((s) => [s.name, s.takeChanges()])),
+      allEntries: () => this.allEntries(),
     };
+  }
+
+  private *allEntries(): Generator<readonly [string, string, Json]> {
+    for (const store of this.stores) for (const [key, value] of store.encodedEntries()) yield [store.name, key, value];
   }
 
   restore(snapshot: TaskSnapshot): void {

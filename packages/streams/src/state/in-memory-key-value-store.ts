@@ -46,6 +46,10 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
     return changes;
   }
 
+  *encodedEntries(): Generator<readonly [string, Json]> {
+    for (const [key, value] of this.map) yield [JSON.stringify(key), this.codec.encode(value)];
+  }
+
   restore(entries: Iterable<readonly [string, Json]>): void {
     for (const [key, value] of entries) this.map.set(JSON.parse(key) as K, this.codec.decode(value));
   }

@@ -78,6 +78,16 @@ export class InMemoryWindowStore<K, A> implements WindowStore<K, A> {
     return changes;
   }
 
+  *encodedEntries(): Generator<readonly [string, Json]> {
+    const codec = this.codec;
+    for (const start of this.starts) {
+      for (const [key, acc] of this.windows.get(start)!) {
+        if (!isEntriesCodec(codec)) yield [JSON.stringify([start, key]), codec.encode(acc)];
+        else for (const [part, value] of codec.entries(acc)) yield [JSON.stringify([start, key, part]), value];
+      }
+    }
+  }
+
   restore(entries: Iterable<readonly [string, Json]>): void {
     const codec = this.codec;
     if (!isEntriesCodec(codec)) {

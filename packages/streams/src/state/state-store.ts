@@ -11,6 +11,11 @@ export interface StateStore {
   readonly size: number;
   /** Entries changed since the last call, encoded: key → value, or null when deleted. Resets the changes. */
   takeChanges(): Map<string, Json | null>;
+  /**
+   * Every entry, encoded as `takeChanges` encodes it, read lazily: a backend writes a full snapshot
+   * from this (a store of a million keys is streamed to disk, not copied in memory first).
+   */
+  encodedEntries(): Iterable<readonly [string, Json]>;
   /** Loads a checkpoint's entries into an empty store, before any record is processed. */
   restore(entries: Iterable<readonly [string, Json]>): void;
 }

@@ -1,7 +1,8 @@
-import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { count, countDistinct, localBackend, memoryBackend, memorySink, processor, streams, tumbling, type StateBackend, type WindowResult } from '../../src';
+import { count, countDistinct, localBackend, memoryBackend, memorySink, processor, streams, tumbling, type StateBackend, type TaskChanges, type WindowResult } from '../../src';
+import type { Json } from '../../src/util/json';
 import { TopologyTestDriver } from '../../src/testing';
 import { event, MIN, sourceOptions, T0, type Event } from '../support/events';
 
@@ -55,6 +56,13 @@ describe.each<[string, () => Promise<{ backend: StateBackend; cleanup: () => Pro
     async () => {
       const dir = await mkdtemp(join(tmpdir(), 'streams-restore-'));
       return { backend: localBackend({ dir }), cleanup: () => rm(dir, { recursive: true, force: true }) };
+    },
+  ],
+  [
+    'local backend, compacting whenever the log is not empty',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'streams-restore-'));
+      return { backend: localBackend({ dir, compactAfterBytes: 1 }), cleanup: () => rm(dir, { recursive: true, force: true }) };
     },
   ],
 ])('restore from a checkpoint (%s)', (_name, makeBackend) => {
@@ -129,17 +137,106 @@ describe('local backend', () => {
     }
   });
 
+  /** A task's state as a backend sees it: `commit` gives the changes of one commit, with `allEntries` read from the whole state. */
+  function modelTask() {
+    const state = new Map<string, Json>();
+    return (offset: number, entries: Array<[string, number | null]>) => {
+      for (const [key, value] of entries) {
+        if (value === null) state.delete(key);
+        else state.set(key, value);
+      }
+      const changes: TaskChanges = {
+        checkpoint: { offsets: { 't:0': offset }, time: {} },
+        stores: new Map([['s', new Map(entries)]]),
+        allEntries: () => [...state].map(([key, value]) => ['s', key, value] as const),
+      };
+      return new Map([['0_0', changes]]);
+    };
+  }
+  const tasksDir = (dir: string) => join(dir, 'app', 'tasks');
+
   it('compacts a long log into a snapshot with the same content', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'streams-compact-'));
     try {
       const backend = localBackend({ dir, compactAfterBytes: 200 });
+      const commit = modelTask();
       for (let id = 1; id <= 20; id++) {
-        await backend.prepare('app', id, change(id, [[`"k${id % 3}"`, id], ['"gone"', id === 20 ? null : id]]));
+        await backend.prepare('app', id, commit(id, [[`"k${id % 3}"`, id], ['"gone"', id === 20 ? null : id]]));
         await backend.finalize('app', id);
       }
+      const files = await readdir(tasksDir(dir));
+      expect(files.sort()).toEqual(['0_0.log', '0_0.snapshot']);
+      // The log only holds what came after the last snapshot: a few lines, not twenty.
+      const logLines = (await readFile(join(tasksDir(dir), '0_0.log'), 'utf8')).split('\n').filter(Boolean);
+      expect(logLines.length).toBeLessThan(10);
       const restored = (await localBackend({ dir }).restore('app', ['0_0'])).get('0_0')!;
       expect(restored.checkpoint.offsets).toEqual({ 't:0': 20 });
       expect(Object.fromEntries(restored.stores.get('s')!)).toEqual({ '"k0"': 18, '"k1"': 19, '"k2"': 20 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('restores window, distinct-count, key-value and timer stores from a snapshot of the live stores', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'streams-snapshot-'));
+    try {
+      const expected = await runStraight();
+      const { app: a, views, users, counts } = app();
+      const driver = await TopologyTestDriver.create(a, { commit: 'manual', backend: localBackend({ dir, compactAfterBytes: 1 }) });
+      await driver.pipeAll('events', stream.slice(0, 2));
+      await driver.commit(); // a log line
+      await driver.pipeAll('events', stream.slice(2, 5));
+      await driver.commit(); // the log is not empty: a snapshot of every store instead
+      expect((await readdir(join(dir, 'restore', 'tasks'))).filter((f) => f.endsWith('.snapshot')).length).toBeGreaterThan(0);
+      await driver.pipeAll('events', stream.slice(5, 6)); // never committed
+      await driver.restart(); // restored from the snapshot; replays record 5
+      await driver.pipeAll('events', stream.slice(6));
+      await driver.commit();
+      expect(driver.values(views)).toEqual(expected.views);
+      expect(driver.values(users)).toEqual(expected.users);
+      expect(driver.values(counts)).toEqual(expected.counts);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('discards a snapshot whose commit was never finalized, and puts in place one whose commit was', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'streams-compact-crash-'));
+    try {
+      const first = localBackend({ dir, compactAfterBytes: 200 });
+      const commit = modelTask();
+      for (let id = 1; id <= 3; id++) {
+        await first.prepare('app', id, commit(id, [[`"k${id}"`, id]]));
+        await first.finalize('app', id);
+      }
+      await first.prepare('app', 4, commit(4, [['"k4"', 4]])); // the log is long: this commit is a snapshot…
+      expect(await readdir(tasksDir(dir))).toContain('0_0.snapshot.next');
+
+      // …and the process dies before finalize: restore is back at commit 3.
+      const restarted = (await localBackend({ dir, compactAfterBytes: 200 }).restore('app', ['0_0'])).get('0_0')!;
+      expect(restarted.checkpoint.offsets).toEqual({ 't:0': 3 });
+      expect(Object.fromEntries(restarted.stores.get('s')!)).toEqual({ '"k1"': 1, '"k2"': 2, '"k3"': 3 });
+      expect(await readdir(tasksDir(dir))).not.toContain('0_0.snapshot.next');
+
+      // Exactly-once: the other system did commit 4. A new process finds it prepared and finalizes it.
+      const again = modelTask();
+      for (let id = 1; id <= 3; id++) again(id, [[`"k${id}"`, id]]);
+      await localBackend({ dir, compactAfterBytes: 200 }).prepare('app', 4, again(4, [['"k4"', 4]]));
+      const recovering = localBackend({ dir, compactAfterBytes: 200 });
+      const pending = await recovering.prepared('app');
+      expect(pending?.commitId).toBe(4);
+      expect(pending?.checkpoints.get('0_0')?.offsets).toEqual({ 't:0': 4 });
+      await recovering.finalize('app', 4);
+      const recovered = (await recovering.restore('app', ['0_0'])).get('0_0')!;
+      expect(recovered.checkpoint.offsets).toEqual({ 't:0': 4 });
+      expect(Object.fromEntries(recovered.stores.get('s')!)).toEqual({ '"k1"': 1, '"k2"': 2, '"k3"': 3, '"k4"': 4 });
+      expect((await readdir(tasksDir(dir))).sort()).toEqual(['0_0.log', '0_0.snapshot']);
+
+      // Later commits go to the emptied log, after the snapshot.
+      await recovering.prepare('app', 5, again(5, [['"k1"', null]]));
+      await recovering.finalize('app', 5);
+      const last = (await localBackend({ dir }).restore('app', ['0_0'])).get('0_0')!;
+      expect(Object.fromEntries(last.stores.get('s')!)).toEqual({ '"k2"': 2, '"k3"': 3, '"k4"': 4 });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

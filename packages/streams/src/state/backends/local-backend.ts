@@ -1,19 +1,31 @@
-import { mkdir, open, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, open, rm, truncate } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Json } from '../../util/json';
-import { applyChanges, type StateBackend, type TaskChanges, type TaskCheckpoint, type TaskSnapshot } from './state-backend';
+import { firstLine, readIfExists, readLines, renameDurably, sizeOf, writeDurably, writeLines } from './local-files';
+import { applyChanges, type StateBackend, type TaskCheckpoint, type TaskSnapshot } from './state-backend';
 
 export interface LocalBackendOptions {
   /** Directory for state; each application gets a folder inside it. */
   dir: string;
-  /** Compact a task's log into a snapshot once it exceeds this many bytes (default 64 MiB). */
+  /**
+   * Replace a task's log by a snapshot of its state once the log is larger than this many bytes
+   * and than the task's last snapshot (default 64 MiB). The second condition keeps the cost of
+   * snapshots in proportion: a task with 400 MB of state is not rewritten every 64 MB of changes.
+   */
   compactAfterBytes?: number;
 }
 
+/** One commit of one task in its log: the commit id, the checkpoint and the store changes (null deletes). */
 interface LogLine {
   id: number;
   cp: TaskCheckpoint;
   s: Record<string, Array<[string, Json | null]>>;
+}
+
+/** The first line of a snapshot file. Every later line is one entry: `[store, key, value]`. */
+interface SnapshotHeader {
+  id: number;
+  cp: TaskCheckpoint;
 }
 
 /**
@@ -21,26 +33,59 @@ interface LogLine {
  * (fsync) and records the pending commit in `PREPARED`; `finalize` writes the commit id to
  * `COMMITTED` (write, fsync, rename). A commit is therefore atomic across tasks: restore replays
  * every task's lines up to the committed id and drops any later, partial ones, so after a crash at
- * any point state and offsets match the same commit. Logs are compacted into snapshots when they
- * grow.
+ * any point state and offsets match the same commit.
+ *
+ * Snapshots: when a task's log has grown past `compactAfterBytes` (and past its last snapshot),
+ * `prepare` writes, instead of a log line, the task's whole state as `<task>.snapshot.next`,
+ * streamed from the live stores a line per entry (the state is never copied in memory);
+ * `finalize` renames it over `<task>.snapshot` and empties the log. A `.next` file found at restore
+ * was left by a crash: its commit was finalized (id ≤ COMMITTED) and it is put in place, or it was
+ * not and it is deleted.
  */
 export function localBackend(options: LocalBackendOptions): StateBackend {
   const compactAfter = options.compactAfterBytes ?? 64 * 1024 * 1024;
   const appDir = (app: string) => join(options.dir, app);
-  const taskLog = (app: string, task: string) => join(appDir(app), 'tasks', `${task}.log`);
-  const taskSnapshot = (app: string, task: string) => join(appDir(app), 'tasks', `${task}.snapshot`);
+  const tasksDir = (app: string) => join(appDir(app), 'tasks');
+  const taskLog = (app: string, task: string) => join(tasksDir(app), `${task}.log`);
+  const taskSnapshot = (app: string, task: string) => join(tasksDir(app), `${task}.snapshot`);
+  const nextSnapshot = (app: string, task: string) => `${taskSnapshot(app, task)}.next`;
   const manifest = (app: string) => join(appDir(app), 'COMMITTED');
   const pendingFile = (app: string) => join(appDir(app), 'PREPARED');
-  /** Tasks whose log outgrew `compactAfter`: compacted after the next finalize. */
-  const grown = new Set<string>();
+  /** Bytes of each task's log and snapshot (`app/task`), read once, then kept up to date. */
+  const sizes = new Map<string, { log: number; snapshot: number; next: number }>();
+  /** Snapshots written by `prepare`, put in place by `finalize` of the same commit. */
+  const preparedSnapshots = new Map<string, { commitId: number; tasks: string[] }>();
+
+  async function sizesOf(app: string, task: string) {
+    const id = `${app}/${task}`;
+    let s = sizes.get(id);
+    if (s === undefined) {
+      s = { log: await sizeOf(taskLog(app, task)), snapshot: await sizeOf(taskSnapshot(app, task)), next: 0 };
+      sizes.set(id, s);
+    }
+    return s;
+  }
 
   async function lastCommitId(app: string): Promise<number> {
-    try {
-      return (JSON.parse(await readFile(manifest(app), 'utf8')) as { commitId: number }).commitId;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-      throw error;
-    }
+    const content = await readIfExists(manifest(app));
+    return content === undefined ? 0 : (JSON.parse(content.toString('utf8')) as { commitId: number }).commitId;
+  }
+
+  /** A snapshot whose commit is finalized replaces the old one, and the log it covers is emptied. */
+  async function promote(app: string, task: string): Promise<void> {
+    await renameDurably(nextSnapshot(app, task), taskSnapshot(app, task));
+    // If this truncate is lost in a crash, restore skips the old lines anyway: their ids are not after the snapshot's.
+    await truncate(taskLog(app, task), 0).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    sizes.delete(`${app}/${task}`);
+  }
+
+  /** Settles a `.next` snapshot left by a crash: in place if its commit was finalized, else deleted. */
+  async function settleNextSnapshot(app: string, task: string, committed: number): Promise<void> {
+    const header = await firstLine(nextSnapshot(app, task));
+    if (header !== undefined && (JSON.parse(header) as SnapshotHeader).id <= committed) await promote(app, task);
+    else await rm(nextSnapshot(app, task), { force: true });
   }
 
   /** Reads a task's snapshot and committed log lines; cuts uncommitted or torn lines off the log. */
@@ -48,40 +93,38 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
     const stores = new Map<string, Map<string, Json>>();
     let checkpoint: TaskCheckpoint | undefined;
     let fromId = 0;
-    const snapshot = await readIfExists(taskSnapshot(app, task));
-    if (snapshot !== undefined) {
-      const parsed = JSON.parse(snapshot.toString('utf8')) as LogLine;
-      fromId = parsed.id;
-      checkpoint = parsed.cp;
-      applyChanges(stores, toMaps(parsed.s));
-    }
-    const log = await readIfExists(taskLog(app, task));
-    if (log !== undefined) {
-      let position = 0;
-      let validBytes = 0;
-      while (position < log.length) {
-        const end = log.indexOf(0x0a, position);
-        if (end < 0) break; // torn last line: the commit it belonged to never completed
-        const line = JSON.parse(log.subarray(position, end).toString('utf8')) as LogLine;
-        if (line.id > committed) break; // written, but COMMITTED was not: not part of any commit
-        if (line.id > fromId) {
-          checkpoint = line.cp;
-          applyChanges(stores, toMaps(line.s));
-        }
-        position = end + 1;
-        validBytes = position;
+    for await (const { line } of readLines(taskSnapshot(app, task))) {
+      if (checkpoint === undefined) {
+        ({ id: fromId, cp: checkpoint } = JSON.parse(line) as SnapshotHeader);
+        continue;
       }
-      if (validBytes < log.length) await truncate(taskLog(app, task), validBytes);
+      const [store, key, value] = JSON.parse(line) as [string, string, Json];
+      let entries = stores.get(store);
+      if (entries === undefined) stores.set(store, (entries = new Map()));
+      entries.set(key, value);
     }
+    let validBytes = 0;
+    for await (const { line, end } of readLines(taskLog(app, task))) {
+      const logged = JSON.parse(line) as LogLine;
+      if (logged.id > committed) break; // written, but COMMITTED was not: not part of any commit
+      if (logged.id > fromId) {
+        checkpoint = logged.cp;
+        applyChanges(stores, toMaps(logged.s));
+      }
+      validBytes = end;
+    }
+    // Torn or uncommitted lines go, so that the next commit's line follows the last committed one.
+    if (validBytes < (await sizeOf(taskLog(app, task)))) await truncate(taskLog(app, task), validBytes);
     return checkpoint === undefined ? undefined : { checkpoint, stores };
   }
 
-  async function compact(app: string, task: string, committed: number): Promise<void> {
-    const state = await load(app, task, committed);
-    if (state === undefined) return;
-    const line: LogLine = { id: committed, cp: state.checkpoint, s: fromMaps(state.stores) };
-    await writeDurably(taskSnapshot(app, task), JSON.stringify(line));
-    await truncate(taskLog(app, task), 0);
+  /** The checkpoint a prepared commit wrote for a task: in its log's last line, or in the header of its `.next` snapshot. */
+  async function preparedCheckpoint(app: string, task: string, commitId: number): Promise<TaskCheckpoint | undefined> {
+    const logged = await lastLine(taskLog(app, task));
+    if (logged !== undefined && (JSON.parse(logged) as LogLine).id === commitId) return (JSON.parse(logged) as LogLine).cp;
+    const header = await firstLine(nextSnapshot(app, task));
+    if (header !== undefined && (JSON.parse(header) as SnapshotHeader).id === commitId) return (JSON.parse(header) as SnapshotHeader).cp;
+    return undefined;
   }
 
   return {
@@ -89,36 +132,48 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
     durable: true,
     lastCommitId,
     async restore(app, taskIds) {
-      await mkdir(join(appDir(app), 'tasks'), { recursive: true });
+      await mkdir(tasksDir(app), { recursive: true });
       const committed = await lastCommitId(app);
       await rm(pendingFile(app), { force: true });
+      preparedSnapshots.delete(app);
       const out = new Map<string, TaskSnapshot>();
       for (const task of taskIds) {
+        await settleNextSnapshot(app, task, committed);
         const snapshot = await load(app, task, committed);
+        sizes.delete(`${app}/${task}`);
         if (snapshot !== undefined) out.set(task, snapshot);
       }
       return out;
     },
-    async prepare(app, commitId, tasks: ReadonlyMap<string, TaskChanges>) {
-      await mkdir(join(appDir(app), 'tasks'), { recursive: true });
+    async prepare(app, commitId, tasks) {
+      await mkdir(tasksDir(app), { recursive: true });
+      const snapshots: string[] = [];
       for (const [task, changes] of tasks) {
+        const size = await sizesOf(app, task);
+        if (changes.allEntries !== undefined && size.log > Math.max(compactAfter, size.snapshot)) {
+          size.next = await writeLines(nextSnapshot(app, task), snapshotLines({ id: commitId, cp: changes.checkpoint }, changes.allEntries()));
+          snapshots.push(task);
+          continue;
+        }
         const line: LogLine = { id: commitId, cp: changes.checkpoint, s: fromMaps(changes.stores) };
         const handle = await open(taskLog(app, task), 'a');
         try {
-          await handle.write(`${JSON.stringify(line)}\n`);
+          size.log += (await handle.write(`${JSON.stringify(line)}\n`)).bytesWritten;
           await handle.sync();
-          if ((await handle.stat()).size > compactAfter) grown.add(task);
         } finally {
           await handle.close();
         }
       }
+      preparedSnapshots.set(app, { commitId, tasks: snapshots });
       await writeDurably(pendingFile(app), JSON.stringify({ commitId, tasks: [...tasks.keys()] }));
     },
     async finalize(app, commitId) {
       await writeDurably(manifest(app), JSON.stringify({ commitId }));
       await rm(pendingFile(app), { force: true });
-      for (const task of grown) await compact(app, task, commitId);
-      grown.clear();
+      const prepared = preparedSnapshots.get(app);
+      preparedSnapshots.delete(app);
+      // After a crash this process did not prepare them: restore puts them in place.
+      if (prepared?.commitId === commitId) for (const task of prepared.tasks) await promote(app, task);
     },
     async prepared(app) {
       const pending = await readIfExists(pendingFile(app));
@@ -127,8 +182,8 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
       if (commitId <= (await lastCommitId(app))) return undefined;
       const checkpoints = new Map<string, TaskCheckpoint>();
       for (const task of tasks) {
-        const line = await lastLine(taskLog(app, task));
-        if (line?.id === commitId) checkpoints.set(task, line.cp);
+        const checkpoint = await preparedCheckpoint(app, task, commitId);
+        if (checkpoint !== undefined) checkpoints.set(task, checkpoint);
       }
       return checkpoints.size === tasks.length ? { commitId, checkpoints } : undefined;
     },
@@ -136,42 +191,28 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
   };
 }
 
-/** The last complete line of a task log. */
-async function lastLine(path: string): Promise<LogLine | undefined> {
-  const log = await readIfExists(path);
-  if (log === undefined) return undefined;
-  const end = log.lastIndexOf(0x0a);
-  if (end < 0) return undefined;
-  const start = log.lastIndexOf(0x0a, end - 1) + 1;
-  return JSON.parse(log.subarray(start, end).toString('utf8')) as LogLine;
+function* snapshotLines(header: SnapshotHeader, entries: Iterable<readonly [string, string, Json]>): Generator<string> {
+  yield JSON.stringify(header);
+  for (const entry of entries) yield JSON.stringify(entry);
 }
 
-async function readIfExists(path: string): Promise<Buffer | undefined> {
+/** The last complete line of a file, read from its end (a log can be hundreds of MB). */
+async function lastLine(path: string): Promise<string | undefined> {
+  const size = await sizeOf(path);
+  if (size === 0) return undefined;
+  const handle = await open(path, 'r');
   try {
-    return await readFile(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
-/** Write to a temporary file, fsync, rename over the target: readers see the old or the new file, whole. */
-async function writeDurably(path: string, content: string): Promise<void> {
-  const tmp = `${path}.tmp`;
-  await writeFile(tmp, content);
-  const handle = await open(tmp, 'r+');
-  try {
-    await handle.sync();
+    for (let window = 64 * 1024; ; window *= 4) {
+      const start = Math.max(0, size - window);
+      const buffer = Buffer.alloc(size - start);
+      await handle.read(buffer, 0, buffer.length, start);
+      const end = buffer.lastIndexOf(0x0a);
+      if (end < 0 && start === 0) return undefined; // no complete line
+      const previous = end < 0 ? -1 : buffer.lastIndexOf(0x0a, end - 1);
+      if (end >= 0 && (previous >= 0 || start === 0)) return buffer.subarray(previous + 1, end).toString('utf8');
+    }
   } finally {
     await handle.close();
-  }
-  await rename(tmp, path);
-  // The rename itself is durable only once the directory is synced.
-  const dir = await open(dirname(path), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
   }
 }
 

@@ -23,6 +23,12 @@ export interface TaskSnapshot {
 export interface TaskChanges {
   readonly checkpoint: TaskCheckpoint;
   readonly stores: ReadonlyMap<string, ReadonlyMap<string, Json | null>>;
+  /**
+   * The task's whole state as of this commit (these changes included), read lazily from the live
+   * stores, valid until `prepare` returns. A backend that compacts writes its snapshot from this
+   * rather than rebuilding the state from its own log, which would hold a second copy in memory.
+   */
+  readonly allEntries?: () => Iterable<readonly [store: string, key: string, value: Json]>;
 }
 
 /**
