@@ -171,12 +171,12 @@ export class Task {
         ...(this.origins.size > 0 ? { origins: Object.fromEntries([...this.origins].map(([id, o]) => [id, [...o] as [number, number, number]])) } : {}),
       },
       stores: new Map(this.stores.map((s) => [s.name, s.takeChanges()])),
-      allEntries: () => this.allEntries(),
+      ...(this.stores.every((s) => s.encodedEntries !== undefined) ? { allEntries: () => this.allEntries() } : {}),
     };
   }
 
   private *allEntries(): Generator<readonly [string, string, Json]> {
-    for (const store of this.stores) for (const [key, value] of store.encodedEntries()) yield [store.name, key, value];
+    for (const store of this.stores) for (const [key, value] of store.encodedEntries!()) yield [store.name, key, value];
   }
 
   restore(snapshot: TaskSnapshot): void {

@@ -14,8 +14,9 @@ export interface StateStore {
   /**
    * Every entry, encoded as `takeChanges` encodes it, read lazily: a backend writes a full snapshot
    * from this (a store of a million keys is streamed to disk, not copied in memory first).
+   * Optional for stores of your own: without it, the local backend never compacts that task's log.
    */
-  encodedEntries(): Iterable<readonly [string, Json]>;
+  encodedEntries?(): Iterable<readonly [string, Json]>;
   /** Loads a checkpoint's entries into an empty store, before any record is processed. */
   restore(entries: Iterable<readonly [string, Json]>): void;
 }

@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { count, countDistinct, localBackend, memoryBackend, memorySink, processor, streams, tumbling, type StateBackend, type TaskChanges, type WindowResult } from '../../src';
@@ -237,6 +237,71 @@ describe('local backend', () => {
       await recovering.finalize('app', 5);
       const last = (await localBackend({ dir }).restore('app', ['0_0'])).get('0_0')!;
       expect(Object.fromEntries(last.stores.get('s')!)).toEqual({ '"k2"': 2, '"k3"': 3, '"k4"': 4 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('restores past a log line torn inside a multi-byte character, and cuts it off', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'streams-torn-'));
+    try {
+      const backend = localBackend({ dir });
+      await backend.prepare('app', 1, change(5, [['"café"', 1]]));
+      await backend.finalize('app', 1);
+      const log = join(tasksDir(dir), '0_0.log');
+      const committedBytes = (await readFile(log)).length;
+      // A write of commit 2 cut after the first byte of "é" (0xC3 0xA9).
+      await appendFile(log, Buffer.concat([Buffer.from('{"id":2,"cp":{"offsets":{"t:0":9},"time":{}},"s":{"s":[["\\"caf'), Buffer.from([0xc3])]));
+      const restored = (await localBackend({ dir }).restore('app', ['0_0'])).get('0_0')!;
+      expect(restored.checkpoint.offsets).toEqual({ 't:0': 5 });
+      expect([...restored.stores.get('s')!]).toEqual([['"café"', 1]]);
+      expect((await readFile(log)).length).toBe(committedBytes);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads a snapshot in the format before 0.2 (one JSON object, no newline)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'streams-legacy-'));
+    try {
+      await mkdir(tasksDir(dir), { recursive: true });
+      await writeFile(join(tasksDir(dir), '0_0.snapshot'), JSON.stringify({ id: 3, cp: { offsets: { 't:0': 30 }, time: {} }, s: { s: [['"a"', 1], ['"b"', 2]] } }));
+      await writeFile(join(dir, 'app', 'COMMITTED'), JSON.stringify({ commitId: 3 }));
+      const backend = localBackend({ dir });
+      expect((await backend.restore('app', ['0_0'])).get('0_0')!.checkpoint.offsets).toEqual({ 't:0': 30 });
+      await backend.prepare('app', 4, change(40, [['"b"', null], ['"c"', 3]]));
+      await backend.finalize('app', 4);
+      const restored = (await localBackend({ dir }).restore('app', ['0_0'])).get('0_0')!;
+      expect(restored.checkpoint.offsets).toEqual({ 't:0': 40 });
+      expect(Object.fromEntries(restored.stores.get('s')!)).toEqual({ '"a"': 1, '"c"': 3 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an aborted commit leaves nothing a later commit of the same id could pick up, in tasks not restored too', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'streams-aborted-'));
+    try {
+      const twoTasks = (id: number, value: number) =>
+        new Map(['0_0', '1_0'].map((task) => [task, { checkpoint: { offsets: { [`t:${task[0]}`]: id }, time: {} }, stores: new Map([['s', new Map([['"k"', value]])]]), allEntries: () => [['s', '"k"', value] as const] }]));
+      const first = localBackend({ dir, compactAfterBytes: 10 });
+      await first.prepare('app', 1, twoTasks(1, 1));
+      await first.finalize('app', 1);
+      await first.prepare('app', 2, twoTasks(2, 666)); // snapshots (.next) for both tasks; the transaction aborts, the process dies
+      expect((await readdir(tasksDir(dir))).filter((f) => f.endsWith('.next'))).toHaveLength(2);
+
+      // The restarted instance is given only task 1_0 at first, and commits its own commit 2.
+      const second = localBackend({ dir, compactAfterBytes: 10 });
+      expect((await second.restore('app', ['1_0'])).get('1_0')!.checkpoint.offsets).toEqual({ 't:1': 1 });
+      expect((await readdir(tasksDir(dir))).filter((f) => f.endsWith('.next'))).toHaveLength(0);
+      await second.prepare('app', 2, new Map([['1_0', { checkpoint: { offsets: { 't:1': 2 }, time: {} }, stores: new Map([['s', new Map([['"k"', 2]])]]) }]]));
+      await second.finalize('app', 2);
+
+      // Task 0_0, restored later, is at commit 1: not the aborted commit 2.
+      const restored = (await localBackend({ dir }).restore('app', ['0_0', '1_0']));
+      expect(restored.get('0_0')!.checkpoint.offsets).toEqual({ 't:0': 1 });
+      expect([...restored.get('0_0')!.stores.get('s')!]).toEqual([['"k"', 1]]);
+      expect([...restored.get('1_0')!.stores.get('s')!]).toEqual([['"k"', 2]]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,7 +1,7 @@
-import { mkdir, open, rm, truncate } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Json } from '../../util/json';
-import { firstLine, readIfExists, readLines, renameDurably, sizeOf, writeDurably, writeLines } from './local-files';
+import { firstLine, lastByte, lastLine, readIfExists, readLines, renameDurably, sizeOf, syncDirectory, writeAll, writeDurably, writeLines } from './local-files';
 import { applyChanges, type StateBackend, type TaskCheckpoint, type TaskSnapshot } from './state-backend';
 
 export interface LocalBackendOptions {
@@ -41,6 +41,11 @@ interface SnapshotHeader {
  * `finalize` renames it over `<task>.snapshot` and empties the log. A `.next` file found at restore
  * was left by a crash: its commit was finalized (id ≤ COMMITTED) and it is put in place, or it was
  * not and it is deleted.
+ *
+ * Commit ids are reused after a commit is discarded (the next one is COMMITTED + 1), so restore
+ * removes what a discarded commit left in *every* task's files, not only the tasks it restores: a
+ * task restored later must not take an aborted line or snapshot for a finalized commit of the same
+ * id.
  */
 export function localBackend(options: LocalBackendOptions): StateBackend {
   const compactAfter = options.compactAfterBytes ?? 64 * 1024 * 1024;
@@ -52,7 +57,7 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
   const manifest = (app: string) => join(appDir(app), 'COMMITTED');
   const pendingFile = (app: string) => join(appDir(app), 'PREPARED');
   /** Bytes of each task's log and snapshot (`app/task`), read once, then kept up to date. */
-  const sizes = new Map<string, { log: number; snapshot: number; next: number }>();
+  const sizes = new Map<string, { log: number; snapshot: number }>();
   /** Snapshots written by `prepare`, put in place by `finalize` of the same commit. */
   const preparedSnapshots = new Map<string, { commitId: number; tasks: string[] }>();
 
@@ -60,7 +65,7 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
     const id = `${app}/${task}`;
     let s = sizes.get(id);
     if (s === undefined) {
-      s = { log: await sizeOf(taskLog(app, task)), snapshot: await sizeOf(taskSnapshot(app, task)), next: 0 };
+      s = { log: await sizeOf(taskLog(app, task)), snapshot: await sizeOf(taskSnapshot(app, task)) };
       sizes.set(id, s);
     }
     return s;
@@ -81,19 +86,68 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
     sizes.delete(`${app}/${task}`);
   }
 
-  /** Settles a `.next` snapshot left by a crash: in place if its commit was finalized, else deleted. */
+  /**
+   * Settles a `.next` snapshot left by a crash: put in place if its commit was finalized and it is
+   * newer than everything else of the task, else deleted.
+   */
   async function settleNextSnapshot(app: string, task: string, committed: number): Promise<void> {
     const header = await firstLine(nextSnapshot(app, task));
-    if (header !== undefined && (JSON.parse(header) as SnapshotHeader).id <= committed) await promote(app, task);
+    const id = header === undefined ? undefined : (JSON.parse(header) as SnapshotHeader).id;
+    const logged = await lastLine(taskLog(app, task));
+    const newest = Math.max(await snapshotId(app, task), logged === undefined ? 0 : (JSON.parse(logged.line) as LogLine).id);
+    if (id !== undefined && id <= committed && id > newest) await promote(app, task);
     else await rm(nextSnapshot(app, task), { force: true });
   }
 
-  /** Reads a task's snapshot and committed log lines; cuts uncommitted or torn lines off the log. */
-  async function load(app: string, task: string, committed: number): Promise<TaskSnapshot | undefined> {
+  /** The commit id of a task's snapshot, 0 without one. */
+  async function snapshotId(app: string, task: string): Promise<number> {
+    if (await isLegacySnapshot(app, task)) return (JSON.parse(await readFile(taskSnapshot(app, task), 'utf8')) as LogLine).id;
+    const header = await firstLine(taskSnapshot(app, task));
+    return header === undefined ? 0 : (JSON.parse(header) as SnapshotHeader).id;
+  }
+
+  /** Before 0.2, a snapshot was one JSON object (a log line holding every entry) with no newline. */
+  async function isLegacySnapshot(app: string, task: string): Promise<boolean> {
+    const last = await lastByte(taskSnapshot(app, task));
+    return last !== undefined && last !== 0x0a;
+  }
+
+  /** Cuts a log's lines of commits after `committed`, and any torn bytes after its last line. */
+  async function cutLogTail(path: string, committed: number): Promise<void> {
+    for (;;) {
+      const last = await lastLine(path);
+      if (last !== undefined && (JSON.parse(last.line) as LogLine).id > committed) {
+        await truncate(path, last.start);
+        continue;
+      }
+      const validEnd = last === undefined ? 0 : last.end;
+      if (validEnd < (await sizeOf(path))) await truncate(path, validEnd);
+      return;
+    }
+  }
+
+  /** Removes what uncommitted (discarded) commits left in every task's files, durably. */
+  async function discardUncommitted(app: string, committed: number): Promise<void> {
+    const files = await readdir(tasksDir(app));
+    for (const file of files) if (file.endsWith('.log')) await cutLogTail(join(tasksDir(app), file), committed);
+    for (const file of files) {
+      if (file.endsWith('.snapshot.next')) await settleNextSnapshot(app, file.slice(0, -'.snapshot.next'.length), committed);
+    }
+    await syncDirectory(tasksDir(app));
+    sizes.clear();
+  }
+
+  /** Reads a task's snapshot and log (both hold only committed commits once discardUncommitted ran). */
+  async function load(app: string, task: string): Promise<TaskSnapshot | undefined> {
     const stores = new Map<string, Map<string, Json>>();
     let checkpoint: TaskCheckpoint | undefined;
     let fromId = 0;
-    for await (const { line } of readLines(taskSnapshot(app, task))) {
+    if (await isLegacySnapshot(app, task)) {
+      const legacy = JSON.parse(await readFile(taskSnapshot(app, task), 'utf8')) as LogLine;
+      ({ id: fromId, cp: checkpoint } = legacy);
+      applyChanges(stores, toMaps(legacy.s));
+    }
+    for await (const { line } of checkpoint === undefined ? readLines(taskSnapshot(app, task)) : noLines()) {
       if (checkpoint === undefined) {
         ({ id: fromId, cp: checkpoint } = JSON.parse(line) as SnapshotHeader);
         continue;
@@ -103,25 +157,21 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
       if (entries === undefined) stores.set(store, (entries = new Map()));
       entries.set(key, value);
     }
-    let validBytes = 0;
-    for await (const { line, end } of readLines(taskLog(app, task))) {
+    // Uncommitted and torn lines were cut by discardUncommitted.
+    for await (const { line } of readLines(taskLog(app, task))) {
       const logged = JSON.parse(line) as LogLine;
-      if (logged.id > committed) break; // written, but COMMITTED was not: not part of any commit
       if (logged.id > fromId) {
         checkpoint = logged.cp;
         applyChanges(stores, toMaps(logged.s));
       }
-      validBytes = end;
     }
-    // Torn or uncommitted lines go, so that the next commit's line follows the last committed one.
-    if (validBytes < (await sizeOf(taskLog(app, task)))) await truncate(taskLog(app, task), validBytes);
     return checkpoint === undefined ? undefined : { checkpoint, stores };
   }
 
   /** The checkpoint a prepared commit wrote for a task: in its log's last line, or in the header of its `.next` snapshot. */
   async function preparedCheckpoint(app: string, task: string, commitId: number): Promise<TaskCheckpoint | undefined> {
     const logged = await lastLine(taskLog(app, task));
-    if (logged !== undefined && (JSON.parse(logged) as LogLine).id === commitId) return (JSON.parse(logged) as LogLine).cp;
+    if (logged !== undefined && (JSON.parse(logged.line) as LogLine).id === commitId) return (JSON.parse(logged.line) as LogLine).cp;
     const header = await firstLine(nextSnapshot(app, task));
     if (header !== undefined && (JSON.parse(header) as SnapshotHeader).id === commitId) return (JSON.parse(header) as SnapshotHeader).cp;
     return undefined;
@@ -134,13 +184,13 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
     async restore(app, taskIds) {
       await mkdir(tasksDir(app), { recursive: true });
       const committed = await lastCommitId(app);
+      // PREPARED goes last: until then, a crash here finds the same pending commit again.
+      await discardUncommitted(app, committed);
       await rm(pendingFile(app), { force: true });
       preparedSnapshots.delete(app);
       const out = new Map<string, TaskSnapshot>();
       for (const task of taskIds) {
-        await settleNextSnapshot(app, task, committed);
-        const snapshot = await load(app, task, committed);
-        sizes.delete(`${app}/${task}`);
+        const snapshot = await load(app, task);
         if (snapshot !== undefined) out.set(task, snapshot);
       }
       return out;
@@ -148,22 +198,27 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
     async prepare(app, commitId, tasks) {
       await mkdir(tasksDir(app), { recursive: true });
       const snapshots: string[] = [];
+      let newFiles = false;
       for (const [task, changes] of tasks) {
         const size = await sizesOf(app, task);
         if (changes.allEntries !== undefined && size.log > Math.max(compactAfter, size.snapshot)) {
-          size.next = await writeLines(nextSnapshot(app, task), snapshotLines({ id: commitId, cp: changes.checkpoint }, changes.allEntries()));
+          await writeLines(nextSnapshot(app, task), snapshotLines({ id: commitId, cp: changes.checkpoint }, changes.allEntries()));
           snapshots.push(task);
+          newFiles = true;
           continue;
         }
         const line: LogLine = { id: commitId, cp: changes.checkpoint, s: fromMaps(changes.stores) };
+        if (size.log === 0) newFiles = true; // possibly a new file
         const handle = await open(taskLog(app, task), 'a');
         try {
-          size.log += (await handle.write(`${JSON.stringify(line)}\n`)).bytesWritten;
+          size.log += await writeAll(handle, `${JSON.stringify(line)}\n`);
           await handle.sync();
         } finally {
           await handle.close();
         }
       }
+      // A file just created is durable only with its directory entry: before PREPARED says the commit exists.
+      if (newFiles) await syncDirectory(tasksDir(app));
       preparedSnapshots.set(app, { commitId, tasks: snapshots });
       await writeDurably(pendingFile(app), JSON.stringify({ commitId, tasks: [...tasks.keys()] }));
     },
@@ -191,29 +246,11 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
   };
 }
 
+async function* noLines(): AsyncGenerator<{ line: string; end: number }> {}
+
 function* snapshotLines(header: SnapshotHeader, entries: Iterable<readonly [string, string, Json]>): Generator<string> {
   yield JSON.stringify(header);
   for (const entry of entries) yield JSON.stringify(entry);
-}
-
-/** The last complete line of a file, read from its end (a log can be hundreds of MB). */
-async function lastLine(path: string): Promise<string | undefined> {
-  const size = await sizeOf(path);
-  if (size === 0) return undefined;
-  const handle = await open(path, 'r');
-  try {
-    for (let window = 64 * 1024; ; window *= 4) {
-      const start = Math.max(0, size - window);
-      const buffer = Buffer.alloc(size - start);
-      await handle.read(buffer, 0, buffer.length, start);
-      const end = buffer.lastIndexOf(0x0a);
-      if (end < 0 && start === 0) return undefined; // no complete line
-      const previous = end < 0 ? -1 : buffer.lastIndexOf(0x0a, end - 1);
-      if (end >= 0 && (previous >= 0 || start === 0)) return buffer.subarray(previous + 1, end).toString('utf8');
-    }
-  } finally {
-    await handle.close();
-  }
 }
 
 function toMaps(stores: LogLine['s']): Map<string, Map<string, Json | null>> {
