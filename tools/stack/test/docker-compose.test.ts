@@ -2,7 +2,9 @@
 // engine here: the compose file is parsed and checked for the services, health checks, start order,
 // ports, mounts and the Dockerfile it builds with; and every variable it reads is documented in
 // .env.example, which must list every setting of the apps, the tests and the stacks.
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseDocument, YAMLSeq, type CollectionTag } from 'yaml';
 
@@ -365,10 +367,29 @@ describe('docker/docker-compose.yml', () => {
     expect(dockerfileText).toMatch(/pnpm install --frozen-lockfile/);
     expect(dockerfileText).toMatch(/packageManager/);
     for (const lib of ['libzstd-dev', 'liblz4-dev', 'libsasl2-dev']) expect(dockerfileText).toContain(lib);
-    expect(dockerfileText).toMatch(/scripts\.start/);
+    expect(dockerfileText).toMatch(/write-start-app\.sh "\/app\/apps\/\$APP" \/usr\/local\/bin\/start-app/);
     // BuildKit's per-Dockerfile ignore file, next to it.
     const ignore = readFileSync(path.join(dockerDir, 'Dockerfile.dockerignore'), 'utf8');
     expect(ignore).toMatch(/^\*\*\/node_modules$/m);
+  });
+
+  test.each(APPS)("the image's entry point runs the start script of %s, with the container's arguments", (app) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'start-app-'));
+    try {
+      const entryPoint = path.join(dir, 'start-app');
+      execFileSync('sh', [path.join(dockerDir, 'write-start-app.sh'), path.join(repoRoot, 'apps', app), entryPoint]);
+      // A stand-in for the image's node that prints the arguments it was given, one a line.
+      const bin = path.join(dir, 'bin');
+      mkdirSync(bin);
+      writeFileSync(path.join(bin, 'node'), '#!/bin/sh\nprintf "%s\\n" "$@"\n', { mode: 0o755 });
+      writeFileSync(path.join(bin, 'tsx'), '#!/bin/sh\nprintf "%s\\n" "$@"\n', { mode: 0o755 });
+      const output = execFileSync(entryPoint, ['--rate', '5'], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: 'utf8' });
+      const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'apps', app, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+      const [, ...args] = pkg.scripts.start!.replace(/^exec\s+/, '').split(/\s+/);
+      expect(output.trim().split('\n')).toEqual([...args, '--rate', '5']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('the scale overlay replaces the fixed metrics port of the pipeline with an ephemeral one', () => {

@@ -105,8 +105,9 @@ async function terminate(child: ChildProcess, exited: Promise<number | null>, ti
 export function spawnScript(name: string, env: Record<string, string>, args: readonly string[] = []): ChildProcess {
   const script = (JSON.parse(readFileSync(resolve(APP_DIR, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts[name];
   if (script === undefined) throw new Error(`no script ${name} in the app's package.json`);
-  const [bin, ...scriptArgs] = script.split(/\s+/);
-  return spawn(resolve(APP_DIR, 'node_modules/.bin', bin!), [...scriptArgs, ...args], {
+  // `exec node …` (the shell's exec, so signals reach node) or a package binary such as `tsx …`.
+  const [bin, ...scriptArgs] = script.replace(/^exec\s+/, '').split(/\s+/);
+  return spawn(bin === 'node' ? process.execPath : resolve(APP_DIR, 'node_modules/.bin', bin!), [...scriptArgs, ...args], {
     cwd: APP_DIR,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
