@@ -25,6 +25,41 @@ export interface Config {
   readonly logFormat: 'json' | 'pretty';
 }
 
+/**
+ * Every environment variable the pipeline reads, with its default and what it is for: `loadConfig`
+ * takes its defaults from here and `--help` prints it (`.env.example` says more about each).
+ */
+export const SETTINGS = {
+  KAFKA_BROKERS: { default: '127.0.0.1:9092', about: 'Kafka bootstrap servers, host:port[,host:port…]' },
+  APPLICATION_ID: { default: 'activity-pipeline', about: 'consumer group, and prefix of internal topics and state' },
+  INPUT_TOPIC: { default: 'user_activity', about: 'topic of the activity events' },
+  ENRICHED_TOPIC: { default: 'enriched_activity', about: 'every valid event plus processing_time, keyed by user_id' },
+  DEAD_LETTER_TOPIC: { default: 'user_activity_dlq', about: 'invalid events, with the reason' },
+  DATABASE_URL: { default: 'postgres://postgres@127.0.0.1:5432/pipeline', about: 'PostgreSQL with the tables of init-db.sql' },
+  LAKE_DIR: { default: './data/lake', about: 'root of the Parquet lake (event_date=YYYY-MM-DD/ partitions)' },
+  STATE_DIR: { default: './data/state', about: 'durable state (windows, sessions) and its checkpoints' },
+  WATERMARK_DELAY: { default: '2m', about: 'how late an event may be and still count' },
+  SESSION_TIMEOUT: { default: '30m', about: 'event time without activity that closes a session as timed_out' },
+  IDLE_PARTITION_TIMEOUT: { default: '30s', about: 'a partition quiet this long stops holding windows open' },
+  COMMIT_INTERVAL: { default: '500ms', about: 'flush every sink and commit this often' },
+  PROCESSING_GUARANTEE: { default: 'at_least_once', about: 'at_least_once or exactly_once (Kafka transactions)' },
+  SCALING: { default: 'single-instance', about: 'single-instance, or multi-instance (changelog and repartition topics)' },
+  INSTANCE_ID: { default: '(the host name)', about: 'stable id of this instance (its transactional ids)' },
+  AUTO_OFFSET_RESET: { default: 'earliest', about: 'where a new consumer group starts: earliest or latest' },
+  HTTP_PORT: { default: '9464', about: 'port of /metrics (Prometheus) and /health; 0 picks a free one' },
+  STATUS_INTERVAL: { default: '5s', about: 'how often the status line is logged' },
+  LOG_LEVEL: { default: 'info', about: 'error, warn, info or debug' },
+  LOG_FORMAT: { default: '(pretty on a terminal, else json)', about: 'json or pretty' },
+} as const satisfies Record<string, { default: string; about: string }>;
+
+/** The settings as `--help` shows them: one line each, name, default and purpose. */
+export function settingsHelp(): string {
+  const names = Object.keys(SETTINGS) as Array<keyof typeof SETTINGS>;
+  const width = Math.max(...names.map((n) => n.length));
+  const lines = names.map((n) => `  ${n.padEnd(width)}  ${SETTINGS[n].about} (default: ${SETTINGS[n].default})`);
+  return `Settings, from the environment or a .env file in the working directory:\n${lines.join('\n')}`;
+}
+
 /** A setting that is wrong: the message names the variable, what it must be and what it was. */
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -70,25 +105,25 @@ export function loadConfig(env: Env): Config {
 
   const topicName = /^[A-Za-z0-9._-]{1,249}$/;
   const config: Config = {
-    kafkaBrokers: text('KAFKA_BROKERS', '127.0.0.1:9092', /^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'a comma-separated list of host:port'),
-    applicationId: text('APPLICATION_ID', 'activity-pipeline', topicName, 'letters, digits, . _ -'),
-    inputTopic: text('INPUT_TOPIC', 'user_activity', topicName, 'a topic name'),
-    enrichedTopic: text('ENRICHED_TOPIC', 'enriched_activity', topicName, 'a topic name'),
-    deadLetterTopic: text('DEAD_LETTER_TOPIC', 'user_activity_dlq', topicName, 'a topic name'),
-    databaseUrl: text('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/pipeline', /^postgres(ql)?:\/\//, 'a postgres:// URL'),
-    lakeDir: text('LAKE_DIR', './data/lake'),
-    stateDir: text('STATE_DIR', './data/state'),
-    watermarkDelayMs: duration('WATERMARK_DELAY', '2m'),
-    sessionTimeoutMs: duration('SESSION_TIMEOUT', '30m', 1),
-    idlePartitionTimeoutMs: duration('IDLE_PARTITION_TIMEOUT', '30s', 1),
-    commitIntervalMs: duration('COMMIT_INTERVAL', '500ms', 10),
-    processingGuarantee: oneOf('PROCESSING_GUARANTEE', 'at_least_once', ['at_least_once', 'exactly_once']),
-    scaling: oneOf('SCALING', 'single-instance', ['single-instance', 'multi-instance']),
+    kafkaBrokers: text('KAFKA_BROKERS', SETTINGS.KAFKA_BROKERS.default, /^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'a comma-separated list of host:port'),
+    applicationId: text('APPLICATION_ID', SETTINGS.APPLICATION_ID.default, topicName, 'letters, digits, . _ -'),
+    inputTopic: text('INPUT_TOPIC', SETTINGS.INPUT_TOPIC.default, topicName, 'a topic name'),
+    enrichedTopic: text('ENRICHED_TOPIC', SETTINGS.ENRICHED_TOPIC.default, topicName, 'a topic name'),
+    deadLetterTopic: text('DEAD_LETTER_TOPIC', SETTINGS.DEAD_LETTER_TOPIC.default, topicName, 'a topic name'),
+    databaseUrl: text('DATABASE_URL', SETTINGS.DATABASE_URL.default, /^postgres(ql)?:\/\//, 'a postgres:// URL'),
+    lakeDir: text('LAKE_DIR', SETTINGS.LAKE_DIR.default),
+    stateDir: text('STATE_DIR', SETTINGS.STATE_DIR.default),
+    watermarkDelayMs: duration('WATERMARK_DELAY', SETTINGS.WATERMARK_DELAY.default),
+    sessionTimeoutMs: duration('SESSION_TIMEOUT', SETTINGS.SESSION_TIMEOUT.default, 1),
+    idlePartitionTimeoutMs: duration('IDLE_PARTITION_TIMEOUT', SETTINGS.IDLE_PARTITION_TIMEOUT.default, 1),
+    commitIntervalMs: duration('COMMIT_INTERVAL', SETTINGS.COMMIT_INTERVAL.default, 10),
+    processingGuarantee: oneOf('PROCESSING_GUARANTEE', SETTINGS.PROCESSING_GUARANTEE.default, ['at_least_once', 'exactly_once']),
+    scaling: oneOf('SCALING', SETTINGS.SCALING.default, ['single-instance', 'multi-instance']),
     instanceId: env.INSTANCE_ID?.trim() ? text('INSTANCE_ID', '', topicName, 'letters, digits, . _ -') : undefined,
-    autoOffsetReset: oneOf('AUTO_OFFSET_RESET', 'earliest', ['earliest', 'latest']),
-    httpPort: port('HTTP_PORT', 9464),
-    statusIntervalMs: duration('STATUS_INTERVAL', '5s', 100),
-    logLevel: oneOf('LOG_LEVEL', 'info', ['error', 'warn', 'info', 'debug']),
+    autoOffsetReset: oneOf('AUTO_OFFSET_RESET', SETTINGS.AUTO_OFFSET_RESET.default, ['earliest', 'latest']),
+    httpPort: port('HTTP_PORT', Number(SETTINGS.HTTP_PORT.default)),
+    statusIntervalMs: duration('STATUS_INTERVAL', SETTINGS.STATUS_INTERVAL.default, 100),
+    logLevel: oneOf('LOG_LEVEL', SETTINGS.LOG_LEVEL.default, ['error', 'warn', 'info', 'debug']),
     logFormat: oneOf('LOG_FORMAT', process.stderr.isTTY ? 'pretty' : 'json', ['json', 'pretty']),
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -1,8 +1,9 @@
 import type { AddressInfo } from 'node:net';
+import { Command } from 'commander';
 import { createLogger, localBackend } from '@pipeline/streams';
 import { KafkaStreams } from '@pipeline/streams/kafka';
 import { createPostgresDb } from '@pipeline/streams/postgres';
-import { ConfigError, loadConfig, loadDotEnv } from './config';
+import { ConfigError, loadConfig, loadDotEnv, settingsHelp } from './config';
 import type { Database } from './db';
 import { startHttpServer } from './observability/http-server';
 import { prometheusRegistry } from './observability/prometheus';
@@ -16,6 +17,15 @@ import { activityPipeline } from './topology';
  * SIGTERM: finish the batch, flush every sink, commit, exit 0.
  */
 async function main(): Promise<number> {
+  // No options: `--help` describes the settings, which come from the environment.
+  new Command('activity-pipeline')
+    .description(
+      'The activity pipeline: reads user_activity and keeps page views per URL (1-minute windows), active users (5-minute windows every minute) and user sessions in PostgreSQL, every event in a Parquet lake and, with its processing time, on enriched_activity. SIGINT/SIGTERM: flush every sink, commit, exit.',
+    )
+    .addHelpText('after', `\n${settingsHelp()}`)
+    .showHelpAfterError()
+    // `pnpm --filter activity-pipeline start -- --help` passes the `--` through.
+    .parse(process.argv.slice(2).filter((a, i) => !(a === '--' && i === 0)), { from: 'user' });
   loadDotEnv();
   let config;
   try {

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../src/config';
+import { ConfigError, loadConfig, SETTINGS } from '../src/config';
 
 describe('configuration', () => {
   it('has defaults for everything', () => {
@@ -33,5 +33,17 @@ describe('configuration', () => {
       "PROCESSING_GUARANTEE must be one of at_least_once, exactly_once, got 'maybe'",
       "HTTP_PORT must be a port number (0-65535), got '99999'",
     ]);
+  });
+
+  it('--help lists exactly the variables it reads', () => {
+    const read = new Set<string>();
+    const env = new Proxy({} as Record<string, string | undefined>, {
+      get: (_target, name) => {
+        if (typeof name === 'string') read.add(name);
+        return undefined;
+      },
+    });
+    loadConfig(env);
+    expect([...read].sort()).toEqual(Object.keys(SETTINGS).sort());
   });
 });

@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { createPostgresDb } from '@pipeline/streams/postgres';
 import { loadConfig, loadDotEnv } from '../config';
 import type { Database } from '../db';
+import { scriptCommand } from '../script-command';
 import { run, startChild } from './child-process';
 import { printEnriched, printLake, printTables } from './report';
 
@@ -11,10 +13,26 @@ import { printEnriched, printLake, printTables } from './report';
  */
 const REPO = resolve(__dirname, '../../../..');
 const APP = resolve(__dirname, '../..');
-const SECONDS = Number(process.env.DEMO_SECONDS ?? 60);
-const RATE = Number(process.env.DEMO_RATE ?? 20);
-// Enough users that abandoned ones stay away past the session timeout (see the producer's --away).
-const USERS = Number(process.env.DEMO_USERS ?? 1000);
+
+const positive = (text: string) => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+};
+const options = new Command('demo')
+  .description(
+    'Starts the local stack if it is not running, runs the activity pipeline and the producer for about a minute, prints what landed in every sink (tables, lake partitions, enriched events), and stops what it started.',
+  )
+  .addOption(new Option('--seconds <n>', 'how long the producer sends').argParser(positive).default(60))
+  .addOption(new Option('--rate <n>', 'events per second').argParser(positive).default(20))
+  // Enough users that abandoned ones stay away past the session timeout (see the producer's --away).
+  .addOption(new Option('--users <n>', 'simulated users').argParser(positive).default(1000))
+  .showHelpAfterError()
+  .parse(process.argv.slice(2).filter((a, i) => !(a === '--' && i === 0)), { from: 'user' })
+  .opts<{ seconds: number; rate: number; users: number }>();
+const SECONDS = options.seconds;
+const RATE = options.rate;
+const USERS = options.users;
 
 const step = (text: string) => console.log(`\n\x1b[1m==> ${text}\x1b[0m`);
 
@@ -35,8 +53,8 @@ async function main(): Promise<number> {
   try {
     step(`Activity pipeline (pnpm --filter activity-pipeline start) and producer at ${RATE} events/s for ${SECONDS}s`);
     // The app's start script, run directly (not through pnpm) so that SIGTERM reaches it.
-    const tsx = resolve(APP, 'node_modules/.bin/tsx');
-    const pipeline = startChild('pipeline', tsx, ['--conditions=@pipeline/source', 'src/main.ts'], {
+    const start = scriptCommand(APP, 'start');
+    const pipeline = startChild('pipeline', start.command, start.args, {
       cwd: APP,
       env: { LOG_FORMAT: 'pretty', STATUS_INTERVAL: '10s', LOG_LEVEL: 'info' },
     });

@@ -1,5 +1,6 @@
 import { parseDuration } from '@pipeline/streams';
-import { ConfigError, loadConfig, loadDotEnv } from '../config';
+import { Command } from 'commander';
+import { ConfigError, loadConfig, loadDotEnv, settingsHelp } from '../config';
 import { formatResult, summary } from './report';
 import { verify } from './verify';
 
@@ -8,16 +9,23 @@ import { verify } from './verify';
  * pipeline needs is there, and that an event travels through the running pipeline to every sink.
  * Reads the same environment (and `.env`) as the app. Exit code 0: all passed; 1: something
  * failed or could not be checked; 2: the configuration is invalid.
- * Options: `--timeout <duration>` for the probe (default 30s).
  */
 async function main(argv: readonly string[]): Promise<number> {
+  const options = new Command('verify')
+    .description(
+      'Pre-flight check of the activity pipeline: broker reachable, topics there, database and tables there, lake directory writable, and one probe event through the running pipeline to every sink. Exit code 0: all passed; 1: something failed or could not be checked; 2: the configuration is invalid.',
+    )
+    .option('--timeout <duration>', 'how long to wait for the probe to reach every sink', '30s')
+    .addHelpText('after', `\nIt reads the pipeline's settings:\n${settingsHelp()}`)
+    .showHelpAfterError()
+    .parse(argv, { from: 'user' })
+    .opts<{ timeout: string }>();
   loadDotEnv();
   let config;
   let timeoutMs;
   try {
     config = loadConfig(process.env);
-    const i = argv.indexOf('--timeout');
-    timeoutMs = i >= 0 ? parseDuration(argv[i + 1] ?? '', '--timeout') : 30_000;
+    timeoutMs = parseDuration(options.timeout, '--timeout');
   } catch (error) {
     if (error instanceof ConfigError || error instanceof RangeError) {
       console.error(`verify: ${error.message}`);
@@ -32,7 +40,8 @@ async function main(argv: readonly string[]): Promise<number> {
   return ok ? 0 : 1;
 }
 
-main(process.argv.slice(2)).then(
+// `pnpm verify -- --timeout 1m` passes the `--` through.
+main(process.argv.slice(2).filter((a, i) => !(a === '--' && i === 0))).then(
   (code) => process.exit(code),
   (error: unknown) => {
     console.error(error);

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
+import { scriptCommand } from '../../../src/script-command';
 
 const APP_DIR = resolve(__dirname, '../../..');
 
@@ -103,11 +103,8 @@ async function terminate(child: ChildProcess, exited: Promise<number | null>, ti
  * app's settings come from `env` alone (a `.env` file in the app's folder would still be read).
  */
 export function spawnScript(name: string, env: Record<string, string>, args: readonly string[] = []): ChildProcess {
-  const script = (JSON.parse(readFileSync(resolve(APP_DIR, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts[name];
-  if (script === undefined) throw new Error(`no script ${name} in the app's package.json`);
-  // `exec node …` (the shell's exec, so signals reach node) or a package binary such as `tsx …`.
-  const [bin, ...scriptArgs] = script.replace(/^exec\s+/, '').split(/\s+/);
-  return spawn(bin === 'node' ? process.execPath : resolve(APP_DIR, 'node_modules/.bin', bin!), [...scriptArgs, ...args], {
+  const { command, args: scriptArgs } = scriptCommand(APP_DIR, name);
+  return spawn(command, [...scriptArgs, ...args], {
     cwd: APP_DIR,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,40 @@
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { SETTINGS } from '../src/config';
+import { scriptCommand } from '../src/script-command';
+
+const APP_DIR = resolve(__dirname, '..');
+
+/** Runs one of the app's scripts as `pnpm <script> -- <args>` would, without pnpm. */
+function runScript(name: string, args: readonly string[]) {
+  const { command, args: scriptArgs } = scriptCommand(APP_DIR, name);
+  return spawnSync(command, [...scriptArgs, ...args], { cwd: APP_DIR, encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' } });
+}
+
+describe('--help on every command of the app', () => {
+  it.each(['start', 'verify'])('%s --help describes it and every setting, and starts nothing', (script) => {
+    const result = runScript(script, ['--help']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: /);
+    for (const name of Object.keys(SETTINGS)) expect(result.stdout).toContain(name);
+    expect(result.stdout).not.toMatch(/kafka streams started|activity-pipeline verify:/);
+  });
+
+  it('demo --help lists its options and starts nothing', () => {
+    const result = runScript('demo', ['--help']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: demo/);
+    for (const option of ['--seconds', '--rate', '--users']) expect(result.stdout).toContain(option);
+    expect(result.stdout).not.toContain('==> Local stack');
+  });
+
+  it.each([
+    ['start', ['--rate', '10'], /unknown option '--rate'/],
+    ['verify', ['--timeout'], /option '--timeout <duration>' argument missing/],
+    ['demo', ['--seconds', 'soon'], /--seconds <n>.*expected a positive whole number/],
+  ])('%s %j fails at once and says why', (script, args, message) => {
+    const result = runScript(script, args);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(message);
+  });
+});
