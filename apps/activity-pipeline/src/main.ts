@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { createLogger, localBackend } from '@pipeline/streams';
 import { KafkaStreams } from '@pipeline/streams/kafka';
 import { createPostgresDb } from '@pipeline/streams/postgres';
+import { userArgs } from './cli-args';
 import { ConfigError, loadConfig, loadDotEnv, settingsHelp } from './config';
 import type { Database } from './db';
 import { startHttpServer } from './observability/http-server';
@@ -24,8 +25,7 @@ async function main(): Promise<number> {
     )
     .addHelpText('after', `\n${settingsHelp()}`)
     .showHelpAfterError()
-    // `pnpm --filter activity-pipeline start -- --help` passes the `--` through.
-    .parse(process.argv.slice(2).filter((a, i) => !(a === '--' && i === 0)), { from: 'user' });
+    .parse(userArgs(), { from: 'user' });
   loadDotEnv();
   let config;
   try {

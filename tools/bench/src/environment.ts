@@ -15,6 +15,10 @@ export interface Environment {
   /** 1, 5 and 15-minute load averages when the run started: above the core count, the machine was shared. */
   readonly loadAverageAtStart: number[];
   readonly node: string;
+  /** Node's own flags (the app's start script flags, e.g. --heap-growing-percent, see package.json). */
+  readonly nodeFlags: string[];
+  /** COMMIT_INTERVAL when set in the environment (the app's default otherwise). */
+  readonly commitInterval?: string;
   readonly v8: string;
   readonly librdkafka: string;
   readonly kafkaBrokers: string;
@@ -44,6 +48,9 @@ export async function describeEnvironment(): Promise<Environment> {
     os: `${process.platform} ${release()}`,
     loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
     node: process.version,
+    // The loader flags (--import tsx, --conditions) say nothing about performance; the rest does.
+    nodeFlags: process.execArgv.filter((flag, i, all) => flag !== '--import' && all[i - 1] !== '--import' && !flag.startsWith('--conditions') && !flag.startsWith('--require')),
+    ...optional('commitInterval', process.env.COMMIT_INTERVAL),
     v8: process.versions.v8,
     librdkafka: librdkafkaVersion,
     kafkaBrokers: BROKERS,

@@ -143,7 +143,8 @@ async function main(): Promise<number> {
 
   const load = environment.loadAverageAtStart[0]!;
   console.log(
-    `\npnpm bench — ${environment.cores} cores, ${environment.cpuModel}, Node ${environment.node}, librdkafka ${environment.librdkafka}` +
+    `\npnpm bench — ${environment.cores} cores, ${environment.cpuModel}, Node ${environment.node}${environment.nodeFlags.length > 0 ? ` ${environment.nodeFlags.join(' ')}` : ''}, librdkafka ${environment.librdkafka}` +
+      `${environment.commitInterval ? `, COMMIT_INTERVAL=${environment.commitInterval}` : ''}` +
       `${load > cpus().length / 2 ? `; the machine was busy (load average ${load} at the start)` : ''}\n`,
   );
   console.log(renderTable(rows));

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { createPostgresDb } from '@pipeline/streams/postgres';
 import { loadConfig, loadDotEnv } from '../config';
 import type { Database } from '../db';
+import { userArgs } from '../cli-args';
 import { scriptCommand } from '../script-command';
 import { run, startChild } from './child-process';
 import { printEnriched, printLake, printTables } from './report';
@@ -28,7 +29,7 @@ const options = new Command('demo')
   // Enough users that abandoned ones stay away past the session timeout (see the producer's --away).
   .addOption(new Option('--users <n>', 'simulated users').argParser(positive).default(1000))
   .showHelpAfterError()
-  .parse(process.argv.slice(2).filter((a, i) => !(a === '--' && i === 0)), { from: 'user' })
+  .parse(userArgs(), { from: 'user' })
   .opts<{ seconds: number; rate: number; users: number }>();
 const SECONDS = options.seconds;
 const RATE = options.rate;

@@ -1,5 +1,6 @@
 import { parseDuration } from '@pipeline/streams';
 import { Command } from 'commander';
+import { userArgs } from '../cli-args';
 import { ConfigError, loadConfig, loadDotEnv, settingsHelp } from '../config';
 import { formatResult, summary } from './report';
 import { verify } from './verify';
@@ -18,6 +19,8 @@ async function main(argv: readonly string[]): Promise<number> {
     .option('--timeout <duration>', 'how long to wait for the probe to reach every sink', '30s')
     .addHelpText('after', `\nIt reads the pipeline's settings:\n${settingsHelp()}`)
     .showHelpAfterError()
+    // A usage error is exit code 2, as an invalid setting is (1 means a check failed).
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
     .parse(argv, { from: 'user' })
     .opts<{ timeout: string }>();
   loadDotEnv();
@@ -40,8 +43,7 @@ async function main(argv: readonly string[]): Promise<number> {
   return ok ? 0 : 1;
 }
 
-// `pnpm verify -- --timeout 1m` passes the `--` through.
-main(process.argv.slice(2).filter((a, i) => !(a === '--' && i === 0))).then(
+main(userArgs()).then(
   (code) => process.exit(code),
   (error: unknown) => {
     console.error(error);

@@ -98,8 +98,9 @@ async function terminate(child: ChildProcess, exited: Promise<number | null>, ti
 }
 
 /**
- * Runs a script of the app's package.json (`tsx …`) with tsx from the app's own node_modules, so
- * pnpm is not in between for signals. Only PATH and HOME of this process's environment pass: the
+ * Runs a script of the app's package.json with its own command (`exec node …` with this Node and
+ * the script's flags, or a binary such as tsx from the app's node_modules), so pnpm is not in
+ * between for signals. Only PATH and HOME of this process's environment pass: the
  * app's settings come from `env` alone (a `.env` file in the app's folder would still be read).
  */
 export function spawnScript(name: string, env: Record<string, string>, args: readonly string[] = []): ChildProcess {

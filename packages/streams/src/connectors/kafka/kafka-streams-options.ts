@@ -17,7 +17,7 @@ export interface KafkaStreamsOptions {
   readonly stateBackend?: StateBackend;
   /** Default `./data/state`. */
   readonly stateDir?: string;
-  /** How often to flush sinks and commit. Default 1s. */
+  /** How often to flush sinks and commit. Default 500ms. */
   readonly commitInterval?: Duration;
   /** Where to start in a partition with no committed offset. Default `earliest`. */
   readonly autoOffsetReset?: 'earliest' | 'latest';
