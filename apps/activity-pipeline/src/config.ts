@@ -41,7 +41,7 @@ export const SETTINGS = {
   WATERMARK_DELAY: { default: '2m', about: 'how late an event may be and still count' },
   SESSION_TIMEOUT: { default: '30m', about: 'event time without activity that closes a session as timed_out' },
   IDLE_PARTITION_TIMEOUT: { default: '30s', about: 'a partition quiet this long stops holding windows open' },
-  COMMIT_INTERVAL: { default: '500ms', about: 'flush every sink and commit this often' },
+  COMMIT_INTERVAL: { default: '250ms', about: 'flush every sink and commit this often' },
   PROCESSING_GUARANTEE: { default: 'at_least_once', about: 'at_least_once or exactly_once (Kafka transactions)' },
   SCALING: { default: 'single-instance', about: 'single-instance, or multi-instance (changelog and repartition topics)' },
   INSTANCE_ID: { default: '(the host name)', about: 'stable id of this instance (its transactional ids)' },

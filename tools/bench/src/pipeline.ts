@@ -10,7 +10,7 @@ import type { PipelineTargets } from './infra/scratch';
 
 /**
  * The activity pipeline's configuration for these targets, through its own `loadConfig`, so every
- * other setting (watermark 2m, session timeout 30m, commit interval 500ms, at-least-once…) is the
+ * other setting (watermark 2m, session timeout 30m, commit interval 250ms, at-least-once…) is the
  * app's default.
  */
 export function pipelineConfig(t: PipelineTargets): Config {

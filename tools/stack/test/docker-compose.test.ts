@@ -29,7 +29,7 @@ const SETTINGS: Record<string, string | undefined> = {
   WATERMARK_DELAY: '2m',
   SESSION_TIMEOUT: '30m',
   IDLE_PARTITION_TIMEOUT: '30s',
-  COMMIT_INTERVAL: '500ms',
+  COMMIT_INTERVAL: '250ms',
   PROCESSING_GUARANTEE: 'at_least_once',
   SCALING: 'single-instance',
   INSTANCE_ID: undefined, // the host name

@@ -70,7 +70,7 @@ export class KafkaStreams {
     this.exactlyOnce = options.processingGuarantee === 'exactly_once';
     this.multiInstance = options.scaling === 'multi-instance';
     this.instance = options.instanceId ?? hostname();
-    this.commitIntervalMs = parseDuration(options.commitInterval ?? '500ms', 'commitInterval');
+    this.commitIntervalMs = parseDuration(options.commitInterval ?? '250ms', 'commitInterval');
     parseDuration(options.idleTimeout ?? '30s', 'idleTimeout');
   }
 
