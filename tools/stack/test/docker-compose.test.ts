@@ -392,6 +392,18 @@ describe('docker/docker-compose.yml', () => {
     }
   });
 
+  test('the entry point is not written for an app without a start script', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'start-app-'));
+    try {
+      writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'no-start', scripts: { test: 'jest' } }));
+      const run = () => execFileSync('sh', [path.join(dockerDir, 'write-start-app.sh'), dir, path.join(dir, 'start-app')], { stdio: 'pipe' });
+      expect(run).toThrow(/has no start script/);
+      expect(existsSync(path.join(dir, 'start-app'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('the scale overlay replaces the fixed metrics port of the pipeline with an ephemeral one', () => {
     const overlay = parseYaml<ComposeFile>(scaleFile);
     expect(Object.keys(overlay.services)).toEqual(['activity-pipeline']);
