@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS user_sessions (
 ALTER TABLE user_sessions DROP CONSTRAINT IF EXISTS user_sessions_status_check;
 ALTER TABLE user_sessions ADD CONSTRAINT user_sessions_status_check
   CHECK (status IN ('open', 'ended', 'timed_out', 'superseded'));
--- One user's sessions, newest first.
-CREATE INDEX IF NOT EXISTS user_sessions_user_recent_idx ON user_sessions (user_id, session_start DESC);
+-- One user's sessions, newest first: the primary key, scanned backward. (An index on the same
+-- columns, created by earlier versions, only slowed every upsert down.)
+DROP INDEX IF EXISTS user_sessions_user_recent_idx;
 -- Sessions still open (a small, hot subset).
 CREATE INDEX IF NOT EXISTS user_sessions_open_idx ON user_sessions (session_start) WHERE status = 'open';

@@ -133,3 +133,30 @@ test('a row goes into PostgreSQL and comes back through kysely', async () => {
     await db.destroy();
   }
 });
+
+test("init-db.sql's indexes serve a dashboard's queries", async () => {
+  const pool = new pg.Pool({ connectionString: databaseUrl(), max: 1 });
+  try {
+    const client = await pool.connect();
+    try {
+      // Planned as if the tables were large: with a few rows PostgreSQL would rather read them whole.
+      await client.query('SET enable_seqscan = off');
+      const indexesUsed = async (query: string): Promise<string[]> => {
+        const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (FORMAT JSON) ${query}`);
+        return [...JSON.stringify(rows[0]!['QUERY PLAN']).matchAll(/"Index Name":"([^"]+)"/g)].map((m) => m[1]!);
+      };
+      expect(await indexesUsed('SELECT * FROM page_view_counts ORDER BY window_start DESC LIMIT 10')).toEqual(['page_view_counts_window_start_idx']);
+      expect(await indexesUsed(`SELECT * FROM page_view_counts WHERE page_url = '/' ORDER BY window_start DESC LIMIT 60`)).toEqual(['page_view_counts_pkey']);
+      expect(await indexesUsed('SELECT * FROM active_users ORDER BY window_start DESC LIMIT 10')).toEqual(['active_users_pkey']);
+      expect(await indexesUsed(`SELECT * FROM user_sessions WHERE user_id = 'user-0001' ORDER BY session_start DESC LIMIT 20`)).toEqual(['user_sessions_pkey']);
+      expect(await indexesUsed(`SELECT * FROM user_sessions WHERE status = 'open' ORDER BY session_start`)).toEqual(['user_sessions_open_idx']);
+      // No index repeats the primary key's columns: it would only slow every upsert down.
+      const { rows } = await client.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE tablename = 'user_sessions' ORDER BY indexname`);
+      expect(rows.map((r) => r.indexname)).toEqual(['user_sessions_open_idx', 'user_sessions_pkey']);
+    } finally {
+      client.release();
+    }
+  } finally {
+    await pool.end();
+  }
+});
