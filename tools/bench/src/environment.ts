@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { librdkafkaVersion } from 'node-rdkafka';
-import { serverVersion } from './infra/database';
+import { serverVersion } from '@pipeline/stack/scratch-database';
 import { BROKERS, localBrokerVersion } from './infra/kafka';
 import { BENCH_DIR } from './paths';
 

@@ -35,7 +35,7 @@ describe('verify', () => {
       expect(output).toMatch(line('SKIP', sink, 'probe not sent: needs a running pipeline'));
     }
     expect(output).toMatch(/^verify: FAILED: 5 passed, 1 failed, 5 skipped$/m);
-    expect(await stack!.db.rows('SELECT user_id FROM user_sessions')).toEqual([]);
+    expect(await stack!.db.query('SELECT user_id FROM user_sessions')).toEqual([]);
   });
 
   it('names what is missing: topics, database', async () => {
@@ -75,7 +75,7 @@ describe('verify', () => {
       expect(output).toMatch(/^verify: OK: 11 passed, 0 failed, 0 skipped$/m);
 
       // The probe is in the tables as the report says.
-      expect(await stack!.db.rows('SELECT user_id, status, event_count FROM user_sessions')).toEqual([{ user_id: `verify-probe-${id}`, status: 'ended', event_count: 3 }]);
+      expect(await stack!.db.query('SELECT user_id, status, event_count FROM user_sessions')).toEqual([{ user_id: `verify-probe-${id}`, status: 'ended', event_count: 3 }]);
     } catch (error) {
       throw new Error(`${(error as Error).message}\n--- app output ---\n${app.output()}`);
     }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createBenchDatabase, type BenchDatabase } from './database';
+import { createScratchDatabase, type ScratchDatabase } from '@pipeline/stack/scratch-database';
 import { createTopics, deleteTopics, uniqueName } from './kafka';
 
 /** Where one run of the pipeline reads and writes: every name fresh, nothing shared with the app. */
@@ -21,7 +21,7 @@ export interface PipelineTargets {
  */
 export class Scratch {
   readonly topics: string[] = [];
-  readonly databases: BenchDatabase[] = [];
+  readonly databases: ScratchDatabase[] = [];
   readonly dirs: string[] = [];
 
   constructor(private readonly keep: boolean) {}
@@ -33,8 +33,8 @@ export class Scratch {
     return name;
   }
 
-  async database(label: string): Promise<BenchDatabase> {
-    const db = await createBenchDatabase(label);
+  async database(label: string): Promise<ScratchDatabase> {
+    const db = await createScratchDatabase(`bench_${label}`);
     this.databases.push(db);
     return db;
   }
@@ -46,7 +46,7 @@ export class Scratch {
   }
 
   /** Output topics (3 partitions), a database, a lake and a state directory for one pipeline run. */
-  async pipelineTargets(label: string, inputTopic: string): Promise<{ targets: PipelineTargets; db: BenchDatabase }> {
+  async pipelineTargets(label: string, inputTopic: string): Promise<{ targets: PipelineTargets; db: ScratchDatabase }> {
     const db = await this.database(label);
     const targets: PipelineTargets = {
       applicationId: uniqueName(`bench-${label}`),

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KafkaStreamsMetrics } from '@pipeline/streams/kafka';
-import type { BenchDatabase } from '../infra/database';
+import type { ScratchDatabase } from '@pipeline/stack/scratch-database';
 import { topicSize } from '../infra/kafka';
 import { lakeSummary } from '../infra/lake';
 import type { PipelineTargets } from '../infra/scratch';
@@ -47,7 +47,7 @@ export interface PipelineResult {
  */
 export async function fullPipeline(
   targets: PipelineTargets,
-  db: BenchDatabase,
+  db: ScratchDatabase,
   expected: { records: number; valid: number; invalid: number },
   options: { profileDir?: string; stamp: string },
 ): Promise<PipelineResult> {

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brokers, createTopics, deleteTopics, uniqueName } from './kafka';
-import { scratchDatabase, type ScratchDatabase } from './scratch-database';
+import { createScratchDatabase, type ScratchDatabase } from '@pipeline/stack/scratch-database';
 
 /** Everything one run of the app needs, new and its own: topics, database, lake, state, application id. */
 export interface IsolatedStack {
@@ -26,7 +26,7 @@ export async function isolatedStack(settings: Record<string, string> = {}, input
   const applicationId = uniqueName('e2e-activity-pipeline');
   const [lakeDir, stateDir] = await Promise.all([mkdtemp(join(tmpdir(), 'e2e-lake-')), mkdtemp(join(tmpdir(), 'e2e-state-'))]);
   const [db] = await Promise.all([
-    scratchDatabase(),
+    createScratchDatabase('pipeline_e2e'),
     createTopics([
       { name: input, partitions: inputPartitions },
       { name: enriched, partitions: 3 },

@@ -1,27 +1,30 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import pg from 'pg';
-import { REPO_ROOT } from '../paths';
+import { INIT_DB_SQL } from './paths';
+import { databaseUrl } from './settings';
 
-/** The server of the local stack (trust auth), or the one DATABASE_URL names; its database is not used. */
-const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/pipeline';
-
-/** A database of its own for one step, with the tables of the repository's init-db.sql. */
-export interface BenchDatabase {
+/**
+ * A database of its own on the local stack's PostgreSQL server (or the one DATABASE_URL names),
+ * with the tables of the repository's init-db.sql: for tests and benchmark steps that must not
+ * share rows. Exported as `@pipeline/stack/scratch-database`.
+ */
+export interface ScratchDatabase {
   readonly name: string;
   readonly url: string;
+  /** Rows of a query, with `bigint` columns as numbers. */
   query<R>(sql: string, params?: unknown[]): Promise<R[]>;
   /** Closes the pool this object queries with (`drop` does too). */
   close(): Promise<void>;
   drop(): Promise<void>;
 }
 
-export async function createBenchDatabase(label: string): Promise<BenchDatabase> {
-  const name = `bench_${label}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
+/** Creates `<prefix>_<time>_<random>` and applies init-db.sql to it. */
+export async function createScratchDatabase(prefix: string): Promise<ScratchDatabase> {
+  const name = `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
   await withClient(urlOf('postgres'), (c) => c.query(`CREATE DATABASE ${name}`));
   const url = urlOf(name);
   // No parameters: the simple query protocol runs the multi-statement script as it is.
-  await withClient(url, (c) => c.query(readFileSync(join(REPO_ROOT, 'init-db.sql'), 'utf8')));
+  await withClient(url, (c) => c.query(readFileSync(INIT_DB_SQL, 'utf8')));
   const pool = new pg.Pool({ connectionString: url, max: 2, types: { getTypeParser: typeParser } });
   pool.on('error', () => {});
   let closed = false;
@@ -42,18 +45,18 @@ export async function createBenchDatabase(label: string): Promise<BenchDatabase>
   };
 }
 
-/** `SELECT version()` of the server, e.g. "PostgreSQL 15.14". */
+/** The server's version, e.g. "15.14 (Debian …)"; undefined when it cannot be reached. */
 export async function serverVersion(): Promise<string | undefined> {
   try {
-    const rows = await withClient(urlOf('postgres'), (c) => c.query<{ v: string }>("SELECT current_setting('server_version') AS v"));
-    return rows.rows[0]?.v;
+    const { rows } = await withClient(urlOf('postgres'), (c) => c.query<{ v: string }>("SELECT current_setting('server_version') AS v"));
+    return rows[0]?.v;
   } catch {
     return undefined;
   }
 }
 
 function urlOf(database: string): string {
-  const u = new URL(SERVER_URL);
+  const u = new URL(databaseUrl());
   u.pathname = `/${database}`;
   return u.toString();
 }
@@ -69,7 +72,7 @@ async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>)
 }
 
 const INT8 = 20;
-/** int8 as a number (counts), everything else as pg parses it. */
+/** int8 as a number (the tables' counts are small), everything else as pg parses it. */
 function typeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
   if (oid === INT8) return Number;
   return pg.types.getTypeParser(oid, format ?? 'text') as (value: string) => unknown;
