@@ -6,6 +6,7 @@ import {
   tumbling,
   type DeadLetter,
   type Sink,
+  type Stream,
   type StreamsApp,
   type WindowResult,
 } from '@pipeline/streams';
@@ -33,34 +34,57 @@ export interface PipelineSettings {
   readonly now?: () => number;
 }
 
+/** The validated events of the input topic, keyed by user_id, with their event-time watermark. */
+export type ActivityEvents = Stream<ActivityEvent, string>;
+
 /**
  * The activity pipeline, all of it: page views per URL per minute, distinct active users in
  * 5-minute windows every minute, user sessions, the lake, the enriched topic, dead letters.
+ * Each branch is its own function below, so the benchmark can run one at a time.
  */
 export function activityPipeline(settings: PipelineSettings, sinks: PipelineSinks): StreamsApp {
   const app = streams({ applicationId: settings.applicationId });
-  const processingTime = processingTimeClock(settings.now ?? Date.now);
+  const events = activityEvents(app, settings, sinks.deadLetters);
+  pageViewCounts(events, sinks.pageViews);
+  activeUsers(events, sinks.activeUsers);
+  userSessions(events, settings.sessionTimeoutMs, sinks.sessions);
+  events.to(sinks.lake, { name: 'lake-sink' });
+  enrichedEvents(events, sinks.enriched, settings.now ?? Date.now);
+  return app;
+}
 
-  const events = app
-    .source(settings.inputTopic, { value: ActivityEvent, key: (e) => e.user_id, timestamp: eventTime, deadLetter: sinks.deadLetters })
+export function activityEvents(app: StreamsApp, settings: Pick<PipelineSettings, 'inputTopic' | 'watermarkDelayMs'>, deadLetters: Sink<DeadLetter>): ActivityEvents {
+  return app
+    .source(settings.inputTopic, { value: ActivityEvent, key: (e) => e.user_id, timestamp: eventTime, deadLetter: deadLetters })
     .withWatermark(settings.watermarkDelayMs);
+}
 
+/** Page views per URL in 1-minute tumbling windows. */
+export function pageViewCounts(events: ActivityEvents, sink: Sink<WindowResult<string, number>>): void {
   events
     .filter((e) => e.event_type === 'page_view', { name: 'page-views-only' })
     .groupBy((e) => e.page_url, { name: 'by-page' })
     .window(tumbling('1m'))
     .aggregate(count(), { name: 'page-view-counts' })
-    .to(sinks.pageViews, { name: 'page-view-counts-sink' });
+    .to(sink, { name: 'page-view-counts-sink' });
+}
 
+/** Distinct users in 5-minute windows advancing every minute. */
+export function activeUsers(events: ActivityEvents, sink: Sink<WindowResult<null, number>>): void {
   events
     .window(hopping({ size: '5m', advance: '1m' }), { name: 'active-users-window' })
     .aggregate(countDistinct((e) => e.user_id), { name: 'active-users' })
-    .to(sinks.activeUsers, { name: 'active-users-sink' });
+    .to(sink, { name: 'active-users-sink' });
+}
 
-  events.groupByKey().process(sessionTracker(settings.sessionTimeoutMs)).to(sinks.sessions, { name: 'user-sessions-sink' });
+/** Sessions per user: a keyed processor with an event-time timeout. */
+export function userSessions(events: ActivityEvents, sessionTimeoutMs: number, sink: Sink<SessionRow>): void {
+  events.groupByKey().process(sessionTracker(sessionTimeoutMs)).to(sink, { name: 'user-sessions-sink' });
+}
 
-  events.to(sinks.lake, { name: 'lake-sink' });
-
+/** Every event with the wall-clock time it was processed. */
+export function enrichedEvents(events: ActivityEvents, sink: Sink<EnrichedEvent>, now: () => number): void {
+  const processingTime = processingTimeClock(now);
   events
     .map(
       // An object literal, not a spread: this runs for every event.
@@ -73,7 +97,5 @@ export function activityPipeline(settings: PipelineSettings, sinks: PipelineSink
       }),
       { name: 'enrich' },
     )
-    .to(sinks.enriched, { name: 'enriched-sink' });
-
-  return app;
+    .to(sink, { name: 'enriched-sink' });
 }

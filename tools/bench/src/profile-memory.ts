@@ -8,20 +8,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine, localBackend, memoryBackend, silentLogger, systemClock, type StreamsApp } from '@pipeline/streams';
+import { localBackend, memoryBackend } from '@pipeline/streams';
 import { Dataset } from './dataset';
+import { startEngineAlone } from './engine-alone';
 import { memoryEvents } from './steps/memory';
-import { activeUsersOnly, decodeOnly, enrichedOnly, pageViewsOnly, sessionsOnly, wholeTopology } from './topologies';
+import { PROFILED_TOPOLOGIES } from './topologies';
 
 const TOPIC = 'user_activity';
-const topologies: Record<string, () => StreamsApp> = {
-  whole: () => wholeTopology(TOPIC),
-  decode: () => decodeOnly(TOPIC),
-  pageViews: () => pageViewsOnly(TOPIC),
-  activeUsers: () => activeUsersOnly(TOPIC),
-  sessions: () => sessionsOnly(TOPIC),
-  enriched: () => enrichedOnly(TOPIC),
-};
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
@@ -41,17 +34,8 @@ async function main() {
   const stateDir = mkdtempSync(join(tmpdir(), 'profile-memory-'));
   const before = liveHeap();
   let peakRss = process.memoryUsage().rss;
-  const engine = new Engine({
-    topology: topologies[which]!().topology(),
-    backend: backendName === 'memory' ? memoryBackend() : localBackend({ dir: stateDir }),
-    clock: systemClock,
-    logger: silentLogger,
-    idleTimeoutMs: 3_600_000,
-    openSink: (sink, nodeName) => sink.open({ applicationId: 'profile', nodeName, logger: silentLogger }) as never,
-  });
-  const partitions = Array.from({ length: data.partitions }, (_, partition) => ({ topic: TOPIC, partition }));
-  await engine.start({ partitions, partitionCounts: new Map([[TOPIC, data.partitions]]) });
-  await engine.resumeFrom(partitions.map((p) => ({ ...p, offset: 0 })));
+  const backend = backendName === 'memory' ? memoryBackend() : localBackend({ dir: stateDir });
+  const engine = await startEngineAlone(PROFILED_TOPOLOGIES[which]!(TOPIC), data, TOPIC, { backend });
   for (let i = 0; i < data.count; i += 5_000) {
     engine.process(data.rawBatch(TOPIC, i, Math.min(data.count, i + 5_000)));
     if ((i + 5_000) % 50_000 === 0) await engine.commit();

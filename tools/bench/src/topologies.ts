@@ -1,22 +1,11 @@
-import {
-  count,
-  countDistinct,
-  hopping,
-  streams,
-  tumbling,
-  type Sink,
-  type StreamsApp,
-  type WindowResult,
-} from '@pipeline/streams';
-import { ActivityEvent, eventTime, type EnrichedEvent } from 'activity-pipeline/events';
-import { processingTimeClock } from 'activity-pipeline/processing-time';
+import { streams, type Sink, type StreamsApp, type WindowResult } from '@pipeline/streams';
+import type { ActivityEvent, EnrichedEvent } from 'activity-pipeline/events';
 import type { SessionRow } from 'activity-pipeline/sessions/session-row';
-import { sessionTracker } from 'activity-pipeline/sessions/session-tracker';
-import { activityPipeline } from 'activity-pipeline/topology';
+import { activeUsers, activityEvents, activityPipeline, enrichedEvents, pageViewCounts, userSessions } from 'activity-pipeline/topology';
 import { nullSink } from './infra/sinks';
 
-// One part of the activity pipeline at a time, each written as apps/activity-pipeline/src/topology.ts
-// writes it (same operators, windows, names), on the same source. Keep them in step with that file.
+// One branch of the activity pipeline at a time: the app's own branch functions
+// (apps/activity-pipeline/src/topology.ts), on the app's own source, into a sink of the step's choosing.
 
 const WATERMARK_MS = 2 * 60_000;
 const SESSION_TIMEOUT_MS = 30 * 60_000;
@@ -24,9 +13,7 @@ const APPLICATION_ID = 'bench-stages';
 
 function source(topic: string) {
   const app = streams({ applicationId: APPLICATION_ID });
-  const events = app
-    .source(topic, { value: ActivityEvent, key: (e) => e.user_id, timestamp: eventTime, deadLetter: nullSink() })
-    .withWatermark(WATERMARK_MS);
+  const events = activityEvents(app, { inputTopic: topic, watermarkDelayMs: WATERMARK_MS }, nullSink());
   return { app, events };
 }
 
@@ -40,48 +27,28 @@ export function decodeOnly(topic: string, sink: Sink<ActivityEvent> = nullSink()
 /** Page views per URL per minute. */
 export function pageViewsOnly(topic: string, sink: Sink<WindowResult<string, number>> = nullSink()): StreamsApp {
   const { app, events } = source(topic);
-  events
-    .filter((e) => e.event_type === 'page_view', { name: 'page-views-only' })
-    .groupBy((e) => e.page_url, { name: 'by-page' })
-    .window(tumbling('1m'))
-    .aggregate(count(), { name: 'page-view-counts' })
-    .to(sink, { name: 'page-view-counts-sink' });
+  pageViewCounts(events, sink);
   return app;
 }
 
 /** Distinct active users in 5-minute windows every minute. */
 export function activeUsersOnly(topic: string, sink: Sink<WindowResult<null, number>> = nullSink()): StreamsApp {
   const { app, events } = source(topic);
-  events
-    .window(hopping({ size: '5m', advance: '1m' }), { name: 'active-users-window' })
-    .aggregate(countDistinct((e) => e.user_id), { name: 'active-users' })
-    .to(sink, { name: 'active-users-sink' });
+  activeUsers(events, sink);
   return app;
 }
 
 /** User sessions (keyed processor with event-time timers). */
 export function sessionsOnly(topic: string, sink: Sink<SessionRow> = nullSink()): StreamsApp {
   const { app, events } = source(topic);
-  events.groupByKey().process(sessionTracker(SESSION_TIMEOUT_MS)).to(sink, { name: 'user-sessions-sink' });
+  userSessions(events, SESSION_TIMEOUT_MS, sink);
   return app;
 }
 
 /** The enriched events (a map per event) into a sink. */
 export function enrichedOnly(topic: string, sink: Sink<EnrichedEvent> = nullSink()): StreamsApp {
   const { app, events } = source(topic);
-  const processingTime = processingTimeClock(Date.now);
-  events
-    .map(
-      (e): EnrichedEvent => ({
-        event_time: e.event_time,
-        user_id: e.user_id,
-        page_url: e.page_url,
-        event_type: e.event_type,
-        processing_time: processingTime(),
-      }),
-      { name: 'enrich' },
-    )
-    .to(sink, { name: 'enriched-sink' });
+  enrichedEvents(events, sink, Date.now);
   return app;
 }
 
@@ -92,3 +59,13 @@ export function wholeTopology(topic: string): StreamsApp {
     { pageViews: nullSink(), activeUsers: nullSink(), sessions: nullSink(), lake: nullSink(), enriched: nullSink(), deadLetters: nullSink() },
   );
 }
+
+/** The topologies the profile scripts run, by the name given on their command line. */
+export const PROFILED_TOPOLOGIES: Record<string, (topic: string) => StreamsApp> = {
+  whole: wholeTopology,
+  decode: (topic) => decodeOnly(topic),
+  pageViews: (topic) => pageViewsOnly(topic),
+  activeUsers: (topic) => activeUsersOnly(topic),
+  sessions: (topic) => sessionsOnly(topic),
+  enriched: (topic) => enrichedOnly(topic),
+};

@@ -1,12 +1,13 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Engine, memoryBackend, silentLogger, systemClock, type EngineMetrics, type Sink, type SinkWriter, type StreamsApp } from '@pipeline/streams';
+import { silentLogger, type EngineMetrics, type StreamsApp } from '@pipeline/streams';
 import { KafkaProducer } from '@pipeline/streams/kafka';
 import { createPostgresDb } from '@pipeline/streams/postgres';
 import type { Database } from 'activity-pipeline/db';
 import { productionSinks } from 'activity-pipeline/sinks';
 import type { Dataset } from '../dataset';
+import { startEngineAlone } from '../engine-alone';
 import { BROKERS } from '../infra/kafka';
 import type { PipelineTargets } from '../infra/scratch';
 import { timedSink, type TimedSink } from '../infra/timed-sink';
@@ -69,20 +70,8 @@ async function runEngine(
 ): Promise<EngineRun> {
   const count = Math.min(dataset.count, options.limit ?? dataset.count);
   const context = options.context ?? {};
-  const topology = app.topology();
-  const engine = new Engine({
-    topology,
-    backend: memoryBackend(),
-    clock: systemClock,
-    logger: silentLogger,
-    idleTimeoutMs: 30_000,
-    openSink: (sink: Sink<never>, nodeName: string) =>
-      sink.open({ applicationId: topology.applicationId, nodeName, logger: silentLogger, ...context }) as Promise<SinkWriter<unknown>>,
-  });
-  const partitions = Array.from({ length: dataset.partitions }, (_, partition) => ({ topic, partition }));
-  await engine.start({ partitions, partitionCounts: new Map([[topic, dataset.partitions]]) });
-  await engine.resumeFrom(partitions.map((p) => ({ ...p, offset: 0 })));
-  for (const p of partitions) engine.setCaughtUp(topic, p.partition, false);
+  const engine = await startEngineAlone(app, dataset, topic, { idleTimeoutMs: 30_000, context });
+  for (let partition = 0; partition < dataset.partitions; partition++) engine.setCaughtUp(topic, partition, false);
   let ms = 0;
   let done = 0;
   let commits = 0;
