@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CODES, Producer, type DeliveryReport, type LibrdKafkaError, type Metadata } from 'node-rdkafka';
 import type { Logger } from './logger';
+import { PRODUCER_SETTINGS } from './kafka-settings';
 
 /** Where records go: the produce loop needs only this, so it is tested without Kafka. */
 export interface RecordOutput {
@@ -54,14 +55,7 @@ export class KafkaOutput implements RecordOutput {
       {
         'metadata.broker.list': options.brokers,
         'client.id': 'producer',
-        dr_cb: true,
-        // Exactly one copy of each record per partition, in order, even when a request is retried.
-        'enable.idempotence': true,
-        'linger.ms': 5,
-        'compression.type': 'lz4',
-        'batch.num.messages': 10_000,
-        'queue.buffering.max.messages': 500_000,
-        'queue.buffering.max.kbytes': 262_144,
+        ...PRODUCER_SETTINGS,
         'reconnect.backoff.max.ms': 5_000,
         ...options.config,
       },

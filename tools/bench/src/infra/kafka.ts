@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { AdminClient, CODES, KafkaConsumer, Producer, type LibrdKafkaError, type Message } from 'node-rdkafka';
+import { runtimeConsumerConfig as libraryConsumerConfig } from '@pipeline/streams/kafka';
+import { PRODUCER_SETTINGS } from 'producer/kafka-settings';
 
 /** The broker of the local stack (`pnpm stack up`), or KAFKA_BROKERS. */
 export const BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -36,17 +38,8 @@ export async function deleteTopics(names: readonly string[]): Promise<void> {
   }
 }
 
-/** The producer settings of the producer app and of the library's sinks: idempotent, linger 5 ms, lz4. */
-export const PRODUCER_CONFIG = {
-  'metadata.broker.list': BROKERS,
-  dr_cb: true,
-  'enable.idempotence': true,
-  'linger.ms': 5,
-  'compression.type': 'lz4',
-  'batch.num.messages': 10_000,
-  'queue.buffering.max.messages': 500_000,
-  'queue.buffering.max.kbytes': 262_144,
-} as const;
+/** The producer app's settings (idempotent, linger 5 ms, lz4), on the benchmark's broker. */
+export const PRODUCER_CONFIG = { 'metadata.broker.list': BROKERS, ...PRODUCER_SETTINGS };
 
 /** A connected producer that counts delivery reports. */
 export interface CountingProducer {
@@ -107,22 +100,9 @@ export async function connectProducer(clientId: string, pollIntervalMs = 10): Pr
  * The consumer settings of the library's Kafka runtime (packages/streams/src/connectors/kafka/
  * kafka-streams.ts), so the ceiling is measured under the same conditions as the pipeline.
  */
+/** The runtime consumer's own settings (from the library), for a group of this benchmark. */
 export function runtimeConsumerConfig(groupId: string): Record<string, string | number | boolean> {
-  return {
-    'metadata.broker.list': BROKERS,
-    'client.id': `${groupId}-consumer`,
-    'reconnect.backoff.ms': 100,
-    'reconnect.backoff.max.ms': 10_000,
-    'group.id': groupId,
-    'enable.auto.commit': false,
-    'enable.auto.offset.store': false,
-    'isolation.level': 'read_committed',
-    'partition.assignment.strategy': 'range',
-    'queued.max.messages.kbytes': 65_536,
-    'fetch.wait.max.ms': 100,
-    'session.timeout.ms': 10_000,
-    'heartbeat.interval.ms': 2_000,
-  };
+  return libraryConsumerConfig({ brokers: BROKERS }, groupId);
 }
 
 export async function connectConsumer(config: Record<string, string | number | boolean>, topicConfig: Record<string, string | number> = {}): Promise<KafkaConsumer> {

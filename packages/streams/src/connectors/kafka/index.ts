@@ -9,3 +9,4 @@ export { kafkaSink, type KafkaSinkOptions, type KafkaSinkContext } from './kafka
 export { deadLetterSink } from './dead-letter-sink';
 export { KafkaProducer, type KafkaProducerOptions } from './kafka-producer';
 export type { KafkaConnection } from './connection';
+export { runtimeConsumerConfig } from './runtime-consumer';

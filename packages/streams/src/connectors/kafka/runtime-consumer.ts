@@ -19,6 +19,32 @@ export interface RuntimeConsumerOptions {
 }
 
 /**
+ * The settings of the runtime's consumer, without its rebalance callback: manual commits only,
+ * `read_committed`, eager (range) rebalances. Exported so tools can consume exactly as the runtime
+ * does (`pnpm bench` measures the client's ceiling with them).
+ */
+export function runtimeConsumerConfig(connection: KafkaConnection, applicationId: string): Record<string, string | number | boolean> {
+  return {
+    ...baseConfig(connection, `${applicationId}-consumer`),
+    'group.id': applicationId,
+    'enable.auto.commit': false,
+    'enable.auto.offset.store': false,
+    'isolation.level': 'read_committed',
+    'partition.assignment.strategy': 'range',
+    'queued.max.messages.kbytes': 65_536,
+    'fetch.wait.max.ms': 100,
+    // node-rdkafka's consume(n) waits up to its timeout for *each* of the n messages, so under a
+    // steady stream a batch returns only when full. An end-of-partition event shortens the
+    // wait to 1 ms: a caught-up consumer gets what is there at once (latency, not batch size).
+    'enable.partition.eof': true,
+    // A crashed instance holds its partitions until its session expires: 10 s, not 45 s,
+    // so a restarted instance resumes quickly (heartbeats come from librdkafka's own thread).
+    'session.timeout.ms': 10_000,
+    'heartbeat.interval.ms': 2_000,
+  };
+}
+
+/**
  * The runtime's group member: manual commits only, `read_committed`, eager rebalances handed to
  * the runtime's loop (which applies them between batches, after committing what it processed).
  */
@@ -26,22 +52,7 @@ export function createRuntimeConsumer(options: RuntimeConsumerOptions): KafkaCon
   const { connection, applicationId, logger } = options;
   const consumer = new KafkaConsumer(
     {
-      ...baseConfig(connection, `${applicationId}-consumer`),
-      'group.id': applicationId,
-      'enable.auto.commit': false,
-      'enable.auto.offset.store': false,
-      'isolation.level': 'read_committed',
-      'partition.assignment.strategy': 'range',
-      'queued.max.messages.kbytes': 65_536,
-      'fetch.wait.max.ms': 100,
-      // node-rdkafka's consume(n) waits up to its timeout for *each* of the n messages, so under a
-      // steady stream a batch returns only when full. An end-of-partition event shortens the
-      // wait to 1 ms: a caught-up consumer gets what is there at once (latency, not batch size).
-      'enable.partition.eof': true,
-      // A crashed instance holds its partitions until its session expires: 10 s, not 45 s,
-      // so a restarted instance resumes quickly (heartbeats come from librdkafka's own thread).
-      'session.timeout.ms': 10_000,
-      'heartbeat.interval.ms': 2_000,
+      ...runtimeConsumerConfig(connection, applicationId),
       rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => {
         if (options.closing()) {
           // librdkafka revokes everything while closing and waits for unassign(): answer at once,
