@@ -43,15 +43,27 @@ const codec: EntriesCodec<DistinctValues> = {
   },
 };
 
+/** countDistinct's aggregator, with its selector for the window operator that keeps values once. */
+export interface DistinctCounter<V> extends MergeableAggregator<V, DistinctValues, number> {
+  readonly distinctOf: (value: V) => Distinct;
+}
+
+export function isDistinctCounter(aggregator: object): aggregator is DistinctCounter<unknown> {
+  return typeof (aggregator as Partial<DistinctCounter<unknown>>).distinctOf === 'function';
+}
+
 /**
  * The exact number of distinct values read from the records. Memory grows with the number of
- * distinct values per window; {@link approxCountDistinct} bounds it. Durable state saves only the
- * values new since the last commit.
+ * distinct values; {@link approxCountDistinct} bounds it. Over tumbling and hopping windows each
+ * value is kept once per key with the windows it is in, not once per window (a user in five
+ * overlapping windows costs one entry, and one changelog write per new window, not five). Durable
+ * state saves only what changed since the last commit.
  * @example events.window(hopping({ size: '5m', advance: '1m' })).aggregate(countDistinct((e) => e.user_id))
  */
-export function countDistinct<V>(selector: (value: V) => Distinct): MergeableAggregator<V, DistinctValues, number> {
+export function countDistinct<V>(selector: (value: V) => Distinct): DistinctCounter<V> {
   return Object.freeze({
     name: 'countDistinct',
+    distinctOf: selector,
     init: () => new DistinctValues(),
     add: (seen: DistinctValues, value: V) => seen.add(selector(value)),
     merge: (a: DistinctValues, b: DistinctValues) => {

@@ -9,6 +9,8 @@ import { sessionAggregateOperator } from './session-aggregate';
 import { sinkOperator } from './sink-operator';
 import { filterOperator, flatMapOperator, groupByOperator, mapOperator, peekOperator } from './stateless';
 import { windowAggregateOperator } from './window-aggregate';
+import { fitsDistinctMasks, windowCountDistinctOperator } from './window-count-distinct';
+import { isDistinctCounter } from '../aggregations/count-distinct';
 
 /** What building an operator may need beyond its node and context. */
 export interface OperatorEnvironment {
@@ -48,7 +50,11 @@ export const operatorFactories: { readonly [K in NodeKind]: Factory<K> } = {
       },
     };
   },
-  windowAggregate: windowAggregateOperator,
+  // countDistinct keeps each value once across windows, unless the user gave stores of their own.
+  windowAggregate: (node, ctx) =>
+    isDistinctCounter(node.aggregator) && node.store === undefined && fitsDistinctMasks(node.windows)
+      ? windowCountDistinctOperator(node, ctx)
+      : windowAggregateOperator(node, ctx),
   sessionAggregate: sessionAggregateOperator,
   process: keyedProcessOperator,
   late: (_node, ctx) => ({ process: ctx.forward }),

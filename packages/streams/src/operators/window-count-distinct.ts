@@ -1,0 +1,145 @@
+import type { DistinctCounter } from '../aggregations/count-distinct';
+import type { Key, StreamRecord } from '../runtime/record';
+import { DistinctWindowsStore } from '../state/distinct-windows-store';
+import { storeNameOf } from '../topology/topology';
+import type { WindowAggregateNode } from '../topology/nodes';
+import { assignWindows } from '../windows/assign';
+import type { FixedWindows, WindowResult } from '../windows/window';
+import { derivedOrigin, type Operator, type OperatorContext } from './operator';
+
+/**
+ * Beyond this many windows a record, a value's windows may not fit one 30-bit mask (the open
+ * windows span a record's windows plus the watermark delay): the generic operator runs instead.
+ */
+const MAX_WINDOWS_PER_RECORD = 16;
+
+/** Whether {@link windowCountDistinctOperator} runs these windows. */
+export function fitsDistinctMasks(windows: FixedWindows): boolean {
+  return Math.ceil(windows.size / windows.advance) <= MAX_WINDOWS_PER_RECORD;
+}
+
+/**
+ * `countDistinct` over fixed (tumbling, hopping) windows, each distinct value kept once per key
+ * with the windows it is counted in (see {@link DistinctWindowsStore}) rather than once per window.
+ * The counts per window are derived from it (and rebuilt after a restore). Results, emission and
+ * lateness are those of the generic window operator (`window-aggregate.ts`), with one difference:
+ * a record for a window that already closed (possible only when an idle partition wakes up behind
+ * the others) counts as late instead of reopening the window with a partial count.
+ */
+export function windowCountDistinctOperator(node: WindowAggregateNode, ctx: OperatorContext): Operator {
+  const { windows, emit } = node;
+  const distinctOf = (node.aggregator as DistinctCounter<unknown>).distinctOf;
+  const { size, advance } = windows;
+  const store = ctx.register(new DistinctWindowsStore(storeNameOf(node)));
+  /** Distinct values per open window (by start) and key: the results. */
+  const counts = new Map<number, Map<Key, number>>();
+  const openStarts: number[] = [];
+  let indexed = false;
+  /** Windows and keys changed since the last emission (update mode). */
+  const changed = new Map<number, Set<Key>>();
+  const starts: number[] = [];
+  const added: number[] = [];
+
+  const windowCounts = (start: number): Map<Key, number> => {
+    let window = counts.get(start);
+    if (window === undefined) {
+      counts.set(start, (window = new Map()));
+      const last = openStarts[openStarts.length - 1];
+      openStarts.push(start);
+      if (last !== undefined && start < last) openStarts.sort((a, b) => a - b);
+    }
+    return window;
+  };
+
+  /** After a restore, the counts are rebuilt from the store, once. */
+  const index = () => {
+    if (indexed) return;
+    indexed = true;
+    for (const [key, , numbers] of store.all()) {
+      for (const n of numbers) {
+        const window = windowCounts(n * advance);
+        window.set(key, (window.get(key) ?? 0) + 1);
+      }
+    }
+  };
+
+  const result = (start: number, key: Key, count: number): StreamRecord => {
+    const value: WindowResult<Key, number> = { key, windowStart: start, windowEnd: start + size, value: count };
+    return { key, value, timestamp: start, origin: derivedOrigin(ctx.partition, ctx.watermark()) };
+  };
+
+  const emitChanged = (start: number, keys: Set<Key>) => {
+    const window = counts.get(start);
+    for (const key of keys) {
+      const n = window?.get(key);
+      if (n !== undefined) ctx.forward(result(start, key, n));
+    }
+  };
+
+  return {
+    process(record) {
+      index();
+      const n = assignWindows(windows, record.timestamp, starts);
+      const { key } = record;
+      const watermark = record.origin.watermark;
+      const floor = store.floor;
+      const value = distinctOf(record.value);
+      const membership = store.membership(key, value);
+      let late = false;
+      let newWindows = 0;
+      for (let i = 0; i < n; i++) {
+        const start = starts[i]!;
+        const number = start / advance;
+        if (start + size <= watermark || number < floor) {
+          late = true;
+          continue;
+        }
+        const window = windowCounts(start);
+        if (!store.counts(membership, number)) {
+          window.set(key, (window.get(key) ?? 0) + 1);
+          added[newWindows++] = number;
+        }
+        if (emit === 'update') {
+          let keys = changed.get(start);
+          if (keys === undefined) changed.set(start, (keys = new Set()));
+          keys.add(key);
+        }
+      }
+      store.add(key, value, membership, added, newWindows);
+      if (late) {
+        ctx.countLate();
+        ctx.forwardLate(record);
+      }
+    },
+
+    advanceWatermark(watermark) {
+      index();
+      for (;;) {
+        const start = openStarts[0];
+        if (start === undefined || start + size > watermark) break;
+        const window = counts.get(start)!;
+        if (emit === 'final') {
+          for (const [key, n] of window) ctx.forward(result(start, key, n));
+        } else {
+          const keys = changed.get(start);
+          if (keys) emitChanged(start, keys);
+          changed.delete(start);
+        }
+        counts.delete(start);
+        openStarts.shift();
+      }
+      // The first window still open at this watermark: every window before it is closed.
+      if (watermark === -Infinity) return;
+      const firstOpen = Math.floor((watermark - size) / advance) + 1;
+      if (firstOpen > store.floor) store.evictBelow(firstOpen);
+    },
+
+    beforeCommit() {
+      index();
+      if (emit !== 'update') return;
+      const ordered = [...changed.keys()].sort((a, b) => a - b);
+      for (const start of ordered) emitChanged(start, changed.get(start)!);
+      changed.clear();
+    },
+  };
+}
