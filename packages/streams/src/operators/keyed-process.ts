@@ -5,7 +5,7 @@ import type { ProcessNode } from '../topology/nodes';
 import { jsonCodec, type Codec } from '../util/json';
 import type { KeyState, KeyTimers, ProcessorContext, Timer } from './keyed-processor';
 import { derivedOrigin, type Operator, type OperatorContext } from './operator';
-import { TimerQueue, type KeyTimersEntry } from './timer-queue';
+import { keyTimersCodec, TimerQueue, type KeyTimerSlots } from './timer-queue';
 
 interface Pending {
   readonly id: string | number;
@@ -23,7 +23,7 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
   const { processor } = node;
   const stores = node.store ?? inMemoryStores;
   const state = ctx.register(stores.keyValue<Key, unknown>(storeNameOf(node), (processor.stateCodec ?? jsonCodec) as Codec<unknown>));
-  const timers = new TimerQueue(ctx.register(stores.keyValue<Key, KeyTimersEntry>(timerStoreNameOf(node), jsonCodec as Codec<KeyTimersEntry>)));
+  const timers = new TimerQueue(ctx.register(stores.keyValue<Key, KeyTimerSlots>(timerStoreNameOf(node), keyTimersCodec)));
   /**
    * Values given to `emitLatest` since the last commit, by key and id: only the last is emitted.
    * A key nearly always has one id pending: it is held directly, a Map only for more.

@@ -1,16 +1,58 @@
 import type { Key } from '../runtime/record';
 import type { KeyValueStore } from '../state/state-store';
 import { Heap } from '../util/heap';
+import type { Codec, Json } from '../util/json';
 import type { Timer } from './keyed-processor';
 
-/** The timers of one key, by name, as the store keeps them. */
+/** The timers of one key, by name, as they are saved (the changelog's format). */
 export type KeyTimersEntry = Record<string, { time: number; type: Timer['type'] }>;
 
-interface Entry {
-  readonly time: number;
-  readonly key: Key;
+/**
+ * One timer of one key: a single object that is both the store's value (the truth) and the heap's
+ * entry (the index), so a million sessions with a timeout cost a million of these and nothing else.
+ */
+interface TimerSlot {
+  /** Filled in when the store is indexed after a restore (a decoded value does not know its key). */
+  key: Key;
   readonly name: string;
+  /** When it fires; moved later in place (a session's timeout pushed back by each event). */
+  time: number;
+  readonly type: Timer['type'];
+  /** Its position in the heap: the time it was queued at, which never changes while it is queued. */
+  queuedAt: number;
 }
+
+/** What the store holds per key: its one timer (nearly always), or a list of them. */
+export type KeyTimerSlots = TimerSlot | TimerSlot[];
+
+const slotsOf = (timers: KeyTimerSlots): readonly TimerSlot[] => (Array.isArray(timers) ? timers : [timers]);
+
+function find(timers: KeyTimerSlots | undefined, name: string): TimerSlot | undefined {
+  if (timers === undefined) return undefined;
+  if (!Array.isArray(timers)) return timers.name === name ? timers : undefined;
+  for (const t of timers) if (t.name === name) return t;
+  return undefined;
+}
+
+/** The key's timers with `slot` replaced by `by` (or added), or removed when `by` is undefined. */
+function replaced(timers: KeyTimerSlots | undefined, slot: TimerSlot | undefined, by: TimerSlot | undefined): KeyTimerSlots | undefined {
+  const kept = timers === undefined ? [] : slotsOf(timers).filter((t) => t !== slot);
+  if (by !== undefined) kept.push(by);
+  return kept.length === 0 ? undefined : kept.length === 1 ? kept[0] : kept;
+}
+
+/** Saves a key's timers as `{ name: { time, type } }`. */
+export const keyTimersCodec: Codec<KeyTimerSlots> = Object.freeze({
+  encode(timers: KeyTimerSlots): Json {
+    const json: KeyTimersEntry = {};
+    for (const t of slotsOf(timers)) json[t.name] = { time: t.time, type: t.type };
+    return json;
+  },
+  decode(json: Json): KeyTimerSlots {
+    const slots = Object.entries(json as KeyTimersEntry).map(([name, t]): TimerSlot => ({ key: null, name, time: t.time, type: t.type, queuedAt: t.time }));
+    return slots.length === 1 ? slots[0]! : slots;
+  },
+});
 
 /** A total order on keys (null < numbers < strings), so timers of equal time fire in the same order on every run. */
 function compareKeys(a: Key, b: Key): number {
@@ -21,86 +63,81 @@ function compareKeys(a: Key, b: Key): number {
   return a < b ? -1 : 1;
 }
 
-const before = (a: Entry, b: Entry) => {
-  if (a.time !== b.time) return a.time < b.time;
+const before = (a: TimerSlot, b: TimerSlot) => {
+  if (a.queuedAt !== b.queuedAt) return a.queuedAt < b.queuedAt;
   const byKey = compareKeys(a.key, b.key);
   return byKey !== 0 ? byKey < 0 : a.name < b.name;
 };
 
 /**
- * Named per-key timers. The store holds the truth, one entry per key with all its timers, and is
- * checkpointed with the task; two heaps index it by time. A timer moved *later* (a session's
- * timeout pushed back by each event, the common case) keeps its heap entry: when that entry
- * surfaces, the timer is found to be later and the entry goes back in at its new time. So the heaps
- * hold about one entry per timer, not one per `set`. Moving a timer earlier adds an entry; a
- * cancelled or moved timer's old entry is skipped when it surfaces.
+ * Named per-key timers. The store holds the truth and is checkpointed with the task; two heaps
+ * (event time, processing time) index the same timer objects by the time they were queued at. A
+ * timer moved *later* (the common case) is changed in place: when it surfaces it is found to be
+ * later and goes back in at its new time, so the heaps hold one entry per timer, not one per `set`.
+ * A timer moved earlier, or cancelled, leaves the store; its old entry is skipped when it surfaces.
  */
 export class TimerQueue {
-  private readonly heaps = { 'event-time': new Heap<Entry>(before), 'processing-time': new Heap<Entry>(before) };
+  private readonly heaps = { 'event-time': new Heap<TimerSlot>(before), 'processing-time': new Heap<TimerSlot>(before) };
   private indexed = false;
 
-  constructor(private readonly store: KeyValueStore<Key, KeyTimersEntry>) {}
+  constructor(private readonly store: KeyValueStore<Key, KeyTimerSlots>) {}
 
   get(key: Key, name: string): Timer | undefined {
-    const t = this.store.get(key)?.[name];
+    const t = find(this.store.get(key), name);
     return t === undefined ? undefined : { name, time: t.time, type: t.type };
   }
 
   set(key: Key, timer: Timer): void {
     this.index();
-    let timers = this.store.get(key);
-    if (timers === undefined) timers = {};
-    const previous = timers[timer.name];
-    // Updated in place: this runs for every event of a session, and the store only needs `put`.
-    const postponed = previous !== undefined && previous.type === timer.type && previous.time <= timer.time;
-    if (previous !== undefined) {
-      previous.time = timer.time;
-      previous.type = timer.type;
-    } else {
-      timers[timer.name] = { time: timer.time, type: timer.type };
+    const timers = this.store.get(key);
+    const slot = find(timers, timer.name);
+    if (slot !== undefined && slot.type === timer.type && timer.time >= slot.queuedAt) {
+      // Queued no later than its new time: it surfaces, sees the new time and is queued again.
+      slot.time = timer.time;
+      this.store.put(key, timers!);
+      return;
     }
-    this.store.put(key, timers);
-    // The earlier entry of a timer moved later will find it when it surfaces.
-    if (!postponed) this.heaps[timer.type].push({ time: timer.time, key, name: timer.name });
+    const fresh: TimerSlot = { key, name: timer.name, time: timer.time, type: timer.type, queuedAt: timer.time };
+    this.store.put(key, replaced(timers, slot, fresh)!);
+    this.heaps[timer.type].push(fresh);
   }
 
   cancel(key: Key, name: string): void {
     const timers = this.store.get(key);
-    if (timers?.[name] === undefined) return;
-    delete timers[name];
-    let empty = true;
-    for (const _ in timers) {
-      empty = false;
-      break;
-    }
-    if (empty) this.store.delete(key);
-    else this.store.put(key, timers);
+    const slot = find(timers, name);
+    if (slot === undefined) return;
+    const rest = replaced(timers, slot, undefined);
+    if (rest === undefined) this.store.delete(key);
+    else this.store.put(key, rest);
   }
 
   /** Fires, in (time, key, name) order, every timer of `type` due at `now`, including ones set while firing. */
   fireDue(type: Timer['type'], now: number, fire: (key: Key, timer: Timer) => void): void {
     this.index();
     const heap = this.heaps[type];
-    for (let next = heap.peek(); next !== undefined && next.time <= now; next = heap.peek()) {
+    for (let next = heap.peek(); next !== undefined && next.queuedAt <= now; next = heap.peek()) {
       heap.pop();
-      const timer = this.store.get(next.key)?.[next.name];
-      if (timer === undefined || timer.type !== type) continue; // cancelled
-      if (timer.time > next.time) {
-        heap.push({ time: timer.time, key: next.key, name: next.name }); // moved later: wait for its time
+      if (find(this.store.get(next.key), next.name) !== next) continue; // cancelled or replaced
+      if (next.time > next.queuedAt) {
+        next.queuedAt = next.time; // moved later: wait for its time
+        heap.push(next);
         continue;
       }
-      if (timer.time < next.time) continue; // moved earlier: fired (or will fire) from its own entry
       this.cancel(next.key, next.name);
-      fire(next.key, { name: next.name, time: timer.time, type });
+      fire(next.key, { name: next.name, time: next.time, type });
     }
   }
 
-  /** Rebuilds the heaps from a restored store, once. */
+  /** Builds the heaps from a restored store, once. */
   private index(): void {
     if (this.indexed) return;
     this.indexed = true;
     for (const [key, timers] of this.store.entries()) {
-      for (const [name, t] of Object.entries(timers)) this.heaps[t.type].push({ time: t.time, key, name });
+      for (const slot of slotsOf(timers)) {
+        slot.key = key;
+        slot.queuedAt = slot.time;
+        this.heaps[slot.type].push(slot);
+      }
     }
   }
 }

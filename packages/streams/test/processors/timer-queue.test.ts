@@ -1,0 +1,69 @@
+import { InMemoryKeyValueStore } from '../../src';
+import type { Key } from '../../src';
+import { keyTimersCodec, TimerQueue, type KeyTimerSlots } from '../../src/operators/timer-queue';
+
+/** TimerQueue on its own: the paths a session tracker rarely takes, with exact firing orders. */
+
+const newStore = () => new InMemoryKeyValueStore<Key, KeyTimerSlots>('timers', keyTimersCodec);
+
+function fired(queue: TimerQueue, type: 'event-time' | 'processing-time', now: number): string[] {
+  const out: string[] = [];
+  queue.fireDue(type, now, (key, t) => out.push(`${String(key)}.${t.name}@${t.time}`));
+  return out;
+}
+
+describe('TimerQueue', () => {
+  it('fires timers moved later once at their last time, and timers moved earlier at the earlier time only', () => {
+    const q = new TimerQueue(newStore());
+    q.set('a', { name: 'timeout', time: 10, type: 'event-time' });
+    q.set('a', { name: 'timeout', time: 30, type: 'event-time' }); // later: in place
+    q.set('b', { name: 'timeout', time: 20, type: 'event-time' });
+    q.set('b', { name: 'timeout', time: 5, type: 'event-time' }); // earlier: replaced
+    expect(fired(q, 'event-time', 9)).toEqual(['b.timeout@5']);
+    expect(fired(q, 'event-time', 25)).toEqual([]); // b's old entry (20) is skipped, a moved to 30
+    expect(fired(q, 'event-time', 30)).toEqual(['a.timeout@30']);
+    expect(fired(q, 'event-time', 1_000)).toEqual([]);
+  });
+
+  it('keeps several named timers per key, cancels one, and orders equal times by key then name', () => {
+    const store = newStore();
+    const q = new TimerQueue(store);
+    q.set('k', { name: 'b', time: 10, type: 'event-time' });
+    q.set('k', { name: 'a', time: 10, type: 'event-time' });
+    q.set('j', { name: 'z', time: 10, type: 'event-time' });
+    q.set('k', { name: 'c', time: 10, type: 'event-time' });
+    q.cancel('k', 'c');
+    q.cancel('k', 'missing');
+    expect(q.get('k', 'a')?.time).toBe(10);
+    expect(q.get('k', 'c')).toBeUndefined();
+    expect(fired(q, 'event-time', 10)).toEqual(['j.z@10', 'k.a@10', 'k.b@10']);
+    expect(store.size).toBe(0);
+  });
+
+  it('moves a timer between event and processing time, firing it from the new queue only', () => {
+    const q = new TimerQueue(newStore());
+    q.set('k', { name: 't', time: 10, type: 'event-time' });
+    q.set('k', { name: 't', time: 50, type: 'processing-time' });
+    expect(fired(q, 'event-time', 100)).toEqual([]);
+    expect(fired(q, 'processing-time', 100)).toEqual(['k.t@50']);
+  });
+
+  it('saves timers as { name: { time, type } } and fires restored ones in the same order', () => {
+    const store = newStore();
+    const q = new TimerQueue(store);
+    q.set('b', { name: 'timeout', time: 20, type: 'event-time' });
+    q.set('a', { name: 'timeout', time: 20, type: 'event-time' });
+    q.set('a', { name: 'other', time: 40, type: 'processing-time' });
+    q.set('b', { name: 'timeout', time: 25, type: 'event-time' });
+    const saved = [...store.takeChanges()];
+    expect(Object.fromEntries(saved)).toEqual({
+      '"b"': { timeout: { time: 25, type: 'event-time' } },
+      '"a"': { timeout: { time: 20, type: 'event-time' }, other: { time: 40, type: 'processing-time' } },
+    });
+    const restored = newStore();
+    restored.restore(saved as Array<[string, never]>);
+    const r = new TimerQueue(restored);
+    expect(fired(r, 'event-time', 30)).toEqual(['a.timeout@20', 'b.timeout@25']);
+    expect(fired(r, 'processing-time', 40)).toEqual(['a.other@40']);
+  });
+});
