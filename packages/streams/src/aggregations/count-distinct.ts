@@ -48,8 +48,11 @@ export interface DistinctCounter<V> extends MergeableAggregator<V, DistinctValue
   readonly distinctOf: (value: V) => Distinct;
 }
 
+/** The aggregators countDistinct made: one copied into `aggregator({ ...countDistinct(f), … })` is not, and runs generically. */
+const genuine = new WeakSet<object>();
+
 export function isDistinctCounter(aggregator: object): aggregator is DistinctCounter<unknown> {
-  return typeof (aggregator as Partial<DistinctCounter<unknown>>).distinctOf === 'function';
+  return genuine.has(aggregator);
 }
 
 /**
@@ -61,7 +64,7 @@ export function isDistinctCounter(aggregator: object): aggregator is DistinctCou
  * @example events.window(hopping({ size: '5m', advance: '1m' })).aggregate(countDistinct((e) => e.user_id))
  */
 export function countDistinct<V>(selector: (value: V) => Distinct): DistinctCounter<V> {
-  return Object.freeze({
+  const counter: DistinctCounter<V> = Object.freeze({
     name: 'countDistinct',
     distinctOf: selector,
     init: () => new DistinctValues(),
@@ -73,4 +76,6 @@ export function countDistinct<V>(selector: (value: V) => Distinct): DistinctCoun
     result: (seen: DistinctValues) => seen.size,
     codec,
   });
+  genuine.add(counter);
+  return counter;
 }

@@ -75,6 +75,7 @@ const before = (a: TimerSlot, b: TimerSlot) => {
  * timer moved *later* (the common case) is changed in place: when it surfaces it is found to be
  * later and goes back in at its new time, so the heaps hold one entry per timer, not one per `set`.
  * A timer moved earlier, or cancelled, leaves the store; its old entry is skipped when it surfaces.
+ * Entries are checked against the store by name and time, so a store that returns copies works too.
  */
 export class TimerQueue {
   private readonly heaps = { 'event-time': new Heap<TimerSlot>(before), 'processing-time': new Heap<TimerSlot>(before) };
@@ -117,14 +118,18 @@ export class TimerQueue {
     const heap = this.heaps[type];
     for (let next = heap.peek(); next !== undefined && next.queuedAt <= now; next = heap.peek()) {
       heap.pop();
-      if (find(this.store.get(next.key), next.name) !== next) continue; // cancelled or replaced
-      if (next.time > next.queuedAt) {
-        next.queuedAt = next.time; // moved later: wait for its time
+      // By value, not identity: a store of your own may return a copy of what was put.
+      const live = find(this.store.get(next.key), next.name);
+      if (live === undefined || live.type !== type) continue; // cancelled
+      if (live.time > next.queuedAt) {
+        next.time = live.time; // moved later: wait for its time
+        next.queuedAt = live.time;
         heap.push(next);
         continue;
       }
+      if (live.time < next.queuedAt) continue; // moved earlier: fired (or to fire) from its own entry
       this.cancel(next.key, next.name);
-      fire(next.key, { name: next.name, time: next.time, type });
+      fire(next.key, { name: next.name, time: live.time, type });
     }
   }
 

@@ -24,7 +24,9 @@ export function fitsDistinctMasks(windows: FixedWindows): boolean {
  * The counts per window are derived from it (and rebuilt after a restore). Results, emission and
  * lateness are those of the generic window operator (`window-aggregate.ts`), with one difference:
  * a record for a window that already closed (possible only when an idle partition wakes up behind
- * the others) counts as late instead of reopening the window with a partial count.
+ * the others) counts as late instead of reopening the window with a partial count. (After a
+ * restore, a window's keys are emitted in the store's order rather than their order of arrival;
+ * each key's result is the same.)
  */
 export function windowCountDistinctOperator(node: WindowAggregateNode, ctx: OperatorContext): Operator {
   const { windows, emit } = node;

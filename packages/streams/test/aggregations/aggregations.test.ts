@@ -101,6 +101,12 @@ describe('aggregations', () => {
     expect(() => approxCountDistinct((e: Event) => e.user_id, { precision: 2 })).toThrow(/precision/);
   });
 
+  it('runs a countDistinct copied into aggregator() with its own result as written, not as countDistinct', async () => {
+    const atLeastTwo = aggregator({ ...countDistinct((e: Event) => e.user_id), name: 'atLeastTwo', result: (s) => s.size >= 2 });
+    expect(await aggregate(atLeastTwo as Aggregator<Event, unknown, boolean>, [event(0, { user_id: 'a' }), event(1, { user_id: 'b' })])).toBe(true);
+    expect(await aggregate(atLeastTwo as Aggregator<Event, unknown, boolean>, [event(0, { user_id: 'a' }), event(1, { user_id: 'a' })])).toBe(false);
+  });
+
   it('countDistinct saves only the values new since the last commit, and restores them all', async () => {
     const app = streams({ applicationId: 'distinct-parts' });
     const sink = memorySink<WindowResult<null, number>>();

@@ -6,6 +6,14 @@ import { keyTimersCodec, TimerQueue, type KeyTimerSlots } from '../../src/operat
 
 const newStore = () => new InMemoryKeyValueStore<Key, KeyTimerSlots>('timers', keyTimersCodec);
 
+/** A store of one's own that keeps values encoded and returns a fresh copy on every get (as a disk store would). */
+class CopyingStore extends InMemoryKeyValueStore<Key, KeyTimerSlots> {
+  override get(key: Key): KeyTimerSlots | undefined {
+    const value = super.get(key);
+    return value === undefined ? undefined : keyTimersCodec.decode(keyTimersCodec.encode(value));
+  }
+}
+
 function fired(queue: TimerQueue, type: 'event-time' | 'processing-time', now: number): string[] {
   const out: string[] = [];
   queue.fireDue(type, now, (key, t) => out.push(`${String(key)}.${t.name}@${t.time}`));
@@ -65,5 +73,19 @@ describe('TimerQueue', () => {
     const r = new TimerQueue(restored);
     expect(fired(r, 'event-time', 30)).toEqual(['a.timeout@20', 'b.timeout@25']);
     expect(fired(r, 'processing-time', 40)).toEqual(['a.other@40']);
+  });
+
+  it('works with a store that returns copies: moved later, moved earlier, cancelled', () => {
+    const q = new TimerQueue(new CopyingStore('timers', keyTimersCodec));
+    q.set('a', { name: 't', time: 10, type: 'event-time' });
+    q.set('a', { name: 't', time: 30, type: 'event-time' });
+    q.set('b', { name: 't', time: 20, type: 'event-time' });
+    q.set('b', { name: 't', time: 5, type: 'event-time' });
+    q.set('c', { name: 't', time: 15, type: 'event-time' });
+    q.cancel('c', 't');
+    expect(fired(q, 'event-time', 9)).toEqual(['b.t@5']);
+    expect(fired(q, 'event-time', 29)).toEqual([]);
+    expect(fired(q, 'event-time', 30)).toEqual(['a.t@30']);
+    expect(fired(q, 'event-time', 1_000)).toEqual([]);
   });
 });
