@@ -143,7 +143,7 @@ export function memoryRows(r: MemoryResult): Row[] {
       count: r.events,
       seconds: p.seconds,
       rate: r.rate,
-      note: `maxRSS ${mb(p.maxRss)} (${r.withinTarget === undefined ? 'the target, < 500 MB, is for 1,000,000 users' : `target < 500 MB: ${r.withinTarget ? 'met' : 'NOT met'}`}); sampled peak ${mb(p.sampledPeakRss)}; heap used peak ${mb(p.peakHeapUsed)}`,
+      note: `maxRSS ${mb(p.maxRss)} (${r.withinTarget === undefined ? 'the target, < 500 MB, is for 1,000,000 users' : `target < 500 MB: ${r.withinTarget ? 'met' : 'NOT met'}`}); sampled peak ${mb(p.sampledPeakRss)}; JS heap used at most ${mb(p.peakHeapUsed)} of ${mb(p.peakHeapTotal)} reserved; Buffers and external at most ${mb(p.peakExternal)}`,
     },
     {
       step: 'memory',

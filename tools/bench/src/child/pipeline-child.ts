@@ -16,6 +16,7 @@ function send(message: ChildMessage): Promise<void> {
 async function run(task: ChildTask): Promise<void> {
   let peakRss = 0;
   let peakHeap = 0;
+  let peakHeapTotal = 0;
   let peakExternal = 0;
   const peakStores: Record<string, number> = {};
   let peakLag = 0;
@@ -26,6 +27,7 @@ async function run(task: ChildTask): Promise<void> {
     const m = process.memoryUsage();
     peakRss = Math.max(peakRss, m.rss);
     peakHeap = Math.max(peakHeap, m.heapUsed);
+    peakHeapTotal = Math.max(peakHeapTotal, m.heapTotal);
     peakExternal = Math.max(peakExternal, m.external + m.arrayBuffers);
   };
   const rssTimer = setInterval(sampleRss, task.sampleMs);
@@ -71,6 +73,7 @@ async function run(task: ChildTask): Promise<void> {
     maxRss: process.resourceUsage().maxRSS * 1024,
     sampledPeakRss: peakRss,
     peakHeapUsed: peakHeap,
+    peakHeapTotal,
     peakExternal,
     peakStoreEntries: peakStores,
     peakLag,

@@ -28,6 +28,8 @@ export interface ChildResult {
   /** The highest RSS the sampler saw (every `sampleMs`). */
   readonly sampledPeakRss: number;
   readonly peakHeapUsed: number;
+  /** The JS heap V8 had reserved at its largest (RSS counts these pages, used or not). */
+  readonly peakHeapTotal: number;
   readonly peakExternal: number;
   /** Highest entry count seen per store (summed over tasks). */
   readonly peakStoreEntries: Record<string, number>;
