@@ -76,17 +76,25 @@ export async function readTopic(topic: string, partitions: number, timeoutMs = 2
   );
   await new Promise<void>((resolve, reject) => consumer.connect({}, (err) => (err ? reject(err) : resolve())));
   // Both events come in the order of the stream, before `consume`'s callback.
-  const atEnd = new Set<number>();
-  consumer.on('partition.eof', (eof) => atEnd.add(eof.partition));
+  const atEnd = new Map<number, number>();
+  consumer.on('partition.eof', (eof) => atEnd.set(eof.partition, eof.offset));
   consumer.on('data', (m) => atEnd.delete(m.partition)); // more came after an end (not once the app stopped)
   consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: 0 })));
   const out: Message[] = [];
   const deadline = Date.now() + timeoutMs;
   try {
-    while (atEnd.size < partitions) {
-      if (Date.now() > deadline) throw new Error(`reading ${topic}: partitions ${[...atEnd].join(',')} of ${partitions} reached their end in ${timeoutMs} ms`);
-      const batch = await new Promise<Message[]>((resolve, reject) => consumer.consume(500, (err, m) => (err ? reject(err) : resolve(m))));
-      out.push(...batch);
+    for (;;) {
+      while (atEnd.size < partitions) {
+        if (Date.now() > deadline) throw new Error(`reading ${topic}: partitions ${[...atEnd.keys()].join(',')} of ${partitions} reached their end in ${timeoutMs} ms`);
+        const batch = await new Promise<Message[]>((resolve, reject) => consumer.consume(500, (err, m) => (err ? reject(err) : resolve(m))));
+        out.push(...batch);
+      }
+      // An end reported below the partition's high watermark (a fresh broker's first fetch, seen
+      // once in CI: all three partitions "ended" at offset 0) is not the end: keep reading.
+      const high = await endOffsets(topic, partitions);
+      const early = [...atEnd].filter(([partition, offset]) => offset < high[partition]!);
+      if (early.length === 0) break;
+      for (const [partition] of early) atEnd.delete(partition);
     }
   } finally {
     await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
