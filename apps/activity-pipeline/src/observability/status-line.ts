@@ -3,7 +3,8 @@ import type { KafkaStreamsMetrics } from '@pipeline/streams/kafka';
 
 /**
  * Logs a status line every `intervalMs`: events/s since the last line, consumer lag, late and
- * dead-lettered records, open windows and open sessions.
+ * dead-lettered records, open page-view windows (one per window and page), the users the
+ * active-users windows hold (each once, whatever the number of windows it is in) and open sessions.
  */
 export function startStatusLine(logger: Logger, intervalMs: number, read: () => KafkaStreamsMetrics): () => void {
   let previous = read().recordsIn;
@@ -14,8 +15,7 @@ export function startStatusLine(logger: Logger, intervalMs: number, read: () => 
     const rate = ((m.recordsIn - previous) * 1000) / Math.max(1, now - previousAt);
     previous = m.recordsIn;
     previousAt = now;
-    const sum = (o: Record<string, number>, pick: (k: string) => boolean = () => true) =>
-      Object.entries(o).reduce((n, [k, v]) => (pick(k) ? n + v : n), 0);
+    const sum = (o: Record<string, number>) => Object.values(o).reduce((n, v) => n + v, 0);
     logger.info('status', {
       state: m.state,
       eventsPerSecond: Math.round(rate),
@@ -23,7 +23,8 @@ export function startStatusLine(logger: Logger, intervalMs: number, read: () => 
       lag: sum(m.lag),
       late: sum(m.late),
       deadLettered: m.deadLettered,
-      openWindows: sum(m.storeEntries, (k) => k === 'page-view-counts-store' || k === 'active-users-store'),
+      openWindows: m.storeEntries['page-view-counts-store'] ?? 0,
+      activeUsersHeld: m.storeEntries['active-users-store'] ?? 0,
       openSessions: m.storeEntries['session-tracker-store'] ?? 0,
       commits: m.commits,
     });

@@ -10,7 +10,7 @@ export interface EngineMetrics {
   sinkRecords: Record<string, number>;
   commits: number;
   lastCommitMs: number;
-  /** Entries per state store (summed over tasks): open windows, open sessions, timers… */
+  /** Entries per state store (summed over tasks): a window and key, a distinct value with its windows, a session, a timer… */
   storeEntries: Record<string, number>;
   /** Watermark per source partition (`topic:partition`), epoch ms. */
   watermarks: Record<string, number>;

@@ -1,0 +1,29 @@
+import type { Logger } from '@pipeline/streams';
+import type { KafkaStreamsMetrics } from '@pipeline/streams/kafka';
+import { startStatusLine } from '../src/observability/status-line';
+
+describe('the status line', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('counts page-view windows and the users held for active users apart (the latter once a user, not once a window)', () => {
+    jest.useFakeTimers();
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = { info: (_message: string, fields: Record<string, unknown>) => lines.push(fields) } as unknown as Logger;
+    const metrics = {
+      state: 'running',
+      recordsIn: 0,
+      lag: { 'user_activity/0': 3, 'user_activity/1': 4 },
+      late: { 'page-view-counts': 1, 'active-users': 2 },
+      deadLettered: 5,
+      commits: 7,
+      storeEntries: { 'page-view-counts-store': 12, 'active-users-store': 900, 'session-tracker-store': 800, 'session-tracker-timers': 800 },
+    } as unknown as KafkaStreamsMetrics;
+    const stop = startStatusLine(logger, 1_000, () => metrics);
+    (metrics as { recordsIn: number }).recordsIn = 2_000;
+    jest.advanceTimersByTime(1_000);
+    stop();
+    expect(lines).toEqual([
+      { state: 'running', eventsPerSecond: 2_000, records: 2_000, lag: 7, late: 3, deadLettered: 5, openWindows: 12, activeUsersHeld: 900, openSessions: 800, commits: 7 },
+    ]);
+  });
+});
