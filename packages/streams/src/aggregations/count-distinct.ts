@@ -1,7 +1,6 @@
+import { distinctKey, fromDistinctKey, type Distinct } from '../util/distinct';
 import type { EntriesCodec, Json } from '../util/json';
 import type { MergeableAggregator } from './aggregator';
-
-type Distinct = string | number;
 
 /**
  * The distinct values seen, remembering which were added since the last checkpoint so that a
@@ -25,19 +24,15 @@ export class DistinctValues extends Set<Distinct> {
   }
 }
 
-// A number and the string of its digits are distinct values: entry keys keep them apart.
-const entryKey = (v: Distinct) => (typeof v === 'number' ? `#${v}` : `$${v}`);
-const fromEntryKey = (k: string): Distinct => (k[0] === '#' ? Number(k.slice(1)) : k.slice(1));
-
 const codec: EntriesCodec<DistinctValues> = {
-  takeChanges: (seen) => seen.takeAdded().map((v) => [entryKey(v), 1] as const),
+  takeChanges: (seen) => seen.takeAdded().map((v) => [distinctKey(v), 1] as const),
   // A generator: a window of a million users is streamed into a snapshot, not copied first.
   *entries(seen) {
-    for (const v of seen) yield [entryKey(v), 1 as Json] as const;
+    for (const v of seen) yield [distinctKey(v), 1 as Json] as const;
   },
   fromEntries: (entries) => {
     const seen = new DistinctValues();
-    for (const [k] of entries) seen.add(fromEntryKey(k));
+    for (const [k] of entries) seen.add(fromDistinctKey(k));
     seen.takeAdded();
     return seen;
   },

@@ -1,11 +1,11 @@
-import type { Key, StreamRecord } from '../runtime/record';
+import type { Key } from '../runtime/record';
 import { inMemoryStores } from '../state/in-memory-stores';
 import { storeNameOf } from '../topology/topology';
 import type { WindowAggregateNode } from '../topology/nodes';
 import { jsonCodec, type StateCodec } from '../util/json';
 import { assignWindows } from '../windows/assign';
-import type { WindowResult } from '../windows/window';
-import { derivedOrigin, type Operator, type OperatorContext } from './operator';
+import type { Operator, OperatorContext } from './operator';
+import { windowEmission } from './window-emission';
 
 /**
  * Aggregates fixed (tumbling, hopping) windows per key.
@@ -21,21 +21,15 @@ export function windowAggregateOperator(node: WindowAggregateNode, ctx: Operator
   const { size } = windows;
   const codec = (agg.codec ?? jsonCodec) as StateCodec<unknown>;
   const store = ctx.register((node.store ?? inMemoryStores).window<Key, unknown>(storeNameOf(node), codec));
-  /** Windows and keys changed since the last emission (update mode). */
-  const changed = new Map<number, Set<Key>>();
+  const emission = windowEmission(ctx, size, emit, (start, key) => {
+    const acc = store.get(start, key);
+    return acc === undefined ? undefined : agg.result(acc);
+  });
   const starts: number[] = [];
 
-  const result = (start: number, key: Key, acc: unknown): StreamRecord => {
-    const value: WindowResult<Key, unknown> = { key, windowStart: start, windowEnd: start + size, value: agg.result(acc) };
-    return { key, value, timestamp: start, origin: derivedOrigin(ctx.partition, ctx.watermark()) };
-  };
-
-  const emitChanged = (start: number, keys: Set<Key>) => {
-    for (const key of keys) {
-      const acc = store.get(start, key);
-      if (acc !== undefined) ctx.forward(result(start, key, acc));
-    }
-  };
+  function* results(start: number): Generator<readonly [Key, unknown]> {
+    for (const [key, acc] of store.window(start) ?? []) yield [key, agg.result(acc)];
+  }
 
   return {
     process(record) {
@@ -51,11 +45,7 @@ export function windowAggregateOperator(node: WindowAggregateNode, ctx: Operator
         }
         const before = store.get(start, key);
         store.put(start, key, agg.add(before === undefined ? agg.init() : before, value));
-        if (emit === 'update') {
-          let keys = changed.get(start);
-          if (keys === undefined) changed.set(start, (keys = new Set()));
-          keys.add(key);
-        }
+        emission.touched(start, key);
       }
       if (late) {
         ctx.countLate();
@@ -67,22 +57,11 @@ export function windowAggregateOperator(node: WindowAggregateNode, ctx: Operator
       for (;;) {
         const start = store.windowStarts()[0];
         if (start === undefined || start + size > watermark) return;
-        if (emit === 'final') {
-          for (const [key, acc] of store.window(start) ?? []) ctx.forward(result(start, key, acc));
-        } else {
-          const keys = changed.get(start);
-          if (keys) emitChanged(start, keys);
-          changed.delete(start);
-        }
+        emission.close(start, results(start));
         store.dropWindow(start);
       }
     },
 
-    beforeCommit() {
-      if (emit !== 'update') return;
-      const ordered = [...changed.keys()].sort((a, b) => a - b);
-      for (const start of ordered) emitChanged(start, changed.get(start)!);
-      changed.clear();
-    },
+    beforeCommit: emission.beforeCommit,
   };
 }

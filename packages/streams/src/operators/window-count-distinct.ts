@@ -1,11 +1,12 @@
 import type { DistinctCounter } from '../aggregations/count-distinct';
-import type { Key, StreamRecord } from '../runtime/record';
+import type { Key } from '../runtime/record';
 import { DistinctWindowsStore } from '../state/distinct-windows-store';
 import { storeNameOf } from '../topology/topology';
 import type { WindowAggregateNode } from '../topology/nodes';
 import { assignWindows } from '../windows/assign';
-import type { FixedWindows, WindowResult } from '../windows/window';
-import { derivedOrigin, type Operator, type OperatorContext } from './operator';
+import type { FixedWindows } from '../windows/window';
+import type { Operator, OperatorContext } from './operator';
+import { windowEmission } from './window-emission';
 
 /**
  * Beyond this many windows a record, a value's windows may not fit one 30-bit mask (the open
@@ -37,8 +38,6 @@ export function windowCountDistinctOperator(node: WindowAggregateNode, ctx: Oper
   const counts = new Map<number, Map<Key, number>>();
   const openStarts: number[] = [];
   let indexed = false;
-  /** Windows and keys changed since the last emission (update mode). */
-  const changed = new Map<number, Set<Key>>();
   const starts: number[] = [];
   const added: number[] = [];
 
@@ -65,18 +64,7 @@ export function windowCountDistinctOperator(node: WindowAggregateNode, ctx: Oper
     }
   };
 
-  const result = (start: number, key: Key, count: number): StreamRecord => {
-    const value: WindowResult<Key, number> = { key, windowStart: start, windowEnd: start + size, value: count };
-    return { key, value, timestamp: start, origin: derivedOrigin(ctx.partition, ctx.watermark()) };
-  };
-
-  const emitChanged = (start: number, keys: Set<Key>) => {
-    const window = counts.get(start);
-    for (const key of keys) {
-      const n = window?.get(key);
-      if (n !== undefined) ctx.forward(result(start, key, n));
-    }
-  };
+  const emission = windowEmission(ctx, size, emit, (start, key) => counts.get(start)?.get(key));
 
   return {
     process(record) {
@@ -101,11 +89,7 @@ export function windowCountDistinctOperator(node: WindowAggregateNode, ctx: Oper
           window.set(key, (window.get(key) ?? 0) + 1);
           added[newWindows++] = number;
         }
-        if (emit === 'update') {
-          let keys = changed.get(start);
-          if (keys === undefined) changed.set(start, (keys = new Set()));
-          keys.add(key);
-        }
+        emission.touched(start, key);
       }
       store.add(key, value, membership, added, newWindows);
       if (late) {
@@ -119,14 +103,7 @@ export function windowCountDistinctOperator(node: WindowAggregateNode, ctx: Oper
       for (;;) {
         const start = openStarts[0];
         if (start === undefined || start + size > watermark) break;
-        const window = counts.get(start)!;
-        if (emit === 'final') {
-          for (const [key, n] of window) ctx.forward(result(start, key, n));
-        } else {
-          const keys = changed.get(start);
-          if (keys) emitChanged(start, keys);
-          changed.delete(start);
-        }
+        emission.close(start, counts.get(start)!);
         counts.delete(start);
         openStarts.shift();
       }
@@ -138,10 +115,7 @@ export function windowCountDistinctOperator(node: WindowAggregateNode, ctx: Oper
 
     beforeCommit() {
       index();
-      if (emit !== 'update') return;
-      const ordered = [...changed.keys()].sort((a, b) => a - b);
-      for (const start of ordered) emitChanged(start, changed.get(start)!);
-      changed.clear();
+      emission.beforeCommit();
     },
   };
 }

@@ -1,8 +1,7 @@
 import type { Key } from '../runtime/record';
 import type { Json } from '../util/json';
+import { distinctKey, fromDistinctKey, type Distinct } from '../util/distinct';
 import type { StateStore } from './state-store';
-
-export type Distinct = string | number;
 
 /**
  * The windows a value is counted in, by window number (start / advance): a bit mask over the
@@ -16,10 +15,6 @@ const MASK_BITS = 30;
 
 /** The meta entry that persists `floor`; value entries are pairs, so it cannot collide. */
 const FLOOR_ENTRY = JSON.stringify(['floor']);
-
-// A number and the string of its digits are distinct values: entry keys keep them apart.
-const distinctKey = (v: Distinct) => (typeof v === 'number' ? `#${v}` : `$${v}`);
-const fromDistinctKey = (k: string): Distinct => (k[0] === '#' ? Number(k.slice(1)) : k.slice(1));
 
 function windowsOf(membership: Membership, base: number): number[] {
   if (typeof membership !== 'number') return membership;

@@ -1,0 +1,66 @@
+import type { Key, StreamRecord } from '../runtime/record';
+import type { EmitMode } from '../topology/nodes';
+import type { WindowResult } from '../windows/window';
+import { derivedOrigin, type OperatorContext } from './operator';
+
+/** How a fixed-window operator sends its results on, whatever it keeps them in. */
+export interface WindowEmission {
+  /** A record reached the window of `start` under `key` (update mode emits it at the next commit). */
+  touched(start: number, key: Key): void;
+  /** The window closes: emits every key's result (final mode), or the changed ones (update mode). */
+  close(start: number, results: Iterable<readonly [Key, unknown]>): void;
+  /** A commit begins: emits the changed results, oldest window first (update mode). */
+  beforeCommit(): void;
+}
+
+/**
+ * The emission rules shared by the fixed-window operators (`window-aggregate.ts` and
+ * `window-count-distinct.ts`): `result(start, key)` reads a window's current result.
+ */
+export function windowEmission(
+  ctx: OperatorContext,
+  size: number,
+  emit: EmitMode,
+  result: (start: number, key: Key) => unknown,
+): WindowEmission {
+  /** Windows and keys changed since the last emission (update mode). */
+  const changed = new Map<number, Set<Key>>();
+
+  const send = (start: number, key: Key, value: unknown) => {
+    const out: WindowResult<Key, unknown> = { key, windowStart: start, windowEnd: start + size, value };
+    ctx.forward({ key, value: out, timestamp: start, origin: derivedOrigin(ctx.partition, ctx.watermark()) } satisfies StreamRecord);
+  };
+
+  const emitChanged = (start: number, keys: Set<Key>) => {
+    for (const key of keys) {
+      const value = result(start, key);
+      if (value !== undefined) send(start, key, value);
+    }
+  };
+
+  return {
+    touched(start, key) {
+      if (emit !== 'update') return;
+      let keys = changed.get(start);
+      if (keys === undefined) changed.set(start, (keys = new Set()));
+      keys.add(key);
+    },
+
+    close(start, results) {
+      if (emit === 'final') {
+        for (const [key, value] of results) send(start, key, value);
+        return;
+      }
+      const keys = changed.get(start);
+      if (keys) emitChanged(start, keys);
+      changed.delete(start);
+    },
+
+    beforeCommit() {
+      if (emit !== 'update') return;
+      const ordered = [...changed.keys()].sort((a, b) => a - b);
+      for (const start of ordered) emitChanged(start, changed.get(start)!);
+      changed.clear();
+    },
+  };
+}
