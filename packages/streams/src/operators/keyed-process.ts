@@ -23,7 +23,8 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
   const { processor } = node;
   const stores = node.store ?? inMemoryStores;
   const state = ctx.register(stores.keyValue<Key, unknown>(storeNameOf(node), (processor.stateCodec ?? jsonCodec) as Codec<unknown>));
-  const timers = new TimerQueue(ctx.register(stores.keyValue<Key, KeyTimerSlots>(timerStoreNameOf(node), keyTimersCodec)));
+  const timerStoreName = timerStoreNameOf(node);
+  const timers = ctx.register(stores.timers?.(timerStoreName) ?? new TimerQueue(stores.keyValue<Key, KeyTimerSlots>(timerStoreName, keyTimersCodec)));
   /**
    * Values given to `emitLatest` since the last commit, by key and id: only the last is emitted.
    * A key nearly always has one id pending: it is held directly, a Map only for more.

@@ -1,5 +1,6 @@
 import type { Key } from '../runtime/record';
-import type { KeyValueStore } from '../state/state-store';
+import type { KeyValueStore, TimerStore } from '../state/state-store';
+import { compareKeys } from '../util/compare-keys';
 import { Heap } from '../util/heap';
 import type { Codec, Json } from '../util/json';
 import type { Timer } from './keyed-processor';
@@ -54,15 +55,6 @@ export const keyTimersCodec: Codec<KeyTimerSlots> = Object.freeze({
   },
 });
 
-/** A total order on keys (null < numbers < strings), so timers of equal time fire in the same order on every run. */
-function compareKeys(a: Key, b: Key): number {
-  if (a === b) return 0;
-  if (a === null) return -1;
-  if (b === null) return 1;
-  if (typeof a !== typeof b) return typeof a === 'number' ? -1 : 1;
-  return a < b ? -1 : 1;
-}
-
 const before = (a: TimerSlot, b: TimerSlot) => {
   if (a.queuedAt !== b.queuedAt) return a.queuedAt < b.queuedAt;
   const byKey = compareKeys(a.key, b.key);
@@ -76,12 +68,36 @@ const before = (a: TimerSlot, b: TimerSlot) => {
  * later and goes back in at its new time, so the heaps hold one entry per timer, not one per `set`.
  * A timer moved earlier, or cancelled, leaves the store; its old entry is skipped when it surfaces.
  * Entries are checked against the store by name and time, so a store that returns copies works too.
+ * It is the default {@link TimerStore}: saved, restored and sized through the store it wraps.
  */
-export class TimerQueue {
+export class TimerQueue implements TimerStore {
   private readonly heaps = { 'event-time': new Heap<TimerSlot>(before), 'processing-time': new Heap<TimerSlot>(before) };
   private indexed = false;
+  readonly encodedEntries?: () => Iterable<readonly [string, Json]>;
 
-  constructor(private readonly store: KeyValueStore<Key, KeyTimerSlots>) {}
+  constructor(private readonly store: KeyValueStore<Key, KeyTimerSlots>) {
+    if (store.encodedEntries) this.encodedEntries = () => store.encodedEntries!();
+  }
+
+  get name(): string {
+    return this.store.name;
+  }
+
+  get size(): number {
+    return this.store.size;
+  }
+
+  takeChanges(): Map<string, Json | null> {
+    return this.store.takeChanges();
+  }
+
+  restore(entries: Iterable<readonly [string, Json]>): void {
+    this.store.restore(entries);
+  }
+
+  close(): void {
+    this.store.close?.();
+  }
 
   get(key: Key, name: string): Timer | undefined {
     const t = find(this.store.get(key), name);

@@ -292,9 +292,10 @@ export class Engine {
     };
   }
 
-  /** Closes the sinks. Uncommitted work is dropped: call `commit()` first for a clean stop. */
+  /** Closes the sinks and the tasks' stores. Uncommitted work is dropped: call `commit()` first for a clean stop. */
   async close(): Promise<void> {
     await this.sinks.close(this.options.logger);
+    for (const task of this.tasks.values()) task.close();
   }
 
   private deadLetter(raw: RawRecord, reason: string): void {

@@ -134,6 +134,11 @@ export class Task {
     for (const op of this.timed) op.beforeCommit?.();
   }
 
+  /** The task is gone: its stores release what they hold (a store on disk, its table). */
+  close(): void {
+    for (const store of this.stores) store.close?.();
+  }
+
   /** Number of entries in each store, for metrics. */
   storeSizes(): Map<string, number> {
     return new Map(this.stores.map((s) => [s.name, s.size]));

@@ -1,3 +1,5 @@
+import type { Timer } from '../operators/keyed-processor';
+import type { Key } from '../runtime/record';
 import type { Codec, Json, StateCodec } from '../util/json';
 
 /**
@@ -19,6 +21,8 @@ export interface StateStore {
   encodedEntries?(): Iterable<readonly [string, Json]>;
   /** Loads a checkpoint's entries into an empty store, before any record is processed. */
   restore(entries: Iterable<readonly [string, Json]>): void;
+  /** The task that owns the store is gone (stopped, or its partition moved): release what it holds. */
+  close?(): void;
 }
 
 /** A typed key-value store, as processors use it. */
@@ -41,8 +45,27 @@ export interface WindowStore<K, A> extends StateStore {
   dropWindow(windowStart: number): void;
 }
 
+/**
+ * The named timers of a keyed processor, per key, fired in (time, key, name) order. Saved as one
+ * entry per key, `{ [name]: { time, type } }`, whatever the implementation, so a task's state can
+ * move between implementations.
+ */
+export interface TimerStore extends StateStore {
+  get(key: Key, name: string): Timer | undefined;
+  /** Sets the key's timer of this name, moving it if it exists. */
+  set(key: Key, timer: Timer): void;
+  cancel(key: Key, name: string): void;
+  /**
+   * Fires, in (time, key, name) order, every timer of `type` due at `now`, including ones set
+   * while firing; a timer is removed before it fires.
+   */
+  fireDue(type: Timer['type'], now: number, fire: (key: Key, timer: Timer) => void): void;
+}
+
 /** Builds the stores of a task; `StoreFactory` is how users plug in their own implementation. */
 export interface StoreFactory {
   keyValue<K, V>(name: string, codec: Codec<V>): KeyValueStore<K, V>;
   window<K, A>(name: string, codec: StateCodec<A>): WindowStore<K, A>;
+  /** A keyed processor's timers. Absent: a heap in memory over `keyValue(name, …)`. */
+  timers?(name: string): TimerStore;
 }
