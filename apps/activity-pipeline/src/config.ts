@@ -11,6 +11,8 @@ export interface Config {
   readonly databaseUrl: string;
   readonly lakeDir: string;
   readonly stateDir: string;
+  readonly sessionStore: 'memory' | 'sqlite';
+  readonly sessionCacheUsers: number;
   readonly watermarkDelayMs: number;
   readonly sessionTimeoutMs: number;
   readonly idlePartitionTimeoutMs: number;
@@ -38,6 +40,8 @@ export const SETTINGS = {
   DATABASE_URL: { default: 'postgres://postgres@127.0.0.1:5432/pipeline', about: 'PostgreSQL with the tables of init-db.sql' },
   LAKE_DIR: { default: './data/lake', about: 'root of the Parquet lake (event_date=YYYY-MM-DD/ partitions)' },
   STATE_DIR: { default: './data/state', about: 'durable state (windows, sessions) and its checkpoints' },
+  SESSION_STORE: { default: 'memory', about: 'where open sessions and their timeouts live: memory, or sqlite (the recently active users in memory, the others in STATE_DIR/spill: bounded memory for any number of users)' },
+  SESSION_CACHE_USERS: { default: '10000', about: 'with SESSION_STORE=sqlite, users per partition kept in memory' },
   WATERMARK_DELAY: { default: '2m', about: 'how late an event may be and still count' },
   SESSION_TIMEOUT: { default: '30m', about: 'event time without activity that closes a session as timed_out' },
   IDLE_PARTITION_TIMEOUT: { default: '30s', about: 'a partition quiet this long stops holding windows open' },
@@ -96,6 +100,12 @@ export function loadConfig(env: Env): Config {
       return 0;
     }
   };
+  const count = (name: string, fallback: number): number => {
+    const raw = env[name]?.trim() || String(fallback);
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n < 1) problems.push(`${name} must be a positive integer, got '${raw}'`);
+    return n;
+  };
   const port = (name: string, fallback: number): number => {
     const raw = env[name]?.trim() || String(fallback);
     const n = Number(raw);
@@ -113,6 +123,8 @@ export function loadConfig(env: Env): Config {
     databaseUrl: text('DATABASE_URL', SETTINGS.DATABASE_URL.default, /^postgres(ql)?:\/\//, 'a postgres:// URL'),
     lakeDir: text('LAKE_DIR', SETTINGS.LAKE_DIR.default),
     stateDir: text('STATE_DIR', SETTINGS.STATE_DIR.default),
+    sessionStore: oneOf('SESSION_STORE', SETTINGS.SESSION_STORE.default, ['memory', 'sqlite']),
+    sessionCacheUsers: count('SESSION_CACHE_USERS', Number(SETTINGS.SESSION_CACHE_USERS.default)),
     watermarkDelayMs: duration('WATERMARK_DELAY', SETTINGS.WATERMARK_DELAY.default),
     sessionTimeoutMs: duration('SESSION_TIMEOUT', SETTINGS.SESSION_TIMEOUT.default, 1),
     idlePartitionTimeoutMs: duration('IDLE_PARTITION_TIMEOUT', SETTINGS.IDLE_PARTITION_TIMEOUT.default, 1),

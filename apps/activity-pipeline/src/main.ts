@@ -9,6 +9,7 @@ import type { Database } from './db';
 import { startHttpServer } from './observability/http-server';
 import { prometheusRegistry } from './observability/prometheus';
 import { startStatusLine } from './observability/status-line';
+import { pipelineSettings } from './pipeline-settings';
 import { productionSinks } from './sinks';
 import { activityPipeline } from './topology';
 
@@ -39,15 +40,7 @@ async function main(): Promise<number> {
   }
   const logger = createLogger({ level: config.logLevel, format: config.logFormat, fields: { app: config.applicationId } });
   const db = createPostgresDb<Database>(config.databaseUrl, { max: 4, applicationName: config.applicationId, logger });
-  const app = activityPipeline(
-    {
-      applicationId: config.applicationId,
-      inputTopic: config.inputTopic,
-      watermarkDelayMs: config.watermarkDelayMs,
-      sessionTimeoutMs: config.sessionTimeoutMs,
-    },
-    productionSinks(config, db),
-  );
+  const app = activityPipeline(pipelineSettings(config), productionSinks(config, db));
   logger.info(`topology\n${app.describe()}`);
 
   const runtime = new KafkaStreams(app, {

@@ -6,6 +6,7 @@ import {
   tumbling,
   type DeadLetter,
   type Sink,
+  type StoreFactory,
   type Stream,
   type StreamsApp,
   type WindowResult,
@@ -30,6 +31,8 @@ export interface PipelineSettings {
   readonly inputTopic: string;
   readonly watermarkDelayMs: number;
   readonly sessionTimeoutMs: number;
+  /** Where the session tracker keeps its state and timers (default: in memory). */
+  readonly sessionStore?: StoreFactory;
   /** Wall clock for `processing_time` (virtual in tests). */
   readonly now?: () => number;
 }
@@ -47,7 +50,7 @@ export function activityPipeline(settings: PipelineSettings, sinks: PipelineSink
   const events = activityEvents(app, settings, sinks.deadLetters);
   pageViewCounts(events, sinks.pageViews);
   activeUsers(events, sinks.activeUsers);
-  userSessions(events, settings.sessionTimeoutMs, sinks.sessions);
+  userSessions(events, settings.sessionTimeoutMs, sinks.sessions, settings.sessionStore);
   events.to(sinks.lake, { name: 'lake-sink' });
   enrichedEvents(events, sinks.enriched, settings.now ?? Date.now);
   return app;
@@ -78,8 +81,11 @@ export function activeUsers(events: ActivityEvents, sink: Sink<WindowResult<null
 }
 
 /** Sessions per user: a keyed processor with an event-time timeout. */
-export function userSessions(events: ActivityEvents, sessionTimeoutMs: number, sink: Sink<SessionRow>): void {
-  events.groupByKey().process(sessionTracker(sessionTimeoutMs)).to(sink, { name: 'user-sessions-sink' });
+export function userSessions(events: ActivityEvents, sessionTimeoutMs: number, sink: Sink<SessionRow>, store?: StoreFactory): void {
+  events
+    .groupByKey()
+    .process(sessionTracker(sessionTimeoutMs), store ? { store } : {})
+    .to(sink, { name: 'user-sessions-sink' });
 }
 
 /** Every event with the wall-clock time it was processed. */

@@ -19,6 +19,9 @@ export interface Environment {
   readonly nodeFlags: string[];
   /** COMMIT_INTERVAL when set in the environment (the app's default otherwise). */
   readonly commitInterval?: string;
+  /** SESSION_STORE (and SESSION_CACHE_USERS) when set in the environment (the app's default otherwise). */
+  readonly sessionStore?: string;
+  readonly sessionCacheUsers?: string;
   readonly v8: string;
   readonly librdkafka: string;
   readonly kafkaBrokers: string;
@@ -28,7 +31,7 @@ export interface Environment {
   readonly packages: Record<string, string>;
 }
 
-const PACKAGES = ['@pipeline/streams', 'activity-pipeline', 'producer', 'node-rdkafka', 'kysely', 'pg', 'hyparquet-writer', '@sinclair/typebox'];
+const PACKAGES = ['@pipeline/streams', 'activity-pipeline', 'producer', 'node-rdkafka', 'kysely', 'pg', 'hyparquet-writer', 'better-sqlite3', '@sinclair/typebox'];
 
 /** A dependency's version, read from its package.json through this package's node_modules. */
 function installedVersion(name: string): string {
@@ -51,6 +54,8 @@ export async function describeEnvironment(): Promise<Environment> {
     // The loader flags (--import tsx, --conditions) say nothing about performance; the rest does.
     nodeFlags: process.execArgv.filter((flag, i, all) => flag !== '--import' && all[i - 1] !== '--import' && !flag.startsWith('--conditions') && !flag.startsWith('--require')),
     ...optional('commitInterval', process.env.COMMIT_INTERVAL),
+    ...optional('sessionStore', process.env.SESSION_STORE),
+    ...optional('sessionCacheUsers', process.env.SESSION_CACHE_USERS),
     v8: process.versions.v8,
     librdkafka: librdkafkaVersion,
     kafkaBrokers: BROKERS,

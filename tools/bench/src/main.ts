@@ -145,6 +145,8 @@ async function main(): Promise<number> {
   console.log(
     `\npnpm bench — ${environment.cores} cores, ${environment.cpuModel}, Node ${environment.node}${environment.nodeFlags.length > 0 ? ` ${environment.nodeFlags.join(' ')}` : ''}, librdkafka ${environment.librdkafka}` +
       `${environment.commitInterval ? `, COMMIT_INTERVAL=${environment.commitInterval}` : ''}` +
+      `${environment.sessionStore ? `, SESSION_STORE=${environment.sessionStore}` : ''}` +
+      `${environment.sessionCacheUsers ? `, SESSION_CACHE_USERS=${environment.sessionCacheUsers}` : ''}` +
       `${load > cpus().length / 2 ? `; the machine was busy (load average ${load} at the start)` : ''}\n`,
   );
   console.log(renderTable(rows));

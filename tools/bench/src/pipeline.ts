@@ -4,6 +4,7 @@ import { createPostgresDb } from '@pipeline/streams/postgres';
 import { loadConfig, type Config } from 'activity-pipeline/config';
 import type { Database } from 'activity-pipeline/db';
 import { productionSinks } from 'activity-pipeline/sinks';
+import { pipelineSettings } from 'activity-pipeline/pipeline-settings';
 import { activityPipeline } from 'activity-pipeline/topology';
 import { BROKERS } from './infra/kafka';
 import type { PipelineTargets } from './infra/scratch';
@@ -25,8 +26,10 @@ export function pipelineConfig(t: PipelineTargets): Config {
     STATE_DIR: t.stateDir,
     LOG_LEVEL: 'warn',
     LOG_FORMAT: 'json',
-    // The one setting a bench run may change, to see the latency it buys: `COMMIT_INTERVAL=250ms pnpm bench`.
+    // The settings a bench run may change, to see what they buy: `COMMIT_INTERVAL=250ms pnpm bench`, `SESSION_STORE=sqlite pnpm bench`.
     ...(process.env.COMMIT_INTERVAL ? { COMMIT_INTERVAL: process.env.COMMIT_INTERVAL } : {}),
+    ...(process.env.SESSION_STORE ? { SESSION_STORE: process.env.SESSION_STORE } : {}),
+    ...(process.env.SESSION_CACHE_USERS ? { SESSION_CACHE_USERS: process.env.SESSION_CACHE_USERS } : {}),
   });
 }
 
@@ -45,10 +48,7 @@ export function benchLogger(applicationId: string): Logger {
 export async function startPipeline(targets: PipelineTargets, logger: Logger = benchLogger(targets.applicationId)): Promise<RunningPipeline> {
   const config = pipelineConfig(targets);
   const db = createPostgresDb<Database>(config.databaseUrl, { max: 4, applicationName: config.applicationId, logger });
-  const app = activityPipeline(
-    { applicationId: config.applicationId, inputTopic: config.inputTopic, watermarkDelayMs: config.watermarkDelayMs, sessionTimeoutMs: config.sessionTimeoutMs },
-    productionSinks(config, db),
-  );
+  const app = activityPipeline(pipelineSettings(config), productionSinks(config, db));
   const runtime = new KafkaStreams(app, {
     connection: { brokers: config.kafkaBrokers },
     processingGuarantee: config.processingGuarantee,
