@@ -21,10 +21,13 @@ export function preloadRows(r: PreloadResult): Row[] {
   ];
 }
 
+/** KafkaStreams' default `batchSize` (kafka-streams-options.ts), which the app keeps. */
+const RUNTIME_BATCH_SIZE = 5_000;
+
 export function ceilingRows(results: readonly CeilingResult[]): Row[] {
-  return results.map((r, i) => ({
+  return results.map((r) => ({
     step: 'ceiling',
-    what: `raw KafkaConsumer, consume(${r.batchSize})${i === 0 ? '' : ' (runtime batch size)'}`,
+    what: `raw KafkaConsumer, consume(${r.batchSize})${r.defaultPrefetch ? ", librdkafka's default prefetch" : ", the runtime's prefetch"}${r.batchSize === RUNTIME_BATCH_SIZE ? ' (runtime batch size)' : ''}`,
     count: r.records,
     seconds: r.seconds,
     rate: r.rate,
@@ -143,7 +146,7 @@ export function memoryRows(r: MemoryResult): Row[] {
       count: r.events,
       seconds: p.seconds,
       rate: r.rate,
-      note: `maxRSS ${mb(p.maxRss)} (${r.withinTarget === undefined ? 'the target, < 500 MB, is for 1,000,000 users' : `target < 500 MB: ${r.withinTarget ? 'met' : 'NOT met'}`}); sampled peak ${mb(p.sampledPeakRss)}; JS heap used at most ${mb(p.peakHeapUsed)} of ${mb(p.peakHeapTotal)} reserved; Buffers and external at most ${mb(p.peakExternal)}`,
+      note: `peak RSS ${mb(p.maxRss)} (${r.withinTarget === undefined ? 'the target, < 500 MB, is for 1,000,000 users' : `target < 500 MB: ${r.withinTarget ? 'met' : 'NOT met'}`}); sampled peak ${mb(p.sampledPeakRss)}; JS heap used at most ${mb(p.peakHeapUsed)} of ${mb(p.peakHeapTotal)} reserved; Buffers and external at most ${mb(p.peakExternal)}`,
     },
     {
       step: 'memory',

@@ -385,7 +385,8 @@ describe('docker/docker-compose.yml', () => {
       writeFileSync(path.join(bin, 'tsx'), '#!/bin/sh\nprintf "%s\\n" "$@"\n', { mode: 0o755 });
       const output = execFileSync(entryPoint, ['--rate', '5'], { env: { PATH: `${bin}:/usr/bin:/bin` }, encoding: 'utf8' });
       const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'apps', app, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-      const [, ...args] = pkg.scripts.start!.replace(/^exec\s+/, '').split(/\s+/);
+      // `exec env NAME=value… node args…`: the stand-in node prints what follows `node`.
+      const [, ...args] = pkg.scripts.start!.replace(/^exec\s+/, '').replace(/^env\s+(\S+=\S*\s+)*/, '').split(/\s+/);
       expect(output.trim().split('\n')).toEqual([...args, '--rate', '5']);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,9 +1,24 @@
+import { readFileSync } from 'node:fs';
 import { startPipeline } from '../pipeline';
 import type { ChildMessage, ChildTask, ParentMessage } from './protocol';
 
 // The activity pipeline in a process of its own (fresh heap, nothing else on its event loop), for
 // the memory and latency steps. Started by child/run-child.ts with the task as JSON in argv[2];
 // reports over the IPC channel.
+
+/**
+ * This process image's peak RSS in bytes: VmHWM from /proc/self/status, which starts afresh at exec.
+ * Where there is no /proc, maxRSS, which may include the forking parent's memory (see ChildResult).
+ */
+function peakRssOfThisImage(): number {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kb !== undefined) return Number(kb) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
 
 /** Resolves once the message is handed to the channel (so disconnecting after it loses nothing). */
 function send(message: ChildMessage): Promise<void> {
@@ -70,7 +85,7 @@ async function run(task: ChildTask): Promise<void> {
   first ??= stopped;
   await send({
     type: 'result',
-    maxRss: process.resourceUsage().maxRSS * 1024,
+    maxRss: peakRssOfThisImage(),
     sampledPeakRss: peakRss,
     peakHeapUsed: peakHeap,
     peakHeapTotal,

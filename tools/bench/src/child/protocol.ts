@@ -23,7 +23,11 @@ export interface ChildProgress {
 
 export interface ChildResult {
   readonly type: 'result';
-  /** `process.resourceUsage().maxRSS`, in bytes: the peak resident set of the child's whole life. */
+  /**
+   * The peak resident set of the child's own process image, in bytes: the kernel's high-water mark
+   * (VmHWM). Not `process.resourceUsage().maxRSS`: Linux carries that across fork and exec, so a
+   * forked child starts with its parent's RSS at the fork (the bench parent holds the dataset).
+   */
   readonly maxRss: number;
   /** The highest RSS the sampler saw (every `sampleMs`). */
   readonly sampledPeakRss: number;

@@ -17,7 +17,7 @@ export interface PipelineChild {
  * the child runs the same TypeScript sources; its logs go to this process's stderr.
  */
 export function startPipelineChild(task: ChildTask): PipelineChild {
-  const child = fork(join(__dirname, 'pipeline-child.ts'), [JSON.stringify(task)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(join(__dirname, 'pipeline-child.ts'), [JSON.stringify(task)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' } });
   let latest: ChildProgress | undefined;
   const result = new Promise<ChildResult>((resolve, reject) => {
     child.on('message', (m: ChildMessage) => {

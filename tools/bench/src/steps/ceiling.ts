@@ -3,8 +3,17 @@ import { connectConsumer, consume, disconnect, runtimeConsumerConfig, uniqueName
 import { startProgress } from '../progress';
 import { msSince, perSecond } from '../stats';
 
+/**
+ * librdkafka's own prefetch defaults. The runtime prefetches less (runtime-consumer.ts), which
+ * saves memory and the CPU the fetcher takes from the processing thread; a raw consumer with
+ * the defaults reads faster, and the client's limit is the faster of the two.
+ */
+export const LIBRDKAFKA_DEFAULT_PREFETCH = { 'queued.min.messages': 100_000, 'queued.max.messages.kbytes': 65_536 } as const;
+
 export interface CeilingResult {
   readonly batchSize: number;
+  /** Whether the consumer had librdkafka's default prefetch instead of the runtime's. */
+  readonly defaultPrefetch: boolean;
   readonly records: number;
   /** From connecting to the first record: group join and first fetch. */
   readonly startupSeconds: number;
@@ -16,17 +25,20 @@ export interface CeilingResult {
 }
 
 /**
- * The client's limit: a node-rdkafka consumer with the runtime's settings, in a fresh group,
- * draining the topic with `consume(batchSize)` and doing nothing with the records.
+ * The client's limit: a node-rdkafka consumer with the runtime's settings (or those and
+ * librdkafka's default prefetch), in a fresh group, draining the topic with `consume(batchSize)`
+ * and doing nothing with the records.
  */
-export async function ceiling(topic: string, records: number, batchSize: number): Promise<CeilingResult> {
+export async function ceiling(topic: string, records: number, batchSize: number, options: { defaultPrefetch?: boolean } = {}): Promise<CeilingResult> {
   const started = process.hrtime.bigint();
-  const consumer: KafkaConsumer = await connectConsumer(runtimeConsumerConfig(uniqueName('bench-ceiling')), { 'auto.offset.reset': 'earliest' });
+  const defaultPrefetch = options.defaultPrefetch ?? false;
+  const config = { ...runtimeConsumerConfig(uniqueName('bench-ceiling')), ...(defaultPrefetch ? LIBRDKAFKA_DEFAULT_PREFETCH : {}) };
+  const consumer: KafkaConsumer = await connectConsumer(config, { 'auto.offset.reset': 'earliest' });
   let seen = 0;
   let bytes = 0;
   let batches = 0;
   let first: bigint | undefined;
-  const progress = startProgress({ label: `ceiling consume(${batchSize})`, read: () => seen, total: records });
+  const progress = startProgress({ label: `ceiling consume(${batchSize})${defaultPrefetch ? ', default prefetch' : ''}`, read: () => seen, total: records });
   try {
     consumer.subscribe([topic]);
     while (seen < records) {
@@ -46,6 +58,7 @@ export async function ceiling(topic: string, records: number, batchSize: number)
   const ms = msSince(first!);
   return {
     batchSize,
+    defaultPrefetch,
     records: seen,
     startupSeconds: Number(first! - started) / 1e9,
     seconds: ms / 1000,
@@ -53,4 +66,9 @@ export async function ceiling(topic: string, records: number, batchSize: number)
     batches,
     bytes,
   };
+}
+
+/** The fastest raw consumption measured: what the pipeline's rate is compared with. */
+export function bestCeiling(results: readonly CeilingResult[] | undefined): number | undefined {
+  return results && results.length > 0 ? Math.max(...results.map((r) => r.rate)) : undefined;
 }

@@ -31,7 +31,11 @@ export function runtimeConsumerConfig(connection: KafkaConnection, applicationId
     'enable.auto.offset.store': false,
     'isolation.level': 'read_committed',
     'partition.assignment.strategy': 'range',
-    'queued.max.messages.kbytes': 65_536,
+    // Prefetch: up to 20,000 records or 16 MiB a partition, not librdkafka's 100,000 / 64 MiB.
+    // A batch is 5,000 records, so the queue still holds several; the fetched records are native
+    // memory the process keeps while the pipeline is behind (pnpm bench, memory step).
+    'queued.max.messages.kbytes': 16_384,
+    'queued.min.messages': 20_000,
     'fetch.wait.max.ms': 100,
     // node-rdkafka's consume(n) waits up to its timeout for *each* of the n messages, so under a
     // steady stream a batch returns only when full. An end-of-partition event shortens the
