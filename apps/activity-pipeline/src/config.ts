@@ -11,7 +11,7 @@ export interface Config {
   readonly databaseUrl: string;
   readonly lakeDir: string;
   readonly stateDir: string;
-  readonly sessionStore: 'memory' | 'sqlite';
+  readonly sessionStore: 'sqlite' | 'memory';
   readonly sessionCacheUsers: number;
   readonly watermarkDelayMs: number;
   readonly sessionTimeoutMs: number;
@@ -40,7 +40,7 @@ export const SETTINGS = {
   DATABASE_URL: { default: 'postgres://postgres@127.0.0.1:5432/pipeline', about: 'PostgreSQL with the tables of init-db.sql' },
   LAKE_DIR: { default: './data/lake', about: 'root of the Parquet lake (event_date=YYYY-MM-DD/ partitions)' },
   STATE_DIR: { default: './data/state', about: 'durable state (windows, sessions) and its checkpoints' },
-  SESSION_STORE: { default: 'memory', about: 'where open sessions and their timeouts live: memory, or sqlite (the recently active users in memory, the others in STATE_DIR/spill: bounded memory for any number of users)' },
+  SESSION_STORE: { default: 'sqlite', about: 'where open sessions and their timeouts live: sqlite (the recently active users in memory, the others in a spill file under STATE_DIR: bounded memory for any number of users), or memory (all on the heap: ~10 % faster, ~450 bytes a user)' },
   SESSION_CACHE_USERS: { default: '10000', about: 'with SESSION_STORE=sqlite, users per partition kept in memory' },
   WATERMARK_DELAY: { default: '2m', about: 'how late an event may be and still count' },
   SESSION_TIMEOUT: { default: '30m', about: 'event time without activity that closes a session as timed_out' },
@@ -123,7 +123,7 @@ export function loadConfig(env: Env): Config {
     databaseUrl: text('DATABASE_URL', SETTINGS.DATABASE_URL.default, /^postgres(ql)?:\/\//, 'a postgres:// URL'),
     lakeDir: text('LAKE_DIR', SETTINGS.LAKE_DIR.default),
     stateDir: text('STATE_DIR', SETTINGS.STATE_DIR.default),
-    sessionStore: oneOf('SESSION_STORE', SETTINGS.SESSION_STORE.default, ['memory', 'sqlite']),
+    sessionStore: oneOf('SESSION_STORE', SETTINGS.SESSION_STORE.default, ['sqlite', 'memory']),
     sessionCacheUsers: count('SESSION_CACHE_USERS', Number(SETTINGS.SESSION_CACHE_USERS.default)),
     watermarkDelayMs: duration('WATERMARK_DELAY', SETTINGS.WATERMARK_DELAY.default),
     sessionTimeoutMs: duration('SESSION_TIMEOUT', SETTINGS.SESSION_TIMEOUT.default, 1),

@@ -7,8 +7,8 @@ const APP_DIR = resolve(__dirname, '..');
 
 /** Runs one of the app's scripts as `pnpm <script> -- <args>` would, without pnpm. */
 function runScript(name: string, args: readonly string[]) {
-  const { command, args: scriptArgs } = scriptCommand(APP_DIR, name);
-  return spawnSync(command, [...scriptArgs, ...args], { cwd: APP_DIR, encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' } });
+  const { command, args: scriptArgs, env } = scriptCommand(APP_DIR, name, {});
+  return spawnSync(command, [...scriptArgs, ...args], { cwd: APP_DIR, encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } });
 }
 
 describe('--help on every command of the app', () => {
@@ -43,5 +43,13 @@ describe('--help on every command of the app', () => {
     // verify's usage errors are exit code 2 like its configuration errors; the others exit 1.
     expect(result.status).toBe(script === 'verify' ? 2 : 1);
     expect(result.stderr).toMatch(message);
+  });
+});
+
+describe("the start script's command", () => {
+  it('runs this Node with MALLOC_ARENA_MAX=2 unless the environment sets it', () => {
+    expect(scriptCommand(APP_DIR, 'start', {})).toMatchObject({ command: process.execPath, env: { MALLOC_ARENA_MAX: '2' } });
+    expect(scriptCommand(APP_DIR, 'start', { MALLOC_ARENA_MAX: '8' }).env).toEqual({ MALLOC_ARENA_MAX: '8' });
+    expect(scriptCommand(APP_DIR, 'start', {}).args).toEqual(expect.arrayContaining(['--heap-growing-percent=50', 'src/main.ts']));
   });
 });

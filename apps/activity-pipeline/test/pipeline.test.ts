@@ -1,3 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StoreFactory } from '@pipeline/streams';
+import { sqliteStores } from '@pipeline/streams/sqlite';
 import { TopologyTestDriver } from '@pipeline/streams/testing';
 import type { ActivityEvent } from '../src/events';
 import { naiveResults } from './naive-model';
@@ -39,10 +44,26 @@ function scenario(seed: number, partitions: number) {
   return { perPartition, order };
 }
 
-describe('the activity pipeline under the test driver', () => {
+const spillDirs: string[] = [];
+afterAll(() => {
+  for (const dir of spillDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** SESSION_STORE=sqlite with 2 users a partition in memory: the scenario's 12 users mostly live in the file. */
+function spillingSessionStore(): StoreFactory {
+  const dir = mkdtempSync(join(tmpdir(), 'pipeline-test-spill-'));
+  spillDirs.push(dir);
+  return sqliteStores({ dir, cacheEntries: 2 });
+}
+
+describe.each([
+  ['in memory', (): StoreFactory | undefined => undefined],
+  ['spilling to SQLite', spillingSessionStore],
+])('the activity pipeline under the test driver, sessions %s', (_name, sessionStore) => {
   it.each([1, 3, 4, 5, 6])('produces exactly the tables of a naive batch computation (seed %i, 3 partitions)', async (seed) => {
     const { perPartition, order } = scenario(seed, 3);
-    const { app, sinks } = pipeline({ now: () => T0 });
+    const store = sessionStore();
+    const { app, sinks } = pipeline({ now: () => T0, ...(store ? { sessionStore: store } : {}) });
     const driver = await TopologyTestDriver.create(app, { partitions: 3, commit: 'manual' });
     for (const [i, { partition, value }] of order.entries()) {
       await driver.pipe('user_activity', value, { partition });
@@ -74,8 +95,11 @@ describe('the activity pipeline under the test driver', () => {
     // Something of every kind happened, or the test proves little.
     expect(expected.late.pageViews).toBeGreaterThan(0);
     expect([...expected.sessions.values()].map((s) => s.status)).toEqual(expect.arrayContaining(['ended', 'timed_out', 'open']));
+    await driver.close();
   });
+});
 
+describe('the activity pipeline under the test driver', () => {
   it('describes its topology with stable names', async () => {
     const { app } = pipeline();
     expect(app.describe()).toMatchSnapshot();

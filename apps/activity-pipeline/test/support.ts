@@ -1,4 +1,4 @@
-import { memorySink, type DeadLetter, type WindowResult } from '@pipeline/streams';
+import { memorySink, type DeadLetter, type StoreFactory, type WindowResult } from '@pipeline/streams';
 import type { ActivityEvent, EnrichedEvent } from '../src/events';
 import type { SessionRow } from '../src/sessions/session-row';
 import { activityPipeline, type PipelineSinks } from '../src/topology';
@@ -22,7 +22,7 @@ export function memorySinks() {
   } satisfies PipelineSinks;
 }
 
-export function pipeline(options: { sessionTimeoutMs?: number; watermarkDelayMs?: number; now?: () => number } = {}) {
+export function pipeline(options: { sessionTimeoutMs?: number; watermarkDelayMs?: number; now?: () => number; sessionStore?: StoreFactory } = {}) {
   const sinks = memorySinks();
   const app = activityPipeline(
     {
@@ -31,6 +31,7 @@ export function pipeline(options: { sessionTimeoutMs?: number; watermarkDelayMs?
       watermarkDelayMs: options.watermarkDelayMs ?? 2 * MIN,
       sessionTimeoutMs: options.sessionTimeoutMs ?? 30 * MIN,
       ...(options.now ? { now: options.now } : {}),
+      ...(options.sessionStore ? { sessionStore: options.sessionStore } : {}),
     },
     sinks,
   );

@@ -1,4 +1,5 @@
-import { memoryRows } from '../src/rows';
+import { ceilingRows, memoryRows } from '../src/rows';
+import { bestCeiling, type CeilingResult } from '../src/steps/ceiling';
 import type { MemoryResult } from '../src/steps/memory';
 
 const MB = 1024 * 1024;
@@ -20,10 +21,34 @@ function memoryResult(users: number, maxRss: number, withinTarget: boolean | und
 
 describe('memory rows', () => {
   it.each([
-    [1_000_000, 1_259 * MB, false, 'maxRSS 1,259 MB (target < 500 MB: NOT met)'],
-    [1_000_000, 480 * MB, true, 'maxRSS 480 MB (target < 500 MB: met)'],
-    [100_000, 401 * MB, undefined, 'maxRSS 401 MB (the target, < 500 MB, is for 1,000,000 users)'],
+    [1_000_000, 1_259 * MB, false, 'peak RSS 1,259 MB (target < 500 MB: NOT met)'],
+    [1_000_000, 480 * MB, true, 'peak RSS 480 MB (target < 500 MB: met)'],
+    [100_000, 401 * MB, undefined, 'peak RSS 401 MB (the target, < 500 MB, is for 1,000,000 users)'],
   ])('%d users at %d bytes: says whether the target is met only at a million users', (users, rss, within, note) => {
     expect(memoryRows(memoryResult(users, rss, within))[0]!.note).toMatch(new RegExp(`^${note.replace(/[()]/g, '\\$&')};`));
+  });
+});
+
+describe('ceiling rows and the pipeline ratio', () => {
+  const result = (batchSize: number, defaultPrefetch: boolean, rate: number): CeilingResult => ({
+    batchSize,
+    defaultPrefetch,
+    records: 1_000_000,
+    startupSeconds: 0.2,
+    seconds: 1_000_000 / rate,
+    rate,
+    batches: 100,
+    bytes: 150_000_000,
+  });
+
+  it('names the prefetch and the runtime batch size, and compares the pipeline with the fastest', () => {
+    const ceilings = [result(10_000, true, 170_000), result(10_000, false, 86_000), result(5_000, false, 85_000)];
+    expect(ceilingRows(ceilings).map((r) => r.what)).toEqual([
+      "raw KafkaConsumer, consume(10000), librdkafka's default prefetch",
+      "raw KafkaConsumer, consume(10000), the runtime's prefetch",
+      "raw KafkaConsumer, consume(5000), the runtime's prefetch (runtime batch size)",
+    ]);
+    expect(bestCeiling(ceilings)).toBe(170_000);
+    expect(bestCeiling([])).toBeUndefined();
   });
 });

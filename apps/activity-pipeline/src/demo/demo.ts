@@ -57,7 +57,7 @@ async function main(): Promise<number> {
     const start = scriptCommand(APP, 'start');
     const pipeline = startChild('pipeline', start.command, start.args, {
       cwd: APP,
-      env: { LOG_FORMAT: 'pretty', STATUS_INTERVAL: '10s', LOG_LEVEL: 'info' },
+      env: { ...start.env, LOG_FORMAT: 'pretty', STATUS_INTERVAL: '10s', LOG_LEVEL: 'info' },
     });
     await new Promise((r) => setTimeout(r, 3_000));
     const producer = startChild('producer', 'pnpm', ['--silent', '--filter', 'producer', 'start', '--', '--rate', String(RATE), '--users', String(USERS), '--duration', `${SECONDS}s`, '--log-format', 'json'], {

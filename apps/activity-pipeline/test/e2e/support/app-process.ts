@@ -104,10 +104,10 @@ async function terminate(child: ChildProcess, exited: Promise<number | null>, ti
  * app's settings come from `env` alone (a `.env` file in the app's folder would still be read).
  */
 export function spawnScript(name: string, env: Record<string, string>, args: readonly string[] = []): ChildProcess {
-  const { command, args: scriptArgs } = scriptCommand(APP_DIR, name);
+  const { command, args: scriptArgs, env: scriptEnv } = scriptCommand(APP_DIR, name, env);
   return spawn(command, [...scriptArgs, ...args], {
     cwd: APP_DIR,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...scriptEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
