@@ -26,6 +26,8 @@ const SETTINGS: Record<string, string | undefined> = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/pipeline',
   LAKE_DIR: './data/lake',
   STATE_DIR: './data/state',
+  SESSION_STORE: 'sqlite',
+  SESSION_CACHE_USERS: '10000',
   WATERMARK_DELAY: '2m',
   SESSION_TIMEOUT: '30m',
   IDLE_PARTITION_TIMEOUT: '30s',
@@ -446,6 +448,7 @@ describe('.env.example', () => {
 
   test('names the allowed values of the enumerated settings', () => {
     expect(documented.get('PROCESSING_GUARANTEE')?.comment).toMatch(/at_least_once.*exactly_once/);
+    expect(documented.get('SESSION_STORE')?.comment).toMatch(/sqlite.*memory/);
     expect(documented.get('AUTO_OFFSET_RESET')?.comment).toMatch(/earliest.*latest/);
     expect(documented.get('LOG_FORMAT')?.comment).toMatch(/json.*pretty/);
     expect(documented.get('LOG_LEVEL')?.comment).toMatch(/error.*warn.*info.*debug/);
