@@ -100,18 +100,14 @@ export function loadConfig(env: Env): Config {
       return 0;
     }
   };
-  const count = (name: string, fallback: number): number => {
+  const integer = (name: string, fallback: number, min: number, max: number, what: string): number => {
     const raw = env[name]?.trim() || String(fallback);
     const n = Number(raw);
-    if (!Number.isSafeInteger(n) || n < 1) problems.push(`${name} must be a positive integer, got '${raw}'`);
+    if (!Number.isSafeInteger(n) || n < min || n > max) problems.push(`${name} must be ${what}, got '${raw}'`);
     return n;
   };
-  const port = (name: string, fallback: number): number => {
-    const raw = env[name]?.trim() || String(fallback);
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) problems.push(`${name} must be a port number (0-65535), got '${raw}'`);
-    return n;
-  };
+  const count = (name: string, fallback: number): number => integer(name, fallback, 1, Number.MAX_SAFE_INTEGER, 'a positive integer');
+  const port = (name: string, fallback: number): number => integer(name, fallback, 0, 65535, 'a port number (0-65535)');
 
   const topicName = /^[A-Za-z0-9._-]{1,249}$/;
   const config: Config = {

@@ -5,6 +5,7 @@ import { librdkafkaVersion } from 'node-rdkafka';
 import { serverVersion } from '@pipeline/stack/scratch-database';
 import { BROKERS, localBrokerVersion } from './infra/kafka';
 import { BENCH_DIR } from './paths';
+import { appSettingsFromEnvironment } from './pipeline';
 
 /** Where the figures were measured: they mean little without it. */
 export interface Environment {
@@ -17,11 +18,10 @@ export interface Environment {
   readonly node: string;
   /** Node's own flags (the app's start script flags, e.g. --heap-growing-percent, see package.json). */
   readonly nodeFlags: string[];
-  /** COMMIT_INTERVAL when set in the environment (the app's default otherwise). */
-  readonly commitInterval?: string;
-  /** SESSION_STORE (and SESSION_CACHE_USERS) when set in the environment (the app's default otherwise). */
-  readonly sessionStore?: string;
-  readonly sessionCacheUsers?: string;
+  /** The app's settings the run took from the environment (appSettingsFromEnvironment); the app's defaults otherwise. */
+  readonly appSettings: Record<string, string>;
+  /** glibc's arena limit, which the start script sets: it changes the native memory the memory step measures. */
+  readonly mallocArenaMax?: string;
   readonly v8: string;
   readonly librdkafka: string;
   readonly kafkaBrokers: string;
@@ -53,9 +53,8 @@ export async function describeEnvironment(): Promise<Environment> {
     node: process.version,
     // The loader flags (--import tsx, --conditions) say nothing about performance; the rest does.
     nodeFlags: process.execArgv.filter((flag, i, all) => flag !== '--import' && all[i - 1] !== '--import' && !flag.startsWith('--conditions') && !flag.startsWith('--require')),
-    ...optional('commitInterval', process.env.COMMIT_INTERVAL),
-    ...optional('sessionStore', process.env.SESSION_STORE),
-    ...optional('sessionCacheUsers', process.env.SESSION_CACHE_USERS),
+    appSettings: appSettingsFromEnvironment(),
+    ...optional('mallocArenaMax', process.env.MALLOC_ARENA_MAX),
     v8: process.versions.v8,
     librdkafka: librdkafkaVersion,
     kafkaBrokers: BROKERS,

@@ -11,6 +11,7 @@ import { log } from './progress';
 import { renderTable, seconds, type Row } from './report';
 import { ceilingRows, latencyRows, memoryRows, pipelineRows, preloadRows, stagesRows } from './rows';
 import { bestCeiling, ceiling, type CeilingResult } from './steps/ceiling';
+import { DEFAULT_BATCH_SIZE } from '@pipeline/streams/kafka';
 import { fullPipeline, type PipelineResult } from './steps/full-pipeline';
 import { latency, type LatencyResult } from './steps/latency';
 import { memory, type MemoryResult } from './steps/memory';
@@ -91,7 +92,7 @@ async function main(): Promise<number> {
         results.ceiling = [
           await ceiling(input!, dataset!.count, 10_000, { defaultPrefetch: true }),
           await ceiling(input!, dataset!.count, 10_000),
-          await ceiling(input!, dataset!.count, 5_000),
+          await ceiling(input!, dataset!.count, DEFAULT_BATCH_SIZE),
         ];
         rows.push(...ceilingRows(results.ceiling));
       });
@@ -148,9 +149,7 @@ async function main(): Promise<number> {
   const load = environment.loadAverageAtStart[0]!;
   console.log(
     `\npnpm bench — ${environment.cores} cores, ${environment.cpuModel}, Node ${environment.node}${environment.nodeFlags.length > 0 ? ` ${environment.nodeFlags.join(' ')}` : ''}, librdkafka ${environment.librdkafka}` +
-      `${environment.commitInterval ? `, COMMIT_INTERVAL=${environment.commitInterval}` : ''}` +
-      `${environment.sessionStore ? `, SESSION_STORE=${environment.sessionStore}` : ''}` +
-      `${environment.sessionCacheUsers ? `, SESSION_CACHE_USERS=${environment.sessionCacheUsers}` : ''}` +
+      Object.entries(environment.appSettings).map(([name, value]) => `, ${name}=${value}`).join('') +
       `${load > cpus().length / 2 ? `; the machine was busy (load average ${load} at the start)` : ''}\n`,
   );
   console.log(renderTable(rows));

@@ -26,11 +26,19 @@ export function pipelineConfig(t: PipelineTargets): Config {
     STATE_DIR: t.stateDir,
     LOG_LEVEL: 'warn',
     LOG_FORMAT: 'json',
-    // The settings a bench run may change, to see what they buy: `COMMIT_INTERVAL=250ms pnpm bench`, `SESSION_STORE=sqlite pnpm bench`.
-    ...(process.env.COMMIT_INTERVAL ? { COMMIT_INTERVAL: process.env.COMMIT_INTERVAL } : {}),
-    ...(process.env.SESSION_STORE ? { SESSION_STORE: process.env.SESSION_STORE } : {}),
-    ...(process.env.SESSION_CACHE_USERS ? { SESSION_CACHE_USERS: process.env.SESSION_CACHE_USERS } : {}),
+    ...appSettingsFromEnvironment(),
   });
+}
+
+/**
+ * The app's settings a bench run may change, to see what they buy (`COMMIT_INTERVAL=250ms pnpm bench`,
+ * `SESSION_STORE=memory pnpm bench --only memory`); the others are the app's defaults.
+ */
+const SETTINGS_FROM_ENVIRONMENT = ['COMMIT_INTERVAL', 'SESSION_STORE', 'SESSION_CACHE_USERS'] as const;
+
+/** Those of SETTINGS_FROM_ENVIRONMENT that this process's environment sets. */
+export function appSettingsFromEnvironment(): Record<string, string> {
+  return Object.fromEntries(SETTINGS_FROM_ENVIRONMENT.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
 }
 
 /** A running activity pipeline, as apps/activity-pipeline/src/main.ts runs it. */

@@ -1,3 +1,4 @@
+import { DEFAULT_BATCH_SIZE } from '@pipeline/streams/kafka';
 import { int, latencySummary, mb, ms, percent, type Row } from './report';
 import type { CeilingResult } from './steps/ceiling';
 import type { PipelineResult } from './steps/full-pipeline';
@@ -21,13 +22,10 @@ export function preloadRows(r: PreloadResult): Row[] {
   ];
 }
 
-/** KafkaStreams' default `batchSize` (kafka-streams-options.ts), which the app keeps. */
-const RUNTIME_BATCH_SIZE = 5_000;
-
 export function ceilingRows(results: readonly CeilingResult[]): Row[] {
   return results.map((r) => ({
     step: 'ceiling',
-    what: `raw KafkaConsumer, consume(${r.batchSize})${r.defaultPrefetch ? ", librdkafka's default prefetch" : ", the runtime's prefetch"}${r.batchSize === RUNTIME_BATCH_SIZE ? ' (runtime batch size)' : ''}`,
+    what: `raw KafkaConsumer, consume(${r.batchSize})${r.defaultPrefetch ? ", librdkafka's default prefetch" : ", the runtime's prefetch"}${r.batchSize === DEFAULT_BATCH_SIZE ? ' (runtime batch size)' : ''}`,
     count: r.records,
     seconds: r.seconds,
     rate: r.rate,
@@ -116,7 +114,7 @@ export function latencyRows(r: LatencyResult): Row[] {
       count: r.produced,
       seconds: r.seconds,
       rate: r.achievedRate,
-      note: `pipeline in a child process; its peak lag ${int(r.pipeline.peakLag)} records, peak RSS ${mb(r.pipeline.maxRss)}`,
+      note: `pipeline in a child process; its peak lag ${int(r.pipeline.peakLag)} records, peak RSS ${mb(r.pipeline.peakRss)}`,
     },
     {
       step: 'latency',
@@ -146,7 +144,7 @@ export function memoryRows(r: MemoryResult): Row[] {
       count: r.events,
       seconds: p.seconds,
       rate: r.rate,
-      note: `peak RSS ${mb(p.maxRss)} (${r.withinTarget === undefined ? 'the target, < 500 MB, is for 1,000,000 users' : `target < 500 MB: ${r.withinTarget ? 'met' : 'NOT met'}`}); sampled peak ${mb(p.sampledPeakRss)}; JS heap used at most ${mb(p.peakHeapUsed)} of ${mb(p.peakHeapTotal)} reserved; Buffers and external at most ${mb(p.peakExternal)}`,
+      note: `peak RSS ${mb(p.peakRss)} (${r.withinTarget === undefined ? 'the target, < 500 MB, is for 1,000,000 users' : `target < 500 MB: ${r.withinTarget ? 'met' : 'NOT met'}`}); sampled peak ${mb(p.sampledPeakRss)}; JS heap used at most ${mb(p.peakHeapUsed)} of ${mb(p.peakHeapTotal)} reserved; Buffers and external at most ${mb(p.peakExternal)}`,
     },
     {
       step: 'memory',

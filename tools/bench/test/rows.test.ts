@@ -4,7 +4,7 @@ import type { MemoryResult } from '../src/steps/memory';
 
 const MB = 1024 * 1024;
 
-function memoryResult(users: number, maxRss: number, withinTarget: boolean | undefined): MemoryResult {
+function memoryResult(users: number, peakRss: number, withinTarget: boolean | undefined): MemoryResult {
   return {
     users,
     events: users * 2,
@@ -15,7 +15,7 @@ function memoryResult(users: number, maxRss: number, withinTarget: boolean | und
     maxActiveUsers: users,
     targetBytes: 500 * MB,
     withinTarget,
-    pipeline: { maxRss, sampledPeakRss: maxRss, peakHeapUsed: maxRss / 2, peakStoreEntries: { sessions: users }, seconds: 10 } as unknown as MemoryResult['pipeline'],
+    pipeline: { peakRss, sampledPeakRss: peakRss, peakHeapUsed: peakRss / 2, peakStoreEntries: { sessions: users }, seconds: 10 } as unknown as MemoryResult['pipeline'],
   };
 }
 

@@ -29,18 +29,18 @@ function send(message: ChildMessage): Promise<void> {
 }
 
 async function run(task: ChildTask): Promise<void> {
-  let peakRss = 0;
+  let sampledPeakRss = 0;
   let peakHeap = 0;
   let peakHeapTotal = 0;
   let peakExternal = 0;
   const peakStores: Record<string, number> = {};
   let peakLag = 0;
   const sampleRss = () => {
-    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    sampledPeakRss = Math.max(sampledPeakRss, process.memoryUsage.rss());
   };
   const sampleMemory = () => {
     const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
+    sampledPeakRss = Math.max(sampledPeakRss, m.rss);
     peakHeap = Math.max(peakHeap, m.heapUsed);
     peakHeapTotal = Math.max(peakHeapTotal, m.heapTotal);
     peakExternal = Math.max(peakExternal, m.external + m.arrayBuffers);
@@ -85,8 +85,8 @@ async function run(task: ChildTask): Promise<void> {
   first ??= stopped;
   await send({
     type: 'result',
-    maxRss: peakRssOfThisImage(),
-    sampledPeakRss: peakRss,
+    peakRss: peakRssOfThisImage(),
+    sampledPeakRss,
     peakHeapUsed: peakHeap,
     peakHeapTotal,
     peakExternal,

@@ -28,7 +28,7 @@ export interface ChildResult {
    * (VmHWM). Not `process.resourceUsage().maxRSS`: Linux carries that across fork and exec, so a
    * forked child starts with its parent's RSS at the fork (the bench parent holds the dataset).
    */
-  readonly maxRss: number;
+  readonly peakRss: number;
   /** The highest RSS the sampler saw (every `sampleMs`). */
   readonly sampledPeakRss: number;
   readonly peakHeapUsed: number;

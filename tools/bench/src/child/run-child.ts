@@ -14,10 +14,11 @@ export interface PipelineChild {
 
 /**
  * Forks child/pipeline-child.ts with this process's loader flags (tsx, the source condition), so
- * the child runs the same TypeScript sources; its logs go to this process's stderr.
+ * the child runs the same TypeScript sources, and with its environment (MALLOC_ARENA_MAX from the
+ * start script among it); its logs go to this process's stderr.
  */
 export function startPipelineChild(task: ChildTask): PipelineChild {
-  const child = fork(join(__dirname, 'pipeline-child.ts'), [JSON.stringify(task)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' } });
+  const child = fork(join(__dirname, 'pipeline-child.ts'), [JSON.stringify(task)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let latest: ChildProgress | undefined;
   const result = new Promise<ChildResult>((resolve, reject) => {
     child.on('message', (m: ChildMessage) => {

@@ -8,7 +8,7 @@ import { msSince, perSecond } from '../stats';
  * saves memory and the CPU the fetcher takes from the processing thread; a raw consumer with
  * the defaults reads faster, and the client's limit is the faster of the two.
  */
-export const LIBRDKAFKA_DEFAULT_PREFETCH = { 'queued.min.messages': 100_000, 'queued.max.messages.kbytes': 65_536 } as const;
+const LIBRDKAFKA_DEFAULT_PREFETCH = { 'queued.min.messages': 100_000, 'queued.max.messages.kbytes': 65_536 } as const;
 
 export interface CeilingResult {
   readonly batchSize: number;

@@ -3,7 +3,7 @@
  * @packageDocumentation
  */
 export { KafkaStreams } from './kafka-streams';
-export type { KafkaStreamsOptions, KafkaStreamsMetrics } from './kafka-streams-options';
+export { DEFAULT_BATCH_SIZE, type KafkaStreamsOptions, type KafkaStreamsMetrics } from './kafka-streams-options';
 export { ChangelogBackend, type ChangelogBackendOptions } from './changelog-backend';
 export { kafkaSink, type KafkaSinkOptions, type KafkaSinkContext } from './kafka-sink';
 export { deadLetterSink } from './dead-letter-sink';

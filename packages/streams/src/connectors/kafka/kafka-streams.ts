@@ -16,7 +16,7 @@ import { commitMarkerTopic, prepareTopics } from './internal-topics';
 import type { KafkaProducer } from './kafka-producer';
 import { connectProducers } from './runtime-producers';
 import type { KafkaSinkContext } from './kafka-sink';
-import type { KafkaStreamsMetrics, KafkaStreamsOptions } from './kafka-streams-options';
+import { DEFAULT_BATCH_SIZE, type KafkaStreamsMetrics, type KafkaStreamsOptions } from './kafka-streams-options';
 import * as rd from './promisified';
 import { createRuntimeConsumer, type Rebalance } from './runtime-consumer';
 import { addCounters } from './runtime-metrics';
@@ -163,7 +163,7 @@ export class KafkaStreams {
 
   private async loop(): Promise<void> {
     const consumer = this.consumer!;
-    const batchSize = this.options.batchSize ?? 5_000;
+    const batchSize = this.options.batchSize ?? DEFAULT_BATCH_SIZE;
     const maxBuffered = this.options.maxBufferedRecords ?? 200_000;
     try {
       while (!this.stopping) {
