@@ -17,12 +17,11 @@ const INT64 = 2;
 /**
  * The rows of one Parquet file, gathered column by column: each row is read once, in one pass
  * over the columns, straight into one array per column. No object is made per row. Rows come from
- * staging lines (parsed) or from values still in memory, in offset order.
+ * a staging file's lines (parsed), in offset order.
  *
  * @example
- * const rows = new FileColumns(columns, { topic: 'events', partition: 0 }, lines.length + values.length);
+ * const rows = new FileColumns(columns, { topic: 'events', partition: 0 }, lines.length);
  * for (const line of lines) rows.addLine(line);
- * for (let i = 0; i < values.length; i++) rows.add(values[i], offsets[i]);
  * await encoder.write(path, rows);
  */
 export class FileColumns {

@@ -1,76 +1,44 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ParquetColumn } from './columns';
 import { renameDurably } from './durable-fs';
-import { FileColumns } from './file-columns';
-import { finalName, stagingName, writingName } from './lake-files';
-import type { ParquetEncoder } from './parquet-encoder';
+import { finalName, stagingName } from './lake-files';
+import type { ParquetCompression } from './parquet-encoder';
+import type { RolledFile, RollJob } from './roll-file';
 import type { Segment } from './segment';
-import { stagingLines, stagingText } from './staging-lines';
 
-/**
- * Writes rows of one input partition as a final file `part-<topic>-<partition>-<first>-<last>.parquet`
- * in `dir`: under a hidden temporary name first, synced, then renamed, so readers never see a
- * partial file under a final name.
- * @returns the final file's path.
- * @example await writeFinalFile('/lake/event_date=2024-01-01', segment, rows, encoder);
- */
-export async function writeFinalFile(dir: string, segment: Segment, rows: FileColumns, encoder: ParquetEncoder): Promise<string> {
-  const { files } = segment.input;
-  const first = rows.firstOffset;
-  const last = rows.lastOffset;
-  const temporary = join(dir, writingName(files, first, last));
-  await encoder.write(temporary, rows);
-  const final = join(dir, finalName(files, first, last));
-  await renameDurably(temporary, final);
-  return final;
+/** How a segment's rows become a file: where the lake is, the files' format, and what makes the file. */
+export interface RollContext {
+  readonly root: string;
+  readonly columns: readonly ParquetColumn[];
+  readonly compression: ParquetCompression;
+  /** Makes the job's file under its temporary name (the roll thread: see roll-thread.ts). */
+  readonly makeFile: (job: RollJob) => Promise<RolledFile>;
 }
 
-/** Rows written since the last flush, `values[start..end)`, that go into a roll without staging. */
-export interface FreshRows {
-  readonly values: readonly unknown[];
-  readonly offsets: readonly number[];
-  readonly start: number;
-  readonly end: number;
-}
+/** A staging file to roll: its segment's directory and input partition, its first offset and rows. */
+export type StagedFile = Pick<Segment, 'dir' | 'input' | 'stagedRows'> & { readonly stagingFirst: number };
 
 /**
- * Rolls a segment into a final file: the rows of its staging file (earlier flushes), then `fresh`
- * rows of the current flush, which are never staged. The staging file stays: the caller removes it
- * once the commit of the flush that rolled it has completed, since until then a crash may need its
- * rows back (see recoverPartition); fresh rows need no such copy, as a crash before their commit
- * replays all of them.
- * @returns the final file's path, and the staging file's if there was one.
- * @example const { file, staging } = await rollSegment(root, segment, columns, encoder, fresh);
+ * Rolls a staging file into a final file `part-<topic>-<partition>-<first>-<last>.parquet`, in the
+ * roll thread. The file is made under a hidden temporary name, synced, then renamed, so readers
+ * never see a partial file under a final name. The staging file stays: the writer removes it once
+ * the commit of the flush that staged its last rows has completed.
+ * @returns the final file's path, and the staging file's.
+ * @example const { file, staging } = await rollSegment(context, { dir, input, stagingFirst: 0, stagedRows: 100_000 });
  */
-export async function rollSegment(
-  root: string,
-  segment: Segment,
-  columns: readonly ParquetColumn[],
-  encoder: ParquetEncoder,
-  fresh: FreshRows | undefined,
-): Promise<{ file: string; staging: string | undefined; rows: number }> {
-  const dir = join(root, segment.dir);
-  const { input } = segment;
-  let lines: string[] = [];
-  let staging: string | undefined;
-  if (segment.stagingFirst !== undefined) {
-    staging = join(dir, stagingName(input.files, segment.stagingFirst));
-    lines = stagingLines(stagingText(await readFile(staging)));
-    if (lines.length === 0 || lines.length !== segment.stagedRows) {
-      throw new Error(`parquet sink: ${staging} holds ${lines.length} rows where ${segment.stagedRows} were staged`);
-    }
-  }
-  const freshRows = fresh === undefined ? 0 : fresh.end - fresh.start;
-  if (lines.length + freshRows === 0) throw new Error('parquet sink: a roll with no rows');
-  // Column by column, in one pass over the rows: staged rows first, then fresh ones. Fresh values
-  // may be shared with other sinks: they are only read.
-  const rows = new FileColumns(columns, input, lines.length + freshRows);
-  for (const line of lines) rows.addLine(line);
-  if (fresh !== undefined) {
-    const { values, offsets } = fresh;
-    for (let i = fresh.start; i < fresh.end; i++) rows.add(values[i] as Record<string, unknown>, offsets[i]!);
-  }
-  const file = await writeFinalFile(dir, segment, rows, encoder);
-  return { file, staging, rows: rows.length };
+export async function rollSegment(context: RollContext, staged: StagedFile): Promise<{ file: string; staging: string; rows: number }> {
+  const dir = join(context.root, staged.dir);
+  const { input } = staged;
+  const staging = join(dir, stagingName(input.files, staged.stagingFirst));
+  const made = await context.makeFile({
+    dir,
+    files: input.files,
+    origin: { topic: input.topic, partition: input.partition },
+    columns: context.columns,
+    compression: context.compression,
+    staging: { path: staging, rows: staged.stagedRows },
+  });
+  const file = join(dir, finalName(input.files, made.first, made.last));
+  await renameDurably(made.temporary, file);
+  return { file, staging, rows: made.rows };
 }

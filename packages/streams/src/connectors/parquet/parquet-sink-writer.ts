@@ -5,11 +5,12 @@ import type { CommitInfo, SinkRecord, SinkWriter } from '../../sinks/sink';
 import type { Clock } from '../../time/clock';
 import type { ParquetColumn } from './columns';
 import { appendDurably, makeDirectoryDurably, removeFile, syncDirectory } from './durable-fs';
-import { rollSegment, type FreshRows } from './final-file';
+import { rollSegment, type RollContext } from './final-file';
 import { filePartition, stagingName } from './lake-files';
 import { listLake } from './lake-listing';
-import type { ParquetEncoder } from './parquet-encoder';
+import type { ParquetCompression } from './parquet-encoder';
 import { recoverPartition } from './recover-partition';
+import { sharedRollThread } from './roll-thread';
 import type { RowCheck } from './row-check';
 import { newSegment, type InputPartition, type Segment } from './segment';
 import { encodeStagingLines } from './staging-lines';
@@ -22,7 +23,7 @@ export interface ParquetWriterConfig {
   readonly check: RowCheck;
   /** The files' columns, metadata columns included. */
   readonly columns: readonly ParquetColumn[];
-  readonly encoder: ParquetEncoder;
+  readonly compression: ParquetCompression;
   readonly rollRows: number;
   readonly rollAgeMs: number;
   readonly clock: Clock;
@@ -57,8 +58,16 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
   private failure: unknown;
   private closed = false;
   private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * Rolls started by the last flush and not known to be finished. They run while the engine goes
+   * on processing; the next flush, a recovery and close wait for them first (and fail if one did).
+   */
+  private inFlight: Array<Promise<void>> = [];
+  private readonly rolls: RollContext;
 
-  constructor(private readonly config: ParquetWriterConfig) {}
+  constructor(private readonly config: ParquetWriterConfig) {
+    this.rolls = { root: config.root, columns: config.columns, compression: config.compression, makeFile: (job) => sharedRollThread().roll(job) };
+  }
 
   get buffered(): number {
     return this.pendingRows;
@@ -81,6 +90,7 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
       try {
         // A flush under id K means commit K-1 completed: rolls of earlier flushes are final.
         this.committedThrough = Math.max(this.committedThrough, commit.id - 1);
+        await this.settleRolls();
         await this.removeRetired();
         this.lastFlushId = commit.id;
         const now = this.config.clock.now();
@@ -93,6 +103,24 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
     });
   }
 
+  /**
+   * Resolves once the rolls started by the last flush have made their files, and rejects if one
+   * failed. The engine never needs it (the next flush waits for them); tests and tools that want
+   * the newest files at once do.
+   */
+  rollsFinished(): Promise<void> {
+    return this.serially(async () => {
+      this.throwIfUnusable();
+      try {
+        await this.settleRolls();
+      } catch (error) {
+        this.failure = error;
+        throw error;
+      }
+    });
+  }
+
+  /** A commit completed: staging files of rolls under it (or earlier) are removed, once rolled. */
   committed(commit: CommitInfo): Promise<void> {
     return this.serially(async () => {
       this.throwIfUnusable();
@@ -104,6 +132,12 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
   recover(positions: readonly PartitionOffset[]): Promise<void> {
     return this.serially(async () => {
       this.throwIfUnusable();
+      try {
+        await this.settleRolls();
+      } catch (error) {
+        this.failure = error;
+        throw error;
+      }
       const { root, logger, clock } = this.config;
       await makeDirectoryDurably(root);
       const listing = await listLake(root);
@@ -136,22 +170,23 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
     return this.serially(async () => {
       if (this.closed) return;
       this.closed = true;
-      if (this.failure !== undefined) return;
-      // Rows written since the last flush belong to no commit: they are replayed after a restart.
-      if (this.pendingRows > 0) this.config.logger.debug('parquet sink: closing with unflushed rows, dropped', { rows: this.pendingRows });
-      // Nothing stays in staging after a clean stop: roll it all, whatever its size and age.
-      await Promise.all(
-        this.segments()
-          .filter((s) => s.stagedRows > 0)
-          .map((segment) => this.roll(segment, this.lastFlushId)),
-      );
-      await this.removeRetired();
-      if (this.retired.length > 0) {
-        this.config.logger.info('parquet sink: staging files of the last rolls are kept until a restart confirms their commit', {
-          files: this.retired.length,
-        });
-      }
+      await this.closeFiles();
     });
+  }
+
+  private async closeFiles(): Promise<void> {
+    if (this.failure !== undefined) return;
+    // Rows written since the last flush belong to no commit: they are replayed after a restart.
+    if (this.pendingRows > 0) this.config.logger.debug('parquet sink: closing with unflushed rows, dropped', { rows: this.pendingRows });
+    // Nothing stays in staging after a clean stop: roll it all, whatever its size and age.
+    for (const segment of this.segments()) if (segment.stagedRows > 0) this.startRoll(segment, this.lastFlushId);
+    await this.settleRolls();
+    await this.removeRetired();
+    if (this.retired.length > 0) {
+      this.config.logger.info('parquet sink: staging files of the last rolls are kept until a restart confirms their commit', {
+        files: this.retired.length,
+      });
+    }
   }
 
   private add(record: SinkRecord<unknown>): void {
@@ -197,14 +232,14 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
       while (end < values.length && offsets[end] === offsets[end - 1]) end++;
       const full = segment.stagedRows + (end - start) >= rollRows;
       const aged = end === values.length && now - segment.firstRowAt >= rollAgeMs;
-      // Rows that are rolled now skip staging: no JSON round trip, and a whole file made in one
-      // flush never touches a staging file.
-      if (full || aged) await this.roll(segment, commitId, { values, offsets, start, end });
-      else await this.stage(segment, values, offsets, start, end);
+      // Every row is staged, so it is durable when the flush resolves; a staging file that makes
+      // a whole file is then rolled in the background (the roll thread), not in the commit's path.
+      await this.stage(segment, values, offsets, start, end);
+      if (full || aged) this.startRoll(segment, commitId);
       start = end;
     }
     if (values.length === 0 && segment.stagedRows > 0 && (segment.stagedRows >= rollRows || now - segment.firstRowAt >= rollAgeMs)) {
-      await this.roll(segment, commitId);
+      this.startRoll(segment, commitId);
     }
   }
 
@@ -232,16 +267,38 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
     return dir;
   }
 
-  private async roll(segment: Segment, commitId: number, fresh?: FreshRows): Promise<void> {
+  /**
+   * Starts rolling the segment's staging file into a Parquet file, and leaves the segment without
+   * one: later rows start a new staging file. The staging file is retired when the roll has
+   * finished, and removed once commit `commitId` (that of the flush that staged its last rows) has
+   * completed: until then a crash may need its rows back (see recoverPartition).
+   */
+  private startRoll(segment: Segment, commitId: number): void {
     const started = Date.now();
-    await this.directory(segment);
-    const rolled = await rollSegment(this.config.root, segment, this.config.columns, this.config.encoder, fresh);
-    if (rolled.staging !== undefined) this.retired.push({ path: rolled.staging, input: segment.input, commitId });
+    const { input, stagingFirst } = segment;
+    if (stagingFirst === undefined) throw new Error('parquet sink: a roll of a segment with no staging file');
+    // What the roll takes, read now: the segment moves on to a new staging file at once.
+    const staged = { dir: segment.dir, input, stagingFirst, stagedRows: segment.stagedRows };
+    const roll = rollSegment(this.rolls, staged)
+      .then((rolled) => {
+        this.retired.push({ path: rolled.staging, input, commitId });
+        this.config.logger.debug('parquet sink: rolled a file', { file: rolled.file, rows: rolled.rows, ms: Date.now() - started });
+      });
+    // Its failure is thrown by whatever waits for it next (settleRolls), not left unhandled.
+    roll.catch(() => undefined);
+    this.inFlight.push(roll);
     segment.stagingFirst = undefined;
     segment.stagedRows = 0;
     // Rows staged after a cut in this flush arrived by now: the next file's age starts here.
     segment.firstRowAt = this.config.clock.now();
-    this.config.logger.debug('parquet sink: rolled a file', { file: rolled.file, rows: rolled.rows, ms: Date.now() - started });
+  }
+
+  /** Waits for the rolls in flight; throws the first failure. */
+  private async settleRolls(): Promise<void> {
+    const rolls = this.inFlight;
+    this.inFlight = [];
+    const failed = (await Promise.allSettled(rolls)).find((r) => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
   }
 
   /**

@@ -5,7 +5,7 @@ import { systemClock, type Clock } from '../../time/clock';
 import { parseDuration, type Duration } from '../../time/duration';
 import { METADATA_COLUMNS, parquetColumns } from './columns';
 import { loadHyparquetWriter } from './load-hyparquet-writer';
-import { ParquetEncoder, type ParquetCompression } from './parquet-encoder';
+import type { ParquetCompression } from './parquet-encoder';
 import { checkPartitionPath, eventDatePartition } from './partition-path';
 import { ParquetSinkWriter } from './parquet-sink-writer';
 import { rowCheck } from './row-check';
@@ -64,14 +64,15 @@ export function parquetSink<S extends TSchema>(options: ParquetSinkOptions<S>): 
     kind: 'parquet',
     target: name,
     async open(context: SinkContext): Promise<SinkWriter<Static<S>>> {
-      const encoder = new ParquetEncoder(await loadHyparquetWriter(), columns, compression);
+      // Loaded here, though the roll thread encodes: a missing writer fails the open, not a roll.
+      await loadHyparquetWriter();
       return new ParquetSinkWriter({
         root,
         name,
         partitionOf,
         check: rowCheck(rowColumns),
         columns,
-        encoder,
+        compression,
         rollRows,
         rollAgeMs,
         clock: options.clock ?? systemClock,

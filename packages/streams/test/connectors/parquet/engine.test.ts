@@ -97,6 +97,8 @@ describe('parquet sink in the engine', () => {
     first.process(raws.slice(8, 16));
     backend.failNext = true;
     await expect(first.commit()).rejects.toThrow('crash');
+    // The engine stops: closing rolls what the flush staged (the flush itself only staged it).
+    await first.close();
     // The flush went through: files of rows 8..15 are in the lake, but their commit is not.
     expect((await readLake(lake.dir)).some((r) => r._offset === 8n)).toBe(true);
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Type, type Static } from '@sinclair/typebox';
-import { silentLogger, type Sink, type SinkRecord, type SinkWriter } from '../../../src';
+import { silentLogger, type CommitInfo, type Sink, type SinkRecord, type SinkWriter } from '../../../src';
+import { ParquetSinkWriter } from '../../../src/connectors/parquet/parquet-sink-writer';
 
 // Helpers of the parquet sink tests: a temporary lake, records with an origin, and a second,
 // independent Parquet reader (hyparquet) to read the lake back.
@@ -57,6 +58,18 @@ export async function makeLake(): Promise<{ dir: string; remove: () => Promise<v
 
 export function open<T>(sink: Sink<T>): Promise<SinkWriter<T>> {
   return sink.open({ applicationId: 'parquet-test', nodeName: 'sink-1', logger: silentLogger });
+}
+
+/** Waits until the rolls a flush started (in the roll thread) have made their files. */
+export function rollsFinished<T>(writer: SinkWriter<T>): Promise<void> {
+  if (!(writer instanceof ParquetSinkWriter)) throw new Error('not a parquet sink writer');
+  return writer.rollsFinished();
+}
+
+/** Flushes, and waits for the rolls that flush started: the files are then as the flush left them. */
+export async function flushAndRoll<T>(writer: SinkWriter<T>, info: CommitInfo): Promise<void> {
+  await writer.flush(info);
+  await rollsFinished(writer);
 }
 
 /** Every file under `dir`, hidden ones included, as sorted relative paths. */

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VirtualClock, type SinkRecord } from '../../../src';
 import { parquetSink } from '../../../src/connectors/parquet';
-import { commit, finalFiles, listFiles, makeLake, open, position, readLake, readParquet, record, records, row, Row } from './lake-helpers';
+import { commit, flushAndRoll, finalFiles, listFiles, makeLake, open, position, readLake, readParquet, record, records, row, Row } from './lake-helpers';
 
 describe('parquet sink layout', () => {
   let lake: Awaited<ReturnType<typeof makeLake>>;
@@ -21,7 +21,7 @@ describe('parquet sink layout', () => {
     writer.write(records(0, 3, 0, 1));
     // 23:59:59.999 UTC still belongs to its day.
     writer.write([record(5, { ...row(5), at: '2024-01-02T23:59:59.999Z' })]);
-    await writer.flush(commit(1, 6));
+    await flushAndRoll(writer, commit(1, 6));
     await writer.close();
     expect(await finalFiles(lake.dir)).toEqual([
       'event_date=2024-01-01/part-events-0-0-4.parquet',
@@ -41,7 +41,7 @@ describe('parquet sink layout', () => {
     for (const size of batches) {
       writer.write(records(offset, offset + size));
       offset += size;
-      await writer.flush(commit(++id, offset));
+      await flushAndRoll(writer, commit(++id, offset));
     }
     expect(await finalFiles(lake.dir)).toEqual([
       'event_date=2024-01-01/part-events-0-0-3.parquet',
@@ -55,7 +55,7 @@ describe('parquet sink layout', () => {
     const writer = await open(parquetSink({ dir: lake.dir, schema: Row, rollRows: 2 }));
     await writer.recover!(position(0));
     writer.write([record(0, row(0)), record(1, row(1)), record(1, row(2)), record(1, row(3)), record(2, row(4)), record(3, row(5))]);
-    await writer.flush(commit(1, 4));
+    await flushAndRoll(writer, commit(1, 4));
     expect(await finalFiles(lake.dir)).toEqual([
       'event_date=2024-01-01/part-events-0-0-1.parquet', // 4 rows: offset 1 is not cut
       'event_date=2024-01-01/part-events-0-2-3.parquet',
@@ -68,21 +68,21 @@ describe('parquet sink layout', () => {
     const writer = await open(parquetSink({ dir: lake.dir, schema: Row, rollAge: '5m', clock }));
     await writer.recover!(position(0));
     writer.write(records(0, 2));
-    await writer.flush(commit(1, 2));
+    await flushAndRoll(writer, commit(1, 2));
     clock.advance(4 * 60_000);
     writer.write(records(2, 3));
-    await writer.flush(commit(2, 3));
+    await flushAndRoll(writer, commit(2, 3));
     expect(await finalFiles(lake.dir)).toEqual([]);
     clock.advance(60_000); // the first row is 5 minutes old
-    await writer.flush(commit(3, 3)); // no new rows: age alone rolls
+    await flushAndRoll(writer, commit(3, 3)); // no new rows: age alone rolls
     expect(await finalFiles(lake.dir)).toEqual(['event_date=2024-01-01/part-events-0-0-2.parquet']);
     // The next file's age starts at its own first row.
     clock.advance(10 * 60_000);
     writer.write(records(3, 4));
-    await writer.flush(commit(4, 4));
+    await flushAndRoll(writer, commit(4, 4));
     expect(await finalFiles(lake.dir)).toHaveLength(1);
     clock.advance(5 * 60_000);
-    await writer.flush(commit(5, 4));
+    await flushAndRoll(writer, commit(5, 4));
     expect(await finalFiles(lake.dir)).toHaveLength(2);
     await writer.close();
   });
@@ -92,7 +92,7 @@ describe('parquet sink layout', () => {
     await writer.recover!(position(0));
     writer.write(records(0, 3));
     expect(writer.buffered).toBe(3);
-    await writer.flush(commit(1, 3));
+    await flushAndRoll(writer, commit(1, 3));
     expect(writer.buffered).toBe(0);
     expect(await listFiles(lake.dir)).toEqual(['event_date=2024-01-01/.staging-events-0-0.jsonl']);
     await writer.committed!(commit(1, 3));
@@ -125,7 +125,7 @@ describe('parquet sink layout', () => {
           await new Promise((resolve) => setImmediate(resolve));
         }
       })();
-      await writer.flush(commit(i + 1, offset));
+      await flushAndRoll(writer, commit(i + 1, offset));
       watching = false;
       await watcher;
     }
@@ -139,7 +139,7 @@ describe('parquet sink layout', () => {
     const writer = await open(parquetSink({ dir: lake.dir, schema: Row, partitionBy: byHour }));
     await writer.recover!(position(0));
     writer.write(records(0, 1));
-    await writer.flush(commit(1, 1));
+    await flushAndRoll(writer, commit(1, 1));
     await writer.close();
     expect(await listFiles(lake.dir)).toEqual(['event_date=2024-01-01/hour=12/.staging-events-0-0.jsonl', 'event_date=2024-01-01/hour=12/part-events-0-0-0.parquet']);
 
@@ -199,7 +199,7 @@ describe('parquet sink layout', () => {
     const writer = await open(parquetSink({ dir: lake.dir, schema: Row }));
     await writer.recover!(position(0));
     writer.write([record(0, row(0, 2)), record(1, row(1, -1))]);
-    await writer.flush(commit(1, 2));
+    await flushAndRoll(writer, commit(1, 2));
     await writer.close();
     expect(await finalFiles(lake.dir)).toEqual(['event_date=2023-12-31/part-events-0-1-1.parquet', 'event_date=2024-01-03/part-events-0-0-0.parquet']);
   });

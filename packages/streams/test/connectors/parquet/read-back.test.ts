@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { parquetSink, type ParquetCompression } from '../../../src/connectors/parquet';
-import { commit, finalFiles, makeLake, open, position, readLake, readParquet, record, records, row, Row } from './lake-helpers';
+import { commit, flushAndRoll, finalFiles, makeLake, open, position, readLake, readParquet, record, records, row, Row } from './lake-helpers';
 
 // The files are read back with hyparquet, a Parquet implementation independent of the writer
 // (@dsnp/parquetjs): what it reads is what any standard reader (DuckDB, pyarrow, Spark) reads.
@@ -34,17 +34,17 @@ describe('parquet files read back by an independent reader', () => {
     const writer = await open(parquetSink({ dir: lake.dir, schema: Row, compression, rollRows: 300 }));
     await writer.recover!(position(0));
     writer.write(records(0, 300));
-    await writer.flush(commit(1, 300));
+    await flushAndRoll(writer, commit(1, 300));
     const rows = await readLake(lake.dir);
     expect(rows.map(({ file: _file, ...r }) => r)).toEqual(records(0, 300).map((r) => expected(r.origin!.offset, r.value)));
     await writer.close();
   });
 
-  // Rows rolled in the flush that wrote them go straight to Parquet; others make a round trip
-  // through a staging file (JSON) first.
+  // Every row makes a round trip through a staging file (JSON) before the roll thread encodes it:
+  // a file's rows staged by one flush, or gathered from several appends.
   it.each([
-    ['straight from memory', [3]],
-    ['through staging', [1, 1, 1]],
+    ['staged in one flush', [3]],
+    ['staged over three flushes', [1, 1, 1]],
   ])('keeps edge values exact: int64 limits, millisecond timestamps, unicode, empty strings, tiny and huge doubles (%s)', async (_, flushes) => {
     const edges: Row[] = [
       { ...row(0), n: Number.MAX_SAFE_INTEGER, x: -2.5e-7, id: '', at: '2024-02-29T23:59:59.999Z' },
@@ -57,7 +57,7 @@ describe('parquet files read back by an independent reader', () => {
     for (const [i, size] of flushes.entries()) {
       writer.write(edges.slice(offset, offset + size).map((r, k) => record(offset + k, r)));
       offset += size;
-      await writer.flush(commit(i + 1, offset));
+      await flushAndRoll(writer, commit(i + 1, offset));
     }
     const [file] = await finalFiles(lake.dir);
     const rows = await readParquet(join(lake.dir, file!));
@@ -66,7 +66,7 @@ describe('parquet files read back by an independent reader', () => {
     await writer.close();
   });
 
-  it('writes instants before 1970 (negative TIMESTAMP_MILLIS), from staging and straight from memory', async () => {
+  it('writes instants before 1970 (negative TIMESTAMP_MILLIS), staged in one flush and over several', async () => {
     const early: Row[] = [
       { ...row(0), at: '1969-07-20T20:17:40.000Z' },
       { ...row(1), at: '1969-07-20T23:59:59.999Z' },
@@ -75,15 +75,15 @@ describe('parquet files read back by an independent reader', () => {
     const writer = await open(parquetSink({ dir: lake.dir, schema: Row, rollRows: 3 }));
     await writer.recover!(position(0));
     writer.write(early.slice(0, 1).map((r, i) => record(i, r)));
-    await writer.flush(commit(1, 1)); // staged
+    await flushAndRoll(writer, commit(1, 1)); // staged
     writer.write(early.slice(1).map((r, i) => record(i + 1, r)));
-    await writer.flush(commit(2, 3)); // rolled: one staged row, two from memory
+    await flushAndRoll(writer, commit(2, 3)); // rolled: one row staged earlier, two in this flush
     expect(await finalFiles(lake.dir)).toEqual(['event_date=1969-07-20/part-events-0-0-2.parquet']);
     expect((await readLake(lake.dir)).map(({ file: _file, ...r }) => r)).toEqual(early.map((r, i) => expected(i, r)));
     await writer.close();
   });
 
-  it('writes optional columns of every kind, with and without values, from staging and straight from memory', async () => {
+  it('writes optional columns of every kind, with and without values, staged in one flush and over several', async () => {
     const Optional = Type.Object({
       at: Type.String({ format: 'date-time' }),
       t: Type.Optional(Type.String({ format: 'date-time' })),
@@ -100,9 +100,9 @@ describe('parquet files read back by an independent reader', () => {
     const writer = await open(parquetSink({ dir: lake.dir, schema: Optional, rollRows: 6 }));
     await writer.recover!(position(0));
     writer.write(values.slice(0, 3).map((v, i) => record(i, v)));
-    await writer.flush(commit(1, 3)); // staged
+    await flushAndRoll(writer, commit(1, 3)); // staged
     writer.write(values.slice(3).map((v, i) => record(i + 3, v)));
-    await writer.flush(commit(2, 6)); // rolled: three staged rows, three from memory
+    await flushAndRoll(writer, commit(2, 6)); // rolled: three rows staged earlier, three in this flush
     expect((await readLake(lake.dir)).map(({ file: _file, _topic, _partition, _offset, ...r }) => r)).toEqual(
       values.map((v) => ({
         at: new Date(v.at),
@@ -122,7 +122,7 @@ describe('parquet files read back by an independent reader', () => {
     await writer.recover!(position(0));
     const value = { event_time: '2024-01-01T12:00:00Z', user_id: 'u1', extra: 'not a column' };
     writer.write([{ ...record(0, { at: value.event_time }), value }]);
-    await writer.flush(commit(1, 1));
+    await flushAndRoll(writer, commit(1, 1));
     const [only] = await readLake(lake.dir);
     expect(only).toEqual({
       event_time: new Date('2024-01-01T12:00:00Z'),

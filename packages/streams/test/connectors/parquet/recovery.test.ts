@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { silentLogger, type Logger } from '../../../src';
 import { parquetSink } from '../../../src/connectors/parquet';
-import { commit, finalFiles, listFiles, makeLake, open, position, readLake, records, row, Row } from './lake-helpers';
+import { commit, flushAndRoll, finalFiles, listFiles, makeLake, open, position, readLake, records, row, Row } from './lake-helpers';
 
 // A "crash" is a writer abandoned without close(): the next one is a new sink instance on the same
 // directory, told by recover() where processing resumes (the last completed commit's offsets).
@@ -32,10 +32,10 @@ describe('parquet sink recovery after a crash', () => {
     const first = await open(sinkOn(lake.dir));
     await first.recover!(position(0));
     first.write(records(0, 6));
-    await first.flush(commit(1, 6)); // rolls 0-3; 4-5 stay in staging
+    await flushAndRoll(first, commit(1, 6)); // rolls 0-3; 4-5 stay in staging
     await first.committed!(commit(1, 6));
     first.write(records(6, 10));
-    await first.flush(commit(2, 10)); // rolls 4-7, which straddles offset 6; crash before commit 2 completes
+    await flushAndRoll(first, commit(2, 10)); // rolls 4-7, which straddles offset 6; crash before commit 2 completes
     expect(await finalFiles(lake.dir)).toEqual([`${DIR}/part-events-0-0-3.parquet`, `${DIR}/part-events-0-4-7.parquet`]);
 
     const second = await open(sinkOn(lake.dir));
@@ -43,7 +43,7 @@ describe('parquet sink recovery after a crash', () => {
     // 4-7 is gone (rows 6, 7 are about to come again); rows 4, 5 are back in staging.
     expect(await listFiles(lake.dir)).toEqual([`${DIR}/.staging-events-0-4.jsonl`, `${DIR}/part-events-0-0-3.parquet`]);
     second.write(records(6, 12));
-    await second.flush(commit(2, 12));
+    await flushAndRoll(second, commit(2, 12));
     await second.committed!(commit(2, 12));
     await second.close();
 
@@ -61,15 +61,15 @@ describe('parquet sink recovery after a crash', () => {
     const first = await open(sinkOn(lake.dir));
     await first.recover!(position(0));
     first.write([...records(0, 3), ...records(3, 5, 1)]); // 0-2 on Jan 1, 3-4 on Jan 2
-    await first.flush(commit(1, 5));
+    await flushAndRoll(first, commit(1, 5));
     first.write(records(5, 10));
-    await first.flush(commit(2, 10)); // Jan 1 rolls 0,1,2,5 into 0-5; staging 6..9; crash
+    await flushAndRoll(first, commit(2, 10)); // Jan 1 rolls 0,1,2,5 into 0-5; staging 6..9; crash
 
     const second = await open(sinkOn(lake.dir));
     await second.recover!(position(5));
     expect(await listFiles(lake.dir)).toEqual([`${DIR}/.staging-events-0-0.jsonl`, 'event_date=2024-01-02/.staging-events-0-3.jsonl']);
     second.write(records(5, 10));
-    await second.flush(commit(2, 10));
+    await flushAndRoll(second, commit(2, 10));
     await second.committed!(commit(2, 10));
     await second.close();
     expect(await offsetCounts(lake.dir)).toEqual(once(0, 10));
@@ -79,17 +79,17 @@ describe('parquet sink recovery after a crash', () => {
     const first = await open(sinkOn(lake.dir));
     await first.recover!(position(0));
     first.write(records(0, 3));
-    await first.flush(commit(1, 3));
+    await flushAndRoll(first, commit(1, 3));
     await first.committed!(commit(1, 3));
     first.write(records(3, 6));
-    await first.flush(commit(2, 6)); // rolls staging 0-3; commit 2 completes, the crash comes before the staging file goes
+    await flushAndRoll(first, commit(2, 6)); // rolls staging 0-3; commit 2 completes, the crash comes before the staging file goes
     expect(await listFiles(lake.dir)).toEqual([`${DIR}/.staging-events-0-0.jsonl`, `${DIR}/.staging-events-0-4.jsonl`, `${DIR}/part-events-0-0-3.parquet`]);
 
     const second = await open(sinkOn(lake.dir));
     await second.recover!(position(6));
     expect(await listFiles(lake.dir)).toEqual([`${DIR}/.staging-events-0-4.jsonl`, `${DIR}/part-events-0-0-3.parquet`]);
     second.write(records(6, 8));
-    await second.flush(commit(3, 8));
+    await flushAndRoll(second, commit(3, 8));
     await second.committed!(commit(3, 8));
     await second.close();
     expect(await offsetCounts(lake.dir)).toEqual(once(0, 8));
@@ -99,7 +99,7 @@ describe('parquet sink recovery after a crash', () => {
     const first = await open(sinkOn(lake.dir));
     await first.recover!(position(0));
     first.write(records(0, 4));
-    await first.flush(commit(1, 4));
+    await flushAndRoll(first, commit(1, 4));
     await first.committed!(commit(1, 4));
     // The state of a crash in the middle of a roll of a staging file holding 0..5 (a file of 0..3 made).
     await writeFile(join(lake.dir, DIR, '.staging-events-0-0.jsonl'), [0, 1, 2, 3, 4, 5].map(line).join(''));
@@ -117,7 +117,7 @@ describe('parquet sink recovery after a crash', () => {
     const other = await open(sinkOn(lake.dir));
     await other.recover!(position(0, 1));
     other.write(records(0, 2, 0, 1));
-    await other.flush(commit(1, 2, 1));
+    await flushAndRoll(other, commit(1, 2, 1));
     await writeFile(join(dir, '.part-events-0-8-11.parquet.tmp'), 'PAR1 half a file');
     await writeFile(join(dir, '.staging-events-0-8.jsonl.tmp'), line(8));
     await writeFile(join(dir, '.part-events-1-9-9.parquet.tmp'), 'another instance is writing this');
@@ -131,7 +131,7 @@ describe('parquet sink recovery after a crash', () => {
     const first = await open(sinkOn(lake.dir, 100));
     await first.recover!(position(0));
     first.write(records(0, 3));
-    await first.flush(commit(1, 3));
+    await flushAndRoll(first, commit(1, 3));
     const staging = join(lake.dir, DIR, '.staging-events-0-0.jsonl');
     await writeFile(staging, line(0) + line(1) + line(2) + line(3).slice(0, 20));
 
@@ -139,7 +139,7 @@ describe('parquet sink recovery after a crash', () => {
     await second.recover!(position(3));
     expect(await readFile(staging, 'utf8')).toBe(line(0) + line(1) + line(2));
     second.write(records(3, 5));
-    await second.flush(commit(2, 5));
+    await flushAndRoll(second, commit(2, 5));
     await second.committed!(commit(2, 5));
     await second.close();
     expect(await offsetCounts(lake.dir)).toEqual(once(0, 5));
@@ -160,14 +160,14 @@ describe('parquet sink recovery after a crash', () => {
     const first = await open(sinkOn(lake.dir, 5));
     await first.recover!(position(0));
     first.write(records(0, 3));
-    await first.flush(commit(1, 3));
+    await flushAndRoll(first, commit(1, 3));
     await first.committed!(commit(1, 3));
     // A crash (or a stop without close): the staging rows are committed and stay.
 
     const second = await open(sinkOn(lake.dir, 5));
     await second.recover!(position(3));
     second.write(records(3, 5));
-    await second.flush(commit(2, 5));
+    await flushAndRoll(second, commit(2, 5));
     expect(await finalFiles(lake.dir)).toEqual([`${DIR}/part-events-0-0-4.parquet`]);
   });
 
@@ -175,7 +175,7 @@ describe('parquet sink recovery after a crash', () => {
     const first = await open(sinkOn(lake.dir));
     await first.recover!(position(0));
     first.write(records(0, 4));
-    await first.flush(commit(1, 4));
+    await flushAndRoll(first, commit(1, 4));
     await first.committed!(commit(1, 4));
     await first.close();
     expect(await listFiles(lake.dir)).toEqual([`${DIR}/part-events-0-0-3.parquet`]);

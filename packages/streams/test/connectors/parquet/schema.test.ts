@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { parquetColumns, parquetSink } from '../../../src/connectors/parquet';
-import { commit, finalFiles, makeLake, open, position, record, Row } from './lake-helpers';
+import { commit, flushAndRoll, finalFiles, makeLake, open, position, record, Row } from './lake-helpers';
 
 describe('parquet schema derived from the TypeBox schema', () => {
   it('maps each kind to its Parquet type, optional and nullable properties to OPTIONAL columns, and adds the metadata columns', () => {
@@ -56,7 +56,7 @@ describe('parquet schema derived from the TypeBox schema', () => {
       const writer = await open(parquetSink({ dir: lake.dir, schema: Row, rollRows: 1 }));
       await writer.recover!(position(0));
       writer.write([record(0, { id: 'a', at: '2024-01-01T00:00:00.000Z', n: 1, x: 1.5, ok: true, kind: 'a', maybe: null })]);
-      await writer.flush(commit(1, 1));
+      await flushAndRoll(writer, commit(1, 1));
       const [file] = await finalFiles(lake.dir);
       const metadata = await parquetMetadataAsync(await asyncBufferFromFile(join(lake.dir, file!)));
       const columns = parquetSchema(metadata).children.map((c) => ({
