@@ -74,6 +74,10 @@ export class Engine {
   private sourceInputs: Input[] = [];
   private exchange: RepartitionExchange | undefined;
   private commitId = 0;
+  /** A commit started and not yet complete. */
+  private committing = false;
+  /** Why a commit failed: the engine commits no more (see `startCommit`). */
+  private failedCommit: unknown;
   /** Something happened since the last commit (records, idle partitions moving, timer output). */
   private uncommitted = false;
   private readonly counters = emptyMetrics();
@@ -243,35 +247,80 @@ export class Engine {
   /**
    * Flushes every sink, then persists state and offsets. Returns the offsets the caller must commit
    * at the source, then call `committed()`. `beforeFinalize` runs after the state is prepared and
-   * before it is finalized: an exactly-once runtime commits its Kafka transaction there, so state
-   * and transaction succeed or fail together (see `StateBackend`).
+   * the sinks are flushed, and before the state is finalized: an exactly-once runtime commits its
+   * Kafka transaction there, so state and transaction succeed or fail together (see `StateBackend`).
    */
   async commit(options: { beforeFinalize?: (info: CommitInfo) => Promise<void> } = {}): Promise<CommitInfo> {
-    const started = Date.now();
-    for (const task of this.tasks.values()) task.beforeCommit();
-    this.sinks.drain();
-    const offsets: PartitionOffset[] = [];
-    for (const i of this.inputList) if (i.position !== undefined) offsets.push({ topic: i.topic, partition: i.partition, offset: i.position });
-    const info: CommitInfo = { id: this.commitId + 1, offsets };
-    await Promise.all([...this.sinks.flush(info), this.options.repartition?.flush()]);
+    const { completion } = await this.startCommit(options);
+    return completion;
+  }
 
-    // What each task's state reflects: its own input partitions; in process, a re-keyed task has
-    // seen every source record read so far.
-    for (const i of this.inputList) if (i.position !== undefined) i.task.offsets.set(i.id, i.position);
-    if (!this.exchange) {
-      for (const tasks of this.repartitionTasks.values()) for (const task of tasks) for (const o of offsets) task.offsets.set(partitionId(o.topic, o.partition), o.offset);
+  /**
+   * The first half of `commit`: takes what the commit holds (the sinks' output so far, every
+   * task's changes, the offsets they reflect) and prepares the state. When it resolves, the
+   * engine may process again while `completion` runs the commit's slow part: the sinks' writes
+   * and the state's finalize. Records processed meanwhile belong to the next commit, which may
+   * start only once `completion` has settled. A crash before `completion` resolves leaves a
+   * prepared state that restore discards, as for any unfinished commit.
+   */
+  async startCommit(options: { beforeFinalize?: (info: CommitInfo) => Promise<void> } = {}): Promise<{ info: CommitInfo; completion: Promise<CommitInfo> }> {
+    if (this.committing) throw new Error('engine: a commit is still in flight; wait for its completion before starting another');
+    if (this.failedCommit !== undefined) {
+      // Its snapshot took the tasks' changes: a later commit would not hold them.
+      throw new Error('engine: an earlier commit failed; close this engine and start a new one, which restores the last completed commit', { cause: this.failedCommit });
     }
-    const changes = new Map<string, TaskChanges>();
-    for (const task of this.tasks.values()) changes.set(task.id, task.takeChanges());
-    const { backend } = this.options;
-    await backend.prepare(this.topology.applicationId, info.id, changes);
-    await options.beforeFinalize?.(info);
-    await backend.finalize(this.topology.applicationId, info.id);
-    this.commitId = info.id;
-    this.uncommitted = false;
-    this.counters.commits++;
-    this.counters.lastCommitMs = Date.now() - started;
-    return info;
+    this.committing = true;
+    let flushed: Promise<unknown> | undefined;
+    try {
+      const started = Date.now();
+      // Everything up to the first await is the commit's snapshot: the sinks take their output,
+      // the tasks their changes, as of the same record.
+      for (const task of this.tasks.values()) task.beforeCommit();
+      this.sinks.drain();
+      const offsets: PartitionOffset[] = [];
+      for (const i of this.inputList) if (i.position !== undefined) offsets.push({ topic: i.topic, partition: i.partition, offset: i.position });
+      const info: CommitInfo = { id: this.commitId + 1, offsets };
+      flushed = Promise.all([...this.sinks.flush(info), this.options.repartition?.flush()]);
+      flushed.catch(() => undefined); // awaited by the completion; a failure must not go unhandled meanwhile
+      const flushing = flushed;
+
+      // What each task's state reflects: its own input partitions; in process, a re-keyed task has
+      // seen every source record read so far.
+      for (const i of this.inputList) if (i.position !== undefined) i.task.offsets.set(i.id, i.position);
+      if (!this.exchange) {
+        for (const tasks of this.repartitionTasks.values()) for (const task of tasks) for (const o of offsets) task.offsets.set(partitionId(o.topic, o.partition), o.offset);
+      }
+      const changes = new Map<string, TaskChanges>();
+      for (const task of this.tasks.values()) changes.set(task.id, task.takeChanges());
+      this.uncommitted = false;
+      const { backend } = this.options;
+      // Prepared before the sinks are durable: a prepared commit is invisible until finalized.
+      // The engine waits for it: the changes hold the stores' live values until then.
+      await backend.prepare(this.topology.applicationId, info.id, changes);
+      const completion = (async () => {
+        try {
+          await flushing;
+          await options.beforeFinalize?.(info);
+          await backend.finalize(this.topology.applicationId, info.id);
+          this.commitId = info.id;
+          this.counters.commits++;
+          this.counters.lastCommitMs = Date.now() - started;
+          return info;
+        } catch (error) {
+          this.failedCommit = error;
+          throw error;
+        } finally {
+          this.committing = false;
+        }
+      })();
+      return { info, completion };
+    } catch (error) {
+      // Nothing of a failed commit goes on in the background: the sinks' writes end first.
+      await flushed?.catch(() => undefined);
+      this.failedCommit = error;
+      this.committing = false;
+      throw error;
+    }
   }
 
   /** The source committed the offsets of `info`: sinks may finalize (e.g. end a transaction). */

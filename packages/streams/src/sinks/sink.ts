@@ -48,7 +48,12 @@ export interface Sink<in T> {
 export interface SinkWriter<in T> {
   /** Takes a batch; must not block: buffer it and write it out in `flush` (or sooner, in the background). */
   write: (records: readonly SinkRecord<T>[]) => void;
-  /** Makes everything written so far durable. A rejection stops the commit: nothing is committed past a failed write. */
+  /**
+   * Makes everything written before the call durable. A rejection stops the commit: nothing is
+   * committed past a failed write. `write` goes on while a flush runs (the engine processes the
+   * next records during a commit): what it takes then belongs to the next flush. One flush at a
+   * time: the next comes after this one settled.
+   */
   flush: (commit: CommitInfo) => Promise<void>;
   /** The commit whose output was flushed has been committed at the source. */
   committed?: (commit: CommitInfo) => Promise<void>;

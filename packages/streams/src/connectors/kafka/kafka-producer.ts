@@ -25,8 +25,12 @@ interface Pending {
 /**
  * An idempotent (optionally transactional) producer shared by every Kafka sink of a runtime.
  * `send` never blocks: when librdkafka's queue is full the record waits in a backlog that later
- * sends drain. `flush` resolves once every record so far is acknowledged by the brokers, and
- * rejects if any delivery failed, so the engine never commits past a lost record.
+ * sends drain. `flush` resolves once every record sent before it is acknowledged by the brokers,
+ * and rejects if any delivery failed, so the engine never commits past a lost record.
+ *
+ * Records sent while a flush is in flight (the engine goes on processing during a commit) wait in
+ * the backlog until it ends: librdkafka's flush waits for an empty queue, which a steady stream of
+ * new records could keep from ever happening, and they belong to the next commit anyway.
  *
  * Delivery reports come only for failures (`delivery.report.only.error`): a report per record
  * costs a JavaScript callback each, which halved the producer's throughput here. librdkafka's
@@ -39,6 +43,9 @@ export class KafkaProducer {
   private failure: Error | undefined;
   private backlog: Pending[] = [];
   private transactionOpen = false;
+  /** Records handed to `send` so far, and the flush in flight with how many of them it covers. */
+  private sent = 0;
+  private flushing: { readonly covers: number; readonly done: Promise<void> } | undefined;
   private readonly timeoutMs: number;
 
   private constructor(
@@ -89,14 +96,37 @@ export class KafkaProducer {
   send(topic: string, key: Buffer | string | null, value: Buffer | null, headers?: MessageHeader[], timestamp?: number, partition: number | null = null): void {
     if (this.transactional && !this.transactionOpen) throw new Error('kafka producer: no open transaction (the runtime begins one per commit)');
     const record = { topic, partition, key, value, timestamp, headers };
-    if (this.backlog.length > 0 || !this.tryProduce(record)) this.backlog.push(record);
+    this.sent++;
+    if (this.flushing !== undefined || this.backlog.length > 0 || !this.tryProduce(record)) this.backlog.push(record);
   }
 
-  /** Resolves when everything sent so far is acknowledged; rejects on the first failed delivery. */
-  async flush(): Promise<void> {
-    while (this.backlog.length > 0) {
+  /**
+   * Resolves when everything sent before the call is acknowledged; rejects on the first failed
+   * delivery. Sinks sharing the producer flush it together: they share one flush.
+   */
+  flush(): Promise<void> {
+    const target = this.sent;
+    const current = this.flushing;
+    if (current !== undefined) {
+      if (current.covers >= target) return current.done;
+      // Records came after the flush in flight began: they need a flush of their own.
+      return current.done.catch(() => undefined).then(() => this.flush());
+    }
+    const done = this.flushSent().finally(() => {
+      this.flushing = undefined;
       this.drainBacklog();
-      if (this.backlog.length > 0) await rd.flush(this.producer, 100).catch(() => undefined);
+    });
+    this.flushing = { covers: target, done };
+    return done;
+  }
+
+  private async flushSent(): Promise<void> {
+    // The backlog so far holds records sent before this flush; later ones queue behind them.
+    let mine = this.backlog;
+    this.backlog = [];
+    while (mine.length > 0) {
+      mine = this.produceAll(mine);
+      if (mine.length > 0) await rd.flush(this.producer, 100).catch(() => undefined);
     }
     const flushing = this.sinceFlush;
     await rd.flush(this.producer, this.timeoutMs).catch((error: Error) => {
@@ -153,9 +183,15 @@ export class KafkaProducer {
     }
   }
 
+  /** Hands the backlog to librdkafka, as much as its queue takes. */
   private drainBacklog(): void {
+    if (this.flushing === undefined) this.backlog = this.produceAll(this.backlog);
+  }
+
+  /** Produces records in order until librdkafka's queue is full; returns the ones left. */
+  private produceAll(records: Pending[]): Pending[] {
     let i = 0;
-    while (i < this.backlog.length && this.tryProduce(this.backlog[i]!)) i++;
-    if (i > 0) this.backlog = this.backlog.slice(i);
+    while (i < records.length && this.tryProduce(records[i]!)) i++;
+    return i === 0 ? records : records.slice(i);
   }
 }

@@ -57,6 +57,9 @@ export class KafkaStreams {
   private closing = false;
   private status: KafkaStreamsMetrics['state'] = 'stopped';
   private lastCommit = 0;
+  /** At-least-once: the commit whose writes run while the loop goes on (see `startCommit`). */
+  private commitInFlight: Promise<void> | undefined;
+  private commitFailure: unknown;
   private loopDone: Promise<void> | undefined;
 
   constructor(
@@ -167,6 +170,7 @@ export class KafkaStreams {
     const maxBuffered = this.options.maxBufferedRecords ?? 200_000;
     try {
       while (!this.stopping) {
+        if (this.commitFailure !== undefined) throw this.commitFailure;
         await this.applyRebalances();
         const messages = await rd.consume(consumer, batchSize).catch((error: Error & { code?: number }) => {
           // A topic that is still being created (or a leader moving) is transient: try again.
@@ -185,7 +189,7 @@ export class KafkaStreams {
         this.markCaughtUp(engine);
         engine.tick();
         const due = this.clock.now() - this.lastCommit >= this.commitIntervalMs && engine.hasUncommittedWork();
-        if (due || engine.bufferedRecords() >= maxBuffered) await this.commitCycle();
+        if (due || engine.bufferedRecords() >= maxBuffered) await (this.exactlyOnce ? this.commitCycle() : this.startCommit());
       }
       this.status = 'stopping';
       if (this.engine) {
@@ -198,6 +202,7 @@ export class KafkaStreams {
     } catch (error) {
       this.status = 'failed';
       this.logger.error('kafka streams failed: stopping without committing', { error: (error as Error).message, stack: (error as Error).stack });
+      await this.commitInFlight?.catch(() => undefined);
       await this.engine?.close().catch(() => undefined);
       if (this.exactlyOnce) await this.producer?.abortTransaction().catch(() => undefined);
       await this.shutdown().catch(() => undefined);
@@ -220,7 +225,40 @@ export class KafkaStreams {
     if (this.stateProducer) await this.stateProducer.close();
   }
 
+  /**
+   * At-least-once: starts a commit and returns once the engine has taken its snapshot, so the
+   * loop reads and processes the next records while the sinks write this commit's output (on
+   * PostgreSQL's, librdkafka's and the file system's threads, not this one). The offsets are
+   * committed at the source when it completes. One commit at a time: a commit due while the
+   * previous one is in flight waits for it, which is also what holds back a loop that outruns
+   * its sinks. Exactly-once cannot overlap (the next records would go into the transaction being
+   * committed): it commits with `commitCycle`.
+   */
+  private async startCommit(): Promise<void> {
+    await this.settleCommit();
+    const engine = this.engine!;
+    const { completion } = await engine.startCommit();
+    this.lastCommit = this.clock.now();
+    const cycle = completion.then(async (info) => {
+      this.commitOffsets(info);
+      await engine.committed(info);
+    });
+    cycle.catch((error: unknown) => {
+      this.commitFailure ??= error;
+    });
+    this.commitInFlight = cycle;
+  }
+
+  /** Waits for the commit in flight, if any; throws if it failed. */
+  private async settleCommit(): Promise<void> {
+    const cycle = this.commitInFlight;
+    this.commitInFlight = undefined;
+    if (cycle !== undefined) await cycle;
+  }
+
+  /** Commits and waits until the commit is complete everywhere (revocation, stop, exactly-once). */
   private async commitCycle(): Promise<void> {
+    await this.settleCommit();
     const engine = this.engine!;
     let info: CommitInfo;
     if (this.exactlyOnce) {
@@ -235,18 +273,22 @@ export class KafkaStreams {
       await this.producer!.beginTransaction();
     } else {
       info = await engine.commit();
-      if (info.offsets.length > 0) {
-        try {
-          this.consumer!.commitSync(info.offsets.map((o) => ({ ...o })));
-        } catch (error) {
-          // The state checkpoint already holds these offsets and is what a restart resumes from;
-          // a group commit lost to a rebalance only matters to a different instance.
-          this.logger.warn('offset commit failed; the state checkpoint keeps the position', { error: (error as Error).message });
-        }
-      }
+      this.commitOffsets(info);
     }
     await engine.committed(info);
     this.lastCommit = this.clock.now();
+  }
+
+  /** At-least-once: commits a completed commit's offsets to the consumer group. */
+  private commitOffsets(info: CommitInfo): void {
+    if (info.offsets.length === 0) return;
+    try {
+      this.consumer!.commitSync(info.offsets.map((o) => ({ ...o })));
+    } catch (error) {
+      // The state checkpoint already holds these offsets and is what a restart resumes from;
+      // a group commit lost to a rebalance only matters to a different instance.
+      this.logger.warn('offset commit failed; the state checkpoint keeps the position', { error: (error as Error).message });
+    }
   }
 
   private async applyRebalances(): Promise<void> {

@@ -85,6 +85,9 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
   }
 
   flush(commit: CommitInfo): Promise<void> {
+    // The rows of this commit are the ones written before this call: taken now, since the engine
+    // goes on writing the next commit's rows while this flush runs.
+    const taken = this.failure === undefined && !this.closed ? this.takePending() : [];
     return this.serially(async () => {
       this.throwIfUnusable();
       try {
@@ -94,7 +97,7 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
         await this.removeRetired();
         this.lastFlushId = commit.id;
         const now = this.config.clock.now();
-        await Promise.all(this.segments().map((segment) => this.flushSegment(segment, commit.id, now)));
+        await Promise.all(taken.map(({ segment, values, offsets }) => this.flushSegment(segment, values, offsets, commit.id, now)));
         this.forgetEmptySegments();
       } catch (error) {
         this.failure = error;
@@ -217,13 +220,19 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
     this.pendingRows++;
   }
 
-  private async flushSegment(segment: Segment, commitId: number, now: number): Promise<void> {
+  /** Every segment with the rows written to it since the last flush, which leave the segment. */
+  private takePending(): Array<{ segment: Segment; values: unknown[]; offsets: number[] }> {
+    return this.segments().map((segment) => {
+      const taken = { segment, values: segment.pending, offsets: segment.pendingOffsets };
+      segment.pending = [];
+      segment.pendingOffsets = [];
+      this.pendingRows -= taken.values.length;
+      return taken;
+    });
+  }
+
+  private async flushSegment(segment: Segment, values: readonly unknown[], offsets: readonly number[], commitId: number, now: number): Promise<void> {
     const { rollRows, rollAgeMs } = this.config;
-    const values = segment.pending;
-    const offsets = segment.pendingOffsets;
-    segment.pending = [];
-    segment.pendingOffsets = [];
-    this.pendingRows -= values.length;
     let start = 0;
     while (start < values.length) {
       // Cut at exactly rollRows rows, so file boundaries do not depend on when flushes happen, but

@@ -31,7 +31,10 @@ export function memoryBackend(): StateBackend {
       return out;
     },
     async prepare(applicationId, commitId, changes) {
-      app(applicationId).pending = { commitId, changes };
+      // Copied now: the values are the stores' live ones, which the engine may change before
+      // `finalize` (it processes on while a commit completes).
+      const copy = new Map([...changes].map(([id, c]) => [id, { checkpoint: structuredClone(c.checkpoint), stores: structuredClone(c.stores) }]));
+      app(applicationId).pending = { commitId, changes: copy };
     },
     async finalize(applicationId, commitId) {
       const state = app(applicationId);

@@ -48,7 +48,11 @@ export interface StateBackend {
   readonly durable: boolean;
   /** The last finalized state of these tasks; tasks never committed are absent. Discards a pending prepared commit. */
   restore(applicationId: string, taskIds: readonly string[]): Promise<Map<string, TaskSnapshot>>;
-  /** Persists one commit's changes for the given tasks, durably but not yet visible to `restore`. */
+  /**
+   * Persists one commit's changes for the given tasks, durably but not yet visible to `restore`.
+   * The values are the stores' live objects: once this resolves the engine processes again (the
+   * commit's sinks finish meanwhile), so whatever is kept for `finalize` is copied or encoded here.
+   */
   prepare(applicationId: string, commitId: number, tasks: ReadonlyMap<string, TaskChanges>): Promise<void>;
   /** Makes a prepared commit (and every earlier one) the state `restore` returns. */
   finalize(applicationId: string, commitId: number): Promise<void>;

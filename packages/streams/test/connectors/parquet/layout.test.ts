@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VirtualClock, type SinkRecord } from '../../../src';
 import { parquetSink } from '../../../src/connectors/parquet';
-import { commit, flushAndRoll, finalFiles, listFiles, makeLake, open, position, readLake, readParquet, record, records, row, Row } from './lake-helpers';
+import { commit, flushAndRoll, finalFiles, listFiles, makeLake, open, position, readLake, readParquet, record, records, rollsFinished, row, Row } from './lake-helpers';
 
 describe('parquet sink layout', () => {
   let lake: Awaited<ReturnType<typeof makeLake>>;
@@ -49,6 +49,25 @@ describe('parquet sink layout', () => {
       'event_date=2024-01-01/part-events-0-8-11.parquet',
     ]);
     expect(writer.buffered).toBe(0);
+  });
+
+  it('flushes the rows written before the flush; rows written while it runs wait for the next', async () => {
+    // The engine writes the next commit's records while a commit's flush runs. Taken into this
+    // flush, they could roll into a file that spans the commit's offsets (0..5 here, under a
+    // commit at offset 4), which recovery could then neither keep nor delete.
+    const writer = await open(parquetSink({ dir: lake.dir, schema: Row, rollRows: 6 }));
+    await writer.recover!(position(0));
+    writer.write(records(0, 4));
+    const flushing = writer.flush(commit(1, 4));
+    writer.write(records(4, 6));
+    await flushing;
+    await rollsFinished(writer);
+    expect(await finalFiles(lake.dir)).toEqual([]);
+    expect(writer.buffered).toBe(2);
+    await flushAndRoll(writer, commit(2, 6));
+    expect(await finalFiles(lake.dir)).toEqual(['event_date=2024-01-01/part-events-0-0-5.parquet']);
+    expect((await readLake(lake.dir)).map((r) => r._offset)).toEqual([0n, 1n, 2n, 3n, 4n, 5n]);
+    await writer.close();
   });
 
   it('never splits the rows of one input record (a flatMap) across files', async () => {
