@@ -257,9 +257,10 @@ export class Engine {
 
   /**
    * The first half of `commit`: takes what the commit holds (the sinks' output so far, every
-   * task's changes, the offsets they reflect) and prepares the state. When it resolves, the
-   * engine may process again while `completion` runs the commit's slow part: the sinks' writes
-   * and the state's finalize. Records processed meanwhile belong to the next commit, which may
+   * task's changes, the offsets they reflect), and starts the sinks' flushes and the state's
+   * prepare. When it resolves, the engine may process again while `completion` runs the commit's
+   * slow part: the sinks' writes, the state's prepare and finalize (it resolves at once, unless
+   * the backend streams a snapshot of the live stores). Records processed meanwhile belong to the next commit, which may
    * start only once `completion` has settled. A crash before `completion` resolves leaves a
    * prepared state that restore discards, as for any unfinished commit.
    */
@@ -290,16 +291,28 @@ export class Engine {
       if (!this.exchange) {
         for (const tasks of this.repartitionTasks.values()) for (const task of tasks) for (const o of offsets) task.offsets.set(partitionId(o.topic, o.partition), o.offset);
       }
+      // The changes hold the stores' live values: the backend takes what it needs before
+      // `prepare` returns, except a snapshot it streams from the live stores (`allEntries`),
+      // which it reads until its promise resolves: then the engine waits for it.
+      let readsLiveStores = false;
       const changes = new Map<string, TaskChanges>();
-      for (const task of this.tasks.values()) changes.set(task.id, task.takeChanges());
+      for (const task of this.tasks.values()) {
+        const taken = task.takeChanges();
+        const allEntries = taken.allEntries;
+        const watched = allEntries && (() => ((readsLiveStores = true), allEntries()));
+        changes.set(task.id, watched ? { ...taken, allEntries: watched } : taken);
+      }
       this.uncommitted = false;
       const { backend } = this.options;
-      // Prepared before the sinks are durable: a prepared commit is invisible until finalized.
-      // The engine waits for it: the changes hold the stores' live values until then.
-      await backend.prepare(this.topology.applicationId, info.id, changes);
+      // Prepared while the sinks write: a prepared commit is invisible until finalized.
+      const prepared = backend.prepare(this.topology.applicationId, info.id, changes);
+      prepared.catch(() => undefined); // awaited by the completion
+      if (readsLiveStores) await prepared;
       const completion = (async () => {
         try {
-          await flushing;
+          // Both settle before a failure is thrown: nothing of a failed commit goes on behind it.
+          const outcomes = await Promise.allSettled([flushing, prepared]);
+          for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
           await options.beforeFinalize?.(info);
           await backend.finalize(this.topology.applicationId, info.id);
           this.commitId = info.id;

@@ -60,6 +60,27 @@ function gatedSink<T>(): Sink<T> & { flushes: Array<{ commit: number; values: T[
   return sink;
 }
 
+/** A gated sink that never holds a flush. */
+function releasedSink<T>(): Sink<T> {
+  const sink = gatedSink<T>();
+  sink.release();
+  return sink;
+}
+
+/** A memory backend whose prepare resolves only at `release()`; it may read `allEntries` first, as a compacting backend does. */
+function heldBackend(options: { streamsLiveStores: boolean }): { backend: StateBackend; release(): void } {
+  const inner = memoryBackend();
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const backend: StateBackend = Object.create(inner);
+  backend.prepare = (app, id, tasks) => {
+    if (options.streamsLiveStores) for (const changes of tasks.values()) changes.allEntries?.();
+    const prepared = inner.prepare(app, id, tasks);
+    return gate.then(() => prepared);
+  };
+  return { backend, release };
+}
+
 function pipeline(events: Sink<Event>, counts: Sink<WindowResult<string, number>>): StreamsApp {
   const app = streams({ applicationId: 'overlapped-commit' });
   const source = app.source('events', sourceOptions).withWatermark('2m');
@@ -142,6 +163,37 @@ describe('a commit the engine processes on during (startCommit)', () => {
     await engine.commit();
     expect(again.events.flushes).toEqual([{ commit: 2, values: during }]);
     expect(countsOf(again.counts.flushes[0]!.values)).toEqual(['/home@0=3', '/home@1=1']);
+    await engine.close();
+  });
+
+  it('goes on while the state backend prepares; the commit completes only once it has', async () => {
+    const held = heldBackend({ streamsLiveStores: false });
+    const events = releasedSink<Event>();
+    const { engine } = await startEngine(pipeline(events, releasedSink()), held.backend);
+    engine.process(raw(first));
+    const { completion } = await engine.startCommit(); // resolves while prepare is held
+    let completed = false;
+    void completion.then(() => (completed = true));
+    engine.process(raw(during, 3));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(completed).toBe(false);
+    expect(await held.backend.lastCommitId('overlapped-commit')).toBe(0);
+    held.release();
+    await completion;
+    expect(await held.backend.lastCommitId('overlapped-commit')).toBe(1);
+    await engine.close();
+  });
+
+  it('waits while the state backend streams a snapshot from the live stores', async () => {
+    const held = heldBackend({ streamsLiveStores: true });
+    const { engine } = await startEngine(pipeline(releasedSink(), releasedSink()), held.backend);
+    engine.process(raw(first));
+    let started = false;
+    const starting = engine.startCommit().then((commit) => ((started = true), commit));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(started).toBe(false);
+    held.release();
+    await (await starting).completion;
     await engine.close();
   });
 

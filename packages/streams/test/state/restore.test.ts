@@ -155,6 +155,36 @@ describe('local backend', () => {
   }
   const tasksDir = (dir: string) => join(dir, 'app', 'tasks');
 
+  it.each([
+    ['a log line', 1 << 30],
+    ['a snapshot', 0],
+  ])('keeps the values a commit had when prepare was called, in %s, though they change before it resolves', async (_, compactAfterBytes) => {
+    // The engine processes on while a commit completes: it changes the live values the changes
+    // hold as soon as prepare returns. (A snapshot streams the live stores: the engine waits for it.)
+    const dir = await mkdtemp(join(tmpdir(), 'streams-live-values-'));
+    try {
+      const backend = localBackend({ dir, compactAfterBytes });
+      const live = { n: 1 };
+      await backend.prepare('app', 1, new Map([['0_0', { checkpoint: { offsets: { 't:0': 1 }, time: {} }, stores: new Map([['s', new Map([['"k"', { n: 0 }]])]]) }]]));
+      await backend.finalize('app', 1);
+      const changes: TaskChanges = {
+        checkpoint: { offsets: { 't:0': 2 }, time: {} },
+        stores: new Map([['s', new Map([['"k"', live]])]]),
+        allEntries: () => [['s', '"k"', live] as const],
+      };
+      const prepared = backend.prepare('app', 2, new Map([['0_0', changes]]));
+      if (compactAfterBytes > 0) live.n = 99; // the engine's next record, before the log line is written
+      await prepared;
+      await backend.finalize('app', 2);
+      live.n = 99;
+      const restored = (await localBackend({ dir }).restore('app', ['0_0'])).get('0_0')!;
+      expect(Object.fromEntries(restored.stores.get('s')!)).toEqual({ '"k"': { n: 1 } });
+      expect((await readdir(tasksDir(dir))).includes('0_0.snapshot')).toBe(compactAfterBytes === 0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('compacts a long log into a snapshot with the same content', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'streams-compact-'));
     try {

@@ -81,19 +81,24 @@ export class ChangelogBackend implements StateBackend {
     return out;
   }
 
-  async prepare(applicationId: string, commitId: number, tasks: ReadonlyMap<string, TaskChanges>): Promise<void> {
+  prepare(applicationId: string, commitId: number, tasks: ReadonlyMap<string, TaskChanges>): Promise<void> {
     const { producer, ownsTransaction } = this.options;
-    if (ownsTransaction) await producer.beginTransaction();
+    // Encoded before this returns: the engine processes on at once, changing the live values.
+    const records: Array<{ topic: string; key: string; value: Buffer | null; partition: number }> = [];
     for (const [task, changes] of tasks) {
       const partition = Number(task.split('_')[1]);
       for (const [store, entries] of changes.stores) {
         const topic = changelogTopic(applicationId, store);
-        for (const [key, value] of entries) producer.send(topic, key, value === null ? null : Buffer.from(JSON.stringify(value)), undefined, undefined, partition);
+        for (const [key, value] of entries) records.push({ topic, key, value: value === null ? null : Buffer.from(JSON.stringify(value)), partition });
       }
       const record: CheckpointRecord = { id: commitId, cp: changes.checkpoint };
-      producer.send(checkpointTopic(applicationId), task, Buffer.from(JSON.stringify(record)), undefined, undefined, 0);
+      records.push({ topic: checkpointTopic(applicationId), key: task, value: Buffer.from(JSON.stringify(record)), partition: 0 });
     }
-    await producer.flush();
+    return (async () => {
+      if (ownsTransaction) await producer.beginTransaction();
+      for (const r of records) producer.send(r.topic, r.key, r.value, undefined, undefined, r.partition);
+      await producer.flush();
+    })();
   }
 
   async finalize(_applicationId: string, commitId: number): Promise<void> {

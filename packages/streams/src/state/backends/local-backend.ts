@@ -1,7 +1,7 @@
 import { mkdir, open, readdir, readFile, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Json } from '../../util/json';
-import { firstLine, lastByte, lastLine, readIfExists, readLines, renameDurably, sizeOf, syncDirectory, writeAll, writeDurably, writeLines } from './local-files';
+import { firstLine, lastByte, lastLine, readIfExists, readLines, renameDurably, sizeOf, sizeOfSync, syncDirectory, writeAll, writeDurably, writeLines } from './local-files';
 import { applyChanges, type StateBackend, type TaskCheckpoint, type TaskSnapshot } from './state-backend';
 
 export interface LocalBackendOptions {
@@ -61,11 +61,12 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
   /** Snapshots written by `prepare`, put in place by `finalize` of the same commit. */
   const preparedSnapshots = new Map<string, { commitId: number; tasks: string[] }>();
 
-  async function sizesOf(app: string, task: string) {
+  /** Read from disk the first time without waiting: `prepare` decides on compaction before it returns. */
+  function sizesOf(app: string, task: string) {
     const id = `${app}/${task}`;
     let s = sizes.get(id);
     if (s === undefined) {
-      s = { log: await sizeOf(taskLog(app, task)), snapshot: await sizeOf(taskSnapshot(app, task)) };
+      s = { log: sizeOfSync(taskLog(app, task)), snapshot: sizeOfSync(taskSnapshot(app, task)) };
       sizes.set(id, s);
     }
     return s;
@@ -195,32 +196,42 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
       }
       return out;
     },
-    async prepare(app, commitId, tasks) {
-      await mkdir(tasksDir(app), { recursive: true });
-      const snapshots: string[] = [];
-      let newFiles = false;
-      for (const [task, changes] of tasks) {
-        const size = await sizesOf(app, task);
-        if (changes.allEntries !== undefined && size.log > Math.max(compactAfter, size.snapshot)) {
-          await writeLines(nextSnapshot(app, task), snapshotLines({ id: commitId, cp: changes.checkpoint }, changes.allEntries()));
-          snapshots.push(task);
-          newFiles = true;
-          continue;
-        }
+    prepare(app, commitId, tasks) {
+      // Everything is read from `tasks` before this returns: the engine processes on at once,
+      // changing the live values the changes hold. A snapshot streamed from the live stores is
+      // the exception: `allEntries`, called here, tells the engine to wait for the promise.
+      const work = [...tasks].map(([task, changes]) => {
+        const size = sizesOf(app, task);
+        const compact = changes.allEntries !== undefined && size.log > Math.max(compactAfter, size.snapshot);
+        if (compact) return { task, size, snapshot: snapshotLines({ id: commitId, cp: changes.checkpoint }, changes.allEntries!()) };
         const line: LogLine = { id: commitId, cp: changes.checkpoint, s: fromMaps(changes.stores) };
-        if (size.log === 0) newFiles = true; // possibly a new file
-        const handle = await open(taskLog(app, task), 'a');
-        try {
-          size.log += await writeAll(handle, `${JSON.stringify(line)}\n`);
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-      }
-      // A file just created is durable only with its directory entry: before PREPARED says the commit exists.
-      if (newFiles) await syncDirectory(tasksDir(app));
-      preparedSnapshots.set(app, { commitId, tasks: snapshots });
-      await writeDurably(pendingFile(app), JSON.stringify({ commitId, tasks: [...tasks.keys()] }));
+        return { task, size, line: `${JSON.stringify(line)}\n` };
+      });
+      return (async () => {
+        await mkdir(tasksDir(app), { recursive: true });
+        // The tasks' files are written and synced side by side: a commit costs one fsync's wait, not one per task.
+        const written = await Promise.all(
+          work.map(async (w) => {
+            if (w.snapshot !== undefined) {
+              await writeLines(nextSnapshot(app, w.task), w.snapshot);
+              return { task: w.task, snapshot: true, newFile: true };
+            }
+            const newFile = w.size.log === 0; // possibly
+            const handle = await open(taskLog(app, w.task), 'a');
+            try {
+              w.size.log += await writeAll(handle, w.line);
+              await handle.sync();
+            } finally {
+              await handle.close();
+            }
+            return { task: w.task, snapshot: false, newFile };
+          }),
+        );
+        // A file just created is durable only with its directory entry: before PREPARED says the commit exists.
+        if (written.some((w) => w.newFile)) await syncDirectory(tasksDir(app));
+        preparedSnapshots.set(app, { commitId, tasks: written.filter((w) => w.snapshot).map((w) => w.task) });
+        await writeDurably(pendingFile(app), JSON.stringify({ commitId, tasks: [...tasks.keys()] }));
+      })();
     },
     async finalize(app, commitId) {
       await writeDurably(manifest(app), JSON.stringify({ commitId }));

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { open, readFile, rename, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -14,6 +14,16 @@ export async function readIfExists(path: string): Promise<Buffer | undefined> {
 }
 
 /** The file's size in bytes, 0 when it does not exist. */
+/** `sizeOf` without waiting: for a decision that must be made before anything else runs. */
+export function sizeOfSync(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+}
+
 export async function sizeOf(path: string): Promise<number> {
   try {
     return (await stat(path)).size;

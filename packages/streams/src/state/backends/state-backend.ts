@@ -25,8 +25,9 @@ export interface TaskChanges {
   readonly stores: ReadonlyMap<string, ReadonlyMap<string, Json | null>>;
   /**
    * The task's whole state as of this commit (these changes included), read lazily from the live
-   * stores, valid until `prepare` returns. A backend that compacts writes its snapshot from this
-   * rather than rebuilding the state from its own log, which would hold a second copy in memory.
+   * stores. Call it before `prepare` returns; it is valid until `prepare`'s promise resolves. A
+   * backend that compacts writes its snapshot from this rather than rebuilding the state from its
+   * own log, which would hold a second copy in memory.
    */
   readonly allEntries?: () => Iterable<readonly [store: string, key: string, value: Json]>;
 }
@@ -50,8 +51,10 @@ export interface StateBackend {
   restore(applicationId: string, taskIds: readonly string[]): Promise<Map<string, TaskSnapshot>>;
   /**
    * Persists one commit's changes for the given tasks, durably but not yet visible to `restore`.
-   * The values are the stores' live objects: once this resolves the engine processes again (the
-   * commit's sinks finish meanwhile), so whatever is kept for `finalize` is copied or encoded here.
+   * The values are the stores' live objects, which the engine changes again as soon as this
+   * returns (it processes on while the commit completes): whatever is kept is copied or encoded
+   * before returning. The exception is `allEntries`: a backend that calls it before returning may
+   * read the live stores until its promise resolves, and the engine waits for that.
    */
   prepare(applicationId: string, commitId: number, tasks: ReadonlyMap<string, TaskChanges>): Promise<void>;
   /** Makes a prepared commit (and every earlier one) the state `restore` returns. */
