@@ -11,7 +11,7 @@ export interface RollContext {
   readonly root: string;
   readonly columns: readonly ParquetColumn[];
   readonly compression: ParquetCompression;
-  /** Makes the job's file under its temporary name (the roll thread: see roll-thread.ts). */
+  /** Makes the job's file under its temporary name (`writeRollFile`; tests substitute failures). */
   readonly makeFile: (job: RollJob) => Promise<RolledFile>;
 }
 
@@ -19,8 +19,7 @@ export interface RollContext {
 export type StagedFile = Pick<Segment, 'dir' | 'input' | 'stagedRows'> & { readonly stagingFirst: number };
 
 /**
- * Rolls a staging file into a final file `part-<topic>-<partition>-<first>-<last>.parquet`, in the
- * roll thread. The file is made under a hidden temporary name, synced, then renamed, so readers
+ * Rolls a staging file into a final file `part-<topic>-<partition>-<first>-<last>.parquet`. The file is made under a hidden temporary name, synced, then renamed, so readers
  * never see a partial file under a final name. The staging file stays: the writer removes it once
  * the commit of the flush that staged its last rows has completed.
  * @returns the final file's path, and the staging file's.

@@ -10,13 +10,16 @@ import { filePartition, stagingName } from './lake-files';
 import { listLake } from './lake-listing';
 import type { ParquetCompression } from './parquet-encoder';
 import { recoverPartition } from './recover-partition';
-import { sharedRollThread } from './roll-thread';
+import { writeRollFile } from './roll-file';
+import type { HyparquetWriter } from './load-hyparquet-writer';
 import type { RowCheck } from './row-check';
 import { newSegment, type InputPartition, type Segment } from './segment';
 import { encodeStagingLines } from './staging-lines';
 
 /** What a writer needs, resolved from the sink's options. */
 export interface ParquetWriterConfig {
+  /** The Parquet encoder's library, loaded when the sink opened. */
+  readonly lib: HyparquetWriter;
   readonly root: string;
   readonly name: string;
   readonly partitionOf: (record: SinkRecord<unknown>) => string;
@@ -66,7 +69,7 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
   private readonly rolls: RollContext;
 
   constructor(private readonly config: ParquetWriterConfig) {
-    this.rolls = { root: config.root, columns: config.columns, compression: config.compression, makeFile: (job) => sharedRollThread().roll(job) };
+    this.rolls = { root: config.root, columns: config.columns, compression: config.compression, makeFile: (job) => writeRollFile(job, config.lib) };
   }
 
   get buffered(): number {
@@ -242,7 +245,7 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
       const full = segment.stagedRows + (end - start) >= rollRows;
       const aged = end === values.length && now - segment.firstRowAt >= rollAgeMs;
       // Every row is staged, so it is durable when the flush resolves; a staging file that makes
-      // a whole file is then rolled in the background (the roll thread), not in the commit's path.
+      // a whole file is then rolled in the background, not in the commit's path.
       await this.stage(segment, values, offsets, start, end);
       if (full || aged) this.startRoll(segment, commitId);
       start = end;

@@ -64,9 +64,10 @@ export function parquetSink<S extends TSchema>(options: ParquetSinkOptions<S>): 
     kind: 'parquet',
     target: name,
     async open(context: SinkContext): Promise<SinkWriter<Static<S>>> {
-      // Loaded here, though the roll thread encodes: a missing writer fails the open, not a roll.
-      await loadHyparquetWriter();
+      // Loaded here: a missing writer fails the open, not a roll.
+      const lib = await loadHyparquetWriter();
       return new ParquetSinkWriter({
+        lib,
         root,
         name,
         partitionOf,

@@ -7,7 +7,7 @@ import { ParquetEncoder, type ParquetCompression } from './parquet-encoder';
 import type { HyparquetWriter } from './load-hyparquet-writer';
 import { stagingLines, stagingText } from './staging-lines';
 
-/** One Parquet file to make from a staging file, in plain data so it can cross to the roll thread. */
+/** One Parquet file to make from a staging file: everything the roll needs, taken when it starts. */
 export interface RollJob {
   /** The partition directory, absolute. */
   readonly dir: string;
@@ -30,8 +30,8 @@ export interface RolledFile {
 /**
  * Makes a roll's Parquet file: reads and parses the staging file's rows, gathers them column by
  * column, encodes and syncs the file under its temporary name (`.part-…-<first>-<last>.parquet.tmp`).
- * This is the CPU-heavy part of a roll (JSON parsing, Parquet encoding: ~0.5 s per 100,000 rows), which
- * is why it runs in the roll thread (roll-thread.ts), away from the engine's event loop.
+ * This is the CPU-heavy part of a roll (JSON parsing, Parquet encoding: ~0.5 s per 100,000 rows), on
+ * the event loop: a worker thread for it cost ~110 MB of peak RSS (see the README).
  *
  * @example const { temporary, first, last } = await writeRollFile(job, await loadHyparquetWriter());
  */

@@ -56,8 +56,9 @@ async function run(s: Scenario, dir: string): Promise<void> {
   const offsets = () => partitions.map((p) => ({ topic: 'events', partition: p, offset: positions[p]! }));
   let writer = await start();
   // A crash here leaves the rolls its last flush started finished: a process that dies also stops
-  // its roll thread, which an abandoned writer in this process would not. Crashes in the middle
-  // of a roll are recovery.test.ts's hand-made states, and test/crash's real SIGKILLs.
+  // its rolls, which an abandoned writer in this process would not (they would go on writing
+  // beside the next writer). Crashes in the middle of a roll are recovery.test.ts's hand-made
+  // states, and test/crash's real SIGKILLs.
   const crash = async (): Promise<SinkWriter<Row>> => {
     await rollsFinished(writer);
     return start();

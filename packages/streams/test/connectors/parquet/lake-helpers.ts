@@ -60,7 +60,7 @@ export function open<T>(sink: Sink<T>): Promise<SinkWriter<T>> {
   return sink.open({ applicationId: 'parquet-test', nodeName: 'sink-1', logger: silentLogger });
 }
 
-/** Waits until the rolls a flush started (in the roll thread) have made their files. */
+/** Waits until the rolls a flush started (in the background) have made their files. */
 export function rollsFinished<T>(writer: SinkWriter<T>): Promise<void> {
   if (!(writer instanceof ParquetSinkWriter)) throw new Error('not a parquet sink writer');
   return writer.rollsFinished();

@@ -40,7 +40,7 @@ describe('parquet files read back by an independent reader', () => {
     await writer.close();
   });
 
-  // Every row makes a round trip through a staging file (JSON) before the roll thread encodes it:
+  // Every row makes a round trip through a staging file (JSON) before a roll encodes it:
   // a file's rows staged by one flush, or gathered from several appends.
   it.each([
     ['staged in one flush', [3]],
