@@ -1,10 +1,7 @@
 import {
   count,
-  Engine,
   memoryBackend,
-  silentLogger,
   streams,
-  systemClock,
   tumbling,
   type CommitInfo,
   type RawRecord,
@@ -15,6 +12,7 @@ import {
   type StreamsApp,
   type WindowResult,
 } from '../../src';
+import { startEngine } from '../support/engine';
 import { event, MIN, sourceOptions, T0, type Event } from '../support/events';
 
 // The Kafka runtime (at-least-once) processes the next records while a commit completes:
@@ -91,21 +89,6 @@ function pipeline(events: Sink<Event>, counts: Sink<WindowResult<string, number>
     .aggregate(count())
     .to(counts, { name: 'counts-sink' });
   return app;
-}
-
-async function startEngine(app: StreamsApp, backend: StateBackend): Promise<{ engine: Engine; resumeAt: number | undefined }> {
-  const engine = new Engine({
-    topology: app.topology(),
-    backend,
-    clock: systemClock,
-    logger: silentLogger,
-    idleTimeoutMs: 30_000,
-    openSink: (sink, name) => sink.open({ applicationId: app.applicationId, nodeName: name, logger: silentLogger }) as Promise<SinkWriter<unknown>>,
-  });
-  const resume = await engine.start({ partitions: [{ topic: 'events', partition: 0 }], partitionCounts: new Map([['events', 1]]) });
-  const resumeAt = resume.get('events:0');
-  await engine.resumeFrom([{ topic: 'events', partition: 0, offset: resumeAt ?? 0 }]);
-  return { engine, resumeAt };
 }
 
 /** Window counts as `page@minute=count`, sorted. */

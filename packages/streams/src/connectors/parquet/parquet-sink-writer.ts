@@ -117,12 +117,7 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
   rollsFinished(): Promise<void> {
     return this.serially(async () => {
       this.throwIfUnusable();
-      try {
-        await this.settleRolls();
-      } catch (error) {
-        this.failure = error;
-        throw error;
-      }
+      await this.settleRollsOrFail();
     });
   }
 
@@ -138,12 +133,7 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
   recover(positions: readonly PartitionOffset[]): Promise<void> {
     return this.serially(async () => {
       this.throwIfUnusable();
-      try {
-        await this.settleRolls();
-      } catch (error) {
-        this.failure = error;
-        throw error;
-      }
+      await this.settleRollsOrFail();
       const { root, logger, clock } = this.config;
       await makeDirectoryDurably(root);
       const listing = await listLake(root);
@@ -303,6 +293,16 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
     segment.stagedRows = 0;
     // Rows staged after a cut in this flush arrived by now: the next file's age starts here.
     segment.firstRowAt = this.config.clock.now();
+  }
+
+  /** `settleRolls`, and a failed roll makes the writer unusable: a restart's recovery repairs the files. */
+  private async settleRollsOrFail(): Promise<void> {
+    try {
+      await this.settleRolls();
+    } catch (error) {
+      this.failure = error;
+      throw error;
+    }
   }
 
   /** Waits for the rolls in flight; throws the first failure. */

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { Engine, memoryBackend, silentLogger, streams, VirtualClock, type RawRecord, type SinkWriter, type StateBackend } from '../../../src';
+import { memoryBackend, streams, VirtualClock, type RawRecord, type StateBackend } from '../../../src';
 import { parquetSink } from '../../../src/connectors/parquet';
+import { startEngine } from '../../support/engine';
 import { event, Event, MIN, sourceOptions } from '../../support/events';
 import { finalFiles, listFiles, makeLake, readLake, type ReadRow } from './lake-helpers';
 
@@ -26,20 +27,6 @@ function pipeline(dir: string) {
   return app;
 }
 
-async function startEngine(dir: string, backend: StateBackend): Promise<Engine> {
-  const engine = new Engine({
-    topology: pipeline(dir).topology(),
-    backend,
-    clock: new VirtualClock(0),
-    logger: silentLogger,
-    idleTimeoutMs: 30_000,
-    openSink: (sink, name) => sink.open({ applicationId: 'lake-e2e', nodeName: name, logger: silentLogger }) as Promise<SinkWriter<unknown>>,
-  });
-  const resume = await engine.start({ partitions: [{ topic: 'events', partition: 0 }], partitionCounts: new Map([['events', 1]]) });
-  await engine.resumeFrom([{ topic: 'events', partition: 0, offset: resume.get('events:0') ?? 0 }]);
-  return engine;
-}
-
 /** A backend whose next commit fails once `failNext` is set: the crash between flush and commit. */
 function failingBackend(): StateBackend & { failNext: boolean } {
   const inner = memoryBackend();
@@ -62,7 +49,7 @@ describe('parquet sink in the engine', () => {
   const kept = events.map((e, offset) => ({ e, offset })).filter(({ e }) => e.event_type !== 'session_end');
 
   it('writes the events that pass the filter, partitioned by event date, once each', async () => {
-    const engine = await startEngine(lake.dir, memoryBackend());
+    const { engine } = await startEngine(pipeline(lake.dir), memoryBackend(), new VirtualClock(0));
     engine.process(raws.slice(0, 12));
     await engine.committed(await engine.commit());
     engine.process(raws.slice(12));
@@ -91,7 +78,7 @@ describe('parquet sink in the engine', () => {
 
   it('survives a crash between the sink flush and the state commit: the restart replays, the lake holds each event once', async () => {
     const backend = failingBackend();
-    const first = await startEngine(lake.dir, backend);
+    const { engine: first } = await startEngine(pipeline(lake.dir), backend, new VirtualClock(0));
     first.process(raws.slice(0, 8));
     await first.committed(await first.commit());
     first.process(raws.slice(8, 16));
@@ -103,7 +90,8 @@ describe('parquet sink in the engine', () => {
     expect((await readLake(lake.dir)).some((r) => r._offset === 8n)).toBe(true);
 
     backend.failNext = false;
-    const second = await startEngine(lake.dir, backend); // recovers from offset 8
+    const { engine: second, resumeAt } = await startEngine(pipeline(lake.dir), backend, new VirtualClock(0)); // recovers from offset 8
+    expect(resumeAt).toBe(8);
     second.process(raws.slice(8));
     await second.committed(await second.commit());
     await second.close();

@@ -1,17 +1,6 @@
-import {
-  count,
-  Engine,
-  memoryBackend,
-  silentLogger,
-  streams,
-  systemClock,
-  tumbling,
-  type RawRecord,
-  type SinkWriter,
-  type StateBackend,
-  type StreamsApp,
-} from '../../../src';
+import { count, memoryBackend, streams, tumbling, type RawRecord, type StateBackend } from '../../../src';
 import { postgresSink } from '../../../src/connectors/postgres';
+import { startEngine } from '../../support/engine';
 import { event, MIN, sourceOptions, type Event } from '../../support/events';
 import { COUNTS_QUERY, summarize, type CountRow } from './records';
 import { scratchSchema, type Scratch } from './scratch-db';
@@ -28,20 +17,6 @@ beforeEach(() => scratch.admin.query('truncate page_view_counts, clicks; drop ta
 
 const raw = (events: readonly Event[], from = 0): RawRecord[] =>
   events.map((e, i) => ({ topic: 'events', partition: 0, offset: from + i, key: null, value: Buffer.from(JSON.stringify(e)) }));
-
-async function startEngine(app: StreamsApp, backend: StateBackend): Promise<Engine> {
-  const engine = new Engine({
-    topology: app.topology(),
-    backend,
-    clock: systemClock,
-    logger: silentLogger,
-    idleTimeoutMs: 30_000,
-    openSink: (sink, name) => sink.open({ applicationId: app.applicationId, nodeName: name, logger: silentLogger }) as Promise<SinkWriter<unknown>>,
-  });
-  const resume = await engine.start({ partitions: [{ topic: 'events', partition: 0 }], partitionCounts: new Map([['events', 1]]) });
-  await engine.resumeFrom([{ topic: 'events', partition: 0, offset: resume.get('events:0') ?? 0 }]);
-  return engine;
-}
 
 /** A memory backend whose commits fail while `crash` is set: the process dies after the sinks flushed. */
 function crashingBackend(): StateBackend & { crash: boolean } {
@@ -72,7 +47,7 @@ describe('postgres sink in the engine', () => {
           row: (r) => ({ page_url: r.key, window_start: new Date(r.windowStart), window_end: new Date(r.windowEnd), view_count: r.value }),
         }),
       );
-    const engine = await startEngine(app, memoryBackend());
+    const { engine } = await startEngine(app, memoryBackend());
     engine.process(raw([event(0), event(10_000), event(20_000, { page_url: '/a' })]));
     await engine.committed(await engine.commit());
     expect(summarize(await scratch.rows<CountRow>(COUNTS_QUERY))).toEqual(['/a@0=1', '/home@0=2']);
@@ -108,7 +83,7 @@ describe('postgres sink in the engine', () => {
       const clicks = Array.from({ length: 15 }, (_, i) => event(i * 1000, { user_id: `u${i}`, event_type: 'click' }));
       const backend = crashingBackend();
 
-      const first = await startEngine(pipeline(), backend);
+      const { engine: first } = await startEngine(pipeline(), backend);
       first.process(raw(clicks.slice(0, 5)));
       await first.commit();
       first.process(raw(clicks.slice(5, 10), 5));
@@ -117,7 +92,8 @@ describe('postgres sink in the engine', () => {
       await first.close();
 
       backend.crash = false;
-      const second = await startEngine(pipeline(), backend); // resumes at offset 5
+      const { engine: second, resumeAt } = await startEngine(pipeline(), backend);
+      expect(resumeAt).toBe(5);
       second.process(raw(clicks.slice(5), 5));
       await second.commit();
       await second.close();
