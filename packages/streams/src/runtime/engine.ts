@@ -271,7 +271,7 @@ export class Engine {
       throw new Error('engine: an earlier commit failed; close this engine and start a new one, which restores the last completed commit', { cause: this.failedCommit });
     }
     this.committing = true;
-    let flushed: Promise<unknown> | undefined;
+    let flushed: Promise<unknown> = Promise.resolve();
     try {
       const started = Date.now();
       // Everything up to the first await is the commit's snapshot: the sinks take their output,
@@ -283,7 +283,6 @@ export class Engine {
       const info: CommitInfo = { id: this.commitId + 1, offsets };
       flushed = Promise.all([...this.sinks.flush(info), this.options.repartition?.flush()]);
       flushed.catch(() => undefined); // awaited by the completion; a failure must not go unhandled meanwhile
-      const flushing = flushed;
 
       // What each task's state reflects: its own input partitions; in process, a re-keyed task has
       // seen every source record read so far.
@@ -311,7 +310,7 @@ export class Engine {
       const completion = (async () => {
         try {
           // Both settle before a failure is thrown: nothing of a failed commit goes on behind it.
-          const outcomes = await Promise.allSettled([flushing, prepared]);
+          const outcomes = await Promise.allSettled([flushed, prepared]);
           for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
           await options.beforeFinalize?.(info);
           await backend.finalize(this.topology.applicationId, info.id);
@@ -329,7 +328,7 @@ export class Engine {
       return { info, completion };
     } catch (error) {
       // Nothing of a failed commit goes on in the background: the sinks' writes end first.
-      await flushed?.catch(() => undefined);
+      await flushed.catch(() => undefined);
       this.failedCommit = error;
       this.committing = false;
       throw error;

@@ -5,28 +5,24 @@ import type { CommitInfo, SinkRecord, SinkWriter } from '../../sinks/sink';
 import type { Clock } from '../../time/clock';
 import type { ParquetColumn } from './columns';
 import { appendDurably, makeDirectoryDurably, removeFile, syncDirectory } from './durable-fs';
-import { rollSegment, type RollContext } from './final-file';
+import { rollSegment } from './final-file';
 import { filePartition, stagingName } from './lake-files';
 import { listLake } from './lake-listing';
-import type { ParquetCompression } from './parquet-encoder';
+import type { ParquetEncoder } from './parquet-encoder';
 import { recoverPartition } from './recover-partition';
-import { writeRollFile } from './roll-file';
-import type { HyparquetWriter } from './load-hyparquet-writer';
 import type { RowCheck } from './row-check';
 import { newSegment, type InputPartition, type Segment } from './segment';
 import { encodeStagingLines } from './staging-lines';
 
 /** What a writer needs, resolved from the sink's options. */
 export interface ParquetWriterConfig {
-  /** The Parquet encoder's library, loaded when the sink opened. */
-  readonly lib: HyparquetWriter;
   readonly root: string;
   readonly name: string;
   readonly partitionOf: (record: SinkRecord<unknown>) => string;
   readonly check: RowCheck;
   /** The files' columns, metadata columns included. */
   readonly columns: readonly ParquetColumn[];
-  readonly compression: ParquetCompression;
+  readonly encoder: ParquetEncoder;
   readonly rollRows: number;
   readonly rollAgeMs: number;
   readonly clock: Clock;
@@ -66,11 +62,8 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
    * on processing; the next flush, a recovery and close wait for them first (and fail if one did).
    */
   private inFlight: Array<Promise<void>> = [];
-  private readonly rolls: RollContext;
 
-  constructor(private readonly config: ParquetWriterConfig) {
-    this.rolls = { root: config.root, columns: config.columns, compression: config.compression, makeFile: (job) => writeRollFile(job, config.lib) };
-  }
+  constructor(private readonly config: ParquetWriterConfig) {}
 
   get buffered(): number {
     return this.pendingRows;
@@ -117,7 +110,7 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
   rollsFinished(): Promise<void> {
     return this.serially(async () => {
       this.throwIfUnusable();
-      await this.settleRollsOrFail();
+      await this.settleRolls();
     });
   }
 
@@ -133,7 +126,7 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
   recover(positions: readonly PartitionOffset[]): Promise<void> {
     return this.serially(async () => {
       this.throwIfUnusable();
-      await this.settleRollsOrFail();
+      await this.settleRolls();
       const { root, logger, clock } = this.config;
       await makeDirectoryDurably(root);
       const listing = await listLake(root);
@@ -166,23 +159,19 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
     return this.serially(async () => {
       if (this.closed) return;
       this.closed = true;
-      await this.closeFiles();
+      if (this.failure !== undefined) return;
+      // Rows written since the last flush belong to no commit: they are replayed after a restart.
+      if (this.pendingRows > 0) this.config.logger.debug('parquet sink: closing with unflushed rows, dropped', { rows: this.pendingRows });
+      // Nothing stays in staging after a clean stop: roll it all, whatever its size and age.
+      for (const segment of this.segments()) if (segment.stagedRows > 0) this.startRoll(segment, this.lastFlushId);
+      await this.settleRolls();
+      await this.removeRetired();
+      if (this.retired.length > 0) {
+        this.config.logger.info('parquet sink: staging files of the last rolls are kept until a restart confirms their commit', {
+          files: this.retired.length,
+        });
+      }
     });
-  }
-
-  private async closeFiles(): Promise<void> {
-    if (this.failure !== undefined) return;
-    // Rows written since the last flush belong to no commit: they are replayed after a restart.
-    if (this.pendingRows > 0) this.config.logger.debug('parquet sink: closing with unflushed rows, dropped', { rows: this.pendingRows });
-    // Nothing stays in staging after a clean stop: roll it all, whatever its size and age.
-    for (const segment of this.segments()) if (segment.stagedRows > 0) this.startRoll(segment, this.lastFlushId);
-    await this.settleRolls();
-    await this.removeRetired();
-    if (this.retired.length > 0) {
-      this.config.logger.info('parquet sink: staging files of the last rolls are kept until a restart confirms their commit', {
-        files: this.retired.length,
-      });
-    }
   }
 
   private add(record: SinkRecord<unknown>): void {
@@ -281,7 +270,7 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
     if (stagingFirst === undefined) throw new Error('parquet sink: a roll of a segment with no staging file');
     // What the roll takes, read now: the segment moves on to a new staging file at once.
     const staged = { dir: segment.dir, input, stagingFirst, stagedRows: segment.stagedRows };
-    const roll = rollSegment(this.rolls, staged)
+    const roll = rollSegment(this.config.root, staged, this.config.columns, this.config.encoder)
       .then((rolled) => {
         this.retired.push({ path: rolled.staging, input, commitId });
         this.config.logger.debug('parquet sink: rolled a file', { file: rolled.file, rows: rolled.rows, ms: Date.now() - started });
@@ -295,22 +284,18 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
     segment.firstRowAt = this.config.clock.now();
   }
 
-  /** `settleRolls`, and a failed roll makes the writer unusable: a restart's recovery repairs the files. */
-  private async settleRollsOrFail(): Promise<void> {
-    try {
-      await this.settleRolls();
-    } catch (error) {
-      this.failure = error;
-      throw error;
-    }
-  }
-
-  /** Waits for the rolls in flight; throws the first failure. */
+  /**
+   * Waits for the rolls in flight and throws the first failure, which makes the writer unusable:
+   * a restart's recovery repairs the files.
+   */
   private async settleRolls(): Promise<void> {
     const rolls = this.inFlight;
     this.inFlight = [];
     const failed = (await Promise.allSettled(rolls)).find((r) => r.status === 'rejected');
-    if (failed !== undefined) throw failed.reason;
+    if (failed !== undefined) {
+      this.failure ??= failed.reason;
+      throw failed.reason;
+    }
   }
 
   /**

@@ -5,7 +5,7 @@ import { systemClock, type Clock } from '../../time/clock';
 import { parseDuration, type Duration } from '../../time/duration';
 import { METADATA_COLUMNS, parquetColumns } from './columns';
 import { loadHyparquetWriter } from './load-hyparquet-writer';
-import type { ParquetCompression } from './parquet-encoder';
+import { ParquetEncoder, type ParquetCompression } from './parquet-encoder';
 import { checkPartitionPath, eventDatePartition } from './partition-path';
 import { ParquetSinkWriter } from './parquet-sink-writer';
 import { rowCheck } from './row-check';
@@ -64,16 +64,14 @@ export function parquetSink<S extends TSchema>(options: ParquetSinkOptions<S>): 
     kind: 'parquet',
     target: name,
     async open(context: SinkContext): Promise<SinkWriter<Static<S>>> {
-      // Loaded here: a missing writer fails the open, not a roll.
-      const lib = await loadHyparquetWriter();
+      const encoder = new ParquetEncoder(await loadHyparquetWriter(), columns, compression);
       return new ParquetSinkWriter({
-        lib,
         root,
         name,
         partitionOf,
         check: rowCheck(rowColumns),
         columns,
-        compression,
+        encoder,
         rollRows,
         rollAgeMs,
         clock: options.clock ?? systemClock,

@@ -1,9 +1,10 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parquetColumns } from '../../../src/connectors/parquet/columns';
-import { filePartition, writingName } from '../../../src/connectors/parquet/lake-files';
-import { loadHyparquetWriter, type HyparquetWriter } from '../../../src/connectors/parquet/load-hyparquet-writer';
-import { writeRollFile, type RollJob } from '../../../src/connectors/parquet/roll-file';
+import { writeRollFile, type StagedFile } from '../../../src/connectors/parquet/final-file';
+import { filePartition, stagingName, writingName } from '../../../src/connectors/parquet/lake-files';
+import { loadHyparquetWriter } from '../../../src/connectors/parquet/load-hyparquet-writer';
+import { ParquetEncoder } from '../../../src/connectors/parquet/parquet-encoder';
 import { encodeStagingLines } from '../../../src/connectors/parquet/staging-lines';
 import { makeLake, readParquet, row, Row } from './lake-helpers';
 
@@ -12,28 +13,28 @@ import { makeLake, readParquet, row, Row } from './lake-helpers';
 
 const columns = parquetColumns(Row);
 const files = filePartition('events', 2);
+const input = { topic: 'events', partition: 2, files, lastOffset: -1, segments: new Map() };
 
-/** Stages rows `first..first+count-1` (offsets 100 + i) in `dir` and returns the job that rolls them. */
-async function stagedJob(dir: string, first: number, count: number, stagedRows = count): Promise<RollJob> {
+/** Stages rows `first..first+count-1` (offsets 100 + i) in `dir`; the staged file says `stagedRows`. */
+async function staged(dir: string, first: number, count: number, stagedRows = count): Promise<StagedFile> {
   const values = Array.from({ length: count }, (_, i) => row(first + i));
   const offsets = values.map((_, i) => 100 + first + i);
-  const path = join(dir, `.staging-${first}.jsonl`);
-  await writeFile(path, encodeStagingLines(values, offsets, 0, count));
-  return { dir, files, origin: { topic: 'events', partition: 2 }, columns, compression: 'SNAPPY', staging: { path, rows: stagedRows } };
+  await writeFile(join(dir, stagingName(files, 100 + first)), encodeStagingLines(values, offsets, 0, count));
+  return { dir: '', input, stagingFirst: 100 + first, stagedRows };
 }
 
 describe('writeRollFile', () => {
   let dir: string;
   let remove: () => Promise<void>;
-  let lib: HyparquetWriter;
+  let encoder: ParquetEncoder;
   beforeEach(async () => {
     ({ dir, remove } = await makeLake());
-    lib = await loadHyparquetWriter();
+    encoder = new ParquetEncoder(await loadHyparquetWriter(), columns, 'SNAPPY');
   });
   afterEach(() => remove());
 
   it('makes the Parquet file of a staging file under its temporary name, rows and metadata columns intact', async () => {
-    const rolled = await writeRollFile(await stagedJob(dir, 0, 250), lib);
+    const rolled = await writeRollFile(dir, await staged(dir, 0, 250), columns, encoder);
     expect(rolled).toEqual({ temporary: join(dir, writingName(files, 100, 349)), first: 100, last: 349, rows: 250 });
     const rows = await readParquet(rolled.temporary);
     expect(rows).toHaveLength(250);
@@ -43,9 +44,9 @@ describe('writeRollFile', () => {
   });
 
   it('fails a roll whose staging file does not hold the rows staged, or is gone: it makes no file', async () => {
-    await expect(writeRollFile(await stagedJob(dir, 0, 10, 11), lib)).rejects.toThrow(/holds 10 rows where 11 were staged/);
-    const missing = { ...(await stagedJob(dir, 20, 5)), staging: { path: join(dir, 'gone.jsonl'), rows: 5 } };
-    await expect(writeRollFile(missing, lib)).rejects.toThrow(/ENOENT/);
+    await expect(writeRollFile(dir, await staged(dir, 0, 10, 11), columns, encoder)).rejects.toThrow(/holds 10 rows where 11 were staged/);
+    const missing: StagedFile = { dir: '', input, stagingFirst: 999, stagedRows: 5 };
+    await expect(writeRollFile(dir, missing, columns, encoder)).rejects.toThrow(/ENOENT/);
     expect((await readdir(dir)).filter((f) => f.endsWith('.parquet.tmp'))).toEqual([]);
   });
 });
