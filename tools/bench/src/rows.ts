@@ -45,7 +45,7 @@ export function pipelineRows(r: PipelineResult, ceiling: number | undefined): Ro
       seconds: r.seconds,
       rate: r.rate,
       usPerEvent: 1e6 / r.rate,
-      note: `${percent(ratio)} of the ceiling (target ≥ 50 %); reading ${r.readSeconds.toFixed(1)} s + final flush/commit ${r.stopSeconds.toFixed(1)} s; ${r.commits} commits`,
+      note: `${percent(ratio)} of the ceiling (target ≥ 50 %); reading ${r.readSeconds.toFixed(1)} s + final flush/commit ${r.stopSeconds.toFixed(1)} s; ${r.commits} commits; event loop busy ${percent(r.eventLoopBusy)} of the reading, CPU ${r.cpuMicrosPerRecord.toFixed(1)} µs an event`,
     },
     {
       step: 'pipeline',

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { KafkaStreamsMetrics } from '@pipeline/streams/kafka';
 import type { ScratchDatabase } from '@pipeline/stack/scratch-database';
 import { topicSize } from '../infra/kafka';
@@ -24,6 +25,14 @@ export interface PipelineResult {
   /** From the first record to the last one read; the rest of `seconds` is the final flush and commit. */
   readonly readSeconds: number;
   readonly stopSeconds: number;
+  /**
+   * While reading: the share of the time the event loop was running JavaScript rather than
+   * waiting (V8's event-loop utilization). Near 1, the one thread is the limit; below, it waits
+   * for the consumer's batches or for a commit.
+   */
+  readonly eventLoopBusy: number;
+  /** While reading: the process's CPU time (every thread: JavaScript, librdkafka, GC) per record. */
+  readonly cpuMicrosPerRecord: number;
   readonly commits: number;
   readonly metrics: KafkaStreamsMetrics;
   /** What each sink holds afterwards. */
@@ -60,9 +69,21 @@ export async function fullPipeline(
   const sampler = setInterval(() => (recordsIn = pipeline.runtime.metrics().recordsIn), 250);
   let metrics: KafkaStreamsMetrics;
   let read: bigint;
+  let loopAtFirst: ReturnType<typeof performance.eventLoopUtilization> | undefined;
+  let cpuAtFirst: NodeJS.CpuUsage | undefined;
+  let eventLoopBusy: number;
+  let cpu: NodeJS.CpuUsage;
   try {
-    await waitForRecords(pipeline.runtime, expected.records, { onFirst: () => (first = process.hrtime.bigint()) });
+    await waitForRecords(pipeline.runtime, expected.records, {
+      onFirst: () => {
+        first = process.hrtime.bigint();
+        loopAtFirst = performance.eventLoopUtilization();
+        cpuAtFirst = process.cpuUsage();
+      },
+    });
     read = process.hrtime.bigint();
+    eventLoopBusy = performance.eventLoopUtilization(loopAtFirst).utilization;
+    cpu = process.cpuUsage(cpuAtFirst);
     metrics = pipeline.runtime.metrics();
   } finally {
     clearInterval(sampler);
@@ -73,12 +94,12 @@ export async function fullPipeline(
   const stopped = process.hrtime.bigint();
   let profile: PipelineResult['profile'];
   if (stopProfile) {
-    const cpu = await stopProfile();
-    mapToSources(cpu);
+    const cpuProfile = await stopProfile();
+    mapToSources(cpuProfile);
     const file = join(options.profileDir!, `pipeline-${options.stamp}.cpuprofile`);
-    writeFileSync(file, JSON.stringify(cpu));
-    const top = selfTimes(cpu);
-    profile = { file, top: top.slice(0, 40), byFile: selfTimesByFile(cpu).slice(0, 25) };
+    writeFileSync(file, JSON.stringify(cpuProfile));
+    const top = selfTimes(cpuProfile);
+    profile = { file, top: top.slice(0, 40), byFile: selfTimesByFile(cpuProfile).slice(0, 25) };
     log(`CPU profile of the full pipeline: ${file}\n${formatSelfTimes(top, 20)}`);
   }
 
@@ -111,6 +132,8 @@ export async function fullPipeline(
     rateWithStartup: perSecond(expected.records, totalMs),
     readSeconds: Number(read! - first!) / 1e9,
     stopSeconds: Number(stopped - read!) / 1e9,
+    eventLoopBusy: eventLoopBusy!,
+    cpuMicrosPerRecord: (cpu!.user + cpu!.system) / expected.records,
     commits: metrics!.commits,
     metrics: metrics!,
     sinks,
