@@ -20,6 +20,7 @@ import { DEFAULT_BATCH_SIZE, type KafkaStreamsMetrics, type KafkaStreamsOptions 
 import * as rd from './promisified';
 import { createRuntimeConsumer, type Rebalance } from './runtime-consumer';
 import { addCounters } from './runtime-metrics';
+import { processInSlices } from './process-in-slices';
 import { toRaw } from './to-raw-record';
 
 /**
@@ -60,6 +61,8 @@ export class KafkaStreams {
   /** At-least-once: the commit whose writes run while the loop goes on (see `startCommit`). */
   private commitInFlight: Promise<void> | undefined;
   private commitFailure: unknown;
+  /** Whether the commit in flight is still writing (at-least-once). */
+  private commitRunning = false;
   private loopDone: Promise<void> | undefined;
 
   constructor(
@@ -183,13 +186,17 @@ export class KafkaStreams {
         const engine = this.engine;
         if (engine === undefined) continue;
         if (messages.length > 0) {
-          engine.process(messages.map(toRaw));
+          await processInSlices(messages, (slice) => engine.process(slice.map(toRaw)));
           for (const m of messages) this.positions.set(partitionId(m.topic, m.partition), m.offset + 1);
         }
         this.markCaughtUp(engine);
         engine.tick();
-        const due = this.clock.now() - this.lastCommit >= this.commitIntervalMs && engine.hasUncommittedWork();
-        if (due || engine.bufferedRecords() >= maxBuffered) await (this.exactlyOnce ? this.commitCycle() : this.startCommit());
+        const full = engine.bufferedRecords() >= maxBuffered;
+        if (this.exactlyOnce) {
+          if (full || this.commitDue(engine)) await this.commitCycle();
+        } else if (full || this.startsCommitNow(engine)) {
+          await this.startCommit();
+        }
       }
       this.status = 'stopping';
       if (this.engine) {
@@ -225,14 +232,32 @@ export class KafkaStreams {
     if (this.stateProducer) await this.stateProducer.close();
   }
 
+  /** A commit interval has passed since the last commit started, and there is something to commit. */
+  private commitDue(engine: Engine): boolean {
+    return this.clock.now() - this.lastCommit >= this.commitIntervalMs && engine.hasUncommittedWork();
+  }
+
+  /**
+   * At-least-once: whether the loop starts the due commit now. A commit that comes due while the
+   * previous one is still writing starts when that one completes, and the loop goes on
+   * processing meanwhile, for at most one more interval; then `startCommit` waits for it. So a
+   * loop that outruns its sinks is held back, a commit holds at most two intervals of input, and
+   * under load commits grow: their fixed costs (a row per session touched, a flush per sink, an
+   * fsync per task) are paid less often than every interval.
+   */
+  private startsCommitNow(engine: Engine): boolean {
+    if (!this.commitDue(engine)) return false;
+    return !this.commitRunning || this.clock.now() - this.lastCommit >= 2 * this.commitIntervalMs;
+  }
+
   /**
    * At-least-once: starts a commit and returns once the engine has taken its snapshot, so the
    * loop reads and processes the next records while the sinks write this commit's output (on
    * PostgreSQL's, librdkafka's and the file system's threads, not this one). The offsets are
-   * committed at the source when it completes. One commit at a time: a commit due while the
-   * previous one is in flight waits for it, which is also what holds back a loop that outruns
-   * its sinks. Exactly-once cannot overlap (the next records would go into the transaction being
-   * committed): it commits with `commitCycle`.
+   * committed at the source when it completes. One commit at a time: this waits for the one in
+   * flight, if any (see `startsCommitNow` for when the loop calls it). Exactly-once cannot
+   * overlap (the next records would go into the transaction being committed): it commits with
+   * `commitCycle`.
    */
   private async startCommit(): Promise<void> {
     await this.settleCommit();
@@ -243,9 +268,16 @@ export class KafkaStreams {
       this.commitOffsets(info);
       await engine.committed(info);
     });
-    cycle.catch((error: unknown) => {
-      this.commitFailure ??= error;
-    });
+    this.commitRunning = true;
+    cycle.then(
+      () => {
+        this.commitRunning = false;
+      },
+      (error: unknown) => {
+        this.commitRunning = false;
+        this.commitFailure ??= error;
+      },
+    );
     this.commitInFlight = cycle;
   }
 
