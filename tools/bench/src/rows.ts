@@ -5,7 +5,7 @@ import type { PipelineResult } from './steps/full-pipeline';
 import type { LatencyResult } from './steps/latency';
 import type { MemoryResult } from './steps/memory';
 import type { PreloadResult } from './steps/preload';
-import type { StagesResult } from './steps/stages';
+import type { StageFigure, StagesResult } from './steps/stages';
 
 // Each step's result as lines of the table.
 
@@ -63,6 +63,13 @@ export function pipelineRows(r: PipelineResult, ceiling: number | undefined): Ro
   ];
 }
 
+/** "; median of 3 passes: 3.1, 3.4, 3.9 s" when a stage ran more than once. */
+function passes(f: StageFigure): string {
+  const ms = f.passesMs;
+  if (ms === undefined || ms.length < 2) return '';
+  return `; median of ${ms.length} passes: ${[...ms].sort((a, b) => a - b).map((m) => (m / 1000).toFixed(1)).join(', ')} s`;
+}
+
 export function stagesRows(r: StagesResult): Row[] {
   const decode = r.stages[0]!;
   const rows: Row[] = r.stages.map((f, i) => ({
@@ -72,7 +79,7 @@ export function stagesRows(r: StagesResult): Row[] {
     seconds: f.ms / 1000,
     rate: f.rate,
     usPerEvent: f.usPerEvent,
-    note: i === 0 ? f.what : `${f.what}; ${signed(f.usPerEvent - decode.usPerEvent)} µs over decode`,
+    note: `${i === 0 ? f.what : `${f.what}; ${signed(f.usPerEvent - decode.usPerEvent)} µs over decode`}${passes(f)}`,
   }));
   rows.push({
     step: 'stage',

@@ -67,3 +67,13 @@ export function perSecond(count: number, ms: number): number {
 export function msSince(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
+
+/**
+ * The run of median time (of an even number of runs, the faster of the two middle ones).
+ * @example medianRun([{ ms: 30 }, { ms: 10 }, { ms: 20 }]) // { ms: 20 }
+ */
+export function medianRun<R extends { readonly ms: number }>(runs: readonly R[]): R {
+  if (runs.length === 0) throw new Error('medianRun: no runs');
+  const sorted = [...runs].sort((a, b) => a.ms - b.ms);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}

@@ -1,6 +1,7 @@
-import { ceilingRows, memoryRows } from '../src/rows';
+import { ceilingRows, memoryRows, stagesRows } from '../src/rows';
 import { bestCeiling, type CeilingResult } from '../src/steps/ceiling';
 import type { MemoryResult } from '../src/steps/memory';
+import type { StageFigure, StagesResult } from '../src/steps/stages';
 
 const MB = 1024 * 1024;
 
@@ -50,5 +51,29 @@ describe('ceiling rows and the pipeline ratio', () => {
     ]);
     expect(bestCeiling(ceilings)).toBe(170_000);
     expect(bestCeiling([])).toBeUndefined();
+  });
+});
+
+describe('stage rows', () => {
+  const stage = (name: string, ms: number, passesMs?: number[]): StageFigure => ({
+    name,
+    what: `${name} alone`,
+    records: 1_000_000,
+    ms,
+    rate: 1e9 / ms,
+    usPerEvent: ms / 1000,
+    commits: 20,
+    ...(passesMs ? { passesMs } : {}),
+  });
+  const result = (stages: StageFigure[]): StagesResult => ({ batchSize: 5_000, commitEvery: 50_000, stages, sinks: [], serialEstimate: { usPerEvent: 5, rate: 200_000 } });
+
+  it('gives each stage over decode and, when it ran several passes, the passes its median comes from', () => {
+    const rows = stagesRows(result([stage('decode', 3_000, [3_400, 3_000, 2_900]), stage('sessions', 7_500, [7_500, 9_100, 7_200])]));
+    expect(rows[0]!.note).toBe('decode alone; median of 3 passes: 2.9, 3.0, 3.4 s');
+    expect(rows[1]!.note).toBe('sessions alone; +4.50 µs over decode; median of 3 passes: 7.2, 7.5, 9.1 s');
+  });
+
+  it('says nothing of passes for a stage measured once', () => {
+    expect(stagesRows(result([stage('decode', 3_000, [3_000])]))[0]!.note).toBe('decode alone');
   });
 });

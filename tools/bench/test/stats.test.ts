@@ -1,4 +1,4 @@
-import { distribution, percentile, perSecond, Samples } from '../src/stats';
+import { distribution, medianRun, percentile, perSecond, Samples } from '../src/stats';
 
 describe('percentile (nearest rank)', () => {
   const sorted = Float64Array.from({ length: 100 }, (_, i) => i + 1); // 1..100
@@ -49,5 +49,19 @@ describe('perSecond', () => {
   it('is events per second, 0 when no time passed', () => {
     expect(perSecond(1000, 250)).toBe(4000);
     expect(perSecond(1000, 0)).toBe(0);
+  });
+});
+
+describe('medianRun', () => {
+  it('picks the run of median time, the faster middle one of an even number, and keeps the run itself', () => {
+    const runs = [{ ms: 30, id: 'a' }, { ms: 10, id: 'b' }, { ms: 20, id: 'c' }];
+    expect(medianRun(runs).id).toBe('c');
+    expect(medianRun([...runs, { ms: 40, id: 'd' }]).id).toBe('c');
+    expect(medianRun([{ ms: 5, id: 'only' }]).id).toBe('only');
+    expect(runs.map((r) => r.id)).toEqual(['a', 'b', 'c']); // not sorted in place
+  });
+
+  it('refuses no runs', () => {
+    expect(() => medianRun([])).toThrow('no runs');
   });
 });
