@@ -123,16 +123,34 @@ async function deleteRows(db: Kysely<UntypedDb>, target: WriteTarget, rows: read
  */
 function byColumns(rows: readonly Row[]): Map<readonly string[], Row[]> {
   const groups = new Map<string, { columns: string[]; rows: Row[] }>();
+  // Rows made by one `row` function set the same columns in the same order: a row that sets
+  // exactly the previous row's columns joins its group without sorting its keys.
+  let previous: { group: { rows: Row[] }; inOrder: string[] } | undefined;
   for (const row of rows) {
-    const columns = Object.keys(row)
-      .filter((c) => row[c] !== undefined)
-      .sort();
+    if (previous !== undefined && setsExactly(row, previous.inOrder)) {
+      previous.group.rows.push(row);
+      continue;
+    }
+    const inOrder = Object.keys(row).filter((c) => row[c] !== undefined);
+    const columns = [...inOrder].sort();
     const signature = columns.join('\u0000');
-    const group = groups.get(signature);
-    if (group === undefined) groups.set(signature, { columns, rows: [row] });
-    else group.rows.push(row);
+    let group = groups.get(signature);
+    if (group === undefined) groups.set(signature, (group = { columns, rows: [] }));
+    group.rows.push(row);
+    previous = { group, inOrder };
   }
   return new Map([...groups.values()].map((g) => [g.columns, g.rows]));
+}
+
+/** Whether the columns `row` sets (its keys with a value) are `columns`, in that order. */
+function setsExactly(row: Row, columns: readonly string[]): boolean {
+  let n = 0;
+  for (const column in row) {
+    if (row[column] === undefined) continue;
+    if (column !== columns[n]) return false;
+    n++;
+  }
+  return n === columns.length;
 }
 
 function rowsPerStatement(target: WriteTarget, parametersPerRow: number): number {

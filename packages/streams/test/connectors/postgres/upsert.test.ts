@@ -1,5 +1,6 @@
 import type { LogEvent } from 'kysely';
 import { silentLogger, type SinkWriter } from '../../../src';
+import { postgresSink } from '../../../src/connectors/postgres';
 import { commit, count, COUNTS_QUERY, countsSink, summarize, T0, type Count, type CountRow } from './records';
 import { scratchSchema, type Scratch } from './scratch-db';
 
@@ -84,6 +85,26 @@ describe('postgres sink: upserts', () => {
     expect(statements[1]).toContain('on conflict ("page_url", "window_start") do update set');
     expect(statements[1]).toContain('"view_count" = "excluded"."view_count"');
     expect(await scratch.rows('select count(*)::int as n from page_view_counts')).toEqual([{ n: 2500 }]);
+  });
+
+  it('groups the rows of one flush by the columns they set, whatever the order of their properties', async () => {
+    const db = scratch.db();
+    const rows = [
+      { page_url: '/a', window_start: new Date(T0), window_end: new Date(T0 + 60_000), view_count: 1 },
+      { page_url: '/b', window_start: new Date(T0), window_end: new Date(T0 + 60_000), view_count: 2, updated_at: undefined },
+      { view_count: 3, page_url: '/c', window_end: new Date(T0 + 60_000), window_start: new Date(T0) },
+      { page_url: '/d', window_start: new Date(T0), window_end: new Date(T0 + 60_000), view_count: 4, updated_at: new Date('2021-01-01Z') },
+      { page_url: '/e', window_start: new Date(T0), window_end: new Date(T0 + 60_000), view_count: 5 },
+    ];
+    const writer = await postgresSink({ db, table: 'page_view_counts', key: ['page_url', 'window_start'], row: (r: number) => rows[r]! }).open(context);
+    await scratch.admin.query(`insert into page_view_counts values ('/a', $1, $2, 9, '2020-01-01Z'), ('/d', $1, $2, 9, '2020-01-01Z')`, [new Date(T0), new Date(T0 + 60_000)]);
+    writer.write(rows.map((_, i) => ({ value: i, timestamp: T0 })));
+    await writer.flush(commit(1));
+    const written = await scratch.rows<{ page_url: string; view_count: string; updated_at: Date }>('select page_url, view_count, updated_at from page_view_counts order by page_url');
+    expect(written.map((r) => [r.page_url, Number(r.view_count)])).toEqual([['/a', 1], ['/b', 2], ['/c', 3], ['/d', 4], ['/e', 5]]);
+    // '/a' does not set updated_at: left as it was; '/d' sets it.
+    expect(written.find((r) => r.page_url === '/a')!.updated_at).toEqual(new Date('2020-01-01Z'));
+    expect(written.find((r) => r.page_url === '/d')!.updated_at).toEqual(new Date('2021-01-01Z'));
   });
 
   it('leaves a column the row does not set as it is on update', async () => {
