@@ -6,6 +6,7 @@ import { describeEnvironment, type Environment } from './environment';
 import { Scratch } from './infra/scratch';
 import { parseOptions, type BenchOptions, type Step } from './options';
 import { userPath } from './paths';
+import { formatAllocationSites } from './allocation-profile';
 import { formatSelfTimes } from './profile';
 import { log } from './progress';
 import { renderTable, seconds, type Row } from './report';
@@ -103,6 +104,7 @@ async function main(): Promise<number> {
         results.pipeline = await fullPipeline(targets, db, { records: dataset!.count, valid: dataset!.valid, invalid: dataset!.invalid }, {
           stamp,
           ...(options.cpuProf ? { profileDir: outDir } : {}),
+          ...(options.heapProf ? { heapProfileDir: outDir } : {}),
         });
         rows.push(...pipelineRows(results.pipeline, bestCeiling(results.ceiling)));
       });
@@ -156,6 +158,11 @@ async function main(): Promise<number> {
   if (results.pipeline?.profile) {
     console.log(`\nCPU profile of the full pipeline (${results.pipeline.profile.file}), top functions by self time:\n`);
     console.log(formatSelfTimes(results.pipeline.profile.top, 20));
+  }
+  if (results.pipeline?.allocations) {
+    const { file, sampledBytes, top } = results.pipeline.allocations;
+    console.log(`\nAllocations of the full pipeline (${file}), sampled, garbage included: ${(sampledBytes / results.pipeline.records).toFixed(0)} bytes an event; top functions by bytes:\n`);
+    console.log(formatAllocationSites(top, 20, results.pipeline.records));
   }
   console.log(`\nEvery figure: ${file}`);
   return errors.length > 0 ? 1 : 0;

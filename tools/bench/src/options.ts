@@ -12,6 +12,7 @@ export interface BenchOptions {
   readonly only: ReadonlySet<Step>;
   readonly out: string;
   readonly cpuProf: boolean;
+  readonly heapProf: boolean;
   readonly keep: boolean;
 }
 
@@ -44,8 +45,9 @@ export function benchCommand(): Command {
     .addOption(new Option('--latency-seconds <n>', 'length of the latency run').argParser(positiveInteger).default(FULL.latencySeconds))
     .addOption(new Option('--memory-users <n>', 'distinct users (open sessions) in the memory run').argParser(positiveInteger).default(FULL.memoryUsers, '1,000,000'))
     .addOption(new Option('--only <steps>', `run only these steps, comma-separated: ${STEPS.join(',')}`).argParser(stepList))
-    .option('--out <dir>', 'where the JSON report (and a CPU profile) go', 'bench-results')
+    .option('--out <dir>', 'where the JSON report (and the profiles) go', 'bench-results')
     .option('--cpu-prof', 'profile the full pipeline step: writes a .cpuprofile to --out and prints the top functions by self time', false)
+    .option('--heap-prof', "sample the full pipeline step's allocations (garbage included): writes a .heapprofile to --out and prints the top functions by bytes", false)
     .option('--keep', 'keep the topics, databases and temporary directories (to look at them afterwards)', false)
     .showHelpAfterError();
 }
@@ -65,6 +67,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     only?: Set<Step>;
     out: string;
     cpuProf: boolean;
+    heapProf: boolean;
     keep: boolean;
   }>();
   const given = (name: string) => command.getOptionValueSource(name) === 'cli';
@@ -78,6 +81,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     only: o.only ?? new Set(STEPS),
     out: o.out,
     cpuProf: o.cpuProf,
+    heapProf: o.heapProf,
     keep: o.keep,
   };
 }

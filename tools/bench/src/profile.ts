@@ -4,11 +4,19 @@ import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REPO_ROOT } from './paths';
 
+/** Where a profile's sample is: a function and its place (mapped to sources in place). */
+export interface CallFrame {
+  readonly functionName: string;
+  readonly url: string;
+  lineNumber: number;
+  columnNumber?: number;
+}
+
 /** A V8 CPU profile, as `node --cpu-prof` writes it (`.cpuprofile`, JSON). */
 export interface CpuProfile {
   readonly nodes: ReadonlyArray<{
     readonly id: number;
-    readonly callFrame: { readonly functionName: string; readonly url: string; lineNumber: number; columnNumber?: number };
+    readonly callFrame: CallFrame;
   }>;
   readonly startTime: number;
   readonly endTime: number;
@@ -49,11 +57,20 @@ export async function startCpuProfile(samplingIntervalUs = 500): Promise<() => P
  * function's line is that of the compiled file, often the same for a whole module.
  */
 export function mapToSources(profile: CpuProfile): void {
-  for (const { callFrame } of profile.nodes) {
-    if (!callFrame.url.startsWith('file://') || callFrame.url.includes('/node_modules/')) continue;
+  mapCallFramesToSources(profile.nodes.map((n) => n.callFrame));
+}
+
+/**
+ * `mapToSources` for any profile's call frames. A heap profile's are in a tree, and name files by
+ * path where a CPU profile has `file://` URLs.
+ */
+export function mapCallFramesToSources(callFrames: Iterable<CallFrame>): void {
+  for (const callFrame of callFrames) {
+    const { url } = callFrame;
+    if (!(url.startsWith('file://') || url.startsWith('/')) || url.includes('/node_modules/')) continue;
     let map;
     try {
-      map = findSourceMap(fileURLToPath(callFrame.url));
+      map = findSourceMap(url.startsWith('file://') ? fileURLToPath(url) : url);
     } catch {
       continue;
     }

@@ -7,6 +7,7 @@ import { topicSize } from '../infra/kafka';
 import { lakeSummary } from '../infra/lake';
 import type { PipelineTargets } from '../infra/scratch';
 import { startPipeline, waitForRecords } from '../pipeline';
+import { allocationSites, formatAllocationSites, mapAllocationsToSources, startAllocationProfile, type AllocationSite } from '../allocation-profile';
 import { formatSelfTimes, mapToSources, selfTimes, selfTimesByFile, startCpuProfile, type SelfTime } from '../profile';
 import { log, startProgress } from '../progress';
 import { perSecond } from '../stats';
@@ -47,6 +48,8 @@ export interface PipelineResult {
   /** Every sink holds what it should: enriched and lake = valid events, dead letters = invalid records. */
   readonly complete: boolean;
   readonly profile?: { readonly file: string; readonly top: readonly SelfTime[]; readonly byFile: ReadonlyArray<{ file: string; ms: number; share: number }> };
+  /** With `--heap-prof`: where the step's allocations (garbage included) come from. */
+  readonly allocations?: { readonly file: string; readonly sampledBytes: number; readonly top: readonly AllocationSite[] };
 }
 
 /**
@@ -58,9 +61,10 @@ export async function fullPipeline(
   targets: PipelineTargets,
   db: ScratchDatabase,
   expected: { records: number; valid: number; invalid: number },
-  options: { profileDir?: string; stamp: string },
+  options: { profileDir?: string; heapProfileDir?: string; stamp: string },
 ): Promise<PipelineResult> {
   const stopProfile = options.profileDir ? await startCpuProfile() : undefined;
+  const stopAllocationProfile = options.heapProfileDir ? await startAllocationProfile() : undefined;
   const started = process.hrtime.bigint();
   const pipeline = await startPipeline(targets);
   let first: bigint | undefined;
@@ -103,6 +107,18 @@ export async function fullPipeline(
     log(`CPU profile of the full pipeline: ${file}\n${formatSelfTimes(top, 20)}`);
   }
 
+  let allocations: PipelineResult['allocations'];
+  if (stopAllocationProfile) {
+    const heap = await stopAllocationProfile();
+    mapAllocationsToSources(heap);
+    const file = join(options.heapProfileDir!, `pipeline-${options.stamp}.heapprofile`);
+    writeFileSync(file, JSON.stringify(heap));
+    const sites = allocationSites(heap);
+    const sampledBytes = sites.reduce((sum, site) => sum + site.bytes, 0);
+    allocations = { file, sampledBytes, top: sites.slice(0, 40) };
+    log(`allocations of the full pipeline (sampled, garbage included): ${file}\n${formatAllocationSites(sites, 20, expected.records)}`);
+  }
+
   const [enrichedRecords, deadLetters, lake, counts] = await Promise.all([
     topicSize(targets.enrichedTopic, 3),
     topicSize(targets.deadLetterTopic, 3),
@@ -139,5 +155,6 @@ export async function fullPipeline(
     sinks,
     complete,
     ...(profile ? { profile } : {}),
+    ...(allocations ? { allocations } : {}),
   };
 }
