@@ -29,6 +29,12 @@ export interface ParquetWriterConfig {
   readonly logger: Logger;
 }
 
+/**
+ * A flush waits while more rolls than this are queued: rolls slower than the input slow the input
+ * down instead of piling up staging files.
+ */
+export const MAX_QUEUED_ROLLS = 4;
+
 /** A rolled staging file, removed once the commit of the flush that rolled it has completed. */
 interface RetiredStaging {
   readonly path: string;
@@ -58,10 +64,15 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
   private closed = false;
   private queue: Promise<unknown> = Promise.resolve();
   /**
-   * Rolls started by the last flush and not known to be finished. They run while the engine goes
-   * on processing; the next flush, a recovery and close wait for them first (and fail if one did).
+   * Rolls queued or running, oldest first. They run one at a time (one file's columns in memory),
+   * in slices, while the engine goes on processing and committing: a flush does not wait for them
+   * (unless more than MAX_QUEUED_ROLLS are queued), so a commit is never held up by a roll. A
+   * recovery and close wait for them all. The first failure makes the writer unusable.
    */
-  private inFlight: Array<Promise<void>> = [];
+  private queuedRolls: Array<Promise<void>> = [];
+  /** The last roll queued: the next one starts when it has settled. */
+  private lastRoll: Promise<void> = Promise.resolve();
+  private rollFailure: unknown;
 
   constructor(private readonly config: ParquetWriterConfig) {}
 
@@ -89,7 +100,7 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
       try {
         // A flush under id K means commit K-1 completed: rolls of earlier flushes are final.
         this.committedThrough = Math.max(this.committedThrough, commit.id - 1);
-        await this.settleRolls();
+        await this.waitForQueuedRolls(MAX_QUEUED_ROLLS);
         await this.removeRetired();
         this.lastFlushId = commit.id;
         const now = this.config.clock.now();
@@ -103,9 +114,8 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
   }
 
   /**
-   * Resolves once the rolls started by the last flush have made their files, and rejects if one
-   * failed. The engine never needs it (the next flush waits for them); tests and tools that want
-   * the newest files at once do.
+   * Resolves once the rolls queued so far have made their files, and rejects if one failed. The
+   * engine never needs it; tests and tools that want the newest files at once do.
    */
   rollsFinished(): Promise<void> {
     return this.serially(async () => {
@@ -259,42 +269,59 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
   }
 
   /**
-   * Starts rolling the segment's staging file into a Parquet file, and leaves the segment without
+   * Queues a roll of the segment's staging file into a Parquet file, and leaves the segment without
    * one: later rows start a new staging file. The staging file is retired when the roll has
    * finished, and removed once commit `commitId` (that of the flush that staged its last rows) has
-   * completed: until then a crash may need its rows back (see recoverPartition).
+   * completed: until then a crash may need its rows back (see recoverPartition). A staging file
+   * waiting for its roll is on disk like any other: a crash before the roll leaves it to recovery.
    */
   private startRoll(segment: Segment, commitId: number): void {
-    const started = Date.now();
     const { input, stagingFirst } = segment;
     if (stagingFirst === undefined) throw new Error('parquet sink: a roll of a segment with no staging file');
     // What the roll takes, read now: the segment moves on to a new staging file at once.
     const staged = { dir: segment.dir, input, stagingFirst, stagedRows: segment.stagedRows };
-    const roll = rollSegment(this.config.root, staged, this.config.columns, this.config.encoder)
-      .then((rolled) => {
-        this.retired.push({ path: rolled.staging, input, commitId });
-        this.config.logger.debug('parquet sink: rolled a file', { file: rolled.file, rows: rolled.rows, ms: Date.now() - started });
-      });
-    // Its failure is thrown by whatever waits for it next (settleRolls), not left unhandled.
-    roll.catch(() => undefined);
-    this.inFlight.push(roll);
+    const roll = this.lastRoll.then(async () => {
+      // After a failure the writer is unusable: the rolls queued behind it are left to recovery.
+      if (this.rollFailure !== undefined) throw this.rollFailure;
+      const started = Date.now();
+      const rolled = await rollSegment(this.config.root, staged, this.config.columns, this.config.encoder);
+      this.retired.push({ path: rolled.staging, input, commitId });
+      this.config.logger.debug('parquet sink: rolled a file', { file: rolled.file, rows: rolled.rows, ms: Date.now() - started });
+    });
+    this.queuedRolls.push(roll);
+    this.lastRoll = roll.then(
+      () => this.forgetRoll(roll),
+      (error: unknown) => {
+        this.rollFailure ??= error;
+        this.forgetRoll(roll);
+      },
+    );
     segment.stagingFirst = undefined;
     segment.stagedRows = 0;
     // Rows staged after a cut in this flush arrived by now: the next file's age starts here.
     segment.firstRowAt = this.config.clock.now();
   }
 
+  private forgetRoll(roll: Promise<void>): void {
+    const index = this.queuedRolls.indexOf(roll);
+    if (index >= 0) this.queuedRolls.splice(index, 1);
+  }
+
+  /** Waits for every queued roll; see waitForQueuedRolls. */
+  private settleRolls(): Promise<void> {
+    return this.waitForQueuedRolls(0);
+  }
+
   /**
-   * Waits for the rolls in flight and throws the first failure, which makes the writer unusable:
-   * a restart's recovery repairs the files.
+   * Waits until at most `atMost` rolls are queued, and throws the first roll failure, which makes
+   * the writer unusable: a restart's recovery repairs the files.
    */
-  private async settleRolls(): Promise<void> {
-    const rolls = this.inFlight;
-    this.inFlight = [];
-    const failed = (await Promise.allSettled(rolls)).find((r) => r.status === 'rejected');
-    if (failed !== undefined) {
-      this.failure ??= failed.reason;
-      throw failed.reason;
+  private async waitForQueuedRolls(atMost: number): Promise<void> {
+    // The oldest roll's own handler (startRoll) runs before this await resumes: it forgets the roll.
+    while (this.queuedRolls.length > atMost && this.rollFailure === undefined) await this.queuedRolls[0]!.catch(() => undefined);
+    if (this.rollFailure !== undefined) {
+      this.failure ??= this.rollFailure;
+      throw this.rollFailure;
     }
   }
 
