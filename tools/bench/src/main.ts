@@ -119,7 +119,7 @@ async function main(): Promise<number> {
     dataset = undefined; // a million records less for the memory step's parent
     if (has('latency')) {
       await attempt('latency', async () => {
-        results.latency = await latency(scratch, { rate: options.latencyRate, seconds: options.latencySeconds, seed: SEED });
+        results.latency = await latency(scratch, { rate: options.latencyRate, seconds: options.latencySeconds, warmupSeconds: options.latencyWarmup, seed: SEED });
         rows.push(...latencyRows(results.latency));
       });
     }

@@ -8,6 +8,8 @@ export interface BenchOptions {
   readonly quick: boolean;
   readonly latencyRate: number;
   readonly latencySeconds: number;
+  /** Seconds of traffic before latencies count: they are reported apart, as the cold start. */
+  readonly latencyWarmup: number;
   readonly memoryUsers: number;
   readonly only: ReadonlySet<Step>;
   readonly out: string;
@@ -16,13 +18,20 @@ export interface BenchOptions {
   readonly keep: boolean;
 }
 
-const FULL = { events: 1_000_000, latencySeconds: 30, memoryUsers: 1_000_000 };
-const QUICK = { events: 100_000, latencySeconds: 10, memoryUsers: 100_000 };
+const FULL = { events: 1_000_000, latencySeconds: 30, latencyWarmup: 10, memoryUsers: 1_000_000 };
+const QUICK = { events: 100_000, latencySeconds: 10, latencyWarmup: 5, memoryUsers: 100_000 };
 
 /** "1,000,000", "1_000_000", "1e6" → 1000000. */
 export function positiveInteger(text: string): number {
   const n = Number(text.replace(/[,_]/g, ''));
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number, e.g. 100000 or 1_000_000');
+  return n;
+}
+
+/** "0", "10" → 10: a count that may be zero. */
+export function wholeNumber(text: string): number {
+  const n = Number(text.replace(/[,_]/g, ''));
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number, e.g. 0 or 10');
   return n;
 }
 
@@ -40,9 +49,14 @@ export function benchCommand(): Command {
         'Needs the local stack (Kafka, PostgreSQL): `pnpm bench` starts it. Prints a table; writes every figure as JSON.',
     )
     .addOption(new Option('--events <n>', 'events in the preloaded topic (ceiling, pipeline, stages)').argParser(positiveInteger).default(FULL.events, '1,000,000'))
-    .option('--quick', `a run of about a minute: ${QUICK.events.toLocaleString('en-US')} events, ${QUICK.latencySeconds} s of latency, ${QUICK.memoryUsers.toLocaleString('en-US')} memory users (explicit flags still win)`, false)
+    .option('--quick', `a run of about a minute: ${QUICK.events.toLocaleString('en-US')} events, ${QUICK.latencyWarmup} + ${QUICK.latencySeconds} s of latency, ${QUICK.memoryUsers.toLocaleString('en-US')} memory users (explicit flags still win)`, false)
     .addOption(new Option('--latency-rate <n>', 'events per second produced during the latency run').argParser(positiveInteger).default(10_000, '10,000'))
-    .addOption(new Option('--latency-seconds <n>', 'length of the latency run').argParser(positiveInteger).default(FULL.latencySeconds))
+    .addOption(new Option('--latency-seconds <n>', 'length of the latency run, after the warm-up').argParser(positiveInteger).default(FULL.latencySeconds))
+    .addOption(
+      new Option('--latency-warmup <n>', 'seconds of traffic at the same rate before latencies count (reported apart, as the cold start)')
+        .argParser(wholeNumber)
+        .default(FULL.latencyWarmup),
+    )
     .addOption(new Option('--memory-users <n>', 'distinct users (open sessions) in the memory run').argParser(positiveInteger).default(FULL.memoryUsers, '1,000,000'))
     .addOption(new Option('--only <steps>', `run only these steps, comma-separated: ${STEPS.join(',')}`).argParser(stepList))
     .option('--out <dir>', 'where the JSON report (and the profiles) go', 'bench-results')
@@ -63,6 +77,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     quick: boolean;
     latencyRate: number;
     latencySeconds: number;
+    latencyWarmup: number;
     memoryUsers: number;
     only?: Set<Step>;
     out: string;
@@ -77,6 +92,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     quick: o.quick,
     latencyRate: o.latencyRate,
     latencySeconds: given('latencySeconds') ? o.latencySeconds : sizes.latencySeconds,
+    latencyWarmup: given('latencyWarmup') ? o.latencyWarmup : sizes.latencyWarmup,
     memoryUsers: given('memoryUsers') ? o.memoryUsers : sizes.memoryUsers,
     only: o.only ?? new Set(STEPS),
     out: o.out,

@@ -1,4 +1,5 @@
 import { DEFAULT_BATCH_SIZE } from '@pipeline/streams/kafka';
+import type { ChildResult } from './child/protocol';
 import { int, latencySummary, mb, ms, percent, type Row } from './report';
 import type { CeilingResult } from './steps/ceiling';
 import type { PipelineResult } from './steps/full-pipeline';
@@ -113,30 +114,45 @@ function trend(r: LatencyResult): string {
   return `; per-second p50 ${ms(median(seconds.slice(0, 5)))} in the first 5 s → ${ms(median(seconds.slice(-5)))} in the last 5 s`;
 }
 
+/** "event loop delay p99 31 ms, max 612 ms": the longest the loop was held by synchronous work. */
+function loopStalls(p: ChildResult): string {
+  return `event loop delay p99 ${ms(p.loopDelay.p99)}, max ${ms(p.loopDelay.max)}`;
+}
+
 export function latencyRows(r: LatencyResult): Row[] {
-  return [
+  const after = r.warmupSeconds > 0 ? `, after ${r.warmupSeconds} s of warm-up` : '';
+  const rows: Row[] = [
     {
       step: 'latency',
       what: `live traffic, ${int(r.targetRate)} events/s asked`,
       count: r.produced,
-      seconds: r.seconds,
+      seconds: r.warmupSeconds + r.seconds,
       rate: r.achievedRate,
-      note: `pipeline in a child process; its peak lag ${int(r.pipeline.peakLag)} records, peak RSS ${mb(r.pipeline.peakRss)}`,
+      note: `pipeline in a child process; its peak lag ${int(r.pipeline.peakLag)} records, peak RSS ${mb(r.pipeline.peakRss)}; ${loopStalls(r.pipeline)}`,
     },
     {
       step: 'latency',
       what: 'produced → row in PostgreSQL',
       count: r.toPostgres.count,
       unit: 'probes',
-      note: `${latencySummary(r.toPostgres)}; target p99 < 1 s; poll every ${r.pollMs} ms (+${ms(r.meanPollQueryMs)} per query); ${r.probes.seen}/${r.probes.sent} probes seen`,
+      note: `${latencySummary(r.toPostgres)}${after}; target p99 < 1 s; poll every ${r.pollMs} ms (+${ms(r.meanPollQueryMs)} per query); ${r.probes.seen}/${r.probes.sent} probes seen`,
     },
     {
       step: 'latency',
       what: 'produced → record on the enriched topic',
       count: r.toEnriched.count,
-      note: `${latencySummary(r.toEnriched)}${trend(r)}; ${int(r.enrichedReceived)} records read`,
+      note: `${latencySummary(r.toEnriched)}${after}${trend(r)}; ${int(r.enrichedReceived)} records read in all`,
     },
   ];
+  if (r.warmupSeconds > 0) {
+    rows.push({
+      step: 'latency',
+      what: `cold start: the first ${r.warmupSeconds} s of traffic`,
+      count: r.coldToEnriched.count,
+      note: `→ PostgreSQL p99 ${ms(r.coldToPostgres.p99)} (max ${ms(r.coldToPostgres.max)}, ${r.coldToPostgres.count} probes); → enriched topic p99 ${ms(r.coldToEnriched.p99)} (max ${ms(r.coldToEnriched.max)})`,
+    });
+  }
+  return rows;
 }
 
 export function memoryRows(r: MemoryResult): Row[] {

@@ -44,6 +44,12 @@ export interface ChildResult {
   /** From the first record read to `stop()` done. */
   readonly seconds: number;
   readonly commits: number;
+  /**
+   * The event loop's delay over the run (perf_hooks' monitorEventLoopDelay, ms): how long a timer
+   * waited past its time, i.e. how long the loop was held by one piece of synchronous work. Every
+   * record read during such a stall waits for it.
+   */
+  readonly loopDelay: { readonly p50: number; readonly p99: number; readonly max: number };
   readonly late: Record<string, number>;
   readonly deadLettered: number;
 }

@@ -15,17 +15,25 @@ export const PROBE_EVERY_MS = 100;
 
 export interface LatencyResult {
   readonly targetRate: number;
+  /** The measured part of the run, after the warm-up. */
   readonly seconds: number;
+  readonly warmupSeconds: number;
   /** Events produced (probes included) and the rate achieved. */
   readonly produced: number;
   readonly achievedRate: number;
-  /** Event produced → its page_view_counts row visible in PostgreSQL (probes). */
+  /** Event produced → its page_view_counts row visible in PostgreSQL (probes produced after the warm-up). */
   readonly toPostgres: Distribution;
+  /**
+   * The same for the events produced during the warm-up: the pipeline's cold start (code not yet
+   * optimized by V8, every user new to the session stores and to user_sessions).
+   */
+  readonly coldToPostgres: Distribution;
+  readonly coldToEnriched: Distribution;
   readonly probes: { readonly sent: number; readonly seen: number };
   readonly pollMs: number;
   /** Mean duration of one poll query: the resolution is about pollMs + this. */
   readonly meanPollQueryMs: number;
-  /** Event produced → its record read from the enriched topic (every record). */
+  /** Event produced → its record read from the enriched topic (every record produced after the warm-up). */
   readonly toEnriched: Distribution;
   readonly enrichedReceived: number;
   /** Every probe: [ms after the run started, latency to PostgreSQL in ms]. */
@@ -47,8 +55,10 @@ function eventTimeOf(value: Buffer | null | undefined): number {
 /**
  * Live traffic at a steady rate (event time = now) through the real pipeline, running in a child
  * process as the app would: how long until an event is in PostgreSQL and on the enriched topic.
+ * The first `warmupSeconds` of traffic are the cold start, measured apart: a steady rate's
+ * latency is that of a pipeline that has been running, as a benchmark's warm-up phase has it.
  */
-export async function latency(scratch: Scratch, options: { rate: number; seconds: number; seed: number }): Promise<LatencyResult> {
+export async function latency(scratch: Scratch, options: { rate: number; seconds: number; warmupSeconds: number; seed: number }): Promise<LatencyResult> {
   const input = await scratch.topic('bench-latency-input', 3);
   const { targets, db } = await scratch.pipelineTargets('latency', input);
   const child = startPipelineChild({ targets, mode: 'live', sampleMs: 100 });
@@ -61,8 +71,11 @@ export async function latency(scratch: Scratch, options: { rate: number; seconds
     reader.setDefaultConsumeTimeout(5);
     reader.assign([0, 1, 2].map((partition) => ({ topic: targets.enrichedTopic, partition, offset: 0 })));
     const toEnriched = new Samples();
+    const coldToEnriched = new Samples();
     const bySecond = new Map<number, Samples>();
     let started = Number.POSITIVE_INFINITY;
+    // Events produced before this are the warm-up's.
+    let measuredFrom = Number.POSITIVE_INFINITY;
     let received = 0;
     let reading = true;
     const readLoop = (async () => {
@@ -73,7 +86,7 @@ export async function latency(scratch: Scratch, options: { rate: number; seconds
           received++;
           const t = eventTimeOf(m.value);
           if (!Number.isFinite(t)) continue;
-          toEnriched.push(now - t);
+          (t < measuredFrom ? coldToEnriched : toEnriched).push(now - t);
           const second = Math.max(0, Math.floor((t - started) / 1000));
           let slot = bySecond.get(second);
           if (slot === undefined) bySecond.set(second, (slot = new Samples()));
@@ -85,6 +98,7 @@ export async function latency(scratch: Scratch, options: { rate: number; seconds
     // Probe rows in PostgreSQL: a poll every POLL_MS for the probes not seen yet.
     const outstanding = new Map<string, number>();
     const toPostgres = new Samples();
+    const coldToPostgres = new Samples();
     const probeSeries: Array<[number, number]> = [];
     let polling = true;
     let polls = 0;
@@ -99,7 +113,7 @@ export async function latency(scratch: Scratch, options: { rate: number; seconds
           for (const { page_url } of rows) {
             const sentAt = outstanding.get(page_url);
             if (sentAt === undefined) continue;
-            toPostgres.push(start - sentAt);
+            (sentAt < measuredFrom ? coldToPostgres : toPostgres).push(start - sentAt);
             probeSeries.push([sentAt - started, start - sentAt]);
             outstanding.delete(page_url);
           }
@@ -111,12 +125,14 @@ export async function latency(scratch: Scratch, options: { rate: number; seconds
     const out = await connectProducer('bench-latency', 5);
     const records = generateEvents({ seed: options.seed, users: 10_000, pages: 100, lateEvery: 0, invalidEvery: 0, clock: Date.now });
     started = Date.now();
+    measuredFrom = started + options.warmupSeconds * 1000;
+    const runSeconds = options.warmupSeconds + options.seconds;
     let sent = 0;
     let probes = 0;
     let nextProbe = started + PROBE_EVERY_MS;
-    const progress = startProgress({ label: `latency ${options.rate}/s`, read: () => Math.floor((Date.now() - started) / 1000), total: options.seconds, unit: 's' });
+    const progress = startProgress({ label: `latency ${options.rate}/s`, read: () => Math.floor((Date.now() - started) / 1000), total: runSeconds, unit: 's' });
     try {
-      while (Date.now() - started < options.seconds * 1000) {
+      while (Date.now() - started < runSeconds * 1000) {
         const due = Math.floor(((Date.now() - started) * options.rate) / 1000);
         while (sent < due) {
           const r = records.next().value!;
@@ -157,10 +173,13 @@ export async function latency(scratch: Scratch, options: { rate: number; seconds
     return {
       targetRate: options.rate,
       seconds: options.seconds,
+      warmupSeconds: options.warmupSeconds,
       produced,
       achievedRate: produced / producedIn,
       toPostgres: toPostgres.distribution(),
-      probes: { sent: probes, seen: toPostgres.length },
+      coldToPostgres: coldToPostgres.distribution(),
+      coldToEnriched: coldToEnriched.distribution(),
+      probes: { sent: probes, seen: toPostgres.length + coldToPostgres.length },
       pollMs: POLL_MS,
       meanPollQueryMs: polls > 0 ? pollQueryMs / polls : 0,
       toEnriched: toEnriched.distribution(),
