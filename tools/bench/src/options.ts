@@ -21,17 +21,22 @@ export interface BenchOptions {
 const FULL = { events: 1_000_000, latencySeconds: 30, latencyWarmup: 10, memoryUsers: 1_000_000 };
 const QUICK = { events: 100_000, latencySeconds: 10, latencyWarmup: 5, memoryUsers: 100_000 };
 
-/** "1,000,000", "1_000_000", "1e6" → 1000000. */
-export function positiveInteger(text: string): number {
-  const n = Number(text.replace(/[,_]/g, ''));
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number, e.g. 100000 or 1_000_000');
+/** "1,000,000", "1_000_000", "1e6" → 1000000 (NaN when it is no number). */
+function withSeparators(text: string): number {
+  return Number(text.replace(/[,_]/g, ''));
+}
+
+/** "0", "10" → a whole number, zero allowed. */
+export function wholeNumber(text: string): number {
+  const n = withSeparators(text);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number, e.g. 0 or 10');
   return n;
 }
 
-/** "0", "10" → 10: a count that may be zero. */
-export function wholeNumber(text: string): number {
-  const n = Number(text.replace(/[,_]/g, ''));
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number, e.g. 0 or 10');
+/** "1,000,000", "1_000_000", "1e6" → 1000000. */
+export function positiveInteger(text: string): number {
+  const n = withSeparators(text);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number, e.g. 100000 or 1_000_000');
   return n;
 }
 

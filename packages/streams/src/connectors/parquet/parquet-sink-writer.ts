@@ -120,7 +120,7 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
   rollsFinished(): Promise<void> {
     return this.serially(async () => {
       this.throwIfUnusable();
-      await this.settleRolls();
+      await this.waitForQueuedRolls(0);
     });
   }
 
@@ -136,7 +136,7 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
   recover(positions: readonly PartitionOffset[]): Promise<void> {
     return this.serially(async () => {
       this.throwIfUnusable();
-      await this.settleRolls();
+      await this.waitForQueuedRolls(0);
       const { root, logger, clock } = this.config;
       await makeDirectoryDurably(root);
       const listing = await listLake(root);
@@ -174,7 +174,7 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
       if (this.pendingRows > 0) this.config.logger.debug('parquet sink: closing with unflushed rows, dropped', { rows: this.pendingRows });
       // Nothing stays in staging after a clean stop: roll it all, whatever its size and age.
       for (const segment of this.segments()) if (segment.stagedRows > 0) this.startRoll(segment, this.lastFlushId);
-      await this.settleRolls();
+      await this.waitForQueuedRolls(0);
       await this.removeRetired();
       if (this.retired.length > 0) {
         this.config.logger.info('parquet sink: staging files of the last rolls are kept until a restart confirms their commit', {
@@ -289,11 +289,12 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
       this.config.logger.debug('parquet sink: rolled a file', { file: rolled.file, rows: rolled.rows, ms: Date.now() - started });
     });
     this.queuedRolls.push(roll);
+    // Rolls settle in queue order: the one settling is the oldest.
     this.lastRoll = roll.then(
-      () => this.forgetRoll(roll),
+      () => void this.queuedRolls.shift(),
       (error: unknown) => {
         this.rollFailure ??= error;
-        this.forgetRoll(roll);
+        this.queuedRolls.shift();
       },
     );
     segment.stagingFirst = undefined;
@@ -302,22 +303,12 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
     segment.firstRowAt = this.config.clock.now();
   }
 
-  private forgetRoll(roll: Promise<void>): void {
-    const index = this.queuedRolls.indexOf(roll);
-    if (index >= 0) this.queuedRolls.splice(index, 1);
-  }
-
-  /** Waits for every queued roll; see waitForQueuedRolls. */
-  private settleRolls(): Promise<void> {
-    return this.waitForQueuedRolls(0);
-  }
-
   /**
    * Waits until at most `atMost` rolls are queued, and throws the first roll failure, which makes
    * the writer unusable: a restart's recovery repairs the files.
    */
   private async waitForQueuedRolls(atMost: number): Promise<void> {
-    // The oldest roll's own handler (startRoll) runs before this await resumes: it forgets the roll.
+    // The oldest roll's own handler (startRoll) runs before this await resumes: it takes the roll off the queue.
     while (this.queuedRolls.length > atMost && this.rollFailure === undefined) await this.queuedRolls[0]!.catch(() => undefined);
     if (this.rollFailure !== undefined) {
       this.failure ??= this.rollFailure;
