@@ -1,20 +1,26 @@
-import type { WindowResult } from '@pipeline/streams';
+import { sinkThread, type WindowResult } from '@pipeline/streams';
 import { deadLetterSink, kafkaSink } from '@pipeline/streams/kafka';
-import { parquetSink } from '@pipeline/streams/parquet';
 import { postgresSink } from '@pipeline/streams/postgres';
 import type { Kysely } from 'kysely';
 import type { Config } from './config';
 import { TABLE_KEYS, type Database } from './db';
-import { ActivityEvent } from './events';
-import type { SessionRow } from './sessions/session-row';
+import { lakeSink, sessionsSink, type sessionsSinkWithPool } from './thread-sinks';
+
 import type { PipelineSinks } from './topology';
+
+/** The module the sink threads make their sinks from. */
+const THREAD_SINKS = require.resolve('./thread-sinks');
 
 /**
  * The real sinks: three PostgreSQL tables (upserts of absolute values: a replay rewrites the same
  * rows), the Parquet lake by event date, the enriched topic keyed by user, the dead-letter topic.
+ * With SINK_THREADS=on (the default), the two costliest, the lake and `user_sessions`, run in
+ * threads of their own (see thread-sinks.ts); the Kafka sinks stay on the engine's thread, which
+ * owns node-rdkafka (and, exactly once, its transaction).
  */
 export function productionSinks(config: Config, db: Kysely<Database>): PipelineSinks {
   const now = () => new Date();
+  const threads = config.sinkThreads === 'on';
   return {
     pageViews: postgresSink({
       db,
@@ -39,22 +45,10 @@ export function productionSinks(config: Config, db: Kysely<Database>): PipelineS
         updated_at: now(),
       }),
     }),
-    sessions: postgresSink({
-      db,
-      table: 'user_sessions',
-      key: TABLE_KEYS.user_sessions,
-      row: (s: SessionRow) => ({
-        user_id: s.user_id,
-        session_start: new Date(s.session_start),
-        session_end: s.session_end === null ? null : new Date(s.session_end),
-        duration_seconds: s.duration_seconds,
-        status: s.status,
-        event_count: s.event_count,
-        last_event_time: new Date(s.last_event_time),
-        updated_at: now(),
-      }),
-    }),
-    lake: parquetSink({ dir: config.lakeDir, schema: ActivityEvent }),
+    sessions: threads
+      ? sinkThread<typeof sessionsSinkWithPool>({ module: THREAD_SINKS, factory: 'sessionsSinkWithPool', args: { databaseUrl: config.databaseUrl, applicationId: config.applicationId }, name: 'user_sessions' })
+      : sessionsSink(db),
+    lake: threads ? sinkThread<typeof lakeSink>({ module: THREAD_SINKS, factory: 'lakeSink', args: config.lakeDir, name: config.lakeDir }) : lakeSink(config.lakeDir),
     enriched: kafkaSink({ topic: config.enrichedTopic, key: (e) => e.user_id }),
     deadLetters: deadLetterSink({ topic: config.deadLetterTopic }),
   };

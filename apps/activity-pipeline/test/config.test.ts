@@ -11,13 +11,14 @@ describe('configuration', () => {
       processingGuarantee: 'at_least_once',
       sessionStore: 'sqlite',
       sessionCacheUsers: 10_000,
+      sinkThreads: 'on',
       httpPort: 9464,
     });
   });
 
   it('reads durations and choices', () => {
-    const config = loadConfig({ WATERMARK_DELAY: '90s', SESSION_TIMEOUT: '1h', PROCESSING_GUARANTEE: 'exactly_once', LOG_FORMAT: 'json', SESSION_STORE: 'memory', SESSION_CACHE_USERS: '50000' });
-    expect(config).toMatchObject({ watermarkDelayMs: 90_000, sessionTimeoutMs: 3_600_000, processingGuarantee: 'exactly_once', logFormat: 'json', sessionStore: 'memory', sessionCacheUsers: 50_000 });
+    const config = loadConfig({ WATERMARK_DELAY: '90s', SESSION_TIMEOUT: '1h', PROCESSING_GUARANTEE: 'exactly_once', LOG_FORMAT: 'json', SESSION_STORE: 'memory', SESSION_CACHE_USERS: '50000', SINK_THREADS: 'off' });
+    expect(config).toMatchObject({ sinkThreads: 'off', watermarkDelayMs: 90_000, sessionTimeoutMs: 3_600_000, processingGuarantee: 'exactly_once', logFormat: 'json', sessionStore: 'memory', sessionCacheUsers: 50_000 });
   });
 
   it('names every wrong setting in one error', () => {
@@ -31,6 +32,7 @@ describe('configuration', () => {
         DATABASE_URL: 'mysql://x',
         SESSION_STORE: 'rocksdb',
         SESSION_CACHE_USERS: '0',
+        SINK_THREADS: 'yes',
       });
     } catch (e) {
       error = e;
@@ -41,6 +43,7 @@ describe('configuration', () => {
       "DATABASE_URL must be a postgres:// URL, got 'mysql://x'",
       "SESSION_STORE must be one of sqlite, memory, got 'rocksdb'",
       "SESSION_CACHE_USERS must be a positive integer, got '0'",
+      "SINK_THREADS must be one of on, off, got 'yes'",
       "WATERMARK_DELAY must be a duration like 500ms, 30s, 2m or 1h, got 'two minutes'",
       "PROCESSING_GUARANTEE must be one of at_least_once, exactly_once, got 'maybe'",
       "HTTP_PORT must be a port number (0-65535), got '99999'",

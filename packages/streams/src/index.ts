@@ -51,6 +51,8 @@ export { localBackend, type LocalBackendOptions } from './state/backends/local-b
 // Sources and sinks
 export type { Sink, SinkWriter, SinkRecord, SinkContext, CommitInfo } from './sinks/sink';
 export { memorySink, type MemorySink } from './sinks/memory-sink';
+export { sinkThread, type SinkThreadOptions, type SinkFactory } from './sinks/thread/sink-thread';
+export { closingWith } from './sinks/closing-with';
 export type { DeadLetter } from './sources/dead-letter';
 
 // Running

@@ -34,7 +34,7 @@ export function pipelineConfig(t: PipelineTargets): Config {
  * The app's settings a bench run may change, to see what they buy (`COMMIT_INTERVAL=250ms pnpm bench`,
  * `SESSION_STORE=memory pnpm bench --only memory`); the others are the app's defaults.
  */
-const SETTINGS_FROM_ENVIRONMENT = ['COMMIT_INTERVAL', 'SESSION_STORE', 'SESSION_CACHE_USERS'] as const;
+const SETTINGS_FROM_ENVIRONMENT = ['COMMIT_INTERVAL', 'SESSION_STORE', 'SESSION_CACHE_USERS', 'SINK_THREADS'] as const;
 
 /** Those of SETTINGS_FROM_ENVIRONMENT that this process's environment sets. */
 export function appSettingsFromEnvironment(): Record<string, string> {

@@ -28,6 +28,7 @@ const SETTINGS: Record<string, string | undefined> = {
   STATE_DIR: './data/state',
   SESSION_STORE: 'sqlite',
   SESSION_CACHE_USERS: '10000',
+  SINK_THREADS: 'on',
   WATERMARK_DELAY: '2m',
   SESSION_TIMEOUT: '30m',
   IDLE_PARTITION_TIMEOUT: '30s',

@@ -44,11 +44,12 @@ interface Results {
 }
 
 describe.each([
-  ['at_least_once', 'single-instance'],
-  ['exactly_once', 'single-instance'],
+  ['at_least_once', 'single-instance', 'on'],
+  // Every sink on the engine's thread, as with SINK_THREADS=off.
+  ['exactly_once', 'single-instance', 'off'],
   // State in changelog topics and re-keyed records through repartition topics: what several instances run.
-  ['at_least_once', 'multi-instance'],
-] as const)('the activity pipeline, end to end on Kafka, PostgreSQL and a lake (%s, %s)', (guarantee, scaling) => {
+  ['at_least_once', 'multi-instance', 'on'],
+] as const)('the activity pipeline, end to end on Kafka, PostgreSQL and a lake (%s, %s, sink threads %s)', (guarantee, scaling, sinkThreads) => {
   let stack: IsolatedStack | undefined;
   let app: AppProcess | undefined;
   let input = '';
@@ -60,6 +61,7 @@ describe.each([
       SESSION_TIMEOUT: `${SESSION_TIMEOUT_MS}ms`,
       PROCESSING_GUARANTEE: guarantee,
       SCALING: scaling,
+      SINK_THREADS: sinkThreads,
     }, PARTITIONS);
     const { db, applicationId } = stack;
     input = stack.input;

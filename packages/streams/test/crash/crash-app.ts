@@ -15,6 +15,7 @@ import { crashTopology, type CrashDb } from './crash-topology';
  *   CRASH_DATABASE_URL   required
  *   CRASH_GUARANTEE      at_least_once (default) | exactly_once
  *   CRASH_BROKERS        default 127.0.0.1:9092
+ *   CRASH_SINK_THREADS   on: the PostgreSQL and lake sinks run in sink threads (default off)
  *   CRASH_KILL_AT        optional `<phase>@<records>`: SIGKILL itself in that phase of the first
  *                        commit whose offsets cover at least <records> input records (see Phase)
  *
@@ -113,6 +114,7 @@ async function main(): Promise<number> {
     lakeDir: required('CRASH_LAKE_DIR'),
     db,
     wrapSink: crashingFlush,
+    ...(process.env.CRASH_SINK_THREADS === 'on' ? { sinkThreads: { databaseUrl: required('CRASH_DATABASE_URL') } } : {}),
   });
   const runtime = new KafkaStreams(app, {
     connection: {

@@ -1,19 +1,10 @@
-import { Type, type Static } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
-import { count, streams, tumbling, type Sink, type StreamsApp } from '../../src';
+import { count, sinkThread, streams, tumbling, type Sink, type StreamsApp } from '../../src';
 import { kafkaSink } from '../../src/connectors/kafka';
-import { parquetSink } from '../../src/connectors/parquet';
-import { postgresSink } from '../../src/connectors/postgres';
+import { CrashEvent, type CrashDb } from './crash-schema';
+import { countsSink, lakeSink, type countsSinkWithPool } from './crash-thread-sinks';
 
-/** The events of the crash test: an id to tell each one apart in every output. */
-export const CrashEvent = Type.Object({
-  id: Type.String(),
-  event_time: Type.String({ format: 'date-time' }),
-  user_id: Type.String(),
-  page_url: Type.String(),
-  event_type: Type.Union([Type.Literal('page_view'), Type.Literal('click')]),
-});
-export type CrashEvent = Static<typeof CrashEvent>;
+export { CrashEvent, ROLL_ROWS, type CrashDb } from './crash-schema';
 
 /** What the output topic receives for each event. */
 export interface EnrichedEvent extends CrashEvent {
@@ -22,18 +13,6 @@ export interface EnrichedEvent extends CrashEvent {
 
 export const WATERMARK_DELAY_MS = 20_000;
 export const WINDOW_MS = 60_000;
-/** Small: most commits roll a file (a commit covers 40-60 records), so crashes in a commit land after rolls. */
-export const ROLL_ROWS = 50;
-
-/** The PostgreSQL table of the counts (a scratch schema's `page_view_counts`). */
-export interface CrashDb {
-  page_view_counts: {
-    page_url: string;
-    window_start: Date;
-    window_end: Date;
-    view_count: number;
-  };
-}
 
 export interface CrashTopologyConfig {
   readonly applicationId: string;
@@ -43,12 +22,16 @@ export interface CrashTopologyConfig {
   readonly db: Kysely<CrashDb>;
   /** Wraps each sink (the fixture arms a crash point in their flush). Default: none. */
   readonly wrapSink?: <T>(sink: Sink<T>) => Sink<T>;
+  /** Run the PostgreSQL and lake sinks in sink threads (each with a pool of its own on this database). */
+  readonly sinkThreads?: { readonly databaseUrl: string };
 }
+
+const THREAD_SINKS = require.resolve('./crash-thread-sinks');
 
 /**
  * The fixture's topology, with all three real sinks: per-page one-minute view counts upserted into
  * PostgreSQL (re-keyed, so windows live in repartition tasks), every event into the Parquet lake,
- * and every event, enriched, to the output topic.
+ * and every event, enriched, to the output topic. The first two may run in sink threads.
  * @example const app = crashTopology({ applicationId, inputTopic, outputTopic, lakeDir, db });
  */
 export function crashTopology(config: CrashTopologyConfig): StreamsApp {
@@ -57,21 +40,17 @@ export function crashTopology(config: CrashTopologyConfig): StreamsApp {
   const events = app
     .source(config.inputTopic, { value: CrashEvent, key: (e) => e.user_id, timestamp: (e) => Date.parse(e.event_time) })
     .withWatermark(WATERMARK_DELAY_MS);
+  const threads = config.sinkThreads;
+  const counts = threads
+    ? sinkThread<typeof countsSinkWithPool>({ module: THREAD_SINKS, factory: 'countsSinkWithPool', args: threads.databaseUrl })
+    : countsSink(config.db);
+  const lake = threads ? sinkThread<typeof lakeSink>({ module: THREAD_SINKS, factory: 'lakeSink', args: config.lakeDir }) : lakeSink(config.lakeDir);
   events
     .groupBy((e) => e.page_url)
     .window(tumbling(WINDOW_MS))
     .aggregate(count())
-    .to(
-      wrap(
-        postgresSink({
-          db: config.db,
-          table: 'page_view_counts',
-          key: ['page_url', 'window_start'],
-          row: (r) => ({ page_url: r.key, window_start: new Date(r.windowStart), window_end: new Date(r.windowEnd), view_count: r.value }),
-        }),
-      ),
-    );
-  events.to(wrap(parquetSink({ dir: config.lakeDir, schema: CrashEvent, rollRows: ROLL_ROWS })));
+    .to(wrap(counts));
+  events.to(wrap(lake));
   events.map((e): EnrichedEvent => ({ ...e, enriched: true })).to(wrap(kafkaSink({ topic: config.outputTopic, key: (e) => e.user_id })));
   return app;
 }

@@ -21,7 +21,12 @@ jest.setTimeout(150_000);
 const EVENTS = 3_000;
 /** Fixed seeds: the same input and kill plan every run. CRASH_TEST_SEED=<n> explores others. */
 const BASE_SEED = Number(process.env.CRASH_TEST_SEED ?? 0);
-const SEEDS = { at_least_once: BASE_SEED + 11, exactly_once: BASE_SEED + 23 } as const;
+/** The cases: a guarantee, and whether the PostgreSQL and lake sinks run in sink threads. */
+const CASES = [
+  { name: 'at_least_once', guarantee: 'at_least_once', sinkThreads: false, seed: BASE_SEED + 11 },
+  { name: 'exactly_once', guarantee: 'exactly_once', sinkThreads: false, seed: BASE_SEED + 23 },
+  { name: 'exactly_once-sink-threads', guarantee: 'exactly_once', sinkThreads: true, seed: BASE_SEED + 37 },
+] as const;
 
 let scratch: Scratch;
 let workDir: string;
@@ -53,20 +58,20 @@ interface KillReport {
 }
 
 describe('crash test: SIGKILL at random points, restart, drain', () => {
-  it.each(['at_least_once', 'exactly_once'] as const)('%s: PostgreSQL counts, lake and output topic match the input', async (guarantee) => {
+  it.each(CASES)('$name: PostgreSQL counts, lake and output topic match the input', async ({ name, guarantee, sinkThreads, seed }) => {
     const started = Date.now();
-    const input = uniqueName(`crash-in-${guarantee}`);
-    const output = uniqueName(`crash-out-${guarantee}`);
+    const input = uniqueName(`crash-in-${name}`);
+    const output = uniqueName(`crash-out-${name}`);
     // The output's records carry the events' times (2024): time-based retention would delete them
     // at its next check (every 5 minutes by default), in the middle of a run.
     await Promise.all([createTopic(input, PARTITIONS), createTopic(output, PARTITIONS, { 'retention.ms': '-1' })]);
     await produce(
       input,
-      crashInput(EVENTS, SEEDS[guarantee]).map((r) => ({ value: JSON.stringify(r.event), key: r.key, partition: r.partition })),
+      crashInput(EVENTS, seed).map((r) => ({ value: JSON.stringify(r.event), key: r.key, partition: r.partition })),
     );
     await scratch.admin.query('truncate page_view_counts');
-    const caseDir = await mkdtemp(join(workDir, `${guarantee}-`));
-    const applicationId = uniqueName(`crash-app-${guarantee}`);
+    const caseDir = await mkdtemp(join(workDir, `${name}-`));
+    const applicationId = uniqueName(`crash-app-${name}`);
     const env = {
       CRASH_APPLICATION_ID: applicationId,
       CRASH_GUARANTEE: guarantee,
@@ -76,6 +81,7 @@ describe('crash test: SIGKILL at random points, restart, drain', () => {
       CRASH_DATABASE_URL: scratch.url,
       CRASH_LAKE_DIR: join(caseDir, 'lake'),
       CRASH_STATE_DIR: join(caseDir, 'state'),
+      CRASH_SINK_THREADS: sinkThreads ? 'on' : 'off',
     };
     const logPath = join(caseDir, 'fixture.log');
     const logFd = openSync(logPath, 'a');
@@ -92,7 +98,7 @@ describe('crash test: SIGKILL at random points, restart, drain', () => {
 
     const kills: KillReport[] = [];
     try {
-      for (const kill of killPlan(SEEDS[guarantee], EVENTS)) {
+      for (const kill of killPlan(seed, EVENTS)) {
         const selfKill = kill.kind !== 'startup' && kill.kind !== 'timed';
         const fixture = start(selfKill ? { CRASH_KILL_AT: `${kill.kind}@${kill.records}` } : {});
         if (kill.kind === 'startup') {
@@ -198,7 +204,7 @@ describe('crash test: SIGKILL at random points, restart, drain', () => {
     expect(await committedOffsets(applicationId, input)).toEqual(endOffsets(consumed));
 
     console.log(
-      `crash test ${guarantee}: ${kills.length} kills, ${ranFor} ms until the clean stop; ` +
+      `crash test ${name}: ${kills.length} kills, ${ranFor} ms until the clean stop; ` +
         `output topic: ${out.length} records for ${EVENTS} events, ${duplicates} duplicates${visibleUncommitted}; ` +
         `${counts.size} count rows, ${late.length} late events left out; lake: ${new Set(lake.map((r) => r.file)).size} files\n` +
         kills

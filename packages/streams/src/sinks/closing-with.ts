@@ -1,0 +1,45 @@
+import type { Sink } from './sink';
+
+/**
+ * The same sink, with `cleanup` run after its writer closes (even if that failed): for a sink
+ * that owns what it writes through, such as a sink made in a sink thread with a pool of its own.
+ *
+ * @example
+ * export function sessionsSink(databaseUrl: string) {
+ *   const db = createPostgresDb<Database>(databaseUrl, { max: 2 });
+ *   return closingWith(postgresSink({ db, table: 'user_sessions', key: ['user_id'], row }), () => db.destroy());
+ * }
+ */
+export function closingWith<T>(sink: Sink<T>, cleanup: () => Promise<void>): Sink<T> {
+  return {
+    kind: sink.kind,
+    target: sink.target,
+    async open(context) {
+      let writer;
+      try {
+        writer = await sink.open(context);
+      } catch (error) {
+        await cleanup();
+        throw error;
+      }
+      const inner = writer;
+      // Every method by hand: a writer may be a class instance, whose methods a spread would lose.
+      return {
+        write: (records) => inner.write(records),
+        flush: (commit) => inner.flush(commit),
+        ...(inner.committed ? { committed: (commit) => inner.committed!(commit) } : {}),
+        ...(inner.recover ? { recover: (positions) => inner.recover!(positions) } : {}),
+        get buffered() {
+          return inner.buffered;
+        },
+        async close() {
+          try {
+            await inner.close();
+          } finally {
+            await cleanup();
+          }
+        },
+      };
+    },
+  };
+}
