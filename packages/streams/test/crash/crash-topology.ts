@@ -41,10 +41,12 @@ export function crashTopology(config: CrashTopologyConfig): StreamsApp {
     .source(config.inputTopic, { value: CrashEvent, key: (e) => e.user_id, timestamp: (e) => Date.parse(e.event_time) })
     .withWatermark(WATERMARK_DELAY_MS);
   const threads = config.sinkThreads;
-  const counts = threads
-    ? sinkThread<typeof countsSinkWithPool>({ module: THREAD_SINKS, factory: 'countsSinkWithPool', args: threads.databaseUrl })
+  // One thread for both: the sinks share it as they would share the engine's thread.
+  const thread = threads ? sinkThread({ name: 'crash-sinks' }) : undefined;
+  const counts = thread
+    ? thread.sink<typeof countsSinkWithPool>({ module: THREAD_SINKS, factory: 'countsSinkWithPool', args: threads!.databaseUrl })
     : countsSink(config.db);
-  const lake = threads ? sinkThread<typeof lakeSink>({ module: THREAD_SINKS, factory: 'lakeSink', args: config.lakeDir }) : lakeSink(config.lakeDir);
+  const lake = thread ? thread.sink<typeof lakeSink>({ module: THREAD_SINKS, factory: 'lakeSink', args: config.lakeDir }) : lakeSink(config.lakeDir);
   events
     .groupBy((e) => e.page_url)
     .window(tumbling(WINDOW_MS))

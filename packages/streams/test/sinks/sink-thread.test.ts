@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { silentLogger, sinkThread, type Logger, type SinkRecord, type SinkWriter } from '../../src';
+import { silentLogger, sinkThread, type Logger, type SinkRecord, type SinkThread, type SinkWriter } from '../../src';
 import type { JournalArgs, journalSink } from './fixtures/journal-sink';
 
 const MODULE = require.resolve('./fixtures/journal-sink');
@@ -21,15 +21,15 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function openJournal(args: Partial<JournalArgs> = {}, logger: Logger = silentLogger): Promise<SinkWriter<unknown>> {
-  const sink = sinkThread<typeof journalSink>({ module: MODULE, factory: 'journalSink', args: { journal, ...args } });
+async function openJournal(args: Partial<JournalArgs> = {}, logger: Logger = silentLogger, thread: SinkThread = sinkThread()): Promise<SinkWriter<unknown>> {
+  const sink = thread.sink<typeof journalSink>({ module: MODULE, factory: 'journalSink', args: { journal, ...args } });
   const writer = await sink.open({ applicationId: 'app', nodeName: 'journal-node', logger });
   open.push(writer);
   return writer;
 }
 
-function entries(): Array<Record<string, unknown>> {
-  return readFileSync(journal, 'utf8')
+function entries(file = journal): Array<Record<string, unknown>> {
+  return readFileSync(file, 'utf8')
     .trim()
     .split('\n')
     .map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -90,7 +90,7 @@ describe('sinkThread', () => {
   it('fails the next flush, and every call after it, when a write failed in the thread', async () => {
     const writer = await openJournal({ failOn: 'bad' });
     writer.write([record('ok', 0), record('bad', 1)]);
-    await expect(writer.flush(commit(1))).rejects.toThrow(/sink thread .*journal-sink\.ts#journalSink: refused "bad"/);
+    await expect(writer.flush(commit(1))).rejects.toThrow(/^sink journal-sink\.ts#journalSink in sink thread sinks: refused "bad"$/);
     expect(() => writer.write([record('ok', 2)])).toThrow(/refused "bad"/);
     await expect(writer.flush(commit(2))).rejects.toThrow(/refused "bad"/);
     expect(entries().filter((e) => e.call === 'flush')).toEqual([]);
@@ -103,17 +103,67 @@ describe('sinkThread', () => {
     expect(() => writer.write([record('b', 1)])).toThrow(/exited with code 3/);
   });
 
+  it('runs several sinks in one thread, each with its own calls, and stops the thread with the last', async () => {
+    const thread = sinkThread({ name: 'shared' });
+    const other = join(dir, 'other.jsonl');
+    const lines: string[] = [];
+    const capture: Logger = { error: () => {}, warn: () => {}, info: (m) => lines.push(m), debug: () => {}, child: () => capture };
+    const a = await openJournal({}, capture, thread);
+    const b = await openJournal({ journal: other }, capture, thread);
+    a.write([record('a1', 0)]);
+    b.write([record('b1', 0), record('b2', 1)]);
+    await Promise.all([a.flush(commit(1)), b.flush(commit(1))]);
+    const flushed = (file?: string) => entries(file).filter((e) => e.call === 'flush').map((e) => (e.records as Array<{ value: unknown }>).map((r) => r.value));
+    expect(flushed()).toEqual([['a1']]);
+    expect(flushed(other)).toEqual([['b1', 'b2']]);
+    expect(entries()[0]!.threadId).toBe(entries(other)[0]!.threadId);
+
+    await a.close();
+    expect(lines).not.toContain('sink thread stopped');
+    b.write([record('b3', 2)]);
+    await b.flush(commit(2));
+    await b.close();
+    open.length = 0;
+    expect(lines.filter((m) => m === 'sink thread stopped')).toHaveLength(1);
+    expect(flushed(other)).toEqual([['b1', 'b2'], ['b3']]);
+
+    // Opened again (an engine made anew after a rebalance), the thread starts again.
+    const again = await openJournal({}, silentLogger, thread);
+    again.write([record('a2', 1)]);
+    await again.flush(commit(3));
+    expect(flushed()).toEqual([['a1'], ['a2']]);
+    expect(entries().filter((e) => e.call === 'open')).toHaveLength(2);
+  });
+
+  it('keeps the other sinks of a thread going when one fails, and fails them all when the thread dies', async () => {
+    const thread = sinkThread();
+    const other = join(dir, 'other.jsonl');
+    const failing = await openJournal({ failOn: 'bad', exitOnFlush: 9 }, silentLogger, thread);
+    const healthy = await openJournal({ journal: other }, silentLogger, thread);
+    failing.write([record('bad', 0)]);
+    healthy.write([record('fine', 0)]);
+    await expect(failing.flush(commit(1))).rejects.toThrow(/refused "bad"/);
+    await healthy.flush(commit(1));
+    expect(entries(other).filter((e) => e.call === 'flush')).toHaveLength(1);
+
+    const dying = await openJournal({ exitOnFlush: 2, journal: join(dir, 'dying.jsonl') }, silentLogger, thread);
+    await expect(dying.flush(commit(2))).rejects.toThrow(/sink thread sinks exited with code 3/);
+    await expect(healthy.flush(commit(2))).rejects.toThrow(/exited with code 3/);
+    expect(() => healthy.write([record('late', 1)])).toThrow(/exited with code 3/);
+  });
+
   it('refuses at once a record that structured clone cannot copy', async () => {
     const writer = await openJournal();
     expect(() => writer.write([record({ f: () => 1 }, 0)])).toThrow(/plain data that structured clone can copy/);
   });
 
   it('fails to open when the module does not make a sink, and says why', async () => {
-    const missing = sinkThread({ module: MODULE, factory: 'missing', args: undefined as never });
+    const thread = sinkThread();
+    const missing = thread.sink({ module: MODULE, factory: 'missing', args: undefined });
     await expect(missing.open({ applicationId: 'app', nodeName: 'n', logger: silentLogger })).rejects.toThrow(/journal-sink\.ts has no function 'missing' to make the sink \(its functions: journalSink, notASinkFactory\)/);
-    const notASink = sinkThread({ module: MODULE, factory: 'notASinkFactory', args: undefined as never });
+    const notASink = thread.sink({ module: MODULE, factory: 'notASinkFactory', args: undefined });
     await expect(notASink.open({ applicationId: 'app', nodeName: 'n', logger: silentLogger })).rejects.toThrow(/returned no sink/);
-    const noFile = sinkThread({ module: join(dir, 'nowhere.js'), factory: 'sink', args: undefined as never });
+    const noFile = thread.sink({ module: join(dir, 'nowhere.js'), factory: 'sink', args: undefined });
     await expect(noFile.open({ applicationId: 'app', nodeName: 'n', logger: silentLogger })).rejects.toThrow(/Cannot find module/);
   });
 
@@ -135,8 +185,10 @@ describe('sinkThread', () => {
   });
 
   it('describes itself by its module and factory, or by its name', () => {
-    expect(sinkThread({ module: MODULE, factory: 'journalSink', args: { journal: 'x' } }).target).toBe('journal-sink.ts#journalSink');
-    expect(sinkThread({ module: MODULE, factory: 'journalSink', args: { journal: 'x' }, name: 'audit' }).target).toBe('audit');
-    expect(() => sinkThread({ module: '', factory: 'journalSink', args: { journal: 'x' } })).toThrow(/module must be/);
+    const thread = sinkThread();
+    expect(thread.name).toBe('sinks');
+    expect(thread.sink({ module: MODULE, factory: 'journalSink', args: { journal: 'x' } }).target).toBe('journal-sink.ts#journalSink');
+    expect(thread.sink({ module: MODULE, factory: 'journalSink', args: { journal: 'x' }, name: 'audit' })).toMatchObject({ kind: 'thread', target: 'audit' });
+    expect(() => thread.sink({ module: '', factory: 'journalSink', args: { journal: 'x' } })).toThrow(/module must be/);
   });
 });

@@ -1,13 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ParquetColumn } from './columns';
 import { renameDurably } from './durable-fs';
 import { FileColumns } from './file-columns';
 import { finalName, stagingName, writingName } from './lake-files';
-import type { ParquetEncoder } from './parquet-encoder';
+import { ROW_GROUP_SIZE, writeSynced, type ParquetEncoder } from './parquet-encoder';
 import type { Segment } from './segment';
-import { stagingLines, stagingText } from './staging-lines';
+import { readStagingLines } from './staging-lines';
 
 /** A staging file to roll: its segment's directory and input partition, its first offset and rows. */
 export type StagedFile = Pick<Segment, 'dir' | 'input' | 'stagedRows'> & { readonly stagingFirst: number };
@@ -28,28 +27,65 @@ export interface RolledFile {
 }
 
 /**
- * Makes the Parquet file of a staging file: reads and parses its rows, gathers them column by
- * column, encodes and syncs the file under its temporary name (`.part-…-<first>-<last>.parquet.tmp`).
- * This is the CPU-heavy part of a roll (JSON parsing, Parquet encoding: 0.3-0.6 s per 100,000 rows
- * here), on the event loop in slices (LINES_PER_TURN, a row group at a time): a worker thread for
- * it cost ~110 MB of peak RSS (see the README).
+ * Makes the Parquet file of a staging file: reads its lines a chunk at a time, gathers them column
+ * by column a row group at a time, encodes each group as it is complete, and syncs the file under
+ * its temporary name (`.part-…-<first>-<last>.parquet.tmp`). This is the CPU-heavy part of a roll
+ * (JSON parsing, Parquet encoding: 0.3-0.6 s per 100,000 rows here), on the event loop in slices
+ * (LINES_PER_TURN, a row group at a time); what it holds is one chunk of the file and one row
+ * group, with the encoded bytes.
  * @example const { temporary, first, last } = await writeRollFile(root, staged, columns, encoder);
  */
 export async function writeRollFile(root: string, staged: StagedFile, columns: readonly ParquetColumn[], encoder: ParquetEncoder): Promise<RolledFile> {
   const dir = join(root, staged.dir);
   const { input } = staged;
   const staging = join(dir, stagingName(input.files, staged.stagingFirst));
-  const lines = stagingLines(stagingText(await readFile(staging)));
-  if (lines.length === 0 || lines.length !== staged.stagedRows) throw new Error(`parquet sink: ${staging} holds ${lines.length} rows where ${staged.stagedRows} were staged`);
-  // Column by column, in one pass over the rows.
-  const rows = new FileColumns(columns, input, lines.length);
-  for (let i = 0; i < lines.length; i++) {
-    if (i > 0 && i % LINES_PER_TURN === 0) await nextTurn();
-    rows.addLine(lines[i]!);
+  const read = { rows: 0, extra: 0, first: -1, last: -1 };
+  const bytes = await encoder.encode(rowGroups(staging, staged, columns, read));
+  const lines = read.rows + read.extra;
+  if (lines === 0 || lines !== staged.stagedRows) throw new Error(`parquet sink: ${staging} holds ${lines} rows where ${staged.stagedRows} were staged`);
+  const temporary = join(dir, writingName(input.files, read.first, read.last));
+  await writeSynced(temporary, bytes);
+  return { temporary, first: read.first, last: read.last, rows: read.rows };
+}
+
+/**
+ * The staging file's rows, ROW_GROUP_SIZE at a time. Rows beyond the staged count are counted in
+ * `read.extra` and not encoded: the roll then fails, as it does when there are fewer.
+ */
+async function* rowGroups(
+  staging: string,
+  staged: StagedFile,
+  columns: readonly ParquetColumn[],
+  read: { rows: number; extra: number; first: number; last: number },
+): AsyncGenerator<FileColumns> {
+  const group = () => new FileColumns(columns, staged.input, ROW_GROUP_SIZE);
+  let rows = group();
+  let sinceTurn = 0;
+  for await (const lines of readStagingLines(staging)) {
+    for (const line of lines) {
+      if (read.rows === staged.stagedRows) {
+        read.extra++;
+        continue;
+      }
+      rows.addLine(line);
+      read.rows++;
+      if (rows.length === ROW_GROUP_SIZE) {
+        yield* complete(rows);
+        rows = group();
+      }
+      if (++sinceTurn === LINES_PER_TURN) {
+        sinceTurn = 0;
+        await nextTurn();
+      }
+    }
   }
-  const temporary = join(dir, writingName(input.files, rows.firstOffset, rows.lastOffset));
-  await encoder.write(temporary, rows);
-  return { temporary, first: rows.firstOffset, last: rows.lastOffset, rows: rows.length };
+  if (rows.length > 0) yield* complete(rows);
+
+  function* complete(done: FileColumns): Generator<FileColumns> {
+    if (read.first < 0) read.first = done.firstOffset;
+    read.last = done.lastOffset;
+    yield done;
+  }
 }
 
 /**

@@ -1,9 +1,9 @@
-import type { ByteWriter, parquetWrite } from 'hyparquet-writer';
+import type { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 
 /** The part of hyparquet-writer the sink uses. */
 export interface HyparquetWriter {
   readonly ByteWriter: typeof ByteWriter;
-  readonly parquetWrite: typeof parquetWrite;
+  readonly ParquetWriter: typeof ParquetWriter;
 }
 
 let loading: Promise<HyparquetWriter> | undefined;
@@ -12,13 +12,13 @@ let loading: Promise<HyparquetWriter> | undefined;
  * Loads hyparquet-writer, an optional peer dependency, the first time a sink opens: importing
  * `@pipeline/streams/parquet` (or the core) does not load it, and a missing one fails with the
  * command that installs it. It is an ES module: loaded with `import()`, which CommonJS can do.
- * @example const { ByteWriter, parquetWrite } = await loadHyparquetWriter();
+ * @example const { ByteWriter, ParquetWriter } = await loadHyparquetWriter();
  */
 export function loadHyparquetWriter(): Promise<HyparquetWriter> {
   loading ??= import('hyparquet-writer').then(
     (lib: Partial<HyparquetWriter>) => {
-      if (lib.parquetWrite === undefined || lib.ByteWriter === undefined) throw new Error('hyparquet-writer has no parquetWrite or ByteWriter export');
-      return { ByteWriter: lib.ByteWriter, parquetWrite: lib.parquetWrite };
+      if (lib.ParquetWriter === undefined || lib.ByteWriter === undefined) throw new Error('hyparquet-writer has no ParquetWriter or ByteWriter export');
+      return { ByteWriter: lib.ByteWriter, ParquetWriter: lib.ParquetWriter };
     },
     (error: unknown) => {
       loading = undefined;

@@ -2,22 +2,22 @@ import type { Logger } from '../../logging/logger';
 import type { SinkEvent } from './protocol';
 
 /**
- * The sink thread's logger: every line goes to the engine's thread, which writes it with its own
- * logger (its format, level and fields), so a sink logs the same from a thread as in process.
+ * A threaded sink's logger: every line goes to the engine's thread, which writes it with that
+ * sink's logger (its format, level and fields), so a sink logs the same from a thread as in process.
  */
-export function forwardingLogger(post: (event: SinkEvent) => void, fields: Record<string, unknown> = {}): Logger {
+export function forwardingLogger(post: (event: SinkEvent) => void, sink: number, fields: Record<string, unknown> = {}): Logger {
   const at =
     (level: 'error' | 'warn' | 'info' | 'debug') =>
     (message: string, more?: Record<string, unknown>): void => {
       const all = more === undefined ? fields : { ...fields, ...more };
-      post({ type: 'log', level, message, ...(Object.keys(all).length > 0 ? { fields: plainFields(all) } : {}) });
+      post({ type: 'log', sink, level, message, ...(Object.keys(all).length > 0 ? { fields: plainFields(all) } : {}) });
     };
   return {
     error: at('error'),
     warn: at('warn'),
     info: at('info'),
     debug: at('debug'),
-    child: (more) => forwardingLogger(post, { ...fields, ...more }),
+    child: (more) => forwardingLogger(post, sink, { ...fields, ...more }),
   };
 }
 

@@ -1,25 +1,40 @@
 import type { CommitInfo } from '../sink';
-import type { PackedBatch } from './batch-codec';
 import type { PartitionOffset } from '../../runtime/record';
+import type { PackedBatch } from './batch-codec';
 
-/** What the worker needs to make the sink: sent once, as `workerData`. */
-export interface SinkThreadData {
-  /** Absolute path (or file URL) of the module that makes the sink. */
+// The messages between the engine's thread and a sink thread. A thread hosts one or more sinks,
+// each known by a number the engine's side gives it; every request but `write` has an `id` and
+// gets `done` or `failed` back. Messages arrive in the order they were posted.
+
+/** How the thread makes a sink: a module's export, called with `args`. */
+export interface ThreadedSinkSpec {
+  /** Absolute path (or file URL) of the module. */
   readonly module: string;
-  /** The module's export: a function of `args` that returns a Sink (or a promise of one). */
+  /** The export: a function of `args` that returns a Sink (or a promise of one). */
   readonly factory: string;
   readonly args: unknown;
-  readonly applicationId: string;
-  readonly nodeName: string;
 }
 
-/** A request from the engine's thread; `id` pairs it with its reply. */
 export type SinkRequest =
-  | { readonly type: 'write'; readonly batch: PackedBatch }
-  | { readonly type: 'flush'; readonly id: number; readonly commit: CommitInfo }
-  | { readonly type: 'committed'; readonly id: number; readonly commit: CommitInfo }
-  | { readonly type: 'recover'; readonly id: number; readonly positions: readonly PartitionOffset[] }
-  | { readonly type: 'close'; readonly id: number };
+  | { readonly type: 'open'; readonly id: number; readonly sink: number; readonly spec: ThreadedSinkSpec; readonly applicationId: string; readonly nodeName: string }
+  | { readonly type: 'write'; readonly sink: number; readonly batch: PackedBatch }
+  | { readonly type: 'flush'; readonly id: number; readonly sink: number; readonly commit: CommitInfo }
+  | { readonly type: 'committed'; readonly id: number; readonly sink: number; readonly commit: CommitInfo }
+  | { readonly type: 'recover'; readonly id: number; readonly sink: number; readonly positions: readonly PartitionOffset[] }
+  | { readonly type: 'close'; readonly id: number; readonly sink: number };
+
+/** The requests that get a reply: all but `write`. */
+export type SinkCall = Exclude<SinkRequest, { readonly type: 'write' }>;
+
+/** What `open` and `close` answer with. */
+export interface OpenedSink {
+  readonly kind: string;
+  readonly target: string;
+}
+export interface ClosedSink {
+  /** The largest the thread's heap has been (sampled every second): its share of the process's memory. */
+  readonly heapPeakBytes: number;
+}
 
 /** An error as it crosses threads: enough to rethrow it with its message and where it came from. */
 export interface ThreadError {
@@ -29,12 +44,17 @@ export interface ThreadError {
 }
 
 export type SinkEvent =
-  | { readonly type: 'opened'; readonly kind: string; readonly target: string }
-  | { readonly type: 'done'; readonly id: number }
+  | { readonly type: 'done'; readonly id: number; readonly result?: OpenedSink | ClosedSink }
   | { readonly type: 'failed'; readonly id: number; readonly error: ThreadError }
-  /** A `write` threw: the sink is unusable, and the next request fails with this. */
-  | { readonly type: 'broken'; readonly error: ThreadError }
-  | { readonly type: 'log'; readonly level: 'error' | 'warn' | 'info' | 'debug'; readonly message: string; readonly fields?: Record<string, unknown> };
+  /** A `write` of this sink threw: the sink is unusable, and its next request fails with this. */
+  | { readonly type: 'broken'; readonly sink: number; readonly error: ThreadError }
+  | {
+      readonly type: 'log';
+      readonly sink: number;
+      readonly level: 'error' | 'warn' | 'info' | 'debug';
+      readonly message: string;
+      readonly fields?: Record<string, unknown>;
+    };
 
 export function toThreadError(error: unknown): ThreadError {
   if (error instanceof Error) return { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };

@@ -1,18 +1,30 @@
 /**
- * The entry point of a sink thread (see `sinkThread`): makes the sink from its module, opens it and
- * serves the engine's calls, in the order they were made. Not imported by anything: `sinkThread`
- * starts a worker on this file.
+ * The entry point of a sink thread (see `sinkThread`): makes each sink the engine's thread asks
+ * for from its module, opens it and serves its calls, in the order they were made. Not imported
+ * by anything: `SinkThreadHost` starts a worker on this file.
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
+import { getHeapStatistics } from 'node:v8';
+import { parentPort } from 'node:worker_threads';
 import type { Sink, SinkWriter } from '../sink';
 import { unpackBatch } from './batch-codec';
 import { forwardingLogger } from './forwarding-logger';
-import { toThreadError, type SinkEvent, type SinkRequest, type SinkThreadData } from './protocol';
+import { toThreadError, type ClosedSink, type OpenedSink, type SinkEvent, type SinkRequest, type ThreadedSinkSpec } from './protocol';
 
 const port = parentPort!;
-const data = workerData as SinkThreadData;
 const post = (event: SinkEvent): void => port.postMessage(event);
+
+interface Hosted {
+  readonly writer: SinkWriter<unknown>;
+  /** A write threw: the sink is unusable (as in process, the engine stops). */
+  broken?: unknown;
+}
+const hosted = new Map<number, Hosted>();
+
+const heapSize = () => getHeapStatistics().total_heap_size;
+/** The largest heap seen: the thread's share of the process's memory, reported at each close. */
+let heapPeak = 0;
+setInterval(() => (heapPeak = Math.max(heapPeak, heapSize())), 1_000).unref();
 
 async function loadModule(path: string): Promise<Record<string, unknown>> {
   try {
@@ -26,60 +38,85 @@ async function loadModule(path: string): Promise<Record<string, unknown>> {
   }
 }
 
-async function makeSink(): Promise<Sink<unknown>> {
-  const exports = await loadModule(data.module);
-  const factory = exports[data.factory];
+async function makeSink(spec: ThreadedSinkSpec): Promise<Sink<unknown>> {
+  const exports = await loadModule(spec.module);
+  const factory = exports[spec.factory];
   if (typeof factory !== 'function') {
     const functions = Object.keys(exports).filter((name) => typeof exports[name] === 'function');
-    throw new Error(`${data.module} has no function '${data.factory}' to make the sink (its functions: ${functions.join(', ') || 'none'})`);
+    throw new Error(`${spec.module} has no function '${spec.factory}' to make the sink (its functions: ${functions.join(', ') || 'none'})`);
   }
-  const sink = (await (factory as (args: unknown) => unknown)(data.args)) as Sink<unknown> | undefined;
-  if (typeof sink?.open !== 'function') throw new Error(`${data.module}#${data.factory} returned no sink (an object with kind, target and open)`);
+  const sink = (await (factory as (args: unknown) => unknown)(spec.args)) as Sink<unknown> | undefined;
+  if (typeof sink?.open !== 'function') throw new Error(`${spec.module}#${spec.factory} returned no sink (an object with kind, target and open)`);
   return sink;
 }
 
 /** Runs `call` and replies to request `id` when it settles. */
-function reply(id: number, call: () => Promise<void> | undefined): void {
+function reply(id: number, call: () => Promise<OpenedSink | ClosedSink | void> | undefined): void {
   Promise.resolve()
     .then(call)
     .then(
-      () => post({ type: 'done', id }),
+      (result) => post(result ? { type: 'done', id, result } : { type: 'done', id }),
       (error: unknown) => post({ type: 'failed', id, error: toThreadError(error) }),
     );
 }
 
-async function serve(): Promise<void> {
-  const sink = await makeSink();
-  const writer: SinkWriter<unknown> = await sink.open({ applicationId: data.applicationId, nodeName: data.nodeName, logger: forwardingLogger(post) });
-  let broken: unknown;
-  port.on('message', (request: SinkRequest) => {
-    if (request.type === 'write') {
-      if (broken !== undefined) return;
+/** The sink a request is for, unless it is broken: then the request fails with why. */
+function usable(id: number, sink: number): SinkWriter<unknown> | undefined {
+  const entry = hosted.get(sink);
+  if (entry === undefined) {
+    post({ type: 'failed', id, error: toThreadError(new Error(`no sink ${sink} in this thread`)) });
+    return undefined;
+  }
+  if (entry.broken !== undefined) {
+    post({ type: 'failed', id, error: toThreadError(entry.broken) });
+    return undefined;
+  }
+  return entry.writer;
+}
+
+port.on('message', (request: SinkRequest) => {
+  switch (request.type) {
+    case 'open':
+      return reply(request.id, async () => {
+        const sink = await makeSink(request.spec);
+        const logger = forwardingLogger(post, request.sink);
+        hosted.set(request.sink, { writer: await sink.open({ applicationId: request.applicationId, nodeName: request.nodeName, logger }) });
+        return { kind: sink.kind, target: sink.target };
+      });
+    case 'write': {
+      const entry = hosted.get(request.sink);
+      if (entry === undefined || entry.broken !== undefined) return;
       try {
-        writer.write(unpackBatch(request.batch));
+        entry.writer.write(unpackBatch(request.batch));
       } catch (error) {
-        // As in process: after a failed write the writer is unusable and the engine stops.
-        broken = error;
-        post({ type: 'broken', error: toThreadError(error) });
+        entry.broken = error;
+        post({ type: 'broken', sink: request.sink, error: toThreadError(error) });
       }
       return;
     }
-    if (broken !== undefined && request.type !== 'close') {
-      post({ type: 'failed', id: request.id, error: toThreadError(broken) });
-      return;
+    case 'flush': {
+      const writer = usable(request.id, request.sink);
+      return writer && reply(request.id, () => writer.flush(request.commit));
     }
-    switch (request.type) {
-      case 'flush':
-        return reply(request.id, () => writer.flush(request.commit));
-      case 'committed':
-        return reply(request.id, () => writer.committed?.(request.commit));
-      case 'recover':
-        return reply(request.id, () => writer.recover?.(request.positions));
-      case 'close':
-        return reply(request.id, () => writer.close());
+    case 'committed': {
+      const writer = usable(request.id, request.sink);
+      return writer && reply(request.id, () => writer.committed?.(request.commit));
     }
-  });
-  post({ type: 'opened', kind: sink.kind, target: sink.target });
-}
-
-serve().catch((error: unknown) => post({ type: 'broken', error: toThreadError(error) }));
+    case 'recover': {
+      const writer = usable(request.id, request.sink);
+      return writer && reply(request.id, () => writer.recover?.(request.positions));
+    }
+    case 'close':
+      return reply(request.id, async () => {
+        const entry = hosted.get(request.sink);
+        hosted.delete(request.sink);
+        try {
+          await entry?.writer.close();
+        } catch (error) {
+          // A broken sink's close may fail too; the failure that matters was reported already.
+          if (entry?.broken === undefined) throw error;
+        }
+        return { heapPeakBytes: Math.max(heapPeak, heapSize()) };
+      });
+  }
+});

@@ -1,15 +1,24 @@
-import { extname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import type { Logger } from '../../logging/logger';
-import type { PartitionOffset } from '../../runtime/record';
-import type { CommitInfo, Sink, SinkContext, SinkRecord, SinkWriter } from '../sink';
-import { packBatch } from './batch-codec';
-import { fromThreadError, type SinkEvent, type SinkRequest, type SinkThreadData } from './protocol';
+import type { ResourceLimits } from 'node:worker_threads';
+import type { Sink, SinkWriter } from '../sink';
+import { SinkThreadHost } from './sink-thread-host';
 
-/** A function that makes a sink: what a sink thread's module exports. */
+/** A function that makes a sink: what a threaded sink's module exports. */
 export type SinkFactory<A = never, T = never> = (args: A) => Sink<T> | Promise<Sink<T>>;
 
-export interface SinkThreadOptions<F extends SinkFactory<never, never>> {
+export interface SinkThreadOptions {
+  /** Names the thread in logs and errors. Default `sinks`. */
+  readonly name?: string;
+  /**
+   * Node's flags for the thread. Default: this process's, as Node passes them on (so a process
+   * started with `--import tsx` loads TypeScript modules in the thread too; V8's flags, such as
+   * `--heap-growing-percent`, are the process's anyway).
+   */
+  readonly execArgv?: readonly string[];
+  /** The thread's heap limits (Node's `resourceLimits` of a worker), e.g. a smaller young generation. Default: V8's. */
+  readonly resourceLimits?: ResourceLimits;
+}
+
+export interface ThreadedSinkOptions<F extends SinkFactory<never, never>> {
   /**
    * Absolute path of the module that makes the sink in the thread, e.g. `require.resolve('./lake-sink')`.
    * It is loaded in the thread, so it must import what the sink needs itself (clients, pools).
@@ -21,191 +30,52 @@ export interface SinkThreadOptions<F extends SinkFactory<never, never>> {
   readonly args: Parameters<F>[0];
   /** Shown by `describe()` and in errors. Default: `<module file>#<factory>`. */
   readonly name?: string;
-  /**
-   * Node's flags for the thread. Default: this process's, as Node passes them on (so a process
-   * started with `--import tsx` loads TypeScript modules in the thread too; V8's flags, such as
-   * `--max-old-space-size`, are the process's anyway).
-   */
-  readonly execArgv?: readonly string[];
+}
+
+/** A worker thread that runs sinks: `sink()` declares one that it runs. */
+export interface SinkThread {
+  readonly name: string;
+  sink<F extends SinkFactory<never, never> = SinkFactory<unknown, unknown>>(options: ThreadedSinkOptions<F>): Sink<SinkValue<F>>;
 }
 
 type SinkValue<F> = F extends SinkFactory<never, infer T> ? T : never;
 
-/** The thread's entry point, beside this file (TypeScript under tsx, JavaScript once built). */
-const ENTRY = join(__dirname, `sink-thread-main${extname(__filename)}`);
-
 /**
- * Starts the entry point. Run from TypeScript sources (tsx, jest), the thread first registers
- * tsx's require hook itself: on Node 20, `--import tsx` does not reach a worker's entry module.
- */
-function startWorker(options: ConstructorParameters<typeof Worker>[1]): Worker {
-  if (extname(ENTRY) !== '.ts') return new Worker(ENTRY, options);
-  const tsx = require.resolve('tsx/cjs', { paths: [process.cwd(), __dirname] });
-  return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(ENTRY)});`, { ...options, eval: true });
-}
-
-/**
- * Runs a sink in a worker thread of its own, so that its encoding and I/O (Parquet files, SQL
- * statements) use another core than the engine's. The engine's calls keep their order and their
- * meaning: a flush resolves once the thread's sink has flushed everything written before it, so
- * nothing is committed that the sink does not hold durably. Records are copied to the thread
- * (structured clone, ~0.3 µs for a small object), which is the whole cost left on the engine's thread.
+ * A worker thread for sinks, so that their encoding and I/O (Parquet files, SQL statements) use
+ * another core than the engine's. The engine's calls keep their order and their meaning: a flush
+ * resolves once the sink in the thread has flushed everything written before it, so nothing is
+ * committed that the sink does not hold durably. Records are copied to the thread in batches
+ * (values by structured clone, times and origins in typed arrays that are moved): ~0.5 µs a record
+ * on the engine's thread, which is all a threaded sink costs it.
  *
- * The sink is made in the thread by a function of a module: pass the module's path, the export's
- * name and its arguments (plain data). A write that fails in the thread fails the next flush
- * (and every call after it), as a failed write does in process: the engine stops uncommitted.
+ * Each sink is made in the thread by a function of a module: pass the module's path, the export's
+ * name and its arguments (plain data). A thread runs as many sinks as are declared on it (each
+ * thread is a V8 heap of its own: ~25 MB when it loads TypeScript through tsx, more under load);
+ * it starts when its first sink opens and stops when its last one closes. A write that fails in
+ * the thread fails that sink's next call (the engine stops uncommitted), as a failed write does in
+ * process; a thread that dies fails every sink it runs.
  *
  * @example
- * // lake-sink.ts
+ * // lake-sink.ts, loaded in the thread
  * export const lakeSink = (dir: string) => parquetSink({ dir, schema: ActivityEvent });
  * // topology
- * events.to(sinkThread<typeof lakeSink>({ module: require.resolve('./lake-sink'), factory: 'lakeSink', args: '/data/lake' }));
+ * const sinks = sinkThread({ name: 'sinks' });
+ * events.to(sinks.sink<typeof lakeSink>({ module: require.resolve('./lake-sink'), factory: 'lakeSink', args: '/data/lake' }));
  */
-export function sinkThread<F extends SinkFactory<never, never> = SinkFactory<unknown, unknown>>(options: SinkThreadOptions<F>): Sink<SinkValue<F>> {
-  if (!options.module) throw new RangeError('sinkThread: module must be the path of the module that makes the sink');
-  if (!options.factory) throw new RangeError('sinkThread: factory must name the export that makes the sink');
-  const name = options.name ?? `${options.module.split(/[\\/]/).pop()}#${options.factory}`;
+export function sinkThread(options: SinkThreadOptions = {}): SinkThread {
+  const name = options.name ?? 'sinks';
+  const host = new SinkThreadHost({ ...options, name });
   return {
-    kind: 'thread',
-    target: name,
-    open: (context) => openThread(options, name, context) as Promise<SinkWriter<SinkValue<F>>>,
-  };
-}
-
-async function openThread(options: SinkThreadOptions<SinkFactory<never, never>>, name: string, context: SinkContext): Promise<SinkWriter<unknown>> {
-  const data: SinkThreadData = { module: options.module, factory: options.factory, args: options.args, applicationId: context.applicationId, nodeName: context.nodeName };
-  const worker = startWorker({ workerData: data, name: `sink ${name}`, ...(options.execArgv ? { execArgv: [...options.execArgv] } : {}) });
-  const writer = new ThreadWriter(worker, name, context.logger);
-  try {
-    await writer.opened;
-  } catch (error) {
-    await worker.terminate();
-    throw error;
-  }
-  return writer;
-}
-
-interface Pending {
-  resolve(): void;
-  reject(error: Error): void;
-}
-
-class ThreadWriter implements SinkWriter<unknown> {
-  readonly opened: Promise<void>;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 0;
-  /** Why the thread can no longer be used: a failed write, a crash, an exit. */
-  private failure: Error | undefined;
-  private closing = false;
-  /** Records sent to the thread, and of those, the ones a completed flush made durable. */
-  private sent = 0;
-  private flushed = 0;
-
-  constructor(
-    private readonly worker: Worker,
-    private readonly name: string,
-    private readonly logger: Logger,
-  ) {
-    this.opened = new Promise<void>((resolve, reject) => {
-      const onEvent = (event: SinkEvent) => {
-        if (event.type === 'opened') {
-          this.logger.debug('sink opened in its thread', { kind: event.kind, target: event.target, threadId: worker.threadId });
-          resolve();
-        } else if (event.type === 'broken' && this.failure === undefined) {
-          reject(fromThreadError(event.error, `sink thread ${this.name}`));
-        }
+    name,
+    sink<F extends SinkFactory<never, never>>(sink: ThreadedSinkOptions<F>): Sink<SinkValue<F>> {
+      if (!sink.module) throw new RangeError('sinkThread: module must be the path of the module that makes the sink');
+      if (!sink.factory) throw new RangeError('sinkThread: factory must name the export that makes the sink');
+      const label = sink.name ?? `${sink.module.split(/[\\/]/).pop()}#${sink.factory}`;
+      return {
+        kind: 'thread',
+        target: label,
+        open: (context) => host.open({ module: sink.module, factory: sink.factory, args: sink.args }, label, context) as Promise<SinkWriter<SinkValue<F>>>,
       };
-      worker.on('message', onEvent);
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`sink thread ${this.name} exited with code ${code} before it opened`)));
-    });
-    this.opened.catch(() => undefined);
-    worker.on('message', (event: SinkEvent) => this.onEvent(event));
-    worker.on('error', (error) => this.fail(new Error(`sink thread ${this.name} crashed: ${error.message}`)));
-    worker.on('exit', (code) => {
-      if (!this.closing) this.fail(new Error(`sink thread ${this.name} exited with code ${code}`));
-    });
-  }
-
-  get buffered(): number {
-    return this.sent - this.flushed;
-  }
-
-  write(records: readonly SinkRecord<unknown>[]): void {
-    if (this.failure) throw this.failure;
-    const { batch, transfer } = packBatch(records);
-    try {
-      this.worker.postMessage({ type: 'write', batch } satisfies SinkRequest, transfer);
-    } catch (error) {
-      throw new Error(`sink thread ${this.name}: its records must be plain data that structured clone can copy: ${(error as Error).message}`);
-    }
-    this.sent += records.length;
-  }
-
-  async flush(commit: CommitInfo): Promise<void> {
-    const upTo = this.sent;
-    await this.request((id) => ({ type: 'flush', id, commit }));
-    this.flushed = Math.max(this.flushed, upTo);
-  }
-
-  committed(commit: CommitInfo): Promise<void> {
-    return this.request((id) => ({ type: 'committed', id, commit }));
-  }
-
-  recover(positions: readonly PartitionOffset[]): Promise<void> {
-    return this.request((id) => ({ type: 'recover', id, positions }));
-  }
-
-  async close(): Promise<void> {
-    // Whether the thread kept up: near 100 %, the sink is what holds the commits back.
-    const use = this.worker.performance.eventLoopUtilization();
-    this.logger.info('sink thread closing', { busy: Math.round(use.utilization * 1000) / 1000, seconds: Math.round(use.active + use.idle) / 1000 });
-    try {
-      if (this.failure === undefined) await this.request((id) => ({ type: 'close', id }));
-    } finally {
-      this.closing = true;
-      await this.worker.terminate();
-    }
-  }
-
-  private request(make: (id: number) => SinkRequest): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    return new Promise<void>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage(make(id));
-    });
-  }
-
-  private onEvent(event: SinkEvent): void {
-    switch (event.type) {
-      case 'log':
-        this.logger[event.level](event.message, event.fields);
-        return;
-      case 'done':
-        this.settle(event.id)?.resolve();
-        return;
-      case 'failed':
-        this.settle(event.id)?.reject(fromThreadError(event.error, `sink thread ${this.name}`));
-        return;
-      case 'broken':
-        this.fail(fromThreadError(event.error, `sink thread ${this.name}`));
-        return;
-      case 'opened':
-        return;
-    }
-  }
-
-  private settle(id: number): Pending | undefined {
-    const pending = this.pending.get(id);
-    this.pending.delete(id);
-    return pending;
-  }
-
-  /** From now on every call fails with `error`, and so do the calls waiting for a reply. */
-  private fail(error: Error): void {
-    this.failure ??= error;
-    for (const pending of this.pending.values()) pending.reject(this.failure);
-    this.pending.clear();
-  }
+    },
+  };
 }

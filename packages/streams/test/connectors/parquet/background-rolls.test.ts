@@ -2,8 +2,7 @@ import { join } from 'node:path';
 import { silentLogger } from '../../../src';
 import { METADATA_COLUMNS, parquetColumns } from '../../../src/connectors/parquet/columns';
 import { loadHyparquetWriter } from '../../../src/connectors/parquet/load-hyparquet-writer';
-import { ParquetEncoder, ROW_GROUP_SIZE } from '../../../src/connectors/parquet/parquet-encoder';
-import type { FileColumns } from '../../../src/connectors/parquet/file-columns';
+import { ParquetEncoder, ROW_GROUP_SIZE, type RowGroups } from '../../../src/connectors/parquet/parquet-encoder';
 import { eventDatePartition } from '../../../src/connectors/parquet/partition-path';
 import { MAX_QUEUED_ROLLS, ParquetSinkWriter } from '../../../src/connectors/parquet/parquet-sink-writer';
 import { rowCheck } from '../../../src/connectors/parquet/row-check';
@@ -33,13 +32,13 @@ class HeldEncoder extends ParquetEncoder {
     this.gate = new Promise((resolve) => (this.release = resolve));
   }
 
-  override async write(path: string, rows: FileColumns): Promise<void> {
+  override async encode(groups: RowGroups): Promise<Uint8Array> {
     this.started++;
     this.running++;
     this.mostAtOnce = Math.max(this.mostAtOnce, this.running);
     try {
       await this.gate;
-      await super.write(path, rows);
+      return await super.encode(groups);
     } finally {
       this.running--;
     }
@@ -136,7 +135,7 @@ describe('parquet sink rolls in the background', () => {
   it('makes the writer unusable once a roll failed, and leaves the staged rows to recovery', async () => {
     const lib = await loadHyparquetWriter();
     const failing = new (class extends ParquetEncoder {
-      override write(): Promise<void> {
+      override encode(): Promise<Uint8Array> {
         return Promise.reject(new Error('disk full'));
       }
     })(lib, columns, 'SNAPPY');

@@ -4,8 +4,8 @@ import { parquetColumns } from '../../../src/connectors/parquet/columns';
 import { writeRollFile, type StagedFile } from '../../../src/connectors/parquet/final-file';
 import { filePartition, stagingName, writingName } from '../../../src/connectors/parquet/lake-files';
 import { loadHyparquetWriter } from '../../../src/connectors/parquet/load-hyparquet-writer';
-import { ParquetEncoder } from '../../../src/connectors/parquet/parquet-encoder';
-import { encodeStagingLines } from '../../../src/connectors/parquet/staging-lines';
+import { ParquetEncoder, ROW_GROUP_SIZE } from '../../../src/connectors/parquet/parquet-encoder';
+import { encodeStagingLines, readStagingLines } from '../../../src/connectors/parquet/staging-lines';
 import { makeLake, readParquet, row, Row } from './lake-helpers';
 
 // A roll makes a Parquet file from a staging file: these tests check the file it makes, and what
@@ -22,6 +22,30 @@ async function staged(dir: string, first: number, count: number, stagedRows = co
   await writeFile(join(dir, stagingName(files, 100 + first)), encodeStagingLines(values, offsets, 0, count));
   return { dir: '', input, stagingFirst: 100 + first, stagedRows };
 }
+
+describe('readStagingLines', () => {
+  let dir: string;
+  let remove: () => Promise<void>;
+  beforeEach(async () => ({ dir, remove } = await makeLake()));
+  afterEach(() => remove());
+
+  it('gives every complete line once, in order, whatever the chunks cut through: characters, lines longer than a chunk', async () => {
+    const lines = ['[1,{"a":"x"}]', '[2,{"a":"ünïcødé €"}]', `[3,{"a":"${'long '.repeat(10)}"}]`, '[4,{}]', '[5,{"a":"🙂"}]'];
+    const path = join(dir, 'staging');
+    await writeFile(path, `${lines.join('\n')}\n[6,{"torn`);
+    for (const chunk of [1, 3, 7, 16, 1 << 20]) {
+      const read: string[] = [];
+      for await (const some of readStagingLines(path, chunk)) read.push(...some);
+      expect({ chunk, read }).toEqual({ chunk, read: lines });
+    }
+    for (const text of ['', '[1,{"torn']) {
+      await writeFile(path, text);
+      const read: string[] = [];
+      for await (const some of readStagingLines(path, 4)) read.push(...some);
+      expect({ text, read }).toEqual({ text, read: [] });
+    }
+  });
+});
 
 describe('writeRollFile', () => {
   let dir: string;
@@ -43,8 +67,21 @@ describe('writeRollFile', () => {
     expect(rows[249]!.id).toBe('r249');
   });
 
+  it('writes a staging file of several row groups, read in chunks, into one file of those groups', async () => {
+    const count = 2 * ROW_GROUP_SIZE + 17;
+    const rolled = await writeRollFile(dir, await staged(dir, 0, count), columns, encoder);
+    expect(rolled).toMatchObject({ first: 100, last: 100 + count - 1, rows: count });
+    const { asyncBufferFromFile, parquetMetadataAsync } = await import('hyparquet');
+    const metadata = await parquetMetadataAsync(await asyncBufferFromFile(rolled.temporary));
+    expect(metadata.row_groups.map((g) => Number(g.num_rows))).toEqual([ROW_GROUP_SIZE, ROW_GROUP_SIZE, 17]);
+    const rows = await readParquet(rolled.temporary);
+    expect(rows.map((r) => Number(r._offset))).toEqual(Array.from({ length: count }, (_, i) => 100 + i));
+    expect(rows.map((r) => r.id)).toEqual(Array.from({ length: count }, (_, i) => row(i).id));
+  });
+
   it('fails a roll whose staging file does not hold the rows staged, or is gone: it makes no file', async () => {
     await expect(writeRollFile(dir, await staged(dir, 0, 10, 11), columns, encoder)).rejects.toThrow(/holds 10 rows where 11 were staged/);
+    await expect(writeRollFile(dir, await staged(dir, 20, 12, 10), columns, encoder)).rejects.toThrow(/holds 12 rows where 10 were staged/);
     const missing: StagedFile = { dir: '', input, stagingFirst: 999, stagedRows: 5 };
     await expect(writeRollFile(dir, missing, columns, encoder)).rejects.toThrow(/ENOENT/);
     expect((await readdir(dir)).filter((f) => f.endsWith('.parquet.tmp'))).toEqual([]);

@@ -1,0 +1,160 @@
+import { extname, join } from 'node:path';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { Logger } from '../../logging/logger';
+import type { SinkContext } from '../sink';
+import { fromThreadError, type ClosedSink, type OpenedSink, type SinkCall, type SinkEvent, type SinkRequest, type ThreadedSinkSpec } from './protocol';
+import { ThreadWriter } from './thread-writer';
+
+/** The thread's entry point, beside this file (TypeScript under tsx, JavaScript once built). */
+const ENTRY = join(__dirname, `sink-thread-main${extname(__filename)}`);
+
+/**
+ * Starts the entry point. Run from TypeScript sources (tsx, jest), the thread first registers
+ * tsx's require hook itself: on Node 20, `--import tsx` does not reach a worker's entry module.
+ */
+function startWorker(options: ConstructorParameters<typeof Worker>[1]): Worker {
+  if (extname(ENTRY) !== '.ts') return new Worker(ENTRY, options);
+  const tsx = require.resolve('tsx/cjs', { paths: [process.cwd(), __dirname] });
+  return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(ENTRY)});`, { ...options, eval: true });
+}
+
+export interface SinkThreadHostOptions {
+  readonly name: string;
+  readonly execArgv?: readonly string[];
+  readonly resourceLimits?: ResourceLimits;
+}
+
+interface Pending {
+  /** The sink the call is for, to name it in an error. */
+  readonly label: string;
+  resolve(result: unknown): void;
+  reject(error: Error): void;
+}
+
+/**
+ * The engine's side of one sink thread: starts the worker when its first sink opens, stops it
+ * when its last sink closes, pairs requests with their replies and hands each sink its events.
+ * A worker that crashes or exits fails every sink it hosts.
+ */
+export class SinkThreadHost {
+  private worker: Worker | undefined;
+  private readonly writers = new Map<number, ThreadWriter>();
+  private readonly pending = new Map<number, Pending>();
+  private nextSink = 0;
+  private nextRequest = 0;
+  /** Why the current worker can no longer be used (a crash, an exit): every call fails with it. */
+  private failure: Error | undefined;
+  private stopping = false;
+
+  constructor(private readonly options: SinkThreadHostOptions) {}
+
+  async open(spec: ThreadedSinkSpec, label: string, context: SinkContext): Promise<ThreadWriter> {
+    this.ensureWorker();
+    const sink = this.nextSink++;
+    const writer = new ThreadWriter(this, sink, label, context.logger);
+    this.writers.set(sink, writer);
+    try {
+      const opened = (await this.request({ type: 'open', id: this.nextRequest++, sink, spec, applicationId: context.applicationId, nodeName: context.nodeName }, label)) as OpenedSink;
+      context.logger.debug('sink opened in a sink thread', { thread: this.options.name, kind: opened.kind, target: opened.target });
+    } catch (error) {
+      await this.release(sink, context.logger);
+      throw error;
+    }
+    return writer;
+  }
+
+  /** Sends a request and resolves with its reply; `make` gets the request's id. */
+  call(make: (id: number) => SinkCall, label: string): Promise<unknown> {
+    return this.request(make(this.nextRequest++), label);
+  }
+
+  /** How an error of a sink in this thread is told: which sink, which thread. */
+  context(label: string): string {
+    return `sink ${label} in sink thread ${this.options.name}`;
+  }
+
+  /** Sends a message that gets no reply (a write); throws if the thread is gone. */
+  post(message: SinkRequest, transfer: ArrayBuffer[]): void {
+    if (this.failure) throw this.failure;
+    this.worker!.postMessage(message, transfer);
+  }
+
+  /** A sink closed: the thread stops with its last one. */
+  async release(sink: number, logger: Logger, closed?: ClosedSink): Promise<void> {
+    this.writers.delete(sink);
+    if (this.writers.size > 0 || this.worker === undefined) return;
+    const worker = this.worker;
+    // How busy the thread was (near 1: its sinks are what holds the commits back), and its memory.
+    const use = worker.performance.eventLoopUtilization();
+    logger.info('sink thread stopped', {
+      thread: this.options.name,
+      busy: Math.round(use.utilization * 1000) / 1000,
+      seconds: Math.round(use.active + use.idle) / 1000,
+      ...(closed ? { heapPeakMb: Math.round(closed.heapPeakBytes / 2 ** 20) } : {}),
+    });
+    this.stopping = true;
+    try {
+      await worker.terminate();
+    } finally {
+      this.worker = undefined;
+      this.stopping = false;
+    }
+  }
+
+  private request(message: SinkCall, label: string): Promise<unknown> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.pending.set(message.id, { label, resolve, reject });
+      this.worker!.postMessage(message);
+    });
+  }
+
+  private ensureWorker(): void {
+    if (this.worker !== undefined) return;
+    const { name, execArgv, resourceLimits } = this.options;
+    const worker = startWorker({ name: `sink thread ${name}`, ...(execArgv ? { execArgv: [...execArgv] } : {}), ...(resourceLimits ? { resourceLimits } : {}) });
+    this.worker = worker;
+    this.failure = undefined;
+    worker.on('message', (event: SinkEvent) => this.onEvent(event));
+    worker.on('error', (error) => this.fail(worker, new Error(`sink thread ${name} crashed: ${error.message}`)));
+    worker.on('exit', (code) => {
+      if (!this.stopping) this.fail(worker, new Error(`sink thread ${name} exited with code ${code}`));
+    });
+  }
+
+  private onEvent(event: SinkEvent): void {
+    switch (event.type) {
+      case 'done':
+        this.settle(event.id)?.resolve(event.result);
+        return;
+      case 'failed': {
+        const pending = this.settle(event.id);
+        pending?.reject(fromThreadError(event.error, this.context(pending.label)));
+        return;
+      }
+      case 'broken': {
+        const writer = this.writers.get(event.sink);
+        writer?.fail(fromThreadError(event.error, this.context(writer.label)));
+        return;
+      }
+      case 'log':
+        this.writers.get(event.sink)?.log(event.level, event.message, event.fields);
+        return;
+    }
+  }
+
+  private settle(id: number): Pending | undefined {
+    const pending = this.pending.get(id);
+    this.pending.delete(id);
+    return pending;
+  }
+
+  /** The worker is gone: every call waiting for it fails, and so does every sink it hosts. */
+  private fail(worker: Worker, error: Error): void {
+    if (worker !== this.worker) return;
+    this.failure ??= error;
+    for (const pending of this.pending.values()) pending.reject(this.failure);
+    this.pending.clear();
+    for (const writer of this.writers.values()) writer.fail(this.failure);
+  }
+}
