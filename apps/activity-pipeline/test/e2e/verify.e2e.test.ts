@@ -1,5 +1,6 @@
 import { startApp, freePort, runScript, type AppProcess } from './support/app-process';
 import { isolatedStack, type IsolatedStack } from './support/isolated-stack';
+import { scrape, waitFor } from './support/http';
 import { brokers, uniqueName } from './support/kafka';
 
 // `pnpm verify` (the app's `verify` script, as a child process) against a stack of its own: with
@@ -62,6 +63,9 @@ describe('verify', () => {
   it('passes against the running pipeline: the probe reaches every sink', async () => {
     app = await startApp(stack!.env);
     try {
+      // Running, not still joining the group or opening its sinks (the sink thread loads its modules).
+      const running = async () => (JSON.parse((await scrape(`${app!.baseUrl}/health`)).body) as { state: string }).state === 'running';
+      await waitFor(running, 30_000, 'the pipeline to be running');
       const { code, output } = await runScript('verify', stack!.env);
       expect({ code, output }).toMatchObject({ code: 0 });
       expect(output).toMatch(line('PASS', 'pipeline', 'running'));

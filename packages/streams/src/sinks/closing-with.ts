@@ -19,7 +19,7 @@ export function closingWith<T>(sink: Sink<T>, cleanup: () => Promise<void>): Sin
       try {
         writer = await sink.open(context);
       } catch (error) {
-        await cleanup();
+        await cleanup().catch((failure: unknown) => context.logger.warn('sink cleanup failed', { error: String(failure) }));
         throw error;
       }
       const inner = writer;
@@ -33,11 +33,16 @@ export function closingWith<T>(sink: Sink<T>, cleanup: () => Promise<void>): Sin
           return inner.buffered;
         },
         async close() {
+          let closeFailure: unknown;
           try {
             await inner.close();
-          } finally {
-            await cleanup();
+          } catch (error) {
+            closeFailure = error;
           }
+          // The close's own failure is the one to report; the cleanup's is logged then.
+          if (closeFailure === undefined) return cleanup();
+          await cleanup().catch((failure: unknown) => context.logger.warn('sink cleanup failed', { error: String(failure) }));
+          throw closeFailure;
         },
       };
     },

@@ -376,19 +376,25 @@ export class KafkaStreams {
           }
         : {}),
     });
-    const resume = await engine.start({ partitions: partitions.map((p) => ({ topic: p.topic, partition: p.partition })), partitionCounts });
     const positions: PartitionOffset[] = [];
-    for (const { topic, partition } of partitions) {
-      const id = partitionId(topic, partition);
-      let offset = resume.get(id) ?? groupOffset.get(id);
-      if (offset === undefined || offset < 0) {
-        const { lowOffset, highOffset } = await rd.watermarks(consumer as never, topic, partition, 10_000);
-        offset = (this.options.autoOffsetReset ?? 'earliest') === 'earliest' ? lowOffset : highOffset;
+    try {
+      const resume = await engine.start({ partitions: partitions.map((p) => ({ topic: p.topic, partition: p.partition })), partitionCounts });
+      for (const { topic, partition } of partitions) {
+        const id = partitionId(topic, partition);
+        let offset = resume.get(id) ?? groupOffset.get(id);
+        if (offset === undefined || offset < 0) {
+          const { lowOffset, highOffset } = await rd.watermarks(consumer as never, topic, partition, 10_000);
+          offset = (this.options.autoOffsetReset ?? 'earliest') === 'earliest' ? lowOffset : highOffset;
+        }
+        positions.push({ topic, partition, offset });
+        this.positions.set(id, offset);
       }
-      positions.push({ topic, partition, offset });
-      this.positions.set(id, offset);
+      await engine.resumeFrom(positions);
+    } catch (error) {
+      // The sinks it opened are closed, or their clients (pools, sink threads) would keep the process alive.
+      await engine.close().catch(() => undefined);
+      throw error;
     }
-    await engine.resumeFrom(positions);
     consumer.assign(positions.map((p) => ({ ...p })));
     if (this.exactlyOnce) await this.producer!.beginTransaction();
     this.engine = engine;

@@ -44,7 +44,8 @@ export class SinkThreadHost {
   private nextRequest = 0;
   /** Why the current worker can no longer be used (a crash, an exit): every call fails with it. */
   private failure: Error | undefined;
-  private stopping = false;
+  /** Workers being terminated: their exit is expected. */
+  private readonly stopping = new WeakSet<Worker>();
 
   constructor(private readonly options: SinkThreadHostOptions) {}
 
@@ -82,8 +83,13 @@ export class SinkThreadHost {
   /** A sink closed: the thread stops with its last one. */
   async release(sink: number, logger: Logger, closed?: ClosedSink): Promise<void> {
     this.writers.delete(sink);
-    if (this.writers.size > 0 || this.worker === undefined) return;
     const worker = this.worker;
+    if (this.writers.size > 0 || worker === undefined) return;
+    // Forgotten before it is terminated: a sink opened meanwhile starts a new thread.
+    this.worker = undefined;
+    this.stopping.add(worker);
+    for (const pending of this.pending.values()) pending.reject(new Error(`sink thread ${this.options.name} stopped: its last sink closed`));
+    this.pending.clear();
     // How busy the thread was (near 1: its sinks are what holds the commits back), and its memory.
     const use = worker.performance.eventLoopUtilization();
     logger.info('sink thread stopped', {
@@ -92,13 +98,7 @@ export class SinkThreadHost {
       seconds: Math.round(use.active + use.idle) / 1000,
       ...(closed ? { heapPeakMb: Math.round(closed.heapPeakBytes / 2 ** 20) } : {}),
     });
-    this.stopping = true;
-    try {
-      await worker.terminate();
-    } finally {
-      this.worker = undefined;
-      this.stopping = false;
-    }
+    await worker.terminate();
   }
 
   private request(message: SinkCall, label: string): Promise<unknown> {
@@ -118,7 +118,7 @@ export class SinkThreadHost {
     worker.on('message', (event: SinkEvent) => this.onEvent(event));
     worker.on('error', (error) => this.fail(worker, new Error(`sink thread ${name} crashed: ${error.message}`)));
     worker.on('exit', (code) => {
-      if (!this.stopping) this.fail(worker, new Error(`sink thread ${name} exited with code ${code}`));
+      if (!this.stopping.has(worker)) this.fail(worker, new Error(`sink thread ${name} exited with code ${code}`));
     });
   }
 

@@ -50,11 +50,18 @@ async function makeSink(spec: ThreadedSinkSpec): Promise<Sink<unknown>> {
   return sink;
 }
 
-/** Runs `call` and replies to request `id` when it settles. */
+/**
+ * Starts `call` now, while its message is handled (so a flush starts before any write posted after
+ * it is applied), and replies to request `id` when it settles.
+ */
 function reply(id: number, call: () => Promise<OpenedSink | ClosedSink | void> | undefined): void {
-  Promise.resolve()
-    .then(call)
-    .then(
+  let started: Promise<OpenedSink | ClosedSink | void>;
+  try {
+    started = Promise.resolve(call());
+  } catch (error) {
+    started = Promise.reject(error);
+  }
+  started.then(
       (result) => post(result ? { type: 'done', id, result } : { type: 'done', id }),
       (error: unknown) => post({ type: 'failed', id, error: toThreadError(error) }),
     );

@@ -49,7 +49,10 @@ type SinkValue<F> = F extends SinkFactory<never, infer T> ? T : never;
  * on the engine's thread, which is all a threaded sink costs it.
  *
  * Each sink is made in the thread by a function of a module: pass the module's path, the export's
- * name and its arguments (plain data). A thread runs as many sinks as are declared on it (each
+ * name and its arguments (plain data). The sink gets copies of the records, made when they are
+ * written: plain objects, arrays, strings, numbers, Dates, Maps, typed arrays are copied as they
+ * are; a class instance arrives as a plain object, a Buffer as a Uint8Array, and a function cannot
+ * be copied (the write fails, naming the sink). A thread runs as many sinks as are declared on it (each
  * thread is a V8 heap of its own: ~25 MB when it loads TypeScript through tsx, more under load);
  * it starts when its first sink opens and stops when its last one closes. A write that fails in
  * the thread fails that sink's next call (the engine stops uncommitted), as a failed write does in

@@ -12,9 +12,9 @@ import type { SinkThreadHost } from './sink-thread-host';
  */
 export class ThreadWriter implements SinkWriter<unknown> {
   private failure: Error | undefined;
-  /** Records sent to the thread, and of those, the ones a completed flush made durable. */
+  /** Records sent to the thread, and of those, the ones a flush has taken (as an in-process sink's count drops when its flush starts). */
   private sent = 0;
-  private flushed = 0;
+  private flushing = 0;
 
   constructor(
     private readonly host: SinkThreadHost,
@@ -24,7 +24,7 @@ export class ThreadWriter implements SinkWriter<unknown> {
   ) {}
 
   get buffered(): number {
-    return this.sent - this.flushed;
+    return this.sent - this.flushing;
   }
 
   write(records: readonly SinkRecord<unknown>[]): void {
@@ -34,15 +34,16 @@ export class ThreadWriter implements SinkWriter<unknown> {
       this.host.post({ type: 'write', sink: this.sink, batch }, transfer);
     } catch (error) {
       if ((error as { name?: string }).name !== 'DataCloneError') throw error;
-      throw new Error(`${this.host.context(this.label)}: its records must be plain data that structured clone can copy: ${(error as Error).message}`);
+      // As a failed write in process: the writer is unusable from here on.
+      this.fail(new Error(`${this.host.context(this.label)}: its records must be plain data that structured clone can copy: ${(error as Error).message}`));
+      throw this.failure;
     }
     this.sent += records.length;
   }
 
   async flush(commit: CommitInfo): Promise<void> {
-    const upTo = this.sent;
+    this.flushing = this.sent;
     await this.call((id) => ({ type: 'flush', id, sink: this.sink, commit }));
-    this.flushed = Math.max(this.flushed, upTo);
   }
 
   async committed(commit: CommitInfo): Promise<void> {
