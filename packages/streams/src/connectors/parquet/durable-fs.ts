@@ -25,14 +25,23 @@ export async function appendDurably(path: string, data: string | Uint8Array): Pr
  * @example await replaceDurably('/lake/d/.staging-events-0-4.jsonl.tmp', '/lake/d/.staging-events-0-4.jsonl', lines);
  */
 export async function replaceDurably(temporary: string, path: string, data: string | Uint8Array): Promise<void> {
-  const handle = await open(temporary, 'w');
+  await writeSynced(temporary, data);
+  await renameDurably(temporary, path);
+}
+
+/**
+ * Writes a new file (or replaces one) and syncs it. Its name is durable only once its directory
+ * is synced: {@link renameDurably} to a final name does that.
+ * @example await writeSynced('/lake/d/.part-events-0-0-9.parquet.tmp', bytes);
+ */
+export async function writeSynced(path: string, data: string | Uint8Array): Promise<void> {
+  const handle = await open(path, 'w');
   try {
     await handle.writeFile(data);
     await handle.sync();
   } finally {
     await handle.close();
   }
-  await renameDurably(temporary, path);
 }
 
 /** Syncs a directory, so the names created, renamed or removed in it are durable. */

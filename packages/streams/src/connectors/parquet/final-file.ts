@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ParquetColumn } from './columns';
-import { renameDurably } from './durable-fs';
+import { renameDurably, writeSynced } from './durable-fs';
 import { FileColumns } from './file-columns';
 import { finalName, stagingName, writingName } from './lake-files';
-import { ROW_GROUP_SIZE, writeSynced, type ParquetEncoder } from './parquet-encoder';
+import { ROW_GROUP_SIZE, type ParquetEncoder } from './parquet-encoder';
 import type { Segment } from './segment';
 import { readStagingLines } from './staging-lines';
 

@@ -1,7 +1,7 @@
-import { open } from 'node:fs/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import type { ParquetWriteOptions } from 'hyparquet-writer';
+import { writeSynced } from './durable-fs';
 import type { FileColumns } from './file-columns';
 import type { ParquetColumn, ParquetColumnType } from './columns';
 import type { HyparquetWriter } from './load-hyparquet-writer';
@@ -78,16 +78,5 @@ export class ParquetEncoder {
   /** Writes the file of `groups` to `path` and syncs it: the caller renames it to its final name afterwards. */
   async write(path: string, groups: RowGroups): Promise<void> {
     await writeSynced(path, await this.encode(groups));
-  }
-}
-
-/** Writes a new file and syncs it. */
-export async function writeSynced(path: string, bytes: Uint8Array): Promise<void> {
-  const handle = await open(path, 'w');
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
