@@ -95,8 +95,8 @@ describe.each([
         sessions: await db.query('SELECT user_id, session_start, session_end, duration_seconds, status, event_count, last_event_time FROM user_sessions'),
         lake: await readLake(stack.lakeDir),
         lakeFiles: await lakeFiles(stack.lakeDir),
-        enriched: await readTopic(stack.enriched, 3),
-        deadLetters: await readTopic(stack.deadLetter, 1),
+        enriched: await readTopic(stack.enriched, 3, valid.flat().length),
+        deadLetters: await readTopic(stack.deadLetter, 1, invalid.length),
         committed: await committedOffsets(applicationId, input, PARTITIONS),
         inputEnd,
       };

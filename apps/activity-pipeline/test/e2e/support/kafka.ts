@@ -69,7 +69,13 @@ export async function produce(topic: string, records: readonly Outgoing[]): Prom
  * Every record of a topic, from the beginning to the end of each partition (`read_committed`: what
  * a downstream consumer sees). Exact: stops when each partition reports its end, not after a quiet spell.
  */
-export async function readTopic(topic: string, partitions: number, timeoutMs = 20_000): Promise<Message[]> {
+/**
+ * Every record of the topic, read_committed, until each partition reports its end at its high
+ * watermark, and at least `atLeast` records have come: a fresh consumer has been seen to get
+ * ends (and high watermarks) of 0 for a topic just written (CI, twice), and a test that knows how
+ * many records it expects waits for them, up to the timeout, instead of judging an empty read.
+ */
+export async function readTopic(topic: string, partitions: number, atLeast = 0, timeoutMs = 20_000): Promise<Message[]> {
   const consumer = new KafkaConsumer(
     { 'metadata.broker.list': brokers, 'group.id': uniqueName('e2e-reader'), 'enable.auto.commit': false, 'enable.partition.eof': true, 'isolation.level': 'read_committed' },
     {},
@@ -84,8 +90,10 @@ export async function readTopic(topic: string, partitions: number, timeoutMs = 2
   const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {
-      while (atEnd.size < partitions) {
-        if (Date.now() > deadline) throw new Error(`reading ${topic}: partitions ${[...atEnd.keys()].join(',')} of ${partitions} reached their end in ${timeoutMs} ms`);
+      while (atEnd.size < partitions || out.length < atLeast) {
+        if (Date.now() > deadline) {
+          throw new Error(`reading ${topic}: ${out.length} records of at least ${atLeast}; partitions ${[...atEnd.keys()].join(',')} of ${partitions} reached their end in ${timeoutMs} ms`);
+        }
         const batch = await new Promise<Message[]>((resolve, reject) => consumer.consume(500, (err, m) => (err ? reject(err) : resolve(m))));
         out.push(...batch);
       }
