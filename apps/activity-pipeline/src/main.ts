@@ -10,7 +10,7 @@ import { startHttpServer } from './observability/http-server';
 import { prometheusRegistry } from './observability/prometheus';
 import { startStatusLine } from './observability/status-line';
 import { pipelineSettings } from './pipeline-settings';
-import { productionSinks } from './sinks';
+import { pipelineSinkThread, productionSinks } from './sinks';
 import { activityPipeline } from './topology';
 
 /**
@@ -40,7 +40,8 @@ async function main(): Promise<number> {
   }
   const logger = createLogger({ level: config.logLevel, format: config.logFormat, fields: { app: config.applicationId } });
   const db = createPostgresDb<Database>(config.databaseUrl, { max: 4, applicationName: config.applicationId, logger });
-  const app = activityPipeline(pipelineSettings(config), productionSinks(config, db));
+  const sinkThread = pipelineSinkThread(config);
+  const app = activityPipeline(pipelineSettings(config), productionSinks(config, db, sinkThread));
   logger.info(`topology\n${app.describe()}`);
 
   const runtime = new KafkaStreams(app, {
@@ -56,10 +57,11 @@ async function main(): Promise<number> {
     logger,
   });
   const read = () => runtime.metrics();
-  const server = await startHttpServer(config.httpPort, prometheusRegistry(read), read);
+  const threads = sinkThread ? [sinkThread] : [];
+  const server = await startHttpServer(config.httpPort, prometheusRegistry(read, threads), read);
   // The bound port, not the configured one: HTTP_PORT=0 asks for any free port.
   logger.info('serving /metrics and /health', { port: (server.address() as AddressInfo).port });
-  const stopStatus = startStatusLine(logger, config.statusIntervalMs, read);
+  const stopStatus = startStatusLine(logger, config.statusIntervalMs, read, threads);
 
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {

@@ -1,4 +1,4 @@
-import { sinkThread, type WindowResult } from '@pipeline/streams';
+import { sinkThread, type SinkThread, type WindowResult } from '@pipeline/streams';
 import { deadLetterSink, kafkaSink } from '@pipeline/streams/kafka';
 import { postgresSink } from '@pipeline/streams/postgres';
 import type { Kysely } from 'kysely';
@@ -12,19 +12,25 @@ import type { PipelineSinks } from './topology';
 const THREAD_SINKS = require.resolve('./thread-sinks');
 
 /**
+ * The thread of the lake and `user_sessions` sinks with SINK_THREADS=on (the default), undefined
+ * with off. One thread for both: each thread is a heap of its own (~25 MB of code through tsx,
+ * then its young generation), and one keeps up with both here (busy ~35-70 % of the time). A young
+ * generation of 8 MB instead of V8's up to 48 MB: at a million users, peak RSS 470 MB against
+ * 569 MB with two threads of V8's default (the memory target is 500 MB).
+ */
+export function pipelineSinkThread(config: Config): SinkThread | undefined {
+  return config.sinkThreads === 'on' ? sinkThread({ name: 'sinks', resourceLimits: { maxYoungGenerationSizeMb: 8 } }) : undefined;
+}
+
+/**
  * The real sinks: three PostgreSQL tables (upserts of absolute values: a replay rewrites the same
  * rows), the Parquet lake by event date, the enriched topic keyed by user, the dead-letter topic.
- * With SINK_THREADS=on (the default), the two costliest, the lake and `user_sessions`, run in
- * threads of their own (see thread-sinks.ts); the Kafka sinks stay on the engine's thread, which
- * owns node-rdkafka (and, exactly once, its transaction).
+ * Given a sink thread (pipelineSinkThread), the two costliest, the lake and `user_sessions`, run
+ * in it (see thread-sinks.ts); the Kafka sinks stay on the engine's thread, which owns
+ * node-rdkafka (and, exactly once, its transaction).
  */
-export function productionSinks(config: Config, db: Kysely<Database>): PipelineSinks {
+export function productionSinks(config: Config, db: Kysely<Database>, thread: SinkThread | undefined = pipelineSinkThread(config)): PipelineSinks {
   const now = () => new Date();
-  // One thread for both: each thread is a heap of its own (~25 MB of code through tsx, then its
-  // young generation), and one keeps up with both here (busy ~35-70 % of the time). A young
-  // generation of 8 MB instead of V8's up to 48 MB: at a million users, peak RSS 470 MB against
-  // 569 MB with two threads of V8's default (the memory target is 500 MB).
-  const thread = config.sinkThreads === 'on' ? sinkThread({ name: 'sinks', resourceLimits: { maxYoungGenerationSizeMb: 8 } }) : undefined;
   return {
     pageViews: postgresSink({
       db,

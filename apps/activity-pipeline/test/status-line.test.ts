@@ -1,4 +1,4 @@
-import type { Logger } from '@pipeline/streams';
+import type { Logger, SinkThread, SinkThreadStats } from '@pipeline/streams';
 import type { KafkaStreamsMetrics } from '@pipeline/streams/kafka';
 import { startStatusLine } from '../src/observability/status-line';
 
@@ -25,5 +25,21 @@ describe('the status line', () => {
     expect(lines).toEqual([
       { state: 'running', eventsPerSecond: 2_000, records: 2_000, lag: 7, late: 3, deadLettered: 5, openWindows: 12, activeUsersHeld: 900, openSessions: 800, commits: 7 },
     ]);
+  });
+
+  it('says how busy each sink thread was since the last line', () => {
+    jest.useFakeTimers();
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = { info: (_message: string, fields: Record<string, unknown>) => lines.push(fields) } as unknown as Logger;
+    const metrics = { state: 'running', recordsIn: 0, lag: {}, late: {}, deadLettered: 0, commits: 0, storeEntries: {} } as unknown as KafkaStreamsMetrics;
+    let stats: SinkThreadStats = { name: 'sinks', running: true, sinks: 2, busySeconds: 10, uptimeSeconds: 100, heapBytes: 1, heapPeakBytes: 1 };
+    const thread = { name: 'sinks', stats: () => stats } as unknown as SinkThread;
+    const stop = startStatusLine(logger, 1_000, () => metrics, [thread]);
+    stats = { ...stats, busySeconds: 10.75, uptimeSeconds: 101 };
+    jest.advanceTimersByTime(1_000);
+    stats = { ...stats, busySeconds: 11, uptimeSeconds: 102 };
+    jest.advanceTimersByTime(1_000);
+    stop();
+    expect(lines.map((l) => l.sinkThreadBusy)).toEqual([{ sinks: 0.75 }, { sinks: 0.25 }]);
   });
 });

@@ -1,9 +1,9 @@
-import { createLogger, localBackend, type Logger } from '@pipeline/streams';
+import { createLogger, localBackend, type Logger, type SinkThread } from '@pipeline/streams';
 import { KafkaStreams } from '@pipeline/streams/kafka';
 import { createPostgresDb } from '@pipeline/streams/postgres';
 import { loadConfig, type Config } from 'activity-pipeline/config';
 import type { Database } from 'activity-pipeline/db';
-import { productionSinks } from 'activity-pipeline/sinks';
+import { pipelineSinkThread, productionSinks } from 'activity-pipeline/sinks';
 import { pipelineSettings } from 'activity-pipeline/pipeline-settings';
 import { activityPipeline } from 'activity-pipeline/topology';
 import { BROKERS } from './infra/kafka';
@@ -45,6 +45,8 @@ export function appSettingsFromEnvironment(): Record<string, string> {
 export interface RunningPipeline {
   readonly runtime: KafkaStreams;
   readonly config: Config;
+  /** The thread of the lake and user_sessions sinks (SINK_THREADS=on, the default). */
+  readonly sinkThread: SinkThread | undefined;
   /** Final flush and commit, leaves the group, closes the database pool. */
   stop(): Promise<void>;
 }
@@ -56,7 +58,8 @@ export function benchLogger(applicationId: string): Logger {
 export async function startPipeline(targets: PipelineTargets, logger: Logger = benchLogger(targets.applicationId)): Promise<RunningPipeline> {
   const config = pipelineConfig(targets);
   const db = createPostgresDb<Database>(config.databaseUrl, { max: 4, applicationName: config.applicationId, logger });
-  const app = activityPipeline(pipelineSettings(config), productionSinks(config, db));
+  const sinkThread = pipelineSinkThread(config);
+  const app = activityPipeline(pipelineSettings(config), productionSinks(config, db, sinkThread));
   const runtime = new KafkaStreams(app, {
     connection: { brokers: config.kafkaBrokers },
     processingGuarantee: config.processingGuarantee,
@@ -75,6 +78,7 @@ export async function startPipeline(targets: PipelineTargets, logger: Logger = b
   return {
     runtime,
     config,
+    sinkThread,
     async stop() {
       try {
         await runtime.stop();

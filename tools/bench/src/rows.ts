@@ -46,7 +46,7 @@ export function pipelineRows(r: PipelineResult, ceiling: number | undefined): Ro
       seconds: r.seconds,
       rate: r.rate,
       usPerEvent: 1e6 / r.rate,
-      note: `${percent(ratio)} of the ceiling (target ≥ 50 %); reading ${r.readSeconds.toFixed(1)} s + final flush/commit ${r.stopSeconds.toFixed(1)} s; ${r.commits} commits; event loop busy ${percent(r.eventLoopBusy)} of the reading, CPU ${r.cpuMicrosPerRecord.toFixed(1)} µs an event`,
+      note: `${percent(ratio)} of the ceiling (target ≥ 50 %); reading ${r.readSeconds.toFixed(1)} s + final flush/commit ${r.stopSeconds.toFixed(1)} s; ${r.commits} commits; event loop busy ${percent(r.eventLoopBusy)} of the reading${r.sinkThreadBusy === undefined ? '' : `, sink thread ${percent(r.sinkThreadBusy)}`}, CPU ${r.cpuMicrosPerRecord.toFixed(1)} µs an event`,
     },
     {
       step: 'pipeline',
@@ -167,7 +167,7 @@ export function memoryRows(r: MemoryResult): Row[] {
       count: r.events,
       seconds: p.seconds,
       rate: r.rate,
-      note: `peak RSS ${mb(p.peakRss)} (${r.withinTarget === undefined ? 'the target, < 500 MB, is for 1,000,000 users' : `target < 500 MB: ${r.withinTarget ? 'met' : 'NOT met'}`}); sampled peak ${mb(p.sampledPeakRss)}; JS heap used at most ${mb(p.peakHeapUsed)} of ${mb(p.peakHeapTotal)} reserved; Buffers and external at most ${mb(p.peakExternal)}`,
+      note: `peak RSS ${mb(p.peakRss)} (${r.withinTarget === undefined ? 'the target, < 500 MB, is for 1,000,000 users' : `target < 500 MB: ${r.withinTarget ? 'met' : 'NOT met'}`}); sampled peak ${mb(p.sampledPeakRss)}; JS heap used at most ${mb(p.peakHeapUsed)} of ${mb(p.peakHeapTotal)} reserved${p.sinkThreadHeapPeak === undefined ? '' : `, the sink thread's heap ${mb(p.sinkThreadHeapPeak)}`}; Buffers and external at most ${mb(p.peakExternal)}`,
     },
     {
       step: 'memory',

@@ -1,11 +1,12 @@
+import type { SinkThread } from '@pipeline/streams';
 import type { KafkaStreamsMetrics } from '@pipeline/streams/kafka';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
- * Prometheus metrics, read from the runtime at each scrape (no work on the hot path). Counters
- * follow the engine's totals; gauges are set to the current values.
+ * Prometheus metrics, read from the runtime and the sink threads at each scrape (no work on the
+ * hot path). Counters follow the engine's totals; gauges are set to the current values.
  */
-export function prometheusRegistry(read: () => KafkaStreamsMetrics): Registry {
+export function prometheusRegistry(read: () => KafkaStreamsMetrics, sinkThreads: readonly SinkThread[] = []): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'activity_pipeline_' });
   const last = new Map<string, number>();
@@ -26,6 +27,13 @@ export function prometheusRegistry(read: () => KafkaStreamsMetrics): Registry {
   const lag = new Gauge({ name: 'streams_consumer_lag', help: 'Records behind the end of each partition', labelNames: ['partition'], registers: [registry] });
   const watermark = new Gauge({ name: 'streams_watermark_seconds', help: 'Watermark of each partition (epoch seconds)', labelNames: ['partition'], registers: [registry] });
   const up = new Gauge({ name: 'streams_running', help: '1 when the runtime is running', registers: [registry] });
+  const threadBusy = new Counter({
+    name: 'streams_sink_thread_busy_seconds_total',
+    help: "Seconds each sink thread ran its sinks' code: its rate near 1, the thread is what holds the commits back",
+    labelNames: ['thread'],
+    registers: [registry],
+  });
+  const threadHeap = new Gauge({ name: 'streams_sink_thread_heap_bytes', help: "Each sink thread's V8 heap", labelNames: ['thread'], registers: [registry] });
 
   const refresh = () => {
     const m = read();
@@ -39,6 +47,11 @@ export function prometheusRegistry(read: () => KafkaStreamsMetrics): Registry {
     for (const [partition, n] of Object.entries(m.lag)) lag.set({ partition }, n);
     for (const [partition, wm] of Object.entries(m.watermarks)) if (Number.isFinite(wm)) watermark.set({ partition }, wm / 1000);
     up.set(m.state === 'running' ? 1 : 0);
+    for (const thread of sinkThreads) {
+      const t = thread.stats();
+      advance(threadBusy, `thread:${t.name}`, t.busySeconds, { thread: t.name });
+      threadHeap.set({ thread: t.name }, t.heapBytes);
+    }
   };
   const metrics = registry.metrics.bind(registry);
   registry.metrics = async () => {

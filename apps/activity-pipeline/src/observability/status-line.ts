@@ -1,14 +1,16 @@
-import type { Logger } from '@pipeline/streams';
+import type { Logger, SinkThread } from '@pipeline/streams';
 import type { KafkaStreamsMetrics } from '@pipeline/streams/kafka';
 
 /**
  * Logs a status line every `intervalMs`: events/s since the last line, consumer lag, late and
  * dead-lettered records, open page-view windows (one per window and page), the users the
- * active-users windows hold (each once, whatever the number of windows it is in) and open sessions.
+ * active-users windows hold (each once, whatever the number of windows it is in), open sessions,
+ * and how busy each sink thread was since the last line (near 1: it holds the commits back).
  */
-export function startStatusLine(logger: Logger, intervalMs: number, read: () => KafkaStreamsMetrics): () => void {
+export function startStatusLine(logger: Logger, intervalMs: number, read: () => KafkaStreamsMetrics, sinkThreads: readonly SinkThread[] = []): () => void {
   let previous = read().recordsIn;
   let previousAt = Date.now();
+  const busyBefore = new Map(sinkThreads.map((t) => [t, t.stats()]));
   const timer = setInterval(() => {
     const m = read();
     const now = Date.now();
@@ -27,8 +29,17 @@ export function startStatusLine(logger: Logger, intervalMs: number, read: () => 
       activeUsersHeld: m.storeEntries['active-users-store'] ?? 0,
       openSessions: m.storeEntries['session-tracker-store'] ?? 0,
       commits: m.commits,
+      ...(sinkThreads.length > 0 ? { sinkThreadBusy: Object.fromEntries(sinkThreads.map((t) => [t.name, busySince(t)])) } : {}),
     });
   }, intervalMs);
+  /** The share of the time since the last line the thread was busy, to two decimals. */
+  function busySince(thread: SinkThread): number {
+    const now = thread.stats();
+    const before = busyBefore.get(thread)!;
+    busyBefore.set(thread, now);
+    const elapsed = now.uptimeSeconds - before.uptimeSeconds;
+    return elapsed > 0 ? Math.round(((now.busySeconds - before.busySeconds) / elapsed) * 100) / 100 : 0;
+  }
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -124,6 +124,16 @@ describe.each([
     const late = (operator: string) => Number(new RegExp(`^streams_late_records_total\\{operator="${operator}"\\} (\\d+)$`, 'm').exec(r.metrics)?.[1] ?? 0);
     expect({ pageViews: late('page-view-counts'), activeUsers: late('active-users'), sessions: late('session-tracker') }).toEqual(expected.late);
 
+    // The sink thread's own metrics, when the lake and user_sessions run in it.
+    const busy = /^streams_sink_thread_busy_seconds_total\{thread="sinks"\} ([\d.e-]+)$/m.exec(r.metrics);
+    const heap = /^streams_sink_thread_heap_bytes\{thread="sinks"\} (\d+)$/m.exec(r.metrics);
+    if (sinkThreads === 'on') {
+      expect(Number(busy?.[1])).toBeGreaterThan(0);
+      expect(Number(heap?.[1])).toBeGreaterThan(1_000_000);
+    } else {
+      expect([busy, heap]).toEqual([null, null]);
+    }
+
     expect(r.exitCode).toBe(0);
     expect(r.committed).toEqual(r.inputEnd);
     expect(r.inputEnd).toEqual(records.map((p) => p.length));

@@ -192,6 +192,25 @@ describe('sinkThread', () => {
     expect(lines).toContainEqual(['debug', 'a field structured clone cannot copy', { nested: { n: 1 } }]);
   });
 
+  it('reports its busy time and heap, which outlive its stops', async () => {
+    const thread = sinkThread({ name: 'measured' });
+    expect(thread.stats()).toEqual({ name: 'measured', running: false, sinks: 0, busySeconds: 0, uptimeSeconds: 0, heapBytes: 0, heapPeakBytes: 0 });
+    const writer = await openJournal({}, silentLogger, thread);
+    writer.write(Array.from({ length: 2_000 }, (_, i) => record({ i }, i)));
+    await writer.flush(commit(1));
+    const running = thread.stats();
+    expect(running).toMatchObject({ running: true, sinks: 1 });
+    expect(running.busySeconds).toBeGreaterThan(0);
+    expect(running.uptimeSeconds).toBeGreaterThanOrEqual(running.busySeconds);
+    // The thread sends its heap as it starts, then every second.
+    expect(running.heapBytes).toBeGreaterThan(1_000_000);
+    await writer.close();
+    open.length = 0;
+    const stopped = thread.stats();
+    expect(stopped).toMatchObject({ running: false, sinks: 0, heapBytes: 0, heapPeakBytes: running.heapPeakBytes });
+    expect(stopped.busySeconds).toBeGreaterThanOrEqual(running.busySeconds);
+  });
+
   it('describes itself by its module and factory, or by its name', () => {
     const thread = sinkThread();
     expect(thread.name).toBe('sinks');

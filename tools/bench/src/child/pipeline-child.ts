@@ -87,6 +87,7 @@ async function run(task: ChildTask): Promise<void> {
     await pipeline.stop();
   }
   const stopped = process.hrtime.bigint();
+  const sinkThreadHeapPeak = pipeline.sinkThread?.stats().heapPeakBytes;
   loopDelay.disable();
   sampleMemory();
   clearInterval(rssTimer);
@@ -98,6 +99,7 @@ async function run(task: ChildTask): Promise<void> {
     peakHeapUsed: peakHeap,
     peakHeapTotal,
     peakExternal,
+    ...(sinkThreadHeapPeak === undefined ? {} : { sinkThreadHeapPeak }),
     peakStoreEntries: peakStores,
     peakLag,
     recordsIn: last.recordsIn,

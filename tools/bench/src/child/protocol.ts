@@ -35,6 +35,8 @@ export interface ChildResult {
   /** The JS heap V8 had reserved at its largest (RSS counts these pages, used or not). */
   readonly peakHeapTotal: number;
   readonly peakExternal: number;
+  /** The sink thread's heap at its largest (its own V8 heap, beside the engine thread's), when there is one. */
+  readonly sinkThreadHeapPeak?: number;
   /** Highest entry count seen per store (summed over tasks). */
   readonly peakStoreEntries: Record<string, number>;
   /** The most records the pipeline was behind the end of its input (sampled every 500 ms). */

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { SinkThreadStats } from '@pipeline/streams';
 import type { KafkaStreamsMetrics } from '@pipeline/streams/kafka';
 import type { ScratchDatabase } from '@pipeline/stack/scratch-database';
 import { topicSize } from '../infra/kafka';
@@ -32,6 +33,8 @@ export interface PipelineResult {
    * for the consumer's batches or for a commit.
    */
   readonly eventLoopBusy: number;
+  /** While reading: the share of the time the sink thread (lake, user_sessions) was busy; absent with SINK_THREADS=off. */
+  readonly sinkThreadBusy?: number;
   /** While reading: the process's CPU time (every thread: JavaScript, librdkafka, GC) per record. */
   readonly cpuMicrosPerRecord: number;
   readonly commits: number;
@@ -76,6 +79,8 @@ export async function fullPipeline(
   let loopAtFirst: ReturnType<typeof performance.eventLoopUtilization> | undefined;
   let cpuAtFirst: NodeJS.CpuUsage | undefined;
   let eventLoopBusy: number;
+  let threadAtFirst: SinkThreadStats | undefined;
+  let sinkThreadBusy: number | undefined;
   let cpu: NodeJS.CpuUsage;
   try {
     await waitForRecords(pipeline.runtime, expected.records, {
@@ -83,10 +88,15 @@ export async function fullPipeline(
         first = process.hrtime.bigint();
         loopAtFirst = performance.eventLoopUtilization();
         cpuAtFirst = process.cpuUsage();
+        threadAtFirst = pipeline.sinkThread?.stats();
       },
     });
     read = process.hrtime.bigint();
     eventLoopBusy = performance.eventLoopUtilization(loopAtFirst).utilization;
+    const threadAtEnd = pipeline.sinkThread?.stats();
+    if (threadAtFirst && threadAtEnd && threadAtEnd.uptimeSeconds > threadAtFirst.uptimeSeconds) {
+      sinkThreadBusy = (threadAtEnd.busySeconds - threadAtFirst.busySeconds) / (threadAtEnd.uptimeSeconds - threadAtFirst.uptimeSeconds);
+    }
     cpu = process.cpuUsage(cpuAtFirst);
     metrics = pipeline.runtime.metrics();
   } finally {
@@ -149,6 +159,7 @@ export async function fullPipeline(
     readSeconds: Number(read! - first!) / 1e9,
     stopSeconds: Number(stopped - read!) / 1e9,
     eventLoopBusy: eventLoopBusy!,
+    ...(sinkThreadBusy === undefined ? {} : { sinkThreadBusy }),
     cpuMicrosPerRecord: (cpu!.user + cpu!.system) / expected.records,
     commits: metrics!.commits,
     metrics: metrics!,

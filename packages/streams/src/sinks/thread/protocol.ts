@@ -26,14 +26,10 @@ export type SinkRequest =
 /** The requests that get a reply: all but `write`. */
 export type SinkCall = Exclude<SinkRequest, { readonly type: 'write' }>;
 
-/** What `open` and `close` answer with. */
+/** What `open` answers with. */
 export interface OpenedSink {
   readonly kind: string;
   readonly target: string;
-}
-export interface ClosedSink {
-  /** The largest the thread's heap has been (sampled every second): its share of the process's memory. */
-  readonly heapPeakBytes: number;
 }
 
 /** An error as it crosses threads: enough to rethrow it with its message and where it came from. */
@@ -44,7 +40,9 @@ export interface ThreadError {
 }
 
 export type SinkEvent =
-  | { readonly type: 'done'; readonly id: number; readonly result?: OpenedSink | ClosedSink }
+  | { readonly type: 'done'; readonly id: number; readonly result?: OpenedSink }
+  /** The thread's heap (V8's total heap size), every second: its share of the process's memory. */
+  | { readonly type: 'heap'; readonly bytes: number }
   | { readonly type: 'failed'; readonly id: number; readonly error: ThreadError }
   /** A `write` of this sink threw: the sink is unusable, and its next request fails with this. */
   | { readonly type: 'broken'; readonly sink: number; readonly error: ThreadError }

@@ -2,7 +2,7 @@ import { extname, join } from 'node:path';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from '../../logging/logger';
 import type { SinkContext } from '../sink';
-import { fromThreadError, type ClosedSink, type OpenedSink, type SinkCall, type SinkEvent, type SinkRequest, type ThreadedSinkSpec } from './protocol';
+import { fromThreadError, type OpenedSink, type SinkCall, type SinkEvent, type SinkRequest, type ThreadedSinkSpec } from './protocol';
 import { ThreadWriter } from './thread-writer';
 
 /** The thread's entry point, beside this file (TypeScript under tsx, JavaScript once built). */
@@ -22,6 +22,22 @@ export interface SinkThreadHostOptions {
   readonly name: string;
   readonly execArgv?: readonly string[];
   readonly resourceLimits?: ResourceLimits;
+}
+
+/** What a sink thread has done: see SinkThread.stats(). */
+export interface SinkThreadStats {
+  readonly name: string;
+  /** It runs while one of its sinks is open. */
+  readonly running: boolean;
+  /** Sinks open in it. */
+  readonly sinks: number;
+  /** Seconds the thread has run its sinks' code (not waited): a counter over every start of the thread. */
+  readonly busySeconds: number;
+  /** Seconds the thread has been running: a counter over every start. busySeconds' rate over this one's is how busy it is. */
+  readonly uptimeSeconds: number;
+  /** Its heap (V8's total heap size), sampled every second; 0 when it is not running. */
+  readonly heapBytes: number;
+  readonly heapPeakBytes: number;
 }
 
 interface Pending {
@@ -46,6 +62,11 @@ export class SinkThreadHost {
   private failure: Error | undefined;
   /** Workers being terminated: their exit is expected. */
   private readonly stopping = new WeakSet<Worker>();
+  /** What the threads started so far have done, the running one included (see stats()). */
+  private busyMs = 0;
+  private runMs = 0;
+  private heapBytes = 0;
+  private heapPeakBytes = 0;
 
   constructor(private readonly options: SinkThreadHostOptions) {}
 
@@ -80,8 +101,26 @@ export class SinkThreadHost {
     this.worker!.postMessage(message, transfer);
   }
 
+  /**
+   * What the thread has done: its busy time (counters, over every thread this host has started;
+   * their rate is the share of a core the sinks take, near 1 when they hold the commits back) and
+   * its heap.
+   */
+  stats(): SinkThreadStats {
+    const use = this.worker?.performance.eventLoopUtilization();
+    return {
+      name: this.options.name,
+      running: this.worker !== undefined,
+      sinks: this.writers.size,
+      busySeconds: (this.busyMs + (use?.active ?? 0)) / 1000,
+      uptimeSeconds: (this.runMs + (use ? use.active + use.idle : 0)) / 1000,
+      heapBytes: this.worker === undefined ? 0 : this.heapBytes,
+      heapPeakBytes: this.heapPeakBytes,
+    };
+  }
+
   /** A sink closed: the thread stops with its last one. */
-  async release(sink: number, logger: Logger, closed?: ClosedSink): Promise<void> {
+  async release(sink: number, logger: Logger): Promise<void> {
     this.writers.delete(sink);
     const worker = this.worker;
     if (this.writers.size > 0 || worker === undefined) return;
@@ -92,11 +131,13 @@ export class SinkThreadHost {
     this.pending.clear();
     // How busy the thread was (near 1: its sinks are what holds the commits back), and its memory.
     const use = worker.performance.eventLoopUtilization();
+    this.busyMs += use.active;
+    this.runMs += use.active + use.idle;
     logger.info('sink thread stopped', {
       thread: this.options.name,
       busy: Math.round(use.utilization * 1000) / 1000,
       seconds: Math.round(use.active + use.idle) / 1000,
-      ...(closed ? { heapPeakMb: Math.round(closed.heapPeakBytes / 2 ** 20) } : {}),
+      heapPeakMb: Math.round(this.heapPeakBytes / 2 ** 20),
     });
     await worker.terminate();
   }
@@ -139,6 +180,10 @@ export class SinkThreadHost {
       }
       case 'log':
         this.writers.get(event.sink)?.log(event.level, event.message, event.fields);
+        return;
+      case 'heap':
+        this.heapBytes = event.bytes;
+        this.heapPeakBytes = Math.max(this.heapPeakBytes, event.bytes);
         return;
     }
   }

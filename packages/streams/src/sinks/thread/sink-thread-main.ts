@@ -9,7 +9,7 @@ import { parentPort } from 'node:worker_threads';
 import type { Sink, SinkWriter } from '../sink';
 import { unpackBatch } from './batch-codec';
 import { forwardingLogger } from './forwarding-logger';
-import { toThreadError, type ClosedSink, type OpenedSink, type SinkEvent, type SinkRequest, type ThreadedSinkSpec } from './protocol';
+import { toThreadError, type OpenedSink, type SinkEvent, type SinkRequest, type ThreadedSinkSpec } from './protocol';
 
 const port = parentPort!;
 const post = (event: SinkEvent): void => port.postMessage(event);
@@ -21,10 +21,10 @@ interface Hosted {
 }
 const hosted = new Map<number, Hosted>();
 
-const heapSize = () => getHeapStatistics().total_heap_size;
-/** The largest heap seen: the thread's share of the process's memory, reported at each close. */
-let heapPeak = 0;
-setInterval(() => (heapPeak = Math.max(heapPeak, heapSize())), 1_000).unref();
+// The thread's heap, for the engine's side to report (SinkThread.stats()).
+const reportHeap = () => post({ type: 'heap', bytes: getHeapStatistics().total_heap_size });
+setInterval(reportHeap, 1_000).unref();
+reportHeap();
 
 async function loadModule(path: string): Promise<Record<string, unknown>> {
   try {
@@ -54,8 +54,8 @@ async function makeSink(spec: ThreadedSinkSpec): Promise<Sink<unknown>> {
  * Starts `call` now, while its message is handled (so a flush starts before any write posted after
  * it is applied), and replies to request `id` when it settles.
  */
-function reply(id: number, call: () => Promise<OpenedSink | ClosedSink | void> | undefined): void {
-  let started: Promise<OpenedSink | ClosedSink | void>;
+function reply(id: number, call: () => Promise<OpenedSink | void> | undefined): void {
+  let started: Promise<OpenedSink | void>;
   try {
     started = Promise.resolve(call());
   } catch (error) {
@@ -123,7 +123,6 @@ port.on('message', (request: SinkRequest) => {
           // A broken sink's close may fail too; the failure that matters was reported already.
           if (entry?.broken === undefined) throw error;
         }
-        return { heapPeakBytes: Math.max(heapPeak, heapSize()) };
       });
   }
 });

@@ -1,6 +1,8 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import type { Sink, SinkWriter } from '../sink';
-import { SinkThreadHost } from './sink-thread-host';
+import { SinkThreadHost, type SinkThreadStats } from './sink-thread-host';
+
+export type { SinkThreadStats } from './sink-thread-host';
 
 /** A function that makes a sink: what a threaded sink's module exports. */
 export type SinkFactory<A = never, T = never> = (args: A) => Sink<T> | Promise<Sink<T>>;
@@ -35,6 +37,8 @@ export interface ThreadedSinkOptions<F extends SinkFactory<never, never>> {
 /** A worker thread that runs sinks: `sink()` declares one that it runs. */
 export interface SinkThread {
   readonly name: string;
+  /** What it has done so far: busy time, heap (for metrics and logs). */
+  stats(): SinkThreadStats;
   sink<F extends SinkFactory<never, never> = SinkFactory<unknown, unknown>>(options: ThreadedSinkOptions<F>): Sink<SinkValue<F>>;
 }
 
@@ -70,6 +74,7 @@ export function sinkThread(options: SinkThreadOptions = {}): SinkThread {
   const host = new SinkThreadHost({ ...options, name });
   return {
     name,
+    stats: () => host.stats(),
     sink<F extends SinkFactory<never, never>>(sink: ThreadedSinkOptions<F>): Sink<SinkValue<F>> {
       if (!sink.module) throw new RangeError('sinkThread: module must be the path of the module that makes the sink');
       if (!sink.factory) throw new RangeError('sinkThread: factory must name the export that makes the sink');

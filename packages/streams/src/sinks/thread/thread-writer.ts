@@ -2,7 +2,6 @@ import type { Logger } from '../../logging/logger';
 import type { PartitionOffset } from '../../runtime/record';
 import type { CommitInfo, SinkRecord, SinkWriter } from '../sink';
 import { packBatch } from './batch-codec';
-import type { ClosedSink } from './protocol';
 import type { SinkThreadHost } from './sink-thread-host';
 
 /**
@@ -55,14 +54,13 @@ export class ThreadWriter implements SinkWriter<unknown> {
   }
 
   async close(): Promise<void> {
-    let closed: ClosedSink | undefined;
     try {
       // A broken sink is still closed in its thread (as in process); a dead thread has nothing to close.
-      closed = (await this.host.call((id) => ({ type: 'close', id, sink: this.sink }), this.label)) as ClosedSink;
+      await this.host.call((id) => ({ type: 'close', id, sink: this.sink }), this.label);
     } catch (error) {
       if (this.failure === undefined) throw error;
     } finally {
-      await this.host.release(this.sink, this.logger, closed);
+      await this.host.release(this.sink, this.logger);
     }
   }
 
