@@ -156,14 +156,14 @@ export class SinkThreadHost {
     const worker = startWorker({ name: `sink thread ${name}`, ...(execArgv ? { execArgv: [...execArgv] } : {}), ...(resourceLimits ? { resourceLimits } : {}) });
     this.worker = worker;
     this.failure = undefined;
-    worker.on('message', (event: SinkEvent) => this.onEvent(event));
+    worker.on('message', (event: SinkEvent) => this.onEvent(worker, event));
     worker.on('error', (error) => this.fail(worker, new Error(`sink thread ${name} crashed: ${error.message}`)));
     worker.on('exit', (code) => {
       if (!this.stopping.has(worker)) this.fail(worker, new Error(`sink thread ${name} exited with code ${code}`));
     });
   }
 
-  private onEvent(event: SinkEvent): void {
+  private onEvent(from: Worker, event: SinkEvent): void {
     switch (event.type) {
       case 'done':
         this.settle(event.id)?.resolve(event.result);
@@ -182,6 +182,8 @@ export class SinkThreadHost {
         this.writers.get(event.sink)?.log(event.level, event.message, event.fields);
         return;
       case 'heap':
+        // A stopping thread's last report is not the running one's heap.
+        if (from !== this.worker) return;
         this.heapBytes = event.bytes;
         this.heapPeakBytes = Math.max(this.heapPeakBytes, event.bytes);
         return;
