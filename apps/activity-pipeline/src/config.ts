@@ -43,7 +43,7 @@ export const SETTINGS = {
   STATE_DIR: { default: './data/state', about: 'durable state (windows, sessions) and its checkpoints' },
   SESSION_STORE: { default: 'sqlite', about: 'where open sessions and their timeouts live: sqlite (the recently active users in memory, the others in a spill file under STATE_DIR: bounded memory for any number of users), or memory (all on the heap: ~10 % faster, ~450 bytes a user)' },
   SESSION_CACHE_USERS: { default: '10000', about: 'with SESSION_STORE=sqlite, users per partition kept in memory' },
-  SINK_THREADS: { default: 'on', about: 'on: the lake and user_sessions sinks encode and write in a thread of their own, on another core than the processing (17-35 % more throughput on 2 cores, ~35 MB more memory); off: everything on one thread' },
+  SINK_THREADS: { default: 'on', about: 'on: the lake and user_sessions sinks encode and write in a thread of their own, on another core than the processing (12-35 % more throughput on 2 cores, ~35 MB more memory); off: everything on one thread' },
   WATERMARK_DELAY: { default: '2m', about: 'how late an event may be and still count' },
   SESSION_TIMEOUT: { default: '30m', about: 'event time without activity that closes a session as timed_out' },
   IDLE_PARTITION_TIMEOUT: { default: '30s', about: 'a partition quiet this long stops holding windows open' },
