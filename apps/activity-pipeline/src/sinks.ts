@@ -5,7 +5,6 @@ import type { Kysely } from 'kysely';
 import type { Config } from './config';
 import { TABLE_KEYS, type Database } from './db';
 import { lakeSink, sessionsSink, type sessionsSinkWithPool } from './thread-sinks';
-
 import type { PipelineSinks } from './topology';
 
 /** The module the sink thread makes its sinks from. */
@@ -29,7 +28,7 @@ export function pipelineSinkThread(config: Config): SinkThread | undefined {
  * in it (see thread-sinks.ts); the Kafka sinks stay on the engine's thread, which owns
  * node-rdkafka (and, exactly once, its transaction).
  */
-export function productionSinks(config: Config, db: Kysely<Database>, thread: SinkThread | undefined = pipelineSinkThread(config)): PipelineSinks {
+export function productionSinks(config: Config, db: Kysely<Database>, thread: SinkThread | undefined): PipelineSinks {
   const now = () => new Date();
   return {
     pageViews: postgresSink({

@@ -1,3 +1,4 @@
+import { decoratedWriter } from './decorated-writer';
 import type { Sink } from './sink';
 
 /**
@@ -23,15 +24,7 @@ export function closingWith<T>(sink: Sink<T>, cleanup: () => Promise<void>): Sin
         throw error;
       }
       const inner = writer;
-      // Every method by hand: a writer may be a class instance, whose methods a spread would lose.
-      return {
-        write: (records) => inner.write(records),
-        flush: (commit) => inner.flush(commit),
-        ...(inner.committed ? { committed: (commit) => inner.committed!(commit) } : {}),
-        ...(inner.recover ? { recover: (positions) => inner.recover!(positions) } : {}),
-        get buffered() {
-          return inner.buffered;
-        },
+      return decoratedWriter(inner, {
         async close() {
           let closeFailure: unknown;
           try {
@@ -44,7 +37,7 @@ export function closingWith<T>(sink: Sink<T>, cleanup: () => Promise<void>): Sin
           await cleanup().catch((failure: unknown) => context.logger.warn('sink cleanup failed', { error: String(failure) }));
           throw closeFailure;
         },
-      };
+      });
     },
   };
 }

@@ -1,6 +1,7 @@
 import { createLogger, localBackend, type Sink, type StateBackend } from '../../src';
 import { KafkaStreams } from '../../src/connectors/kafka';
 import { createPostgresDb } from '../../src/connectors/postgres';
+import { decoratedWriter } from '../../src/sinks/decorated-writer';
 import { PHASES, type Phase } from './crash-plan';
 import { crashTopology, type CrashDb } from './crash-topology';
 
@@ -82,20 +83,12 @@ function crashingFlush<T>(sink: Sink<T>): Sink<T> {
     ...sink,
     async open(context) {
       const writer = await sink.open(context);
-      // Every method by hand: a writer may be a class instance, whose methods a spread would lose.
-      return {
-        write: (records) => writer.write(records),
-        get buffered() {
-          return writer.buffered;
-        },
+      return decoratedWriter(writer, {
         flush(commit) {
           setTimeout(() => crashPoint('mid-flush', covered(commit.offsets.map((o) => o.offset))), 3);
           return writer.flush(commit);
         },
-        ...(writer.committed ? { committed: (commit) => writer.committed!(commit) } : {}),
-        ...(writer.recover ? { recover: (positions) => writer.recover!(positions) } : {}),
-        close: () => writer.close(),
-      };
+      });
     },
   };
 }

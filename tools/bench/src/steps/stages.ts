@@ -165,9 +165,9 @@ export async function stages(dataset: Dataset, targets: PipelineTargets): Promis
   const producer = await KafkaProducer.connect({ connection: { brokers: BROKERS }, clientId: 'bench-stages', logger: silentLogger });
   const sinks: StageFigure[] = [];
   try {
-    // Each sink's own cost, on the thread that runs it: in the pipeline the lake and user_sessions
-    // run in sink threads (SINK_THREADS), where this same work is done on another core.
-    const real = productionSinks({ ...config, sinkThreads: 'off' }, db);
+    // Each sink's own cost, on the thread that runs it (no sink thread): in the pipeline the lake
+    // and user_sessions run in a sink thread (SINK_THREADS), where this same work is done on another core.
+    const real = productionSinks(config, db, undefined);
     const sinkPass = async (name: string, what: string, sink: Pick<TimedSink<never>, 'ms' | 'records'>, app: StreamsApp) => {
       collectGarbage();
       const run = await runEngine(app, dataset, topic, `sink ${name}`, { context: { kafkaProducer: producer } });

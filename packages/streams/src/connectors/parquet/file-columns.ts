@@ -22,7 +22,7 @@ const INT64 = 2;
  * @example
  * const rows = new FileColumns(columns, { topic: 'events', partition: 0 }, lines.length);
  * for (const line of lines) rows.addLine(line);
- * await encoder.write(path, rows);
+ * const bytes = await encoder.encode(groupsOf(rows)); // an async iterable of such groups
  */
 export class FileColumns {
   /** The schema's own columns (not the metadata ones), and their values so far. */

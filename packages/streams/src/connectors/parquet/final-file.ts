@@ -70,7 +70,7 @@ async function* rowGroups(
       rows.addLine(line);
       read.rows++;
       if (rows.length === ROW_GROUP_SIZE) {
-        yield* complete(rows);
+        yield noted(rows);
         rows = group();
       }
       if (++sinceTurn === LINES_PER_TURN) {
@@ -79,12 +79,13 @@ async function* rowGroups(
       }
     }
   }
-  if (rows.length > 0) yield* complete(rows);
+  if (rows.length > 0) yield noted(rows);
 
-  function* complete(done: FileColumns): Generator<FileColumns> {
+  /** A complete group, its offsets noted in `read`. */
+  function noted(done: FileColumns): FileColumns {
     if (read.first < 0) read.first = done.firstOffset;
     read.last = done.lastOffset;
-    yield done;
+    return done;
   }
 }
 

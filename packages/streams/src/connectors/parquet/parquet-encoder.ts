@@ -1,7 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import type { ParquetWriteOptions } from 'hyparquet-writer';
-import { writeSynced } from './durable-fs';
 import type { FileColumns } from './file-columns';
 import type { ParquetColumn, ParquetColumnType } from './columns';
 import type { HyparquetWriter } from './load-hyparquet-writer';
@@ -29,7 +28,7 @@ const ELEMENTS: Record<ParquetColumnType, Pick<SchemaElement, 'type' | 'converte
 };
 
 /** The rows of a file, a row group (at most ROW_GROUP_SIZE rows) at a time, as a roll reads them. */
-export type RowGroups = AsyncIterable<FileColumns> | Iterable<FileColumns>;
+export type RowGroups = AsyncIterable<FileColumns>;
 
 /**
  * Encodes rows as one Parquet file, a row group at a time (hyparquet-writer's ParquetWriter), with
@@ -39,7 +38,7 @@ export type RowGroups = AsyncIterable<FileColumns> | Iterable<FileColumns>;
  *
  * @example
  * const encoder = new ParquetEncoder(await loadHyparquetWriter(), parquetColumns(Event), 'SNAPPY');
- * await encoder.write('/lake/d/.part-events-0-0-9.parquet.tmp', [rows]);
+ * await writeSynced('/lake/d/.part-events-0-0-9.parquet.tmp', await encoder.encode(rowGroupsOfTheFile));
  */
 export class ParquetEncoder {
   private readonly schema: SchemaElement[];
@@ -55,7 +54,7 @@ export class ParquetEncoder {
     ];
   }
 
-  /** The file of `groups`, in memory. */
+  /** The file of `groups`, in memory: the caller writes it under a temporary name (see writeRollFile). */
   async encode(groups: RowGroups): Promise<Uint8Array> {
     // hyparquet-writer calls the writer's flush after each row group and awaits what it returns.
     const writer = Object.assign(new this.lib.ByteWriter(1 << 20), { flush: () => nextTurn() });
@@ -73,10 +72,5 @@ export class ParquetEncoder {
     }
     await file.finish();
     return writer.getBytes();
-  }
-
-  /** Writes the file of `groups` to `path` and syncs it: the caller renames it to its final name afterwards. */
-  async write(path: string, groups: RowGroups): Promise<void> {
-    await writeSynced(path, await this.encode(groups));
   }
 }

@@ -60,7 +60,7 @@ export function stagingLines(text: string): string[] {
 }
 
 /** Bytes a roll reads of a staging file at a time (a file of 100,000 activity events is ~13 MB). */
-export const STAGING_CHUNK_BYTES = 1 << 20;
+const STAGING_CHUNK_BYTES = 1 << 20;
 
 /**
  * The complete lines of a staging file, read a chunk at a time: what a roll holds of the file is

@@ -60,13 +60,14 @@ export function packBatch(records: readonly SinkRecord<unknown>[]): { batch: Pac
 export function unpackBatch(batch: PackedBatch): SinkRecord<unknown>[] {
   const { values, keys, timestamps, topicIndex, topics, partitions, offsets, watermarks } = batch;
   const records = new Array<SinkRecord<unknown>>(values.length);
-  const retracted = new Set(batch.retracted);
+  // Retractions are rare: no set to look them up in when there are none.
+  const retracted = batch.retracted.length > 0 ? new Set(batch.retracted) : undefined;
   for (let i = 0; i < values.length; i++) {
     const t = topicIndex[i]!;
     const key = keys?.[i];
     const origin = t < 0 ? undefined : { topic: topics[t]!, partition: partitions[i]!, offset: offsets[i]!, watermark: watermarks[i]! };
     // One shape for every record (the sinks' code stays monomorphic); a retraction is rare.
-    records[i] = retracted.has(i)
+    records[i] = retracted?.has(i)
       ? { value: values[i], timestamp: timestamps[i]!, key, origin, retract: true }
       : { value: values[i], timestamp: timestamps[i]!, key, origin };
   }
