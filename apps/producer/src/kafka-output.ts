@@ -116,6 +116,9 @@ export class KafkaOutput implements RecordOutput {
 
   async close(timeoutMs = 10_000): Promise<void> {
     if (!this.producer.isConnected()) return;
+    // node-rdkafka keeps its poll interval until its worker has destroyed the handle, and a poll
+    // meanwhile uses freed memory (see @pipeline/streams' disconnectProducer): stop it first.
+    this.producer.setPollInterval(0);
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
       this.producer.disconnect(() => {

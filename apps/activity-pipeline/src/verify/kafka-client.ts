@@ -42,6 +42,9 @@ export async function sendAll(brokers: string, topic: string, records: readonly 
     if (reports.includes(undefined)) throw new Error(`no delivery report from the broker within ${TIMEOUT_MS} ms`);
     return reports as DeliveryReport[];
   } finally {
+    // Polling while node-rdkafka destroys the handle uses freed memory: stop the interval first
+    // (see @pipeline/streams' disconnectProducer).
+    producer.setPollInterval(0);
     await new Promise<void>((resolve) => producer.disconnect(TIMEOUT_MS, () => resolve()));
   }
 }

@@ -40,6 +40,7 @@ export async function produce(topic: string, records: Produced[]): Promise<void>
     producer.produce(topic, r.partition ?? null, value, r.key);
   }
   await new Promise<void>((resolve, reject) => producer.flush(30_000, (err) => (err ? reject(err) : resolve())));
+  producer.setPollInterval(0); // a poll while the handle is destroyed uses freed memory (disconnectProducer)
   await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
   if (failed) throw failed;
 }

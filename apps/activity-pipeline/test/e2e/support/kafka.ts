@@ -59,6 +59,9 @@ export async function produce(topic: string, records: readonly Outgoing[]): Prom
   // Delivery reports come through the poll loop, possibly just after the flush.
   const deadline = Date.now() + 5000;
   while (reports.includes(undefined) && failed === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  // node-rdkafka polls on until its worker has destroyed the handle, and a poll meanwhile uses
+  // freed memory: this jest process once aborted with a corrupted heap. Stop the interval first.
+  producer.setPollInterval(0);
   await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
   if (failed) throw failed;
   if (reports.includes(undefined)) throw new Error(`no delivery report for ${reports.filter((r) => r === undefined).length} records`);

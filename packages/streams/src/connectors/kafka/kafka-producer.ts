@@ -168,7 +168,7 @@ export class KafkaProducer {
     try {
       if (!this.transactional) await this.flush();
     } finally {
-      await rd.disconnect(this.producer);
+      await rd.disconnectProducer(this.producer);
     }
   }
 

@@ -21,6 +21,19 @@ export function disconnect(client: { disconnect(cb: (err: unknown) => void): unk
   return new Promise((resolve) => client.disconnect(() => resolve()));
 }
 
+/**
+ * Disconnects a producer whose poll interval runs. The interval is stopped first: node-rdkafka
+ * (3.6) stops it only on 'disconnected', after its worker thread destroyed the handle, and its
+ * poll calls rd_kafka_poll on the handle with no lock, so a poll during the destroy used freed
+ * memory. Seen as heap corruption (`malloc(): unaligned tcache chunk detected`) in CI, and
+ * reproduced (a core in rd_kafka_q_serve0 under Producer::NodePoll) by disconnecting in a loop.
+ * librdkafka's flush, which disconnect runs first, serves the delivery reports itself.
+ */
+export function disconnectProducer(producer: Producer): Promise<void> {
+  producer.setPollInterval(0);
+  return disconnect(producer);
+}
+
 export function consume(consumer: KafkaConsumer, max: number): Promise<Message[]> {
   return new Promise((resolve, reject) => consumer.consume(max, settle(resolve, reject)));
 }
