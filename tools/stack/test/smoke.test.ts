@@ -77,6 +77,7 @@ async function produce(): Promise<void> {
     }
     await delivered;
   } finally {
+    producer.setPollInterval(0); // a poll while node-rdkafka destroys the handle uses freed memory
     await new Promise<void>((resolve) => producer.disconnect(5000, () => resolve()));
   }
 }

@@ -92,7 +92,12 @@ export async function connectProducer(clientId: string, pollIntervalMs = 10): Pr
       if (failure) throw failure;
       if (delivered < sent) throw new Error(`${sent - delivered} records not acknowledged within ${timeoutMs} ms`);
     },
-    close: () => new Promise<void>((resolve) => producer.disconnect(10_000, () => resolve())),
+    close: () => {
+      // node-rdkafka polls on until its worker has destroyed the handle, and a poll meanwhile
+      // uses freed memory (see @pipeline/streams' disconnectProducer): stop the interval first.
+      producer.setPollInterval(0);
+      return new Promise<void>((resolve) => producer.disconnect(10_000, () => resolve()));
+    },
   };
 }
 
