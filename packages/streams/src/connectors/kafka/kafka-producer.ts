@@ -79,7 +79,15 @@ export class KafkaProducer {
     producer.setPollInterval(20);
     await rd.connect(producer as never, options.timeoutMs ?? 30_000);
     const handle = new KafkaProducer(producer, options);
-    if (options.transactionalId) await rd.initTransactions(producer, options.timeoutMs ?? 30_000);
+    if (options.transactionalId) {
+      try {
+        await rd.initTransactions(producer, options.timeoutMs ?? 30_000);
+      } catch (error) {
+        // Fenced, or the coordinator unreachable: the runtime stops; leave no client behind.
+        await rd.disconnectProducer(producer);
+        throw error;
+      }
+    }
     return handle;
   }
 
