@@ -83,7 +83,7 @@ export class KafkaProducer {
       try {
         await rd.initTransactions(producer, options.timeoutMs ?? 30_000);
       } catch (error) {
-        // Fenced, or the coordinator unreachable: the runtime stops; leave no client behind.
+        // Timed out, or the broker refused the transactional id: the start fails; leave no client behind.
         await rd.disconnectProducer(producer);
         throw error;
       }
