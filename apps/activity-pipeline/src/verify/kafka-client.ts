@@ -13,7 +13,9 @@ export async function clusterMetadata(brokers: string): Promise<Metadata> {
   try {
     return await new Promise<Metadata>((resolve, reject) => producer.connect({ timeout: TIMEOUT_MS, allTopics: true }, (err, m) => (err ? reject(asError(err)) : resolve(m))));
   } finally {
-    await new Promise<void>((resolve) => producer.disconnect(TIMEOUT_MS, () => resolve()));
+    // A failed connect leaves nothing to close, and disconnect() would throw "Producer not
+    // connected" over the connect's own error.
+    if (producer.isConnected()) await new Promise<void>((resolve) => producer.disconnect(TIMEOUT_MS, () => resolve()));
   }
 }
 

@@ -38,9 +38,15 @@ export async function connectProducers(topology: Topology, options: KafkaStreams
     producer = await KafkaProducer.connect({ connection, clientId: `${applicationId}-producer`, logger });
   }
   if (!multiInstance) return { producer, stateProducer: undefined, backend: undefined };
-  const stateProducer = exactlyOnce
-    ? undefined
-    : await KafkaProducer.connect({ connection, clientId: `${applicationId}-state-producer`, transactionalId: `${applicationId}-${instance}-state`, logger });
+  let stateProducer: KafkaProducer | undefined;
+  if (!exactlyOnce) {
+    try {
+      stateProducer = await KafkaProducer.connect({ connection, clientId: `${applicationId}-state-producer`, transactionalId: `${applicationId}-${instance}-state`, logger });
+    } catch (error) {
+      await producer?.close().catch(() => undefined);
+      throw error;
+    }
+  }
   const backend =
     options.stateBackend ?? new ChangelogBackend({ connection, topology, producer: stateProducer ?? producer!, ownsTransaction: !exactlyOnce, logger });
   return { producer, stateProducer, backend };

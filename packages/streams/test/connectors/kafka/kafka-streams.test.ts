@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { count, localBackend, memorySink, silentLogger, streams, tumbling, type WindowResult } from '../../../src';
-import { deadLetterSink, kafkaSink, KafkaStreams } from '../../../src/connectors/kafka';
+import { deadLetterSink, KafkaProducer, kafkaSink, KafkaStreams } from '../../../src/connectors/kafka';
 import { event, MIN, sourceOptions, T0 } from '../../support/events';
 import { brokers, consumeAll, createTopic, produce, uniqueName, waitFor } from '../../support/kafka';
 
@@ -59,5 +59,36 @@ describe('KafkaStreams on the real broker', () => {
     for (const r of counts.values()) table.set(`${r.key}@${(r.windowStart - T0) / MIN}`, r.value);
     expect([...table.values()].reduce((a, b) => a + b, 0)).toBe(300);
     expect(table.get('/p0@0')).toBe(15);
+  });
+
+  it.each([
+    ['at_least_once', 'single-instance', 1],
+    ['exactly_once', 'single-instance', 1],
+    // The shared producer and the changelogs' transactional one.
+    ['at_least_once', 'multi-instance', 2],
+  ] as const)('a start that fails (no such source topic) closes the producers it connected and can be tried again (%s, %s)', async (guarantee, scaling, producers) => {
+    const input = uniqueName('missing');
+    const output = uniqueName('out');
+    await createTopic(output, 1);
+    const app = streams({ applicationId: uniqueName('app') });
+    app.source(input, sourceOptions).withWatermark('1m').map((e) => e).to(kafkaSink({ topic: output, key: (e) => e.user_id }));
+    const close = jest.spyOn(KafkaProducer.prototype, 'close');
+    try {
+      const runtime = new KafkaStreams(app, {
+        connection: { brokers },
+        processingGuarantee: guarantee,
+        scaling,
+        ...(scaling === 'single-instance' ? { stateBackend: localBackend({ dir: stateDir }) } : {}),
+        logger: silentLogger,
+      });
+      await expect(runtime.start()).rejects.toThrow(`source topic ${input} does not exist`);
+      expect(close).toHaveBeenCalledTimes(producers);
+      // Nothing is left half started: the second try fails for the same reason, not "already started".
+      await expect(runtime.start()).rejects.toThrow(`source topic ${input} does not exist`);
+      expect(close).toHaveBeenCalledTimes(2 * producers);
+      await runtime.stop(); // a no-op: nothing runs
+    } finally {
+      close.mockRestore();
+    }
   });
 });
