@@ -51,7 +51,7 @@ export { localBackend, type LocalBackendOptions } from './state/backends/local-b
 // Sources and sinks
 export type { Sink, SinkWriter, SinkRecord, SinkContext, CommitInfo } from './sinks/sink';
 export { memorySink, type MemorySink } from './sinks/memory-sink';
-export { sinkThread, type SinkThread, type SinkThreadOptions, type SinkThreadStats, type ThreadedSinkOptions, type SinkFactory } from './sinks/thread/sink-thread';
+export { busyShare, sinkThread, type SinkThread, type SinkThreadOptions, type SinkThreadStats, type ThreadedSinkOptions, type SinkFactory } from './sinks/thread/sink-thread';
 export { closingWith } from './sinks/closing-with';
 export type { DeadLetter } from './sources/dead-letter';
 

@@ -1,4 +1,4 @@
-import type { Logger, SinkThread } from '@pipeline/streams';
+import { busyShare, type Logger, type SinkThread } from '@pipeline/streams';
 import type { KafkaStreamsMetrics } from '@pipeline/streams/kafka';
 
 /**
@@ -37,8 +37,7 @@ export function startStatusLine(logger: Logger, intervalMs: number, read: () => 
     const now = thread.stats();
     const before = busyBefore.get(thread)!;
     busyBefore.set(thread, now);
-    const elapsed = now.uptimeSeconds - before.uptimeSeconds;
-    return elapsed > 0 ? Math.round(((now.busySeconds - before.busySeconds) / elapsed) * 100) / 100 : 0;
+    return Math.round((busyShare(before, now) ?? 0) * 100) / 100;
   }
   timer.unref();
   return () => clearInterval(timer);

@@ -1,4 +1,5 @@
 import { KafkaConsumer, Producer, type DeliveryReport, type LibrdKafkaError, type Message, type Metadata } from 'node-rdkafka';
+import { disconnectProducer } from '@pipeline/streams/kafka';
 
 // The few Kafka calls `verify` makes, as promises. Short timeouts: a pre-flight check must answer
 // quickly, also (especially) when the broker is down.
@@ -44,10 +45,7 @@ export async function sendAll(brokers: string, topic: string, records: readonly 
     if (reports.includes(undefined)) throw new Error(`no delivery report from the broker within ${TIMEOUT_MS} ms`);
     return reports as DeliveryReport[];
   } finally {
-    // Polling while node-rdkafka destroys the handle uses freed memory: stop the interval first
-    // (see @pipeline/streams' disconnectProducer).
-    producer.setPollInterval(0);
-    await new Promise<void>((resolve) => producer.disconnect(TIMEOUT_MS, () => resolve()));
+    await disconnectProducer(producer, TIMEOUT_MS);
   }
 }
 

@@ -1,5 +1,5 @@
 import { decoratedWriter } from './decorated-writer';
-import type { Sink } from './sink';
+import type { Sink, SinkWriter } from './sink';
 
 /**
  * The same sink, with `cleanup` run after its writer closes (even if that failed): for a sink
@@ -16,26 +16,24 @@ export function closingWith<T>(sink: Sink<T>, cleanup: () => Promise<void>): Sin
     kind: sink.kind,
     target: sink.target,
     async open(context) {
-      let writer;
+      // After a failure (of the open or the close), the one to report: the cleanup's is logged.
+      const cleanupQuietly = () => cleanup().catch((failure: unknown) => context.logger.warn('sink cleanup failed', { error: String(failure) }));
+      let inner: SinkWriter<T>;
       try {
-        writer = await sink.open(context);
+        inner = await sink.open(context);
       } catch (error) {
-        await cleanup().catch((failure: unknown) => context.logger.warn('sink cleanup failed', { error: String(failure) }));
+        await cleanupQuietly();
         throw error;
       }
-      const inner = writer;
       return decoratedWriter(inner, {
         async close() {
-          let closeFailure: unknown;
           try {
             await inner.close();
           } catch (error) {
-            closeFailure = error;
+            await cleanupQuietly();
+            throw error;
           }
-          // The close's own failure is the one to report; the cleanup's is logged then.
-          if (closeFailure === undefined) return cleanup();
-          await cleanup().catch((failure: unknown) => context.logger.warn('sink cleanup failed', { error: String(failure) }));
-          throw closeFailure;
+          await cleanup();
         },
       });
     },

@@ -71,6 +71,15 @@ describe('sinkThread', () => {
     ]);
   });
 
+  it('offers committed and recover only when the writer in the thread has them, as in process', async () => {
+    const full = await openJournal();
+    expect([typeof full.committed, typeof full.recover]).toEqual(['function', 'function']);
+    const plain = await openJournal({ plain: true });
+    expect([plain.committed, plain.recover]).toEqual([undefined, undefined]);
+    await plain.flush(commit(1));
+    expect(entries().map((e) => e.call)).toEqual(['open', 'open', 'flush']);
+  });
+
   it('gives a flush what was written before it, and what is written while it runs to the next one', async () => {
     const writer = await openJournal({ flushDelayMs: 200 });
     writer.write([record('a', 0)]);

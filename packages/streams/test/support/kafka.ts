@@ -1,4 +1,5 @@
 import { AdminClient, KafkaConsumer, Producer, type Message } from 'node-rdkafka';
+import { disconnectProducer } from '../../src/connectors/kafka/promisified';
 
 /** The real broker of the local stack (`pnpm stack up`), or KAFKA_BROKERS. */
 export const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -40,8 +41,7 @@ export async function produce(topic: string, records: Produced[]): Promise<void>
     producer.produce(topic, r.partition ?? null, value, r.key);
   }
   await new Promise<void>((resolve, reject) => producer.flush(30_000, (err) => (err ? reject(err) : resolve())));
-  producer.setPollInterval(0); // a poll while the handle is destroyed uses freed memory (disconnectProducer)
-  await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
+  await disconnectProducer(producer);
   if (failed) throw failed;
 }
 

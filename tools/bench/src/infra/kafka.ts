@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { AdminClient, CODES, KafkaConsumer, Producer, type LibrdKafkaError, type Message } from 'node-rdkafka';
-import { runtimeConsumerConfig as libraryConsumerConfig } from '@pipeline/streams/kafka';
+import { disconnectProducer, runtimeConsumerConfig as libraryConsumerConfig } from '@pipeline/streams/kafka';
 import { PRODUCER_SETTINGS } from 'producer/kafka-settings';
 
 /** The broker of the local stack (`pnpm stack up`), or KAFKA_BROKERS. */
@@ -92,12 +92,7 @@ export async function connectProducer(clientId: string, pollIntervalMs = 10): Pr
       if (failure) throw failure;
       if (delivered < sent) throw new Error(`${sent - delivered} records not acknowledged within ${timeoutMs} ms`);
     },
-    close: () => {
-      // node-rdkafka polls on until its worker has destroyed the handle, and a poll meanwhile
-      // uses freed memory (see @pipeline/streams' disconnectProducer): stop the interval first.
-      producer.setPollInterval(0);
-      return new Promise<void>((resolve) => producer.disconnect(10_000, () => resolve()));
-    },
+    close: () => disconnectProducer(producer, 10_000),
   };
 }
 

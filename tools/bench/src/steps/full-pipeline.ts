@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { SinkThreadStats } from '@pipeline/streams';
+import { busyShare, type SinkThreadStats } from '@pipeline/streams';
 import type { KafkaStreamsMetrics } from '@pipeline/streams/kafka';
 import type { ScratchDatabase } from '@pipeline/stack/scratch-database';
 import { topicSize } from '../infra/kafka';
@@ -94,9 +94,7 @@ export async function fullPipeline(
     read = process.hrtime.bigint();
     eventLoopBusy = performance.eventLoopUtilization(loopAtFirst).utilization;
     const threadAtEnd = pipeline.sinkThread?.stats();
-    if (threadAtFirst && threadAtEnd && threadAtEnd.uptimeSeconds > threadAtFirst.uptimeSeconds) {
-      sinkThreadBusy = (threadAtEnd.busySeconds - threadAtFirst.busySeconds) / (threadAtEnd.uptimeSeconds - threadAtFirst.uptimeSeconds);
-    }
+    if (threadAtFirst && threadAtEnd) sinkThreadBusy = busyShare(threadAtFirst, threadAtEnd);
     cpu = process.cpuUsage(cpuAtFirst);
     metrics = pipeline.runtime.metrics();
   } finally {

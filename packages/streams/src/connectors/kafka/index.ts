@@ -10,3 +10,4 @@ export { deadLetterSink } from './dead-letter-sink';
 export { KafkaProducer, type KafkaProducerOptions } from './kafka-producer';
 export type { KafkaConnection } from './connection';
 export { runtimeConsumerConfig } from './runtime-consumer';
+export { disconnectProducer } from './promisified';

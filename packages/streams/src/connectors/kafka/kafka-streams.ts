@@ -89,30 +89,26 @@ export class KafkaStreams {
       this.logger.warn('state backend is not durable: a restart loses window and processor state', { backend: this.backend.kind });
     }
     const connection = this.options.connection;
-    let clients: Awaited<ReturnType<typeof connectProducers>>;
+    let clients: Awaited<ReturnType<typeof connectProducers>> | undefined;
+    let consumer: KafkaConsumer | undefined;
     try {
       clients = await connectProducers(this.topology, this.options, this.logger);
-    } catch (error) {
-      this.status = 'stopped';
-      throw error;
-    }
-    const consumer = createRuntimeConsumer({
-      connection,
-      applicationId,
-      autoOffsetReset: this.options.autoOffsetReset ?? 'earliest',
-      logger: this.logger,
-      closing: () => this.closing,
-      onRebalance: (event) => this.rebalances.push(event),
-    });
-    try {
+      consumer = createRuntimeConsumer({
+        connection,
+        applicationId,
+        autoOffsetReset: this.options.autoOffsetReset ?? 'earliest',
+        logger: this.logger,
+        closing: () => this.closing,
+        onRebalance: (event) => this.rebalances.push(event),
+      });
       await rd.connect(consumer as never, 30_000);
       const topics = await prepareTopics(consumer, this.topology, this.options, this.partitionCounts);
       consumer.subscribe(topics);
     } catch (error) {
       // A missing source topic, an unreachable broker: nothing ran, so nothing to commit. Leave no
       // client connected (a producer would go on polling) and let a later start() try again.
-      await rd.disconnect(consumer);
-      await Promise.allSettled([clients.producer?.close(), clients.stateProducer?.close()]);
+      if (consumer) await rd.disconnect(consumer);
+      await Promise.allSettled([clients?.producer?.close(), clients?.stateProducer?.close()]);
       this.status = 'stopped';
       throw error;
     }

@@ -27,11 +27,12 @@ export function disconnect(client: { disconnect(cb: (err: unknown) => void): unk
  * poll calls rd_kafka_poll on the handle with no lock, so a poll during the destroy used freed
  * memory. Seen as heap corruption (`malloc(): unaligned tcache chunk detected`) in CI, and
  * reproduced (a core in rd_kafka_q_serve0 under Producer::NodePoll) by disconnecting in a loop.
- * librdkafka's flush, which disconnect runs first, serves the delivery reports itself.
+ * librdkafka's flush, which disconnect runs first (for at most `flushTimeoutMs`), serves the
+ * delivery reports itself. Exported from `@pipeline/streams/kafka` for code with producers of its own.
  */
-export function disconnectProducer(producer: Producer): Promise<void> {
+export function disconnectProducer(producer: Producer, flushTimeoutMs = 5_000): Promise<void> {
   producer.setPollInterval(0);
-  return disconnect(producer);
+  return new Promise((resolve) => producer.disconnect(flushTimeoutMs, () => resolve()));
 }
 
 export function consume(consumer: KafkaConsumer, max: number): Promise<Message[]> {

@@ -30,6 +30,9 @@ export type SinkCall = Exclude<SinkRequest, { readonly type: 'write' }>;
 export interface OpenedSink {
   readonly kind: string;
   readonly target: string;
+  /** Whether its writer has `committed` and `recover`: the engine's side offers only those it has, so a commit does not wait for a call that does nothing. */
+  readonly committed: boolean;
+  readonly recover: boolean;
 }
 
 /** An error as it crosses threads: enough to rethrow it with its message and where it came from. */

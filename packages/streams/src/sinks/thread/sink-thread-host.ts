@@ -40,6 +40,12 @@ export interface SinkThreadStats {
   readonly heapPeakBytes: number;
 }
 
+/** The share of the time between two readings the thread was busy (0-1); undefined if it did not run between them. */
+export function busyShare(before: SinkThreadStats, after: SinkThreadStats): number | undefined {
+  const elapsed = after.uptimeSeconds - before.uptimeSeconds;
+  return elapsed > 0 ? (after.busySeconds - before.busySeconds) / elapsed : undefined;
+}
+
 interface Pending {
   /** The sink the call is for, to name it in an error. */
   readonly label: string;
@@ -78,6 +84,7 @@ export class SinkThreadHost {
     try {
       const opened = (await this.request({ type: 'open', id: this.nextRequest++, sink, spec, applicationId: context.applicationId, nodeName: context.nodeName }, label)) as OpenedSink;
       context.logger.debug('sink opened in a sink thread', { thread: this.options.name, kind: opened.kind, target: opened.target });
+      writer.offer(opened);
     } catch (error) {
       await this.release(sink, context.logger);
       throw error;

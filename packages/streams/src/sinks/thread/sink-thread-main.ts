@@ -87,8 +87,9 @@ port.on('message', (request: SinkRequest) => {
       return reply(request.id, async () => {
         const sink = await makeSink(request.spec);
         const logger = forwardingLogger(post, request.sink);
-        hosted.set(request.sink, { writer: await sink.open({ applicationId: request.applicationId, nodeName: request.nodeName, logger }) });
-        return { kind: sink.kind, target: sink.target };
+        const writer = await sink.open({ applicationId: request.applicationId, nodeName: request.nodeName, logger });
+        hosted.set(request.sink, { writer });
+        return { kind: sink.kind, target: sink.target, committed: writer.committed !== undefined, recover: writer.recover !== undefined };
       });
     case 'write': {
       const entry = hosted.get(request.sink);

@@ -2,7 +2,7 @@ import type { ResourceLimits } from 'node:worker_threads';
 import type { Sink, SinkWriter } from '../sink';
 import { SinkThreadHost, type SinkThreadStats } from './sink-thread-host';
 
-export type { SinkThreadStats } from './sink-thread-host';
+export { busyShare, type SinkThreadStats } from './sink-thread-host';
 
 /** A function that makes a sink: what a threaded sink's module exports. */
 export type SinkFactory<A = never, T = never> = (args: A) => Sink<T> | Promise<Sink<T>>;

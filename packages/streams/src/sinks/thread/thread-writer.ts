@@ -2,6 +2,7 @@ import type { Logger } from '../../logging/logger';
 import type { PartitionOffset } from '../../runtime/record';
 import type { CommitInfo, SinkRecord, SinkWriter } from '../sink';
 import { packBatch } from './batch-codec';
+import type { OpenedSink } from './protocol';
 import type { SinkThreadHost } from './sink-thread-host';
 
 /**
@@ -45,12 +46,14 @@ export class ThreadWriter implements SinkWriter<unknown> {
     await this.call((id) => ({ type: 'flush', id, sink: this.sink, commit }));
   }
 
-  async committed(commit: CommitInfo): Promise<void> {
-    await this.call((id) => ({ type: 'committed', id, sink: this.sink, commit }));
-  }
+  /** Set by `offer` when the writer in the thread has them, as a writer in process has them or not. */
+  committed?: (commit: CommitInfo) => Promise<void>;
+  recover?: (positions: readonly PartitionOffset[]) => Promise<void>;
 
-  async recover(positions: readonly PartitionOffset[]): Promise<void> {
-    await this.call((id) => ({ type: 'recover', id, sink: this.sink, positions }));
+  /** Takes the calls the writer in the thread has, once it is open there. */
+  offer(has: Pick<OpenedSink, 'committed' | 'recover'>): void {
+    if (has.committed) this.committed = async (commit) => void (await this.call((id) => ({ type: 'committed', id, sink: this.sink, commit })));
+    if (has.recover) this.recover = async (positions) => void (await this.call((id) => ({ type: 'recover', id, sink: this.sink, positions })));
   }
 
   async close(): Promise<void> {
