@@ -103,9 +103,10 @@ export class KafkaProducer {
   /** Queues a record; `partition` null lets the partitioner choose from the key. */
   send(topic: string, key: Buffer | string | null, value: Buffer | null, headers?: MessageHeader[], timestamp?: number, partition: number | null = null): void {
     if (this.transactional && !this.transactionOpen) throw new Error('kafka producer: no open transaction (the runtime begins one per commit)');
-    const record = { topic, partition, key, value, timestamp, headers };
     this.sent++;
-    if (this.flushing !== undefined || this.backlog.length > 0 || !this.tryProduce(record)) this.backlog.push(record);
+    // The record object only when it waits: this runs for every record a sink writes.
+    if (this.flushing === undefined && this.backlog.length === 0 && this.tryProduce(topic, partition, key, value, timestamp, headers)) return;
+    this.backlog.push({ topic, partition, key, value, timestamp, headers });
   }
 
   /**
@@ -180,9 +181,9 @@ export class KafkaProducer {
     }
   }
 
-  private tryProduce(r: Pending): boolean {
+  private tryProduce(topic: string, partition: number | null, key: Buffer | string | null, value: Buffer | null, timestamp?: number, headers?: MessageHeader[]): boolean {
     try {
-      this.producer.produce(r.topic, r.partition, r.value, r.key ?? undefined, r.timestamp, undefined, r.headers);
+      this.producer.produce(topic, partition, value, key ?? undefined, timestamp, undefined, headers);
       this.sinceFlush++;
       return true;
     } catch (error) {
@@ -199,7 +200,10 @@ export class KafkaProducer {
   /** Produces records in order until librdkafka's queue is full; returns the ones left. */
   private produceAll(records: Pending[]): Pending[] {
     let i = 0;
-    while (i < records.length && this.tryProduce(records[i]!)) i++;
+    for (; i < records.length; i++) {
+      const r = records[i]!;
+      if (!this.tryProduce(r.topic, r.partition, r.key, r.value, r.timestamp, r.headers)) break;
+    }
     return i === 0 ? records : records.slice(i);
   }
 }

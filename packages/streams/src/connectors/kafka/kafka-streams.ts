@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { CODES, type KafkaConsumer, type TopicPartition } from 'node-rdkafka';
+import { CODES, type KafkaConsumer, type Message, type TopicPartition } from 'node-rdkafka';
 import type { StreamsApp } from '../../dsl/streams-app';
 import { createLogger, type Logger } from '../../logging/logger';
 import { Engine } from '../../runtime/engine';
@@ -178,6 +178,22 @@ export class KafkaStreams {
     return this.positions.get(id);
   }
 
+  /** Where reading resumes after `messages`: for each partition, after the last of its messages. */
+  private notePositions(messages: readonly Message[]): void {
+    // A batch comes in runs of one partition's records: one map write per run rather than a
+    // string and a map write per record (~1 % of the loop in a profile).
+    let run = messages[0]!;
+    for (let i = 1; i <= messages.length; i++) {
+      const m = messages[i];
+      if (m !== undefined && m.partition === run.partition && m.topic === run.topic) {
+        run = m;
+        continue;
+      }
+      this.positions.set(partitionId(run.topic, run.partition), run.offset + 1);
+      if (m !== undefined) run = m;
+    }
+  }
+
   private async loop(): Promise<void> {
     const consumer = this.consumer!;
     const batchSize = this.options.batchSize ?? DEFAULT_BATCH_SIZE;
@@ -198,7 +214,7 @@ export class KafkaStreams {
         if (engine === undefined) continue;
         if (messages.length > 0) {
           await processInSlices(messages, (slice) => engine.process(slice.map(toRaw)));
-          for (const m of messages) this.positions.set(partitionId(m.topic, m.partition), m.offset + 1);
+          this.notePositions(messages);
         }
         this.markCaughtUp(engine);
         engine.tick();

@@ -3,12 +3,13 @@ import type { RawRecord } from '../../runtime/record';
 
 /** A node-rdkafka message as the engine reads it. */
 export function toRaw(m: Message): RawRecord {
+  // One literal of one shape for every record: this runs for each record read.
   return {
     topic: m.topic,
     partition: m.partition,
     offset: m.offset,
     key: m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key),
     value: m.value ?? null,
-    ...(m.timestamp !== undefined ? { timestamp: m.timestamp } : {}),
+    timestamp: m.timestamp,
   };
 }
