@@ -9,8 +9,9 @@ import { keyTimersCodec, TimerQueue, type KeyTimerSlots } from './timer-queue';
 
 interface Pending {
   readonly id: string | number;
-  readonly value: unknown;
-  readonly timestamp: number;
+  /** Replaced in place by the next `emitLatest` of the same key and id. */
+  value: unknown;
+  timestamp: number;
 }
 
 /**
@@ -61,14 +62,20 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
       ctx.forward({ key: currentKey, value, timestamp: timestamp ?? currentTime, origin });
     },
     emitLatest(id, value, timestamp) {
-      const pending: Pending = { id, value, timestamp: timestamp ?? currentTime };
+      const time = timestamp ?? currentTime;
       const held = latest.get(currentKey);
-      if (held === undefined || (!(held instanceof Map) && held.id === id)) {
-        latest.set(currentKey, pending);
-      } else if (held instanceof Map) {
-        held.set(id, pending);
+      if (held === undefined) {
+        latest.set(currentKey, { id, value, timestamp: time });
+      } else if (!(held instanceof Map)) {
+        // The common case, a key's one pending result again: no new object, no map write.
+        if (held.id === id) {
+          held.value = value;
+          held.timestamp = time;
+        } else {
+          latest.set(currentKey, new Map([[held.id, held], [id, { id, value, timestamp: time }]]));
+        }
       } else {
-        latest.set(currentKey, new Map([[held.id, held], [id, pending]]));
+        held.set(id, { id, value, timestamp: time });
       }
     },
   };

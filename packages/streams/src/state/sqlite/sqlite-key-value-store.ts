@@ -2,9 +2,10 @@ import type { Statement } from 'better-sqlite3';
 import type { Codec, Json } from '../../util/json';
 import type { KeyValueStore } from '../state-store';
 import type { SpillDatabase } from './spill-database';
+import { UseOrderedCache, type UseOrdered } from './use-ordered-cache';
 
 /** A key as the cache holds it. */
-interface Cached<V> {
+interface Cached<V> extends UseOrdered {
   /** undefined: the key has no value (never set, or deleted). */
   value: V | undefined;
   /** Changed since the last `takeChanges`. */
@@ -29,9 +30,7 @@ const PAGE = 1_000;
  * with every store, so the file is never the state's truth: a restore starts from a new one.
  */
 export class SqliteKeyValueStore<K, V> implements KeyValueStore<K, V> {
-  /** In order of use, least recent first. */
-  private readonly cache = new Map<K, Cached<V>>();
-  private newest: K | undefined;
+  private readonly cache: UseOrderedCache<K, Cached<V>>;
   private changedKeys: K[] = [];
   /** Changes of keys that left the cache since the last `takeChanges`. */
   private evictedChanges = new Map<string, Json | null>();
@@ -46,8 +45,9 @@ export class SqliteKeyValueStore<K, V> implements KeyValueStore<K, V> {
     readonly name: string,
     private readonly codec: Codec<V>,
     private readonly db: SpillDatabase,
-    private readonly cacheEntries: number,
+    cacheEntries: number,
   ) {
+    this.cache = new UseOrderedCache(cacheEntries);
     this.table = db.createTable(name, 'k TEXT PRIMARY KEY, v TEXT NOT NULL');
     const t = `"${this.table}"`;
     this.select = db.prepare(`SELECT v FROM ${t} WHERE k = ?`).pluck();
@@ -89,7 +89,7 @@ export class SqliteKeyValueStore<K, V> implements KeyValueStore<K, V> {
   *entries(): IterableIterator<[K, V]> {
     for (const [k, v] of this.rows()) {
       const key = JSON.parse(k) as K;
-      const c = this.cache.get(key);
+      const c = this.cache.peek(key);
       yield [key, c !== undefined ? (c.value as V) : this.codec.decode(JSON.parse(v) as Json)];
     }
   }
@@ -102,7 +102,7 @@ export class SqliteKeyValueStore<K, V> implements KeyValueStore<K, V> {
     const changes = this.evictedChanges;
     this.evictedChanges = new Map();
     for (const key of this.changedKeys) {
-      const c = this.cache.get(key);
+      const c = this.cache.peek(key);
       if (c === undefined || !c.changed) continue; // left the cache: its change is in evictedChanges
       c.changed = false;
       changes.set(JSON.stringify(key), c.value === undefined ? null : this.codec.encode(c.value));
@@ -126,22 +126,14 @@ export class SqliteKeyValueStore<K, V> implements KeyValueStore<K, V> {
     this.db.dropTable(this.table);
   }
 
-  /** The key's cache entry, read from the file if it is not cached; it becomes the most recent. */
+  /** The key's cache entry, read from the file if it is not cached; a use of it (see UseOrderedCache). */
   private cached(key: K): Cached<V> {
-    let c = this.cache.get(key);
-    if (c !== undefined) {
-      if (key !== this.newest) {
-        this.cache.delete(key);
-        this.cache.set(key, c);
-        this.newest = key;
-      }
-      return c;
-    }
+    let c = this.cache.use(key);
+    if (c !== undefined) return c;
     const row = this.select.get(JSON.stringify(key)) as string | undefined;
-    c = { value: row === undefined ? undefined : this.codec.decode(JSON.parse(row) as Json), changed: false, unsaved: false, onDisk: row !== undefined };
-    this.cache.set(key, c);
-    this.newest = key;
-    if (this.cache.size > this.cacheEntries) this.evictOldest();
+    c = { value: row === undefined ? undefined : this.codec.decode(JSON.parse(row) as Json), changed: false, unsaved: false, onDisk: row !== undefined, touched: 0 };
+    const evicted = this.cache.add(key, c);
+    if (evicted) this.evict(...evicted);
     return c;
   }
 
@@ -152,9 +144,8 @@ export class SqliteKeyValueStore<K, V> implements KeyValueStore<K, V> {
     this.changedKeys.push(key);
   }
 
-  private evictOldest(): void {
-    const [key, c] = this.cache.entries().next().value as [K, Cached<V>];
-    this.cache.delete(key);
+  /** A key that left the cache: its value goes to the file, its change to the next `takeChanges`. */
+  private evict(key: K, c: Cached<V>): void {
     if (!c.unsaved && !c.changed) return;
     const k = JSON.stringify(key);
     const encoded = c.value === undefined ? null : this.codec.encode(c.value);

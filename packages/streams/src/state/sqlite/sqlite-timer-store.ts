@@ -8,6 +8,7 @@ import type { Json } from '../../util/json';
 import type { TimerStore } from '../state-store';
 import { orderedKeyBytes } from './key-order';
 import type { SpillDatabase } from './spill-database';
+import { UseOrderedCache, type UseOrdered } from './use-ordered-cache';
 
 interface Slot {
   readonly key: Key;
@@ -18,7 +19,7 @@ interface Slot {
 }
 
 /** A cached key's timers (often none: a key looked up and found without any is cached too). */
-interface Cached {
+interface Cached extends UseOrdered {
   readonly slots: Slot[];
   /** Changed since the last `takeChanges`. */
   changed: boolean;
@@ -59,9 +60,7 @@ function encode(slots: readonly Slot[]): Json | null {
  * in-memory order, wherever they are.
  */
 export class SqliteTimerStore implements TimerStore {
-  /** In order of use, least recent first. */
-  private readonly cache = new Map<Key, Cached>();
-  private newest: Key | undefined = undefined;
+  private readonly cache: UseOrderedCache<Key, Cached>;
   private readonly heaps = { 'event-time': new IndexedHeap<Slot>(before), 'processing-time': new IndexedHeap<Slot>(before) };
   /** The earliest timer of each type in the table: null when none, undefined when it must be read again. */
   private readonly tableHeads: Record<Timer['type'], { time: number; key: Key } | null | undefined> = { 'event-time': null, 'processing-time': null };
@@ -78,8 +77,9 @@ export class SqliteTimerStore implements TimerStore {
   constructor(
     readonly name: string,
     private readonly db: SpillDatabase,
-    private readonly cacheEntries: number,
+    cacheEntries: number,
   ) {
+    this.cache = new UseOrderedCache(cacheEntries);
     this.table = db.createTable(name, 'kb BLOB NOT NULL, name TEXT NOT NULL, type INTEGER NOT NULL, time REAL NOT NULL, key TEXT NOT NULL, PRIMARY KEY (kb, name)', [
       'CREATE INDEX "$name_due" ON "$name" (type, time, kb)',
     ]);
@@ -161,7 +161,7 @@ export class SqliteTimerStore implements TimerStore {
     const changes = this.evictedChanges;
     this.evictedChanges = new Map();
     for (const key of this.changedKeys) {
-      const c = this.cache.get(key);
+      const c = this.cache.peek(key);
       if (c === undefined || !c.changed) continue;
       c.changed = false;
       changes.set(JSON.stringify(key), encode(c.slots));
@@ -227,16 +227,9 @@ export class SqliteTimerStore implements TimerStore {
 
   /** The key's timers, taken out of the table if it is not cached; it becomes the most recent. */
   private cached(key: Key): Cached {
-    let c = this.cache.get(key);
-    if (c !== undefined) {
-      if (key !== this.newest) {
-        this.cache.delete(key);
-        this.cache.set(key, c);
-        this.newest = key;
-      }
-      return c;
-    }
-    c = { slots: [], changed: false };
+    let c = this.cache.use(key);
+    if (c !== undefined) return c;
+    c = { slots: [], changed: false, touched: 0 };
     const kb = orderedKeyBytes(key);
     const rows = this.selectKey.all(kb) as Array<Pick<Row, 'name' | 'type' | 'time'>>;
     if (rows.length > 0) {
@@ -252,9 +245,8 @@ export class SqliteTimerStore implements TimerStore {
         if (head !== undefined && head !== null && row.time <= head.time) this.tableHeads[type] = undefined;
       }
     }
-    this.cache.set(key, c);
-    this.newest = key;
-    if (this.cache.size > this.cacheEntries) this.evictOldest();
+    const evicted = this.cache.add(key, c);
+    if (evicted) this.evict(...evicted);
     return c;
   }
 
@@ -264,10 +256,8 @@ export class SqliteTimerStore implements TimerStore {
     this.changedKeys.push(key);
   }
 
-  /** The least recently used key goes to the table with its timers. */
-  private evictOldest(): void {
-    const [key, c] = this.cache.entries().next().value as [Key, Cached];
-    this.cache.delete(key);
+  /** A key that left the cache goes to the table with its timers. */
+  private evict(key: Key, c: Cached): void {
     if (c.changed) this.evictedChanges.set(JSON.stringify(key), encode(c.slots));
     if (c.slots.length === 0) return;
     this.db.beginWrites();
