@@ -213,8 +213,10 @@ export class KafkaStreams {
         const engine = this.engine;
         if (engine === undefined) continue;
         if (messages.length > 0) {
-          await processInSlices(messages, (slice) => engine.process(slice.map(toRaw)));
-          this.notePositions(messages);
+          await processInSlices(messages, (slice) => {
+            engine.process(slice.map(toRaw));
+            this.notePositions(slice);
+          });
         }
         this.markCaughtUp(engine);
         engine.tick();

@@ -7,6 +7,14 @@ describe('processInSlices', () => {
     expect(seen).toEqual([[1, 2, 3], [4, 5, 6], [7]]);
   });
 
+  it('takes each slice out of the batch before processing it, so the batch holds only records still to process', async () => {
+    const batch = [1, 2, 3, 4, 5, 6, 7];
+    const leftWhileProcessing: number[][] = [];
+    await processInSlices(batch, () => leftWhileProcessing.push([...batch]), 3);
+    expect(leftWhileProcessing).toEqual([[4, 5, 6, 7], [7], []]);
+    expect(batch).toEqual([]);
+  });
+
   it('lets callbacks that are ready (a commit writing in the background) run between slices, not only after the batch', async () => {
     const order: string[] = [];
     // A commit's write in three steps, each continuing in a callback, as PostgreSQL's reply or
