@@ -42,8 +42,12 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
   };
   const store = ctx.register((node.store ?? inMemoryStores).keyValue<Key, Session[]>(storeNameOf(node), codec));
   const closing = new Heap<Closing>((a, b) => a.closeAt < b.closeAt || (a.closeAt === b.closeAt && a.start < b.start));
-  /** Sessions changed since the last emission (update mode), by key. */
-  const changed = new Map<Key, Set<Session>>();
+  /**
+   * Sessions changed since the last emission (update mode): their starts, by key. By start, not
+   * by object: a store that spills (sqliteStores) gives a key that left its cache back as new
+   * objects, and a key's sessions never share a start.
+   */
+  const changed = new Map<Key, Set<number>>();
   let restored = false;
 
   const output = (key: Key, s: Session, retract = false): StreamRecord => {
@@ -55,7 +59,7 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
   const markChanged = (key: Key, s: Session) => {
     let set = changed.get(key);
     if (set === undefined) changed.set(key, (set = new Set()));
-    set.add(s);
+    set.add(s.start);
   };
 
   /** After a restore the closing index is rebuilt from the store, once. */
@@ -89,7 +93,7 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
             into.acc = agg.merge(into.acc, from.acc);
             into.end = Math.max(into.end, from.end);
             if (from.emitted && emit === 'update') ctx.forward(output(key, from, true));
-            changed.get(key)?.delete(from);
+            changed.get(key)?.delete(from.start);
             keep.splice(keep.indexOf(merged), 1, into);
             merged = into;
             continue;
@@ -104,6 +108,7 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
         if (t < merged.start) {
           // The session starts earlier now: its old row is replaced by one with the new start.
           if (merged.emitted && emit === 'update') ctx.forward(output(key, merged, true));
+          changed.get(key)?.delete(merged.start);
           merged.emitted = false;
           merged.start = t;
         }
@@ -123,8 +128,8 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
         const sessions = store.get(next.key);
         const s = sessions?.find((x) => x.start === next.start && x.end + gap === next.closeAt);
         if (sessions === undefined || s === undefined) continue; // merged or extended since: a stale entry
-        if (emit === 'final' || changed.get(next.key)?.has(s)) ctx.forward(output(next.key, s));
-        changed.get(next.key)?.delete(s);
+        if (emit === 'final' || changed.get(next.key)?.has(s.start)) ctx.forward(output(next.key, s));
+        changed.get(next.key)?.delete(s.start);
         const rest = sessions.filter((x) => x !== s);
         if (rest.length > 0) store.put(next.key, rest);
         else store.delete(next.key);
@@ -133,14 +138,16 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
 
     beforeCommit() {
       if (emit !== 'update') return;
-      for (const [key, sessions] of changed) {
-        for (const s of sessions) {
+      for (const [key, starts] of changed) {
+        const current = store.get(key);
+        if (current === undefined) continue;
+        for (const s of current) {
+          if (!starts.has(s.start)) continue;
           s.emitted = true;
           ctx.forward(output(key, s));
         }
         // `emitted` changed: the store must save it.
-        const current = store.get(key);
-        if (current) store.put(key, current);
+        store.put(key, current);
       }
       changed.clear();
     },

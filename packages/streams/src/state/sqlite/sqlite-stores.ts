@@ -16,7 +16,7 @@ export interface SqliteStoresOptions {
 
 /**
  * Stores whose memory is bounded however many keys they hold: each keeps its `cacheEntries` most
- * recently used keys in memory and the rest in a SQLite file (better-sqlite3, an optional peer
+ * recently used keys (approximately, see UseOrderedCache) in memory and the rest in a SQLite file (better-sqlite3, an optional peer
  * dependency). For a keyed processor with many keys (a session per user, a million users), where
  * the in-memory stores would hold every key on the JavaScript heap. Kafka Streams does the same
  * with RocksDB.

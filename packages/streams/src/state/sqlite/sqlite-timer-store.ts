@@ -225,7 +225,7 @@ export class SqliteTimerStore implements TimerStore {
     return head;
   }
 
-  /** The key's timers, taken out of the table if it is not cached; it becomes the most recent. */
+  /** The key's timers, taken out of the table if it is not cached; a use of it (see UseOrderedCache). */
   private cached(key: Key): Cached {
     let c = this.cache.use(key);
     if (c !== undefined) return c;
