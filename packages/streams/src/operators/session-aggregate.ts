@@ -139,15 +139,18 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
     beforeCommit() {
       if (emit !== 'update') return;
       for (const [key, starts] of changed) {
+        if (starts.size === 0) continue; // closed or merged away since
         const current = store.get(key);
         if (current === undefined) continue;
+        let sent = false;
         for (const s of current) {
           if (!starts.has(s.start)) continue;
           s.emitted = true;
           ctx.forward(output(key, s));
+          sent = true;
         }
         // `emitted` changed: the store must save it.
-        store.put(key, current);
+        if (sent) store.put(key, current);
       }
       changed.clear();
     },
