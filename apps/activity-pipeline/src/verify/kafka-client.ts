@@ -16,7 +16,7 @@ export async function clusterMetadata(brokers: string): Promise<Metadata> {
   } finally {
     // A failed connect leaves nothing to close, and disconnect() would throw "Producer not
     // connected" over the connect's own error.
-    if (producer.isConnected()) await new Promise<void>((resolve) => producer.disconnect(TIMEOUT_MS, () => resolve()));
+    if (producer.isConnected()) await disconnectProducer(producer, TIMEOUT_MS);
   }
 }
 

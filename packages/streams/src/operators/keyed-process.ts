@@ -64,19 +64,17 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
     emitLatest(id, value, timestamp) {
       const time = timestamp ?? currentTime;
       const held = latest.get(currentKey);
-      if (held === undefined) {
-        latest.set(currentKey, { id, value, timestamp: time });
-      } else if (!(held instanceof Map)) {
-        // The common case, a key's one pending result again: no new object, no map write.
-        if (held.id === id) {
-          held.value = value;
-          held.timestamp = time;
-        } else {
-          latest.set(currentKey, new Map([[held.id, held], [id, { id, value, timestamp: time }]]));
-        }
-      } else {
-        held.set(id, { id, value, timestamp: time });
+      const same = held instanceof Map ? held.get(id) : held?.id === id ? held : undefined;
+      if (same !== undefined) {
+        // The common case, a pending result again: replaced in place, no new object, no map write.
+        same.value = value;
+        same.timestamp = time;
+        return;
       }
+      const pending: Pending = { id, value, timestamp: time };
+      if (held === undefined) latest.set(currentKey, pending);
+      else if (held instanceof Map) held.set(id, pending);
+      else latest.set(currentKey, new Map([[held.id, held], [id, pending]]));
     },
   };
   Object.defineProperty(context, 'watermark', { get: () => ctx.watermark() });

@@ -62,6 +62,12 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
     set.add(s.start);
   };
 
+  /** A session closed, merged away or moved to an earlier start: a key with none left goes. */
+  const unmark = (key: Key, start: number) => {
+    const set = changed.get(key);
+    if (set?.delete(start) && set.size === 0) changed.delete(key);
+  };
+
   /** After a restore the closing index is rebuilt from the store, once. */
   const ensureIndex = () => {
     if (restored) return;
@@ -93,7 +99,7 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
             into.acc = agg.merge(into.acc, from.acc);
             into.end = Math.max(into.end, from.end);
             if (from.emitted && emit === 'update') ctx.forward(output(key, from, true));
-            changed.get(key)?.delete(from.start);
+            unmark(key, from.start);
             keep.splice(keep.indexOf(merged), 1, into);
             merged = into;
             continue;
@@ -108,7 +114,7 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
         if (t < merged.start) {
           // The session starts earlier now: its old row is replaced by one with the new start.
           if (merged.emitted && emit === 'update') ctx.forward(output(key, merged, true));
-          changed.get(key)?.delete(merged.start);
+          unmark(key, merged.start);
           merged.emitted = false;
           merged.start = t;
         }
@@ -129,7 +135,7 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
         const s = sessions?.find((x) => x.start === next.start && x.end + gap === next.closeAt);
         if (sessions === undefined || s === undefined) continue; // merged or extended since: a stale entry
         if (emit === 'final' || changed.get(next.key)?.has(s.start)) ctx.forward(output(next.key, s));
-        changed.get(next.key)?.delete(s.start);
+        unmark(next.key, s.start);
         const rest = sessions.filter((x) => x !== s);
         if (rest.length > 0) store.put(next.key, rest);
         else store.delete(next.key);
@@ -139,7 +145,6 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
     beforeCommit() {
       if (emit !== 'update') return;
       for (const [key, starts] of changed) {
-        if (starts.size === 0) continue; // closed or merged away since
         const current = store.get(key);
         if (current === undefined) continue;
         let sent = false;

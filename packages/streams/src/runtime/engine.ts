@@ -217,6 +217,11 @@ export class Engine {
     this.sinks.drain();
   }
 
+  /** The next offset to read from an assigned partition: where `resumeFrom` put it, then after each record processed. */
+  position(topic: string, partition: number): number | undefined {
+    return this.inputs.get(topic)?.[partition]?.position;
+  }
+
   /** Tells the engine whether a partition has data waiting (the idleness rule needs it). */
   setCaughtUp(topic: string, partition: number, caughtUp: boolean): void {
     const i = this.inputs.get(topic)?.[partition];

@@ -1,7 +1,7 @@
 import type { SinkWriter } from './sink';
 
-/** What a decorator replaces of a writer: any of its calls; the others go to the writer as they are. */
-export type WriterOverrides<T> = Partial<Pick<SinkWriter<T>, 'write' | 'flush' | 'committed' | 'recover' | 'close'>>;
+/** What a decorator replaces of a writer; its other calls go to the writer as they are. */
+type WriterOverrides<T> = Partial<Pick<SinkWriter<T>, 'write' | 'flush' | 'close'>>;
 
 /**
  * `inner`, with some of its calls replaced. Every call is forwarded by hand, not spread: a writer
@@ -12,8 +12,8 @@ export function decoratedWriter<T>(inner: SinkWriter<T>, overrides: WriterOverri
   return {
     write: overrides.write ?? ((records) => inner.write(records)),
     flush: overrides.flush ?? ((commit) => inner.flush(commit)),
-    ...(overrides.committed ? { committed: overrides.committed } : inner.committed ? { committed: (commit) => inner.committed!(commit) } : {}),
-    ...(overrides.recover ? { recover: overrides.recover } : inner.recover ? { recover: (positions) => inner.recover!(positions) } : {}),
+    ...(inner.committed ? { committed: (commit) => inner.committed!(commit) } : {}),
+    ...(inner.recover ? { recover: (positions) => inner.recover!(positions) } : {}),
     get buffered() {
       return inner.buffered;
     },

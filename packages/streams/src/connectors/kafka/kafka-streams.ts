@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { CODES, type KafkaConsumer, type Message, type TopicPartition } from 'node-rdkafka';
+import { CODES, type KafkaConsumer, type TopicPartition } from 'node-rdkafka';
 import type { StreamsApp } from '../../dsl/streams-app';
 import { createLogger, type Logger } from '../../logging/logger';
 import { Engine } from '../../runtime/engine';
@@ -139,15 +139,16 @@ export class KafkaStreams {
   }
 
   metrics(): KafkaStreamsMetrics {
-    const current = this.engine?.metrics();
+    const engine = this.engine;
+    const current = engine?.metrics();
     const base = current ? addCounters(this.retired, current) : this.retired;
     const lag: Record<string, number> = {};
-    if (this.consumer && current) {
+    if (this.consumer && engine) {
       for (const { topic, partition } of this.assigned) {
         const id = partitionId(topic, partition);
         try {
           const { highOffset } = this.consumer.getWatermarkOffsets(topic, partition);
-          const position = this.positionOf(id);
+          const position = engine.position(topic, partition);
           if (highOffset >= 0 && position !== undefined) lag[id] = Math.max(0, highOffset - position);
         } catch {
           // no watermark known yet for this partition
@@ -173,27 +174,6 @@ export class KafkaStreams {
     await engine.close();
   }
 
-  private readonly positions = new Map<string, number>();
-  private positionOf(id: string): number | undefined {
-    return this.positions.get(id);
-  }
-
-  /** Where reading resumes after `messages`: for each partition, after the last of its messages. */
-  private notePositions(messages: readonly Message[]): void {
-    // A batch comes in runs of one partition's records: one map write per run rather than a
-    // string and a map write per record (~1 % of the loop in a profile).
-    let run = messages[0]!;
-    for (let i = 1; i <= messages.length; i++) {
-      const m = messages[i];
-      if (m !== undefined && m.partition === run.partition && m.topic === run.topic) {
-        run = m;
-        continue;
-      }
-      this.positions.set(partitionId(run.topic, run.partition), run.offset + 1);
-      if (m !== undefined) run = m;
-    }
-  }
-
   private async loop(): Promise<void> {
     const consumer = this.consumer!;
     const batchSize = this.options.batchSize ?? DEFAULT_BATCH_SIZE;
@@ -213,10 +193,7 @@ export class KafkaStreams {
         const engine = this.engine;
         if (engine === undefined) continue;
         if (messages.length > 0) {
-          await processInSlices(messages, (slice) => {
-            engine.process(slice.map(toRaw));
-            this.notePositions(slice);
-          });
+          await processInSlices(messages, (slice) => engine.process(slice.map(toRaw)));
         }
         this.markCaughtUp(engine);
         engine.tick();
@@ -416,7 +393,6 @@ export class KafkaStreams {
           offset = (this.options.autoOffsetReset ?? 'earliest') === 'earliest' ? lowOffset : highOffset;
         }
         positions.push({ topic, partition, offset });
-        this.positions.set(id, offset);
       }
       await engine.resumeFrom(positions);
     } catch (error) {
@@ -463,7 +439,7 @@ export class KafkaStreams {
     for (const { topic, partition } of this.assigned) {
       try {
         const { highOffset } = this.consumer!.getWatermarkOffsets(topic, partition);
-        const position = this.positions.get(partitionId(topic, partition));
+        const position = engine.position(topic, partition);
         engine.setCaughtUp(topic, partition, highOffset >= 0 && position !== undefined && position >= highOffset);
       } catch {
         engine.setCaughtUp(topic, partition, false);

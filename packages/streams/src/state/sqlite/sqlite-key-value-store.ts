@@ -20,8 +20,8 @@ const PAGE = 1_000;
 
 /**
  * A key-value store that holds its most recently used keys (approximately: UseOrderedCache) in
- * memory and the rest in a SQLite file, so its memory is bounded by `cacheEntries` however many keys it has: what Kafka Streams
- * does with RocksDB and its record cache.
+ * memory and the rest in a SQLite file, so its memory is bounded by `cacheEntries` however many
+ * keys it has: what Kafka Streams does with RocksDB and its record cache.
  *
  * The cache is write-back: a key is written to the file only when it leaves the cache, so a key
  * that stays hot costs no disk write at all. Values in the cache are the objects processors put
