@@ -67,8 +67,8 @@ describe('session tracker', () => {
   it('never lets a late event reach the tracker: it is counted instead', async () => {
     const { rows, driver } = await run([
       ev(10 * MIN, 'u', 'session_start'), // watermark 8m
-      ev(8 * MIN, 'u', 'session_end'), // at the watermark: late
-      ev(8 * MIN + SEC, 'u', 'click'), // just after it: on time
+      ev(8 * MIN - 1, 'u', 'session_end'), // just before the watermark: late
+      ev(8 * MIN, 'u', 'click'), // at it: on time
     ]);
     expect(rows).toEqual(['u open 10.. n=1', 'u open 10.. n=2']);
     expect(driver.metrics().late['session-tracker']).toBe(1);

@@ -12,11 +12,13 @@ interface Pending {
   /** Replaced in place by the next `emitLatest` of the same key and id. */
   value: unknown;
   timestamp: number;
+  /** The watermark of the record or timer that gave the value: what it carries at the commit. */
+  watermark: number;
 }
 
 /**
- * Runs a user's keyed processor. A record at or before its partition's watermark is late and goes
- * to `late()`; due event-time timers fire whenever the task's watermark moves, which on sub-topology
+ * Runs a user's keyed processor. A record before its partition's watermark is late and goes to
+ * `late()`; due event-time timers fire whenever the task's watermark moves, which on sub-topology
  * 0 happens before the record that moved it is processed. So a key sees the same records and timer
  * firings, in the same order, live or replayed.
  */
@@ -69,9 +71,10 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
         // The common case, a pending result again: replaced in place, no new object, no map write.
         same.value = value;
         same.timestamp = time;
+        same.watermark = origin.watermark;
         return;
       }
-      const pending: Pending = { id, value, timestamp: time };
+      const pending: Pending = { id, value, timestamp: time, watermark: origin.watermark };
       if (held === undefined) latest.set(currentKey, pending);
       else if (held instanceof Map) held.set(id, pending);
       else latest.set(currentKey, new Map([[held.id, held], [id, pending]]));
@@ -83,13 +86,13 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
   const fire = (key: Key, timer: Timer) => {
     currentKey = key;
     currentTime = timer.time;
-    origin = derivedOrigin(ctx.partition, ctx.watermark());
+    origin = derivedOrigin(ctx.partition, ctx.derivedWatermark());
     processor.onTimer?.(timer, context);
   };
 
   return {
     process(record) {
-      if (record.timestamp <= record.origin.watermark) {
+      if (record.timestamp < record.origin.watermark) {
         ctx.countLate();
         ctx.forwardLate(record);
         return;
@@ -106,11 +109,11 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
       timers.fireDue('processing-time', now, fire);
     },
     beforeCommit() {
-      // Results of the commit, not of one record: they carry the task's watermark now.
-      const now = derivedOrigin(ctx.partition, ctx.watermark());
+      // Each carries the watermark of the record or timer that gave it, not the task's now: an
+      // operator downstream judges it as of when it happened.
       for (const [key, held] of latest) {
-        if (held instanceof Map) for (const { value, timestamp } of held.values()) ctx.forward({ key, value, timestamp, origin: now });
-        else ctx.forward({ key, value: held.value, timestamp: held.timestamp, origin: now });
+        if (held instanceof Map) for (const p of held.values()) ctx.forward({ key, value: p.value, timestamp: p.timestamp, origin: derivedOrigin(ctx.partition, p.watermark) });
+        else ctx.forward({ key, value: held.value, timestamp: held.timestamp, origin: derivedOrigin(ctx.partition, held.watermark) });
       }
       latest.clear();
     },

@@ -53,9 +53,9 @@ export interface ProcessorContext<K, Out, S> {
  * Per-key stateful processing with timers: the building block for what windows cannot express
  * (user sessions with explicit start and end events, deduplication, alerts on silence…).
  *
- * Records arrive in the order of their input partition. A record at or behind the watermark of its
+ * Records arrive in the order of their input partition. A record behind the watermark of its
  * partition is late: it goes to `late()` and never reaches `process`, so a processor never sees a
- * record older than a timer that already fired.
+ * record older than a timer that already fired (one at the timer's own time, it may).
  *
  * @example
  * const firstSeen = processor<Click, { user: string; at: number }, true>({

@@ -28,6 +28,14 @@ export interface OperatorContext {
   readonly forwardLate: Forward;
   /** The task's current watermark. */
   watermark(): number;
+  /**
+   * The watermark a record this operator produces now carries (`derivedOrigin`): while the
+   * watermark advances, the one before the advance, otherwise the current one. What an advance
+   * emits (a window that closed, a timer's output) is event time the advance has just passed;
+   * carrying the new watermark, it would be late for any stateful operator downstream: the last
+   * minute's count, say, for an hourly roll-up of minutes that closes on the same advance.
+   */
+  derivedWatermark(): number;
   wallClockTime(): number;
   /** Registers a store so the task checkpoints it. */
   register<S extends StateStore>(store: S): S;

@@ -26,10 +26,12 @@ interface Closing {
  * Aggregates session windows per key. Records no more than `gap` apart share a session; a record
  * within `gap` of two sessions merges them.
  *
- * Lateness: a record is late iff its own time is at or before its partition's watermark just
- * before it (`t <= record.origin.watermark`). A session closes once the watermark reaches its last
- * record + gap: then no record that is not late can extend it or bridge it to another, so closing
- * never contradicts the lateness rule, whatever the interleaving of partitions.
+ * Lateness: a record is late iff its own time is before its partition's watermark just before it
+ * (`t < record.origin.watermark`), so records at the same millisecond all count even with no
+ * watermark delay. A session closes once the watermark passes its last record + gap: a record
+ * that is not late is at or after the task's watermark (the record that moves the watermark, at
+ * or after the new one), so none can extend the session or bridge it to another any more, and
+ * closing never contradicts the lateness rule, whatever the interleaving of partitions.
  */
 export function sessionAggregateOperator(node: SessionAggregateNode, ctx: OperatorContext): Operator {
   const { aggregator: agg, emit } = node;
@@ -52,7 +54,7 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
 
   const output = (key: Key, s: Session, retract = false): StreamRecord => {
     const value: WindowResult<Key, unknown> = { key, windowStart: s.start, windowEnd: s.end, value: agg.result(s.acc) };
-    const record = { key, value, timestamp: s.start, origin: derivedOrigin(ctx.partition, ctx.watermark()) };
+    const record = { key, value, timestamp: s.start, origin: derivedOrigin(ctx.partition, ctx.derivedWatermark()) };
     return retract ? { ...record, retract: true } : record;
   };
 
@@ -81,7 +83,7 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
     process(record) {
       ensureIndex();
       const { key, timestamp: t } = record;
-      if (t <= record.origin.watermark) {
+      if (t < record.origin.watermark) {
         ctx.countLate();
         ctx.forwardLate(record);
         return;
@@ -129,7 +131,7 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
 
     advanceWatermark(watermark) {
       ensureIndex();
-      for (let next = closing.peek(); next !== undefined && next.closeAt <= watermark; next = closing.peek()) {
+      for (let next = closing.peek(); next !== undefined && next.closeAt < watermark; next = closing.peek()) {
         closing.pop();
         const sessions = store.get(next.key);
         const s = sessions?.find((x) => x.start === next.start && x.end + gap === next.closeAt);

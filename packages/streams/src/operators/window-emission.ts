@@ -28,7 +28,7 @@ export function windowEmission(
 
   const send = (start: number, key: Key, value: unknown) => {
     const out: WindowResult<Key, unknown> = { key, windowStart: start, windowEnd: start + size, value };
-    ctx.forward({ key, value: out, timestamp: start, origin: derivedOrigin(ctx.partition, ctx.watermark()) } satisfies StreamRecord);
+    ctx.forward({ key, value: out, timestamp: start, origin: derivedOrigin(ctx.partition, ctx.derivedWatermark()) } satisfies StreamRecord);
   };
 
   const emitChanged = (start: number, keys: Set<Key>) => {

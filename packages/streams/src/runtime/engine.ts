@@ -116,7 +116,7 @@ export class Engine {
     const sourceTasks = new Map<number, Task>();
     const sourceAssigned = assignment.partitions.filter((p) => this.decoders.has(p.topic));
     for (const p of [...new Set(sourceAssigned.map((tp) => tp.partition))].sort((a, b) => a - b)) {
-      const task = new Task(sub0, p, this.topology, this.host);
+      const task = new Task(sub0, p, this.topology, this.host, (topic) => p < (assignment.partitionCounts.get(topic) ?? 0));
       this.tasks.set(task.id, task);
       sourceTasks.set(p, task);
     }

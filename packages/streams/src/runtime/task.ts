@@ -42,6 +42,8 @@ export class Task {
   private readonly entries: Operator[] = [];
   private readonly sourceEntries = new Map<string, SourceIngest>();
   private currentWatermark = -Infinity;
+  /** While the watermark advances: the watermark before the advance (see `derivedWatermark`). */
+  private advancingFrom: number | undefined;
   /** Stream time per source topic (sub-topology 0), restored from the checkpoint. */
   private readonly clocks = new Map<string, SourceClock>();
   /** Next offset per input partition that this task's state reflects. */
@@ -49,11 +51,17 @@ export class Task {
   /** Fed by a repartition topic: per source partition, [watermark, last offset, last sequence]. */
   private readonly origins = new Map<string, [number, number, number]>();
 
+  /**
+   * `hasSourcePartition`: whether a source topic has this task's partition. Sources with fewer
+   * partitions than others give the higher-numbered tasks no input from them, and no clock: a
+   * clock that never moves would hold the task's watermark back forever.
+   */
   constructor(
     readonly subtopology: Subtopology,
     readonly partition: number,
     topology: Topology,
     private readonly host: TaskHost,
+    hasSourcePartition: (topic: string) => boolean = () => true,
   ) {
     this.id = `${subtopology.id}_${partition}`;
     const operators = new Map<Node, Operator>();
@@ -79,6 +87,7 @@ export class Task {
         forward: fanOut(children.filter((c) => c.kind !== 'late')),
         forwardLate: fanOut(children.filter((c) => c.kind === 'late')),
         watermark: () => this.currentWatermark,
+        derivedWatermark: () => this.advancingFrom ?? this.currentWatermark,
         wallClockTime: () => host.wallClockTime(),
         register: <S extends StateStore>(store: S) => {
           this.stores.push(store);
@@ -88,11 +97,14 @@ export class Task {
       };
       const operator = createOperator(node, context, environment);
       operators.set(node, operator);
-      if (operator.advanceWatermark || operator.advanceWallClock || operator.beforeCommit) this.timed.push(operator);
+      // Parents before children: what an operator emits as time moves (results of windows that
+      // close, timer output) reaches the operators below before their own windows close.
+      if (operator.advanceWatermark || operator.advanceWallClock || operator.beforeCommit) this.timed.unshift(operator);
     }
     const entryNodes = subtopology.repartition ? topology.childrenOf(subtopology.repartition) : subtopology.sources;
     for (const node of entryNodes) this.entries.push(operators.get(node)!);
     for (const source of subtopology.sources) {
+      if (!hasSourcePartition(source.topic)) continue;
       const forward = fanOut(topology.childrenOf(source));
       this.sourceEntries.set(source.topic, this.sourceIngest(source, forward));
     }
@@ -122,8 +134,13 @@ export class Task {
   /** Moves the watermark forward (never back): windows close and event-time timers fire. */
   advanceWatermark(watermark: number): void {
     if (watermark <= this.currentWatermark) return;
+    this.advancingFrom = this.currentWatermark;
     this.currentWatermark = watermark;
-    for (const op of this.timed) op.advanceWatermark?.(watermark);
+    try {
+      for (const op of this.timed) op.advanceWatermark?.(watermark);
+    } finally {
+      this.advancingFrom = undefined;
+    }
   }
 
   advanceWallClock(now: number): void {

@@ -64,3 +64,18 @@ describe('stream time per partition', () => {
     expect(driver.metrics().idlePartitions).toEqual([]);
   });
 });
+
+describe('source topics with different partition counts', () => {
+  it('closes the windows of a partition only one topic has: no clock waits for a partition that does not exist', async () => {
+    const a = streams({ applicationId: 'two-topics' });
+    const clicks = memorySink<WindowResult<string, number>>();
+    a.source('clicks', sourceOptions).groupByKey().window(tumbling('1m')).aggregate(count(), { emit: 'final' }).to(clicks);
+    a.source('orders', sourceOptions).groupByKey().window(tumbling('1m')).aggregate(count(), { emit: 'final' }).to(memorySink());
+    const driver = await TopologyTestDriver.create(a, { partitions: { clicks: 2, orders: 1 } });
+    await driver.pipe('orders', event(10 * MIN), { partition: 0 });
+    await driver.pipe('clicks', event(0, { user_id: 'x' }), { partition: 1 });
+    await driver.pipe('clicks', event(5 * MIN, { user_id: 'x' }), { partition: 1 }); // clicks:1 at 5m closes minute 0
+    await driver.pipe('clicks', event(6 * MIN, { user_id: 'x' }), { partition: 1 }); // and minute 5
+    expect(minutes(driver.values(clicks))).toEqual(['x@0=1', 'x@5=1']);
+  });
+});

@@ -65,13 +65,14 @@ describe('keyed processors', () => {
     expect(driver.values(sink).filter((s) => s.startsWith('processing-time'))).toHaveLength(1);
   });
 
-  it('keeps late records from the processor and routes them to late()', async () => {
+  it('keeps records before the watermark from the processor and routes them to late(); one at the watermark is processed', async () => {
     const { app, sink, late } = tracerApp('10s');
     const driver = await TopologyTestDriver.create(app);
     await driver.pipe('events', event(60 * SEC)); // watermark 50s
-    await driver.pipe('events', event(50 * SEC, { event_type: 'click' })); // at the watermark: late
+    await driver.pipe('events', event(50 * SEC - 1, { event_type: 'click' })); // before the watermark: late
+    await driver.pipe('events', event(50 * SEC)); // at it: processed
     await driver.pipe('events', event(51 * SEC)); // after it: processed
-    expect(driver.values(sink)).toEqual(['record page_view @60s #1', 'record page_view @51s #2']);
+    expect(driver.values(sink)).toEqual(['record page_view @60s #1', 'record page_view @50s #2', 'record page_view @51s #3']);
     expect(driver.values(late).map((e) => e.event_type)).toEqual(['click']);
     expect(driver.metrics().late).toEqual({ tracer: 1 });
   });

@@ -66,8 +66,39 @@ describe('session windows', () => {
     app.source('events', sourceOptions).withWatermark('20m').groupByKey().window(session('10m')).aggregate(count(), { emit: 'final' }).to(sink);
     const driver = await TopologyTestDriver.create(app);
     for (const m of [0, 15, 8]) await driver.pipe('events', event(m * MIN));
-    await driver.pipe('events', event(45 * MIN)); // watermark 25m = 15m + gap: closes [0,15]
+    await driver.pipe('events', event(45 * MIN)); // watermark 25m = 15m + gap: a record at 25m could still join
+    expect(driver.output(sink)).toEqual([]);
+    await driver.pipe('events', event(45 * MIN + 1)); // watermark past 15m + gap: closes [0,15]
     expect(driver.output(sink).map(brief)).toEqual(['+u1[0,15]=3']);
+  });
+
+  describe('with no watermark delay (the default)', () => {
+    const noDelayApp = () => {
+      const app = streams({ applicationId: 'session-no-delay' });
+      const sink = memorySink<WindowResult<string, number>>();
+      app.source('events', sourceOptions).groupByKey().window(session('10m')).aggregate(count(), { emit: 'final' }).to(sink);
+      return { app, sink };
+    };
+
+    it('counts two records of the same millisecond', async () => {
+      const { app, sink } = noDelayApp();
+      const driver = await TopologyTestDriver.create(app);
+      await driver.pipe('events', event(MIN));
+      await driver.pipe('events', event(MIN)); // at the watermark, not before it: on time
+      await driver.pipe('events', event(60 * MIN)); // closes [1,1]
+      expect(driver.output(sink).map(brief)).toEqual(['+u1[1,1]=2']);
+      expect(driver.metrics().late).toEqual({});
+    });
+
+    it('keeps a record exactly the gap after the last in its session', async () => {
+      const { app, sink } = noDelayApp();
+      const driver = await TopologyTestDriver.create(app);
+      await driver.pipe('events', event(0));
+      // Moves the watermark to 10m = 0 + gap, which does not close [0,0]: this record joins it.
+      await driver.pipe('events', event(10 * MIN));
+      await driver.pipe('events', event(20 * MIN + 1)); // more than the gap after: a new session, and [0,10] closes
+      expect(driver.output(sink).map(brief)).toEqual(['+u1[0,10]=2']);
+    });
   });
 
   it('keeps sessions of different keys apart', async () => {

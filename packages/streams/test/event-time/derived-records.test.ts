@@ -1,0 +1,73 @@
+import { count, memorySink, processor, session, streams, sum, tumbling, type WindowResult } from '../../src';
+import { TopologyTestDriver } from '../../src/testing';
+import { event, MIN, sourceOptions, T0, type Event } from '../support/events';
+
+// What a stateful operator emits as the watermark moves (closed windows, timer output) is event
+// time the watermark has just passed. It carries the watermark from before that advance, so the
+// stateful operators below it take it in instead of finding it late.
+
+/** Per-minute counts per page, rolled up into hourly totals. */
+function rollupApp(emit: 'update' | 'final') {
+  const app = streams({ applicationId: `rollup-${emit}` });
+  const hourly = memorySink<WindowResult<string, number>>();
+  app
+    .source('events', sourceOptions)
+    .groupBy((e) => e.page_url)
+    .window(tumbling('1m'))
+    .aggregate(count(), { emit: 'final' })
+    .groupBy((r) => r.key)
+    .window(tumbling('1h'))
+    .aggregate(sum((r: WindowResult<string, number>) => r.value), { emit })
+    .to(hourly);
+  return { app, hourly };
+}
+
+const hours = (rows: WindowResult<string, number>[]) => rows.map((r) => [(r.windowStart - T0) / MIN, r.value]);
+
+describe('records derived by a stateful operator', () => {
+  it.each(['final', 'update'] as const)('roll up: the last minute of an hour, closed by the advance that closes the hour, counts in it (%s)', async (emit) => {
+    const { app, hourly } = rollupApp(emit);
+    const driver = await TopologyTestDriver.create(app, { commit: 'manual' });
+    await driver.pipe('events', event(10 * MIN));
+    await driver.pipe('events', event(20 * MIN));
+    await driver.pipe('events', event(59 * MIN + 30_000));
+    await driver.pipe('events', event(61 * MIN)); // closes minute 59 and the hour [0, 60)
+    await driver.pipe('events', event(3 * 60 * MIN + 1)); // closes minute 61 and the hour [60, 120)
+    await driver.commit();
+    expect(hours(driver.values(hourly))).toEqual([
+      [0, 3],
+      [60, 1],
+    ]);
+    expect(driver.metrics().late).toEqual({});
+  });
+
+  it('a timer’s output is not late for a session window downstream', async () => {
+    /** One record per user a minute after its last event, from an event-time timer. */
+    const quiet = processor<Event, { user: string }, never>({
+      name: 'quiet',
+      process(_e, ctx) {
+        ctx.timers.setEventTime('quiet', ctx.timestamp + MIN);
+      },
+      onTimer(_t, ctx) {
+        ctx.emit({ user: String(ctx.key) });
+      },
+    });
+    const app = streams({ applicationId: 'timer-output' });
+    const sink = memorySink<WindowResult<string, number>>();
+    app
+      .source('events', sourceOptions)
+      .groupByKey()
+      .process(quiet)
+      .groupBy(() => 'all')
+      .window(session('1h'))
+      .aggregate(count(), { emit: 'final' })
+      .to(sink);
+    const driver = await TopologyTestDriver.create(app);
+    await driver.pipe('events', event(0)); // timer at 1m
+    await driver.pipe('events', event(2 * MIN)); // fires @1m; timer at 3m
+    await driver.pipe('events', event(10 * MIN)); // fires @3m; timer at 11m
+    await driver.pipe('events', event(5 * 60 * MIN)); // fires @11m, then the session [1m, 11m] closes
+    expect(driver.values(sink).map((r) => [(r.windowStart - T0) / MIN, (r.windowEnd - T0) / MIN, r.value])).toEqual([[1, 11, 3]]);
+    expect(driver.metrics().late).toEqual({});
+  });
+});
