@@ -150,6 +150,11 @@ export class KafkaProducer {
     if (failure) throw new Error(`kafka producer: a record was not delivered: ${failure.message}`);
   }
 
+  /** Whether a transaction is open (begun and neither committed nor aborted). */
+  get inTransaction(): boolean {
+    return this.transactionOpen;
+  }
+
   async beginTransaction(): Promise<void> {
     await rd.beginTransaction(this.producer);
     this.transactionOpen = true;

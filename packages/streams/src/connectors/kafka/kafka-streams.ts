@@ -387,7 +387,17 @@ export class KafkaStreams {
       const resume = await engine.start({ partitions: partitions.map((p) => ({ topic: p.topic, partition: p.partition })), partitionCounts });
       for (const { topic, partition } of partitions) {
         const id = partitionId(topic, partition);
-        let offset = resume.get(id) ?? groupOffset.get(id);
+        const checkpoint = resume.get(id);
+        const group = groupOffset.get(id);
+        let offset = checkpoint ?? group;
+        if (checkpoint !== undefined && group !== undefined && group > checkpoint) {
+          // Another instance processed this partition further and committed (several instances of
+          // a stateless topology share the group, each with its own checkpoint): its output is
+          // written, so going back to this instance's older checkpoint would write it again.
+          // Stateful tasks resume where their state is, or it would miss those records.
+          if (!stateful) offset = group;
+          else this.logger.warn('the group committed past this instance’s checkpoint: resuming from the checkpoint, where the state is', { partition: id, checkpoint, group });
+        }
         if (offset === undefined || offset < 0) {
           const { lowOffset, highOffset } = await rd.watermarks(consumer as never, topic, partition, 10_000);
           offset = (this.options.autoOffsetReset ?? 'earliest') === 'earliest' ? lowOffset : highOffset;
@@ -401,7 +411,8 @@ export class KafkaStreams {
       throw error;
     }
     consumer.assign(positions.map((p) => ({ ...p })));
-    if (this.exactlyOnce) await this.producer!.beginTransaction();
+    // A revoke's commit already began the next transaction.
+    if (this.exactlyOnce && !this.producer!.inTransaction) await this.producer!.beginTransaction();
     this.engine = engine;
     this.assigned = partitions;
     this.lastCommit = this.clock.now();
