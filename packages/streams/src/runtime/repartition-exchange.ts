@@ -1,4 +1,4 @@
-import type { GroupByNode } from '../topology/nodes';
+import type { GroupByNode, Node } from '../topology/nodes';
 import type { Topology } from '../topology/topology';
 import { murmur3 } from '../util/murmur3';
 import { partitionId, type Key, type RawRecord, type StreamRecord } from './record';
@@ -18,6 +18,25 @@ export function repartitionTopicName(applicationId: string, groupBy: GroupByNode
 /** The partition a key belongs to among `count`: the same rule in process and through Kafka. */
 export function partitionOfKey(key: Key, count: number): number {
   return count === 1 ? 0 : murmur3(typeof key === 'string' ? key : JSON.stringify(key)) % count;
+}
+
+/**
+ * Records an operator derives (window and session results, a processor's timer output and
+ * `emitLatest` results) have no input offset, and a replay after a crash may not emit them the same
+ * way again, so the downstream task could not tell a replay's duplicates from new records. Until
+ * they can be numbered, re-keying them through a repartition topic is refused, not left to lose
+ * or double-count records.
+ */
+function refuseAggregateResults(groupBy: GroupByNode): void {
+  for (let node: Node = groupBy.parent; node.kind !== 'source' && node.kind !== 'groupBy'; node = node.parent) {
+    if (node.kind === 'windowAggregate' || node.kind === 'sessionAggregate') {
+      throw new Error(derivedRecordsUnsupported(`the results of ${node.name} (re-keyed by ${groupBy.name})`));
+    }
+  }
+}
+
+function derivedRecordsUnsupported(what: string): string {
+  return `scaling 'multi-instance' cannot yet send ${what} through a repartition topic: a replay after a crash could not tell its duplicates. Run the application with scaling 'single-instance'.`;
 }
 
 /** A data record: value, event time, and where it came from, with the watermark there before it. */
@@ -56,6 +75,7 @@ export class RepartitionExchange {
   ) {
     for (const sub of topology.subtopologies) {
       if (!sub.repartition) continue;
+      refuseAggregateResults(sub.repartition);
       const name = repartitionTopicName(topology.applicationId, sub.repartition);
       const partitions = partitionCounts.get(name);
       if (partitions === undefined) throw new Error(`the partition count of repartition topic ${name} is unknown`);
@@ -72,6 +92,7 @@ export class RepartitionExchange {
   send(node: GroupByNode, record: StreamRecord, sequence: number): void {
     const topic = this.topics.get(node)!;
     const { origin } = record;
+    if (origin.offset < 0) throw new Error(derivedRecordsUnsupported(`a record that ${node.name}'s upstream emitted from a timer or with emitLatest`));
     const envelope: DataEnvelope = { v: record.value, t: record.timestamp, o: [origin.topic, origin.partition, origin.offset, origin.watermark, sequence] };
     const key = JSON.stringify(record.key);
     this.transport.send(topic.name, partitionOfKey(record.key, topic.partitions), Buffer.from(key), Buffer.from(JSON.stringify(envelope)));
@@ -106,7 +127,10 @@ export class RepartitionExchange {
       key: JSON.parse(raw.key!.toString('utf8')) as Key,
       value: envelope.v,
       timestamp: envelope.t,
-      origin: { topic, partition, offset, watermark },
+      // From here on the record is at its place in the repartition topic, the input this task
+      // reads and commits: what exactly-once sinks compare with the offsets they stored, and what
+      // a further repartition numbers it by. Its lateness stays its source partition's.
+      origin: { topic: raw.topic, partition: raw.partition, offset: raw.offset, watermark },
     });
   }
 
