@@ -1,4 +1,4 @@
-import { count, Engine, memoryBackend, processor, silentLogger, streams, sum, tumbling, VirtualClock, type RawRecord, type SinkRecord, type WindowResult } from '../../src';
+import { count, Engine, memoryBackend, processor, silentLogger, streams, sum, tumbling, VirtualClock, type RawRecord, type SinkRecord, type SinkWriter, type WindowResult } from '../../src';
 import { repartitionTopicName } from '../../src/runtime/repartition-exchange';
 import { TopologyTestDriver } from '../../src/testing';
 import { event, MIN, sourceOptions, T0, type Event } from '../support/events';
@@ -27,7 +27,7 @@ describe('repartition topics', () => {
       clock: new VirtualClock(0),
       logger: silentLogger,
       idleTimeoutMs: 30_000,
-      openSink: (sink, nodeName) => sink.open({ applicationId: 'hops', nodeName, logger: silentLogger }),
+      openSink: (sink, nodeName) => sink.open({ applicationId: 'hops', nodeName, logger: silentLogger }) as Promise<SinkWriter<unknown>>,
       repartition: {
         send: (topic, partition, key, value) => {
           const offset = nextOffset.get(`${topic}:${partition}`) ?? 0;
