@@ -64,7 +64,7 @@ export function naiveResults(partitions: ActivityEvent[][], delayMs: number, tim
       if (lateForSome) late.activeUsers++;
 
       // Sessions: late events never reach the tracker.
-      if (t <= watermarkBefore) {
+      if (t < watermarkBefore) {
         late.sessions++;
         continue;
       }

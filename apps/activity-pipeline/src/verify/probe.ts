@@ -88,7 +88,7 @@ async function lateness(config: Config, probe: Probe): Promise<string> {
   try {
     const text = await (await fetch(`${pipelineUrl(config)}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
     const m = new RegExp(`^streams_watermark_seconds\\{partition="${probe.topic}:${probe.partition}"\\} ([\\d.e+]+)$`, 'm').exec(text);
-    if (m && Number(m[1]) * 1000 >= probe.time) {
+    if (m && Number(m[1]) * 1000 > probe.time) {
       return `\nthe partition's watermark (${new Date(Number(m[1]) * 1000).toISOString()}) is past the probe's time: it was late (are events written with future times?)`;
     }
   } catch {

@@ -12,8 +12,6 @@ interface Pending {
   /** Replaced in place by the next `emitLatest` of the same key and id. */
   value: unknown;
   timestamp: number;
-  /** The watermark of the record or timer that gave the value: what it carries at the commit. */
-  watermark: number;
 }
 
 /**
@@ -71,10 +69,9 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
         // The common case, a pending result again: replaced in place, no new object, no map write.
         same.value = value;
         same.timestamp = time;
-        same.watermark = origin.watermark;
         return;
       }
-      const pending: Pending = { id, value, timestamp: time, watermark: origin.watermark };
+      const pending: Pending = { id, value, timestamp: time };
       if (held === undefined) latest.set(currentKey, pending);
       else if (held instanceof Map) held.set(id, pending);
       else latest.set(currentKey, new Map([[held.id, held], [id, pending]]));
@@ -86,7 +83,10 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
   const fire = (key: Key, timer: Timer) => {
     currentKey = key;
     currentTime = timer.time;
-    origin = derivedOrigin(ctx.partition, ctx.derivedWatermark());
+    // An event-time timer's output carries the last watermark before its time (never below the
+    // one before this advance): its own, however far the advance jumped.
+    const watermark = timer.type === 'event-time' ? Math.max(timer.time - 1, ctx.derivedWatermark()) : ctx.watermark();
+    origin = derivedOrigin(ctx.partition, watermark);
     processor.onTimer?.(timer, context);
   };
 
@@ -109,11 +109,12 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
       timers.fireDue('processing-time', now, fire);
     },
     beforeCommit() {
-      // Each carries the watermark of the record or timer that gave it, not the task's now: an
-      // operator downstream judges it as of when it happened.
+      // Results of the commit, not of one record: they carry the task's watermark now (an
+      // operator downstream may have closed windows up to it since the record that gave them).
+      const now = derivedOrigin(ctx.partition, ctx.watermark());
       for (const [key, held] of latest) {
-        if (held instanceof Map) for (const p of held.values()) ctx.forward({ key, value: p.value, timestamp: p.timestamp, origin: derivedOrigin(ctx.partition, p.watermark) });
-        else ctx.forward({ key, value: held.value, timestamp: held.timestamp, origin: derivedOrigin(ctx.partition, held.watermark) });
+        if (held instanceof Map) for (const { value, timestamp } of held.values()) ctx.forward({ key, value, timestamp, origin: now });
+        else ctx.forward({ key, value: held.value, timestamp: held.timestamp, origin: now });
       }
       latest.clear();
     },

@@ -29,11 +29,12 @@ export interface OperatorContext {
   /** The task's current watermark. */
   watermark(): number;
   /**
-   * The watermark a record this operator produces now carries (`derivedOrigin`): while the
-   * watermark advances, the one before the advance, otherwise the current one. What an advance
-   * emits (a window that closed, a timer's output) is event time the advance has just passed;
-   * carrying the new watermark, it would be late for any stateful operator downstream: the last
-   * minute's count, say, for an hourly roll-up of minutes that closes on the same advance.
+   * The least watermark a record this operator produces now may carry (`derivedOrigin`): while the
+   * watermark advances, the one before the advance (operators run parents first, so nothing below
+   * has closed past it), otherwise the current one. What an advance emits (a window that closed,
+   * a timer's output) carries its own last open watermark, never less than this: carrying the new
+   * watermark, it would be late for every stateful operator downstream (the last minute's count
+   * for an hourly roll-up of minutes that closes on the same advance).
    */
   derivedWatermark(): number;
   wallClockTime(): number;

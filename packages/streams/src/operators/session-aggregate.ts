@@ -52,9 +52,10 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
   const changed = new Map<Key, Set<number>>();
   let restored = false;
 
-  const output = (key: Key, s: Session, retract = false): StreamRecord => {
+  /** `watermark`: what the result carries downstream; a closing session gives its own (see `advanceWatermark`). */
+  const output = (key: Key, s: Session, retract = false, watermark = ctx.watermark()): StreamRecord => {
     const value: WindowResult<Key, unknown> = { key, windowStart: s.start, windowEnd: s.end, value: agg.result(s.acc) };
-    const record = { key, value, timestamp: s.start, origin: derivedOrigin(ctx.partition, ctx.derivedWatermark()) };
+    const record = { key, value, timestamp: s.start, origin: derivedOrigin(ctx.partition, watermark) };
     return retract ? { ...record, retract: true } : record;
   };
 
@@ -136,7 +137,8 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
         const sessions = store.get(next.key);
         const s = sessions?.find((x) => x.start === next.start && x.end + gap === next.closeAt);
         if (sessions === undefined || s === undefined) continue; // merged or extended since: a stale entry
-        if (emit === 'final' || changed.get(next.key)?.has(s.start)) ctx.forward(output(next.key, s));
+        // It carries the last watermark that left it open, last + gap: its own, whatever the advance.
+        if (emit === 'final' || changed.get(next.key)?.has(s.start)) ctx.forward(output(next.key, s, false, Math.max(next.closeAt, ctx.derivedWatermark())));
         unmark(next.key, s.start);
         const rest = sessions.filter((x) => x !== s);
         if (rest.length > 0) store.put(next.key, rest);

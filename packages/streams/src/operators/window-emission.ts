@@ -26,17 +26,26 @@ export function windowEmission(
   /** Windows and keys changed since the last emission (update mode). */
   const changed = new Map<number, Set<Key>>();
 
-  const send = (start: number, key: Key, value: unknown) => {
+  /** `watermark`: what the result carries downstream (`derivedOrigin`). */
+  const send = (start: number, key: Key, value: unknown, watermark: number) => {
     const out: WindowResult<Key, unknown> = { key, windowStart: start, windowEnd: start + size, value };
-    ctx.forward({ key, value: out, timestamp: start, origin: derivedOrigin(ctx.partition, ctx.derivedWatermark()) } satisfies StreamRecord);
+    ctx.forward({ key, value: out, timestamp: start, origin: derivedOrigin(ctx.partition, watermark) } satisfies StreamRecord);
   };
 
-  const emitChanged = (start: number, keys: Set<Key>) => {
+  const emitChanged = (start: number, keys: Set<Key>, watermark: number) => {
     for (const key of keys) {
       const value = result(start, key);
-      if (value !== undefined) send(start, key, value);
+      if (value !== undefined) send(start, key, value, watermark);
     }
   };
+
+  /**
+   * A closing window's results carry the last watermark that left it open, its end - 1 (never
+   * below the watermark before this advance): it depends on the window alone, not on how far one
+   * advance jumped, and every window downstream that is still open, aligned and as long or
+   * longer, takes them in.
+   */
+  const closing = (start: number) => Math.max(start + size - 1, ctx.derivedWatermark());
 
   return {
     touched(start, key) {
@@ -47,19 +56,20 @@ export function windowEmission(
     },
 
     close(start, results) {
+      const watermark = closing(start);
       if (emit === 'final') {
-        for (const [key, value] of results) send(start, key, value);
+        for (const [key, value] of results) send(start, key, value, watermark);
         return;
       }
       const keys = changed.get(start);
-      if (keys) emitChanged(start, keys);
+      if (keys) emitChanged(start, keys, watermark);
       changed.delete(start);
     },
 
     beforeCommit() {
       if (emit !== 'update') return;
       const ordered = [...changed.keys()].sort((a, b) => a - b);
-      for (const start of ordered) emitChanged(start, changed.get(start)!);
+      for (const start of ordered) emitChanged(start, changed.get(start)!, ctx.watermark());
       changed.clear();
     },
   };

@@ -1,7 +1,10 @@
 /** Keys the engine groups by. `null` is the key of a global (ungrouped) window. */
 export type Key = string | number | null;
 
-/** Where a record entered the topology, and how far event time had got there just before it. */
+/**
+ * Where a record entered its task (a source partition, or its place in a repartition topic; a
+ * stateful operator's result has offset -1), and how far event time had got just before it.
+ */
 export interface Origin {
   readonly topic: string;
   readonly partition: number;

@@ -21,22 +21,34 @@ export function partitionOfKey(key: Key, count: number): number {
 }
 
 /**
- * Records an operator derives (window and session results, a processor's timer output and
- * `emitLatest` results) have no input offset, and a replay after a crash may not emit them the same
- * way again, so the downstream task could not tell a replay's duplicates from new records. Until
- * they can be numbered, re-keying them through a repartition topic is refused, not left to lose
- * or double-count records.
+ * What repartition topics cannot carry yet, refused at start rather than left to lose or count
+ * twice:
+ * - records an operator derives (window and session results; a processor's timer and
+ *   `emitLatest` output, refused at `send`): they have no input offset, and a replay after a crash
+ *   may not emit them the same way, so the downstream task could not tell a replay's duplicates;
+ * - a second hop: the source partitions' watermarks reach the second topic ahead of records still
+ *   on their way through the first, so its windows could close before those records arrive.
+ * Late records (`late()`) are the aggregation's own input, with their offsets: they pass.
  */
-function refuseAggregateResults(groupBy: GroupByNode): void {
-  for (let node: Node = groupBy.parent; node.kind !== 'source' && node.kind !== 'groupBy'; node = node.parent) {
-    if (node.kind === 'windowAggregate' || node.kind === 'sessionAggregate') {
-      throw new Error(derivedRecordsUnsupported(`the results of ${node.name} (re-keyed by ${groupBy.name})`));
+function refuseUnsupported(topology: Topology, groupBy: GroupByNode): void {
+  let node: Node = groupBy.parent;
+  while (node.kind !== 'source') {
+    if (node.kind === 'late') {
+      node = node.parent.parent; // the aggregation's input
+      continue;
     }
+    if (node.kind === 'windowAggregate' || node.kind === 'sessionAggregate') {
+      throw new Error(multiInstanceCannot(`send the results of ${node.name} (re-keyed by ${groupBy.name}) through a repartition topic: a replay after a crash could not tell their duplicates`));
+    }
+    if (node.kind === 'groupBy' && topology.isRepartition(node)) {
+      throw new Error(multiInstanceCannot(`re-key twice through repartition topics (${node.name}, then ${groupBy.name}): the second topic's windows could close before records on their way through the first arrive`));
+    }
+    node = node.parent;
   }
 }
 
-function derivedRecordsUnsupported(what: string): string {
-  return `scaling 'multi-instance' cannot yet send ${what} through a repartition topic: a replay after a crash could not tell its duplicates. Run the application with scaling 'single-instance'.`;
+function multiInstanceCannot(what: string): string {
+  return `scaling 'multi-instance' cannot yet ${what}. Run the application with scaling 'single-instance'.`;
 }
 
 /** A data record: value, event time, and where it came from, with the watermark there before it. */
@@ -54,7 +66,8 @@ interface WatermarkEnvelope {
 
 /**
  * Carries re-keyed records between tasks through repartition topics. Each record holds its origin
- * (source partition, offset, watermark before it), so the lateness decided upstream holds
+ * (source partition, offset, watermark before it; once read back, its origin is its place in the
+ * repartition topic, with the same watermark), so the lateness decided upstream holds
  * downstream, and the downstream task drops what a replay after a crash sends again: from one
  * source partition, records reach a repartition partition in offset order, so anything at or
  * before the last (offset, sequence) seen from that partition is a duplicate. Every commit also
@@ -75,7 +88,7 @@ export class RepartitionExchange {
   ) {
     for (const sub of topology.subtopologies) {
       if (!sub.repartition) continue;
-      refuseAggregateResults(sub.repartition);
+      refuseUnsupported(topology, sub.repartition);
       const name = repartitionTopicName(topology.applicationId, sub.repartition);
       const partitions = partitionCounts.get(name);
       if (partitions === undefined) throw new Error(`the partition count of repartition topic ${name} is unknown`);
@@ -92,7 +105,7 @@ export class RepartitionExchange {
   send(node: GroupByNode, record: StreamRecord, sequence: number): void {
     const topic = this.topics.get(node)!;
     const { origin } = record;
-    if (origin.offset < 0) throw new Error(derivedRecordsUnsupported(`a record that ${node.name}'s upstream emitted from a timer or with emitLatest`));
+    if (origin.offset < 0) throw new Error(multiInstanceCannot(`send a processor's timer or emitLatest output (re-keyed by ${node.name}) through a repartition topic: a replay after a crash could not tell its duplicates`));
     const envelope: DataEnvelope = { v: record.value, t: record.timestamp, o: [origin.topic, origin.partition, origin.offset, origin.watermark, sequence] };
     const key = JSON.stringify(record.key);
     this.transport.send(topic.name, partitionOfKey(record.key, topic.partitions), Buffer.from(key), Buffer.from(JSON.stringify(envelope)));

@@ -1,4 +1,4 @@
-import { count, memorySink, processor, session, streams, sum, tumbling, type WindowResult } from '../../src';
+import { count, Engine, memoryBackend, memorySink, processor, session, silentLogger, streams, sum, tumbling, VirtualClock, type SinkWriter, type WindowResult } from '../../src';
 import { TopologyTestDriver } from '../../src/testing';
 import { event, MIN, sourceOptions, T0, type Event } from '../support/events';
 
@@ -69,5 +69,60 @@ describe('records derived by a stateful operator', () => {
     await driver.pipe('events', event(5 * 60 * MIN)); // fires @11m, then the session [1m, 11m] closes
     expect(driver.values(sink).map((r) => [(r.windowStart - T0) / MIN, (r.windowEnd - T0) / MIN, r.value])).toEqual([[1, 11, 3]]);
     expect(driver.metrics().late).toEqual({});
+  });
+});
+
+describe('results emitted at a commit', () => {
+  it('an emitLatest result carries the watermark of the commit: a window below that closed since does not open again', async () => {
+    const latest = processor<Event, Event, never>({ name: 'latest', process: (e, ctx) => ctx.emitLatest('last', e) });
+    const app = streams({ applicationId: 'emit-latest-downstream' });
+    const sink = memorySink<WindowResult<string, number>>();
+    app.source('events', sourceOptions).groupByKey().process(latest).groupByKey().window(tumbling('1m')).aggregate(count(), { emit: 'final' }).to(sink);
+    const driver = await TopologyTestDriver.create(app, { commit: 'manual' });
+    await driver.pipe('events', event(0, { user_id: 'u1' }));
+    await driver.commit(); // u1@0 reaches the window [0, 1m)
+    await driver.pipe('events', event(30_000, { user_id: 'u1' })); // pending until the next commit
+    await driver.pipe('events', event(2 * MIN, { user_id: 'u2' })); // closes [0, 1m) with 1
+    await driver.commit(); // u1@30s comes now, after its window closed: late
+    await driver.pipe('events', event(5 * MIN, { user_id: 'u3' }));
+    await driver.commit();
+    expect(driver.values(sink).map((r) => [r.key, (r.windowStart - T0) / MIN, r.value])).toEqual([['u1', 0, 1], ['u2', 2, 1]]);
+  });
+});
+
+describe('results of one advance or of many', () => {
+  it('a re-keyed task gives the same results downstream whatever the batches', async () => {
+    const run = async (batches: number[][]) => {
+      const app = streams({ applicationId: 'batching' });
+      const sink = memorySink<WindowResult<string, number>>();
+      app
+        .source('events', sourceOptions)
+        .groupBy((e) => e.page_url)
+        .window(tumbling('1m'))
+        .aggregate(count(), { emit: 'final' })
+        .groupByKey()
+        .window(tumbling('1h'))
+        .aggregate(sum((r: WindowResult<string, number>) => r.value), { emit: 'final' })
+        .to(sink);
+      const engine = new Engine({
+        topology: app.topology(),
+        backend: memoryBackend(),
+        clock: new VirtualClock(0),
+        logger: silentLogger,
+        idleTimeoutMs: 30_000,
+        openSink: (s, nodeName) => s.open({ applicationId: 'batching', nodeName, logger: silentLogger }) as Promise<SinkWriter<unknown>>,
+      });
+      await engine.start({ partitions: [{ topic: 'events', partition: 0 }], partitionCounts: new Map([['events', 1]]) });
+      await engine.resumeFrom([{ topic: 'events', partition: 0, offset: 0 }]);
+      let offset = 0;
+      for (const batch of batches) engine.process(batch.map((at) => ({ topic: 'events', partition: 0, offset: offset++, key: null, value: Buffer.from(JSON.stringify(event(at))) })));
+      await engine.committed(await engine.commit());
+      return { rows: sink.values().map((r) => [(r.windowStart - T0) / MIN, (r.windowEnd - T0) / MIN, r.value]), late: engine.metrics().late };
+    };
+    const times = [0, 30_000, 70_000, 1000 * MIN];
+    const together = await run([times]);
+    const apart = await run(times.map((t) => [t]));
+    expect(apart).toEqual(together);
+    expect(together).toEqual({ rows: [[0, 60, 3]], late: {} });
   });
 });
