@@ -4,7 +4,7 @@ import { storeNameOf, timerStoreNameOf } from '../topology/topology';
 import type { ProcessNode } from '../topology/nodes';
 import { jsonCodec, type Codec } from '../util/json';
 import type { KeyState, KeyTimers, ProcessorContext, Timer } from './keyed-processor';
-import { derivedOrigin, type Operator, type OperatorContext } from './operator';
+import type { Operator, OperatorContext } from './operator';
 import { keyTimersCodec, TimerQueue, type KeyTimerSlots } from './timer-queue';
 
 interface Pending {
@@ -35,7 +35,7 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
   // One context object, re-pointed at each call: no allocation per record.
   let currentKey: Key = null;
   let currentTime = 0;
-  let origin: Origin = derivedOrigin(ctx.partition, -Infinity);
+  let origin: Origin = ctx.derivedOrigin();
   const keyState: KeyState<unknown> = {
     get: () => state.get(currentKey),
     set: (value) => state.put(currentKey, value),
@@ -83,10 +83,8 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
   const fire = (key: Key, timer: Timer) => {
     currentKey = key;
     currentTime = timer.time;
-    // An event-time timer's output carries the last watermark before its time (never below the
-    // one before this advance): its own, however far the advance jumped.
-    const watermark = timer.type === 'event-time' ? Math.max(timer.time - 1, ctx.derivedWatermark()) : ctx.watermark();
-    origin = derivedOrigin(ctx.partition, watermark);
+    // An event-time timer was open until the watermark reached its time.
+    origin = timer.type === 'event-time' ? ctx.derivedOrigin(timer.time - 1) : ctx.derivedOrigin();
     processor.onTimer?.(timer, context);
   };
 
@@ -111,7 +109,7 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
     beforeCommit() {
       // Results of the commit, not of one record: they carry the task's watermark now (an
       // operator downstream may have closed windows up to it since the record that gave them).
-      const now = derivedOrigin(ctx.partition, ctx.watermark());
+      const now = ctx.derivedOrigin();
       for (const [key, held] of latest) {
         if (held instanceof Map) for (const { value, timestamp } of held.values()) ctx.forward({ key, value, timestamp, origin: now });
         else ctx.forward({ key, value: held.value, timestamp: held.timestamp, origin: now });

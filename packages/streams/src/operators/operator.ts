@@ -1,5 +1,5 @@
 import type { Logger } from '../logging/logger';
-import type { StreamRecord } from '../runtime/record';
+import type { Origin, StreamRecord } from '../runtime/record';
 import type { StateStore } from '../state/state-store';
 
 /** Passes a record to the operators downstream. */
@@ -29,14 +29,16 @@ export interface OperatorContext {
   /** The task's current watermark. */
   watermark(): number;
   /**
-   * The least watermark a record this operator produces now may carry (`derivedOrigin`): while the
-   * watermark advances, the one before the advance (operators run parents first, so nothing below
-   * has closed past it), otherwise the current one. What an advance emits (a window that closed,
-   * a timer's output) carries its own last open watermark, never less than this: carrying the new
-   * watermark, it would be late for every stateful operator downstream (the last minute's count
-   * for an hourly roll-up of minutes that closes on the same advance).
+   * The origin of a record this operator produces (no input offset). What a watermark advance
+   * emits gives `lastOpen`, the last watermark that left it open (a window's end - 1, a session's
+   * last record + gap, a timer's time - 1), and carries it: its own, however far the advance
+   * jumped, so the results below do not depend on batching. Never below the watermark before the
+   * advance (operators run parents first, so nothing below has closed past it). Carrying the new
+   * watermark instead, it would be late for every stateful operator downstream: the last minute's
+   * count for an hourly roll-up of minutes that closes on the same advance. Without `lastOpen`
+   * (what a commit or a record emits): the task's watermark now.
    */
-  derivedWatermark(): number;
+  derivedOrigin(lastOpen?: number): Origin;
   wallClockTime(): number;
   /** Registers a store so the task checkpoints it. */
   register<S extends StateStore>(store: S): S;

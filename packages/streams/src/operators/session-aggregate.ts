@@ -5,7 +5,7 @@ import type { SessionAggregateNode } from '../topology/nodes';
 import { Heap } from '../util/heap';
 import { jsonCodec, wholeValueCodec, type Codec, type Json, type StateCodec } from '../util/json';
 import type { WindowResult } from '../windows/window';
-import { derivedOrigin, type Operator, type OperatorContext } from './operator';
+import type { Operator, OperatorContext } from './operator';
 
 interface Session {
   start: number;
@@ -52,10 +52,10 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
   const changed = new Map<Key, Set<number>>();
   let restored = false;
 
-  /** `watermark`: what the result carries downstream; a closing session gives its own (see `advanceWatermark`). */
-  const output = (key: Key, s: Session, retract = false, watermark = ctx.watermark()): StreamRecord => {
+  /** `origin`: a closing session gives its own (see `advanceWatermark`). */
+  const output = (key: Key, s: Session, retract = false, origin = ctx.derivedOrigin()): StreamRecord => {
     const value: WindowResult<Key, unknown> = { key, windowStart: s.start, windowEnd: s.end, value: agg.result(s.acc) };
-    const record = { key, value, timestamp: s.start, origin: derivedOrigin(ctx.partition, watermark) };
+    const record = { key, value, timestamp: s.start, origin };
     return retract ? { ...record, retract: true } : record;
   };
 
@@ -137,8 +137,8 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
         const sessions = store.get(next.key);
         const s = sessions?.find((x) => x.start === next.start && x.end + gap === next.closeAt);
         if (sessions === undefined || s === undefined) continue; // merged or extended since: a stale entry
-        // It carries the last watermark that left it open, last + gap: its own, whatever the advance.
-        if (emit === 'final' || changed.get(next.key)?.has(s.start)) ctx.forward(output(next.key, s, false, Math.max(next.closeAt, ctx.derivedWatermark())));
+        // Open until the watermark passed last + gap.
+        if (emit === 'final' || changed.get(next.key)?.has(s.start)) ctx.forward(output(next.key, s, false, ctx.derivedOrigin(next.closeAt)));
         unmark(next.key, s.start);
         const rest = sessions.filter((x) => x !== s);
         if (rest.length > 0) store.put(next.key, rest);

@@ -1,7 +1,7 @@
-import type { Key, StreamRecord } from '../runtime/record';
+import type { Key, Origin, StreamRecord } from '../runtime/record';
 import type { EmitMode } from '../topology/nodes';
 import type { WindowResult } from '../windows/window';
-import { derivedOrigin, type OperatorContext } from './operator';
+import type { OperatorContext } from './operator';
 
 /** How a fixed-window operator sends its results on, whatever it keeps them in. */
 export interface WindowEmission {
@@ -26,26 +26,17 @@ export function windowEmission(
   /** Windows and keys changed since the last emission (update mode). */
   const changed = new Map<number, Set<Key>>();
 
-  /** `watermark`: what the result carries downstream (`derivedOrigin`). */
-  const send = (start: number, key: Key, value: unknown, watermark: number) => {
+  const send = (start: number, key: Key, value: unknown, origin: Origin) => {
     const out: WindowResult<Key, unknown> = { key, windowStart: start, windowEnd: start + size, value };
-    ctx.forward({ key, value: out, timestamp: start, origin: derivedOrigin(ctx.partition, watermark) } satisfies StreamRecord);
+    ctx.forward({ key, value: out, timestamp: start, origin } satisfies StreamRecord);
   };
 
-  const emitChanged = (start: number, keys: Set<Key>, watermark: number) => {
+  const emitChanged = (start: number, keys: Set<Key>, origin: Origin) => {
     for (const key of keys) {
       const value = result(start, key);
-      if (value !== undefined) send(start, key, value, watermark);
+      if (value !== undefined) send(start, key, value, origin);
     }
   };
-
-  /**
-   * A closing window's results carry the last watermark that left it open, its end - 1 (never
-   * below the watermark before this advance): it depends on the window alone, not on how far one
-   * advance jumped, and every window downstream that is still open, aligned and as long or
-   * longer, takes them in.
-   */
-  const closing = (start: number) => Math.max(start + size - 1, ctx.derivedWatermark());
 
   return {
     touched(start, key) {
@@ -56,20 +47,22 @@ export function windowEmission(
     },
 
     close(start, results) {
-      const watermark = closing(start);
+      // Open until the watermark reached its end: windows below as long or longer, aligned, take it in.
+      const origin = ctx.derivedOrigin(start + size - 1);
       if (emit === 'final') {
-        for (const [key, value] of results) send(start, key, value, watermark);
+        for (const [key, value] of results) send(start, key, value, origin);
         return;
       }
       const keys = changed.get(start);
-      if (keys) emitChanged(start, keys, watermark);
+      if (keys) emitChanged(start, keys, origin);
       changed.delete(start);
     },
 
     beforeCommit() {
       if (emit !== 'update') return;
       const ordered = [...changed.keys()].sort((a, b) => a - b);
-      for (const start of ordered) emitChanged(start, changed.get(start)!, ctx.watermark());
+      const origin = ctx.derivedOrigin();
+      for (const start of ordered) emitChanged(start, changed.get(start)!, origin);
       changed.clear();
     },
   };

@@ -1,5 +1,5 @@
 import type { Logger } from '../logging/logger';
-import type { Operator, OperatorContext } from '../operators/operator';
+import { derivedOrigin, type Operator, type OperatorContext } from '../operators/operator';
 import { createOperator, type OperatorEnvironment } from '../operators/operator-factories';
 import type { SinkRecord } from '../sinks/sink';
 import type { TaskChanges, TaskSnapshot } from '../state/backends/state-backend';
@@ -42,7 +42,7 @@ export class Task {
   private readonly entries: Operator[] = [];
   private readonly sourceEntries = new Map<string, SourceIngest>();
   private currentWatermark = -Infinity;
-  /** While the watermark advances: the watermark before the advance (see `derivedWatermark`). */
+  /** While the watermark advances: the watermark before the advance (see `OperatorContext.derivedOrigin`). */
   private advancingFrom: number | undefined;
   /** Stream time per source topic (sub-topology 0), restored from the checkpoint. */
   private readonly clocks = new Map<string, SourceClock>();
@@ -87,7 +87,7 @@ export class Task {
         forward: fanOut(children.filter((c) => c.kind !== 'late')),
         forwardLate: fanOut(children.filter((c) => c.kind === 'late')),
         watermark: () => this.currentWatermark,
-        derivedWatermark: () => this.advancingFrom ?? this.currentWatermark,
+        derivedOrigin: (lastOpen = -Infinity) => derivedOrigin(partition, Math.max(lastOpen, this.advancingFrom ?? this.currentWatermark)),
         wallClockTime: () => host.wallClockTime(),
         register: <S extends StateStore>(store: S) => {
           this.stores.push(store);

@@ -93,17 +93,7 @@ describe('results emitted at a commit', () => {
 describe('results of one advance or of many', () => {
   it('a re-keyed task gives the same results downstream whatever the batches', async () => {
     const run = async (batches: number[][]) => {
-      const app = streams({ applicationId: 'batching' });
-      const sink = memorySink<WindowResult<string, number>>();
-      app
-        .source('events', sourceOptions)
-        .groupBy((e) => e.page_url)
-        .window(tumbling('1m'))
-        .aggregate(count(), { emit: 'final' })
-        .groupByKey()
-        .window(tumbling('1h'))
-        .aggregate(sum((r: WindowResult<string, number>) => r.value), { emit: 'final' })
-        .to(sink);
+      const { app, hourly } = rollupApp('final');
       const engine = new Engine({
         topology: app.topology(),
         backend: memoryBackend(),
@@ -117,7 +107,7 @@ describe('results of one advance or of many', () => {
       let offset = 0;
       for (const batch of batches) engine.process(batch.map((at) => ({ topic: 'events', partition: 0, offset: offset++, key: null, value: Buffer.from(JSON.stringify(event(at))) })));
       await engine.committed(await engine.commit());
-      return { rows: sink.values().map((r) => [(r.windowStart - T0) / MIN, (r.windowEnd - T0) / MIN, r.value]), late: engine.metrics().late };
+      return { rows: hourly.values().map((r) => [(r.windowStart - T0) / MIN, (r.windowEnd - T0) / MIN, r.value]), late: engine.metrics().late };
     };
     const times = [0, 30_000, 70_000, 1000 * MIN];
     const together = await run([times]);
