@@ -10,7 +10,7 @@ import { formatAllocationSites } from './allocation-profile';
 import { formatSelfTimes } from './profile';
 import { log } from './progress';
 import { renderTable, seconds, type Row } from './report';
-import { ceilingRows, latencyRows, memoryRows, pipelineRows, preloadRows, stagesRows } from './rows';
+import { ceilingRows, floorRows, latencyRows, memoryRows, pipelineRows, preloadRows, stagesRows } from './rows';
 import { bestCeiling, ceiling, type CeilingResult } from './steps/ceiling';
 import { DEFAULT_BATCH_SIZE } from '@pipeline/streams/kafka';
 import { fullPipeline, type PipelineResult } from './steps/full-pipeline';
@@ -22,6 +22,7 @@ import { stages, type StagesResult } from './steps/stages';
 interface Results {
   preload?: PreloadResult;
   ceiling?: CeilingResult[];
+  floor?: PipelineResult;
   pipeline?: PipelineResult;
   stages?: StagesResult;
   latency?: LatencyResult;
@@ -75,13 +76,14 @@ async function main(): Promise<number> {
 
   try {
     let dataset: Dataset | undefined;
-    if (has('ceiling') || has('pipeline') || has('stages')) {
+    const readsTopic = has('ceiling') || has('floor') || has('pipeline');
+    if (readsTopic || has('stages')) {
       const at = Date.now();
       dataset = Dataset.generate(spec);
       log(`dataset: ${dataset.count.toLocaleString('en-US')} records (${dataset.invalid} invalid) generated in ${seconds((Date.now() - at) / 1000)}`);
     }
     let input: string | undefined;
-    if (dataset && (has('ceiling') || has('pipeline'))) {
+    if (dataset && readsTopic) {
       await attempt('preload', async () => {
         input = await scratch.topic('bench-input', spec.partitions);
         results.preload = await preload(input, dataset!);
@@ -98,15 +100,23 @@ async function main(): Promise<number> {
         rows.push(...ceilingRows(results.ceiling));
       });
     }
+    const expected = dataset && { records: dataset.count, valid: dataset.valid, invalid: dataset.invalid };
+    if (input && has('floor')) {
+      await attempt('floor', async () => {
+        const { targets, db } = await scratch.pipelineTargets('floor', input!);
+        results.floor = await fullPipeline(targets, db, expected!, { stamp, shape: 'decode-to-enriched' });
+        rows.push(...floorRows(results.floor, bestCeiling(results.ceiling)));
+      });
+    }
     if (input && has('pipeline')) {
       await attempt('pipeline', async () => {
         const { targets, db } = await scratch.pipelineTargets('pipeline', input!);
-        results.pipeline = await fullPipeline(targets, db, { records: dataset!.count, valid: dataset!.valid, invalid: dataset!.invalid }, {
+        results.pipeline = await fullPipeline(targets, db, expected!, {
           stamp,
           ...(options.cpuProf ? { profileDir: outDir } : {}),
           ...(options.heapProf ? { heapProfileDir: outDir } : {}),
         });
-        rows.push(...pipelineRows(results.pipeline, bestCeiling(results.ceiling)));
+        rows.push(...pipelineRows(results.pipeline, bestCeiling(results.ceiling), results.floor));
       });
     }
     if (dataset && has('stages')) {

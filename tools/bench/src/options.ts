@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 
-export const STEPS = ['ceiling', 'pipeline', 'stages', 'latency', 'memory'] as const;
+export const STEPS = ['ceiling', 'floor', 'pipeline', 'stages', 'latency', 'memory'] as const;
 export type Step = (typeof STEPS)[number];
 
 export interface BenchOptions {
@@ -53,7 +53,7 @@ export function benchCommand(): Command {
       'Throughput, latency and memory of the activity pipeline, side by side with the Kafka client\'s ceiling.\n' +
         'Needs the local stack (Kafka, PostgreSQL): `pnpm bench` starts it. Prints a table; writes every figure as JSON.',
     )
-    .addOption(new Option('--events <n>', 'events in the preloaded topic (ceiling, pipeline, stages)').argParser(positiveInteger).default(FULL.events, '1,000,000'))
+    .addOption(new Option('--events <n>', 'events in the preloaded topic (ceiling, floor, pipeline, stages)').argParser(positiveInteger).default(FULL.events, '1,000,000'))
     .option('--quick', `a run of about a minute: ${QUICK.events.toLocaleString('en-US')} events, ${QUICK.latencyWarmup} + ${QUICK.latencySeconds} s of latency, ${QUICK.memoryUsers.toLocaleString('en-US')} memory users (explicit flags still win)`, false)
     .addOption(new Option('--latency-rate <n>', 'events per second produced during the latency run').argParser(positiveInteger).default(10_000, '10,000'))
     .addOption(new Option('--latency-seconds <n>', 'length of the latency run, after the warm-up').argParser(positiveInteger).default(FULL.latencySeconds))

@@ -6,6 +6,7 @@ import type { Database } from 'activity-pipeline/db';
 import { pipelineSinkThread, productionSinks } from 'activity-pipeline/sinks';
 import { pipelineSettings } from 'activity-pipeline/pipeline-settings';
 import { activityPipeline } from 'activity-pipeline/topology';
+import { decodeToEnriched } from './topologies';
 import { BROKERS } from './infra/kafka';
 import type { PipelineTargets } from './infra/scratch';
 
@@ -55,11 +56,23 @@ export function benchLogger(applicationId: string): Logger {
   return createLogger({ level: 'warn', format: 'json', fields: { app: applicationId } });
 }
 
-export async function startPipeline(targets: PipelineTargets, logger: Logger = benchLogger(targets.applicationId)): Promise<RunningPipeline> {
+/**
+ * What a run starts: the whole activity pipeline, or only what every event costs it at least
+ * (decode → enriched topic, `decodeToEnriched`), with the same sinks and runtime settings.
+ */
+export type PipelineShape = 'whole' | 'decode-to-enriched';
+
+export async function startPipeline(
+  targets: PipelineTargets,
+  logger: Logger = benchLogger(targets.applicationId),
+  shape: PipelineShape = 'whole',
+): Promise<RunningPipeline> {
   const config = pipelineConfig(targets);
+  // pg connects on the first query: the decode-to-enriched shape never opens a connection.
   const db = createPostgresDb<Database>(config.databaseUrl, { max: 4, applicationName: config.applicationId, logger });
-  const sinkThread = pipelineSinkThread(config);
-  const app = activityPipeline(pipelineSettings(config), productionSinks(config, db, sinkThread));
+  const sinkThread = shape === 'whole' ? pipelineSinkThread(config) : undefined;
+  const sinks = productionSinks(config, db, sinkThread);
+  const app = shape === 'whole' ? activityPipeline(pipelineSettings(config), sinks) : decodeToEnriched(pipelineSettings(config), sinks);
   const runtime = new KafkaStreams(app, {
     connection: { brokers: config.kafkaBrokers },
     processingGuarantee: config.processingGuarantee,

@@ -1,7 +1,7 @@
 import { streams, type Sink, type StreamsApp, type WindowResult } from '@pipeline/streams';
 import type { ActivityEvent, EnrichedEvent } from 'activity-pipeline/events';
 import type { SessionRow } from 'activity-pipeline/sessions/session-row';
-import { activeUsers, activityEvents, activityPipeline, enrichedEvents, pageViewCounts, userSessions } from 'activity-pipeline/topology';
+import { activeUsers, activityEvents, activityPipeline, enrichedEvents, pageViewCounts, userSessions, type PipelineSettings, type PipelineSinks } from 'activity-pipeline/topology';
 import { nullSink } from './infra/sinks';
 
 // One branch of the activity pipeline at a time: the app's own branch functions
@@ -58,6 +58,17 @@ export function wholeTopology(topic: string): StreamsApp {
     { applicationId: APPLICATION_ID, inputTopic: topic, watermarkDelayMs: WATERMARK_MS, sessionTimeoutMs: SESSION_TIMEOUT_MS },
     { pageViews: nullSink(), activeUsers: nullSink(), sessions: nullSink(), lake: nullSink(), enriched: nullSink(), deadLetters: nullSink() },
   );
+}
+
+/**
+ * The least the reference app does with every event, as the app does it: decoded and validated
+ * (bad records to the dead-letter topic), then written to the enriched topic; no aggregation, no
+ * lake, no PostgreSQL. Run by the real runtime, it is the floor under the full pipeline's rate.
+ */
+export function decodeToEnriched(settings: PipelineSettings, sinks: Pick<PipelineSinks, 'enriched' | 'deadLetters'>): StreamsApp {
+  const app = streams({ applicationId: settings.applicationId });
+  enrichedEvents(activityEvents(app, settings, sinks.deadLetters), sinks.enriched, settings.now ?? Date.now);
+  return app;
 }
 
 /** The topologies the profile scripts run, by the name given on their command line. */

@@ -6,7 +6,7 @@ describe('bench options', () => {
   it('defaults to the full sizes and every step', () => {
     const o = parseOptions(argv());
     expect(o).toMatchObject({ events: 1_000_000, latencyRate: 10_000, latencySeconds: 30, latencyWarmup: 10, memoryUsers: 1_000_000, out: 'bench-results', quick: false });
-    expect([...o.only]).toEqual(['ceiling', 'pipeline', 'stages', 'latency', 'memory']);
+    expect([...o.only]).toEqual(['ceiling', 'floor', 'pipeline', 'stages', 'latency', 'memory']);
   });
 
   it('--quick shrinks the sizes that were not given, and ignores the `--` pnpm passes on', () => {

@@ -1,4 +1,5 @@
-import { ceilingRows, memoryRows, stagesRows } from '../src/rows';
+import { ceilingRows, coresAtHalfCeiling, floorRows, memoryRows, pipelineRows, stagesRows } from '../src/rows';
+import type { PipelineResult } from '../src/steps/full-pipeline';
 import { bestCeiling, type CeilingResult } from '../src/steps/ceiling';
 import type { MemoryResult } from '../src/steps/memory';
 import type { StageFigure, StagesResult } from '../src/steps/stages';
@@ -75,5 +76,37 @@ describe('stage rows', () => {
 
   it('says nothing of passes for a stage measured once', () => {
     expect(stagesRows(result([stage('decode', 3_000, [3_000])]))[0]!.note).toBe('decode alone');
+  });
+});
+
+describe('the pipeline against the ceiling and the floor', () => {
+  const run = (rate: number, cpuMicrosPerRecord: number, shape: PipelineResult['shape']): PipelineResult =>
+    ({
+      records: 1_000_000,
+      shape,
+      startupSeconds: 1,
+      seconds: 1_000_000 / rate,
+      rate,
+      totalSeconds: 1_000_000 / rate + 1,
+      rateWithStartup: rate,
+      readSeconds: 1_000_000 / rate,
+      stopSeconds: 0.5,
+      eventLoopBusy: 0.9,
+      cpuMicrosPerRecord,
+      commits: 40,
+      sinks: { enrichedRecords: 999_900, deadLetters: 100 },
+      complete: true,
+    }) as unknown as PipelineResult;
+
+  it('gives the cores half the ceiling would take at the CPU an event measured', () => {
+    expect(coresAtHalfCeiling(32, 160_000)).toBeCloseTo(2.56, 10);
+    expect(coresAtHalfCeiling(10, 100_000)).toBeCloseTo(0.5, 10);
+  });
+
+  it('puts the floor against the ceiling, and the whole pipeline against both', () => {
+    expect(floorRows(run(80_000, 14, 'decode-to-enriched'), 160_000)[0]!.note).toMatch(/^50 % of the ceiling: /);
+    const note = pipelineRows(run(40_000, 32, 'whole'), 160_000, run(80_000, 14, 'decode-to-enriched'))[0]!.note!;
+    expect(note).toMatch(/^25 % of the ceiling \(target ≥ 50 %\); 50 % of decode → enriched alone; /);
+    expect(note).toMatch(/50 % of the ceiling would take 2\.6 cores for this process alone$/);
   });
 });
