@@ -1,5 +1,6 @@
 import type { KafkaConsumer } from 'node-rdkafka';
 import { connectConsumer, consume, disconnect, runtimeConsumerConfig, uniqueName } from '../infra/kafka';
+import { collectGarbage } from '../collect-garbage';
 import { startProgress } from '../progress';
 import { msSince, perSecond } from '../stats';
 
@@ -27,9 +28,10 @@ export interface CeilingResult {
 /**
  * The client's limit: a node-rdkafka consumer with the runtime's settings (or those and
  * librdkafka's default prefetch), in a fresh group, draining the topic with `consume(batchSize)`
- * and doing nothing with the records.
+ * and doing nothing with the records. It starts from a collected heap, as every timed step does.
  */
 export async function ceiling(topic: string, records: number, batchSize: number, options: { defaultPrefetch?: boolean } = {}): Promise<CeilingResult> {
+  collectGarbage();
   const started = process.hrtime.bigint();
   const defaultPrefetch = options.defaultPrefetch ?? false;
   const config = { ...runtimeConsumerConfig(uniqueName('bench-ceiling')), ...(defaultPrefetch ? LIBRDKAFKA_DEFAULT_PREFETCH : {}) };

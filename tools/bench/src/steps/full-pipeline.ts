@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { busyShare, type SinkThreadStats } from '@pipeline/streams';
 import type { KafkaStreamsMetrics } from '@pipeline/streams/kafka';
 import type { ScratchDatabase } from '@pipeline/stack/scratch-database';
+import { collectGarbage } from '../collect-garbage';
 import { topicSize } from '../infra/kafka';
 import { lakeSummary } from '../infra/lake';
 import type { PipelineTargets } from '../infra/scratch';
@@ -59,7 +60,7 @@ export interface PipelineResult {
 /**
  * The whole activity pipeline (KafkaStreams, at-least-once, local state, every real sink) in this
  * process, draining the preloaded topic: timed until all input is read and `stop()` has flushed
- * every sink and committed. With `shape: 'decode-to-enriched'`, only what every event costs the
+ * every sink and committed, starting from a collected heap. With `shape: 'decode-to-enriched'`, only what every event costs the
  * app at least (decoded, then written to the enriched topic), the same way.
  */
 export async function fullPipeline(
@@ -69,6 +70,7 @@ export async function fullPipeline(
   options: { profileDir?: string; heapProfileDir?: string; stamp: string; shape?: PipelineShape },
 ): Promise<PipelineResult> {
   const shape = options.shape ?? 'whole';
+  collectGarbage();
   const stopProfile = options.profileDir ? await startCpuProfile() : undefined;
   const stopAllocationProfile = options.heapProfileDir ? await startAllocationProfile() : undefined;
   const started = process.hrtime.bigint();

@@ -1,11 +1,10 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { silentLogger, type EngineMetrics, type StreamsApp } from '@pipeline/streams';
 import { KafkaProducer } from '@pipeline/streams/kafka';
 import { createPostgresDb } from '@pipeline/streams/postgres';
 import type { Database } from 'activity-pipeline/db';
 import { productionSinks } from 'activity-pipeline/sinks';
+import { collectGarbage } from '../collect-garbage';
 import type { Dataset } from '../dataset';
 import { startEngineAlone } from '../engine-alone';
 import { BROKERS } from '../infra/kafka';
@@ -111,12 +110,6 @@ async function runEngine(
     progress.stop();
   }
   return { ms, commits, metrics: engine.metrics() };
-}
-
-/** A full garbage collection, so that one pass's garbage is not collected on the next one's time. */
-function collectGarbage(): void {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
 }
 
 function figure(name: string, what: string, records: number, ms: number, commits: number, extra: Partial<StageFigure> = {}): StageFigure {
