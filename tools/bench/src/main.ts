@@ -13,6 +13,7 @@ import { renderTable, seconds, type Row } from './report';
 import { ceilingRows, floorRows, latencyRows, memoryRows, pipelineRows, preloadRows, stagesRows } from './rows';
 import { bestCeiling, ceiling, type CeilingResult } from './steps/ceiling';
 import { DEFAULT_BATCH_SIZE } from '@pipeline/streams/kafka';
+import { floor } from './steps/floor';
 import { fullPipeline, type PipelineResult } from './steps/full-pipeline';
 import { latency, type LatencyResult } from './steps/latency';
 import { memory, type MemoryResult } from './steps/memory';
@@ -104,7 +105,7 @@ async function main(): Promise<number> {
     if (input && has('floor')) {
       await attempt('floor', async () => {
         const { targets, db } = await scratch.pipelineTargets('floor', input!);
-        results.floor = await fullPipeline(targets, db, expected!, { stamp, shape: 'decode-to-enriched' });
+        results.floor = await floor(targets, db, expected!, stamp);
         rows.push(...floorRows(results.floor, bestCeiling(results.ceiling)));
       });
     }

@@ -57,16 +57,17 @@ export function benchLogger(applicationId: string): Logger {
 }
 
 /**
- * What a run starts: the whole activity pipeline, or only what every event costs it at least
- * (decode → enriched topic, `decodeToEnriched`), with the same sinks and runtime settings.
+ * What a run starts: the whole activity pipeline, or its floor, only what every event costs it at
+ * least (decode → enriched topic, `decodeToEnriched`), with the same runtime settings and the same
+ * enriched and dead-letter sinks.
  */
 export type PipelineShape = 'whole' | 'decode-to-enriched';
 
 export async function startPipeline(
   targets: PipelineTargets,
-  logger: Logger = benchLogger(targets.applicationId),
-  shape: PipelineShape = 'whole',
+  options: { readonly logger?: Logger; readonly shape?: PipelineShape } = {},
 ): Promise<RunningPipeline> {
+  const { logger = benchLogger(targets.applicationId), shape = 'whole' } = options;
   const config = pipelineConfig(targets);
   // pg connects on the first query: the decode-to-enriched shape never opens a connection.
   const db = createPostgresDb<Database>(config.databaseUrl, { max: 4, applicationName: config.applicationId, logger });

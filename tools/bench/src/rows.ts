@@ -52,7 +52,7 @@ export function pipelineRows(r: PipelineResult, ceiling: number | undefined, flo
   const ratio = ceiling ? r.rate / ceiling : Number.NaN;
   const s = r.sinks;
   const halfCeiling = ceiling ? `; at this CPU an event, 50 % of the ceiling would take ${coresAtHalfCeiling(r.cpuMicrosPerRecord, ceiling).toFixed(1)} cores for this process alone` : '';
-  const ofFloor = floor ? `; ${percent(r.rate / floor.rate)} of decode → enriched alone` : '';
+  const ofFloor = floor ? `; ${percent(r.rate / floor.rate)} of its floor` : '';
   return [
     {
       step: 'pipeline',
@@ -85,7 +85,7 @@ export function floorRows(r: PipelineResult, ceiling: number | undefined): Row[]
   return [
     {
       step: 'floor',
-      what: 'decode → enriched topic only, same runtime and sinks (first record → stop() done)',
+      what: 'decode → enriched topic only, same runtime, same enriched and dead-letter sinks (first record → stop() done)',
       count: r.records,
       seconds: r.seconds,
       rate: r.rate,

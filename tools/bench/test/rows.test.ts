@@ -106,7 +106,7 @@ describe('the pipeline against the ceiling and the floor', () => {
   it('puts the floor against the ceiling, and the whole pipeline against both', () => {
     expect(floorRows(run(80_000, 14, 'decode-to-enriched'), 160_000)[0]!.note).toMatch(/^50 % of the ceiling: /);
     const note = pipelineRows(run(40_000, 32, 'whole'), 160_000, run(80_000, 14, 'decode-to-enriched'))[0]!.note!;
-    expect(note).toMatch(/^25 % of the ceiling \(target ≥ 50 %\); 50 % of decode → enriched alone; /);
+    expect(note).toMatch(/^25 % of the ceiling \(target ≥ 50 %\); 50 % of its floor; /);
     expect(note).toMatch(/50 % of the ceiling would take 2\.6 cores for this process alone$/);
   });
 });

@@ -5,11 +5,12 @@ import { startProgress } from '../progress';
 import { msSince, perSecond } from '../stats';
 
 /**
- * librdkafka's own prefetch defaults. The runtime prefetches less (runtime-consumer.ts), which
- * saves memory; with its short `fetch.queue.backoff.ms` it also reads faster than these. The
- * client's limit is the fastest line measured.
+ * librdkafka's own prefetch defaults: its queue sizes and how long it waits to look at a full
+ * queue again. The runtime prefetches less (runtime-consumer.ts), which saves memory, and looks
+ * again sooner, so that its smaller queue does not run dry. The client's limit is the fastest
+ * line measured.
  */
-const LIBRDKAFKA_DEFAULT_PREFETCH = { 'queued.min.messages': 100_000, 'queued.max.messages.kbytes': 65_536 } as const;
+const LIBRDKAFKA_DEFAULT_PREFETCH = { 'queued.min.messages': 100_000, 'queued.max.messages.kbytes': 65_536, 'fetch.queue.backoff.ms': 1_000 } as const;
 
 export interface CeilingResult {
   readonly batchSize: number;

@@ -50,7 +50,7 @@ export interface PipelineResult {
     readonly activeUserRows?: number;
     readonly sessionRows?: number;
   };
-  /** Every sink holds what it should: enriched and lake = valid events, dead letters = invalid records. */
+  /** Every sink holds what it should: enriched (and, whole, lake) = valid events, dead letters = invalid records, page views written. */
   readonly complete: boolean;
   readonly profile?: { readonly file: string; readonly top: readonly SelfTime[]; readonly byFile: ReadonlyArray<{ file: string; ms: number; share: number }> };
   /** With `--heap-prof`: where the step's allocations (garbage included) come from. */
@@ -60,8 +60,8 @@ export interface PipelineResult {
 /**
  * The whole activity pipeline (KafkaStreams, at-least-once, local state, every real sink) in this
  * process, draining the preloaded topic: timed until all input is read and `stop()` has flushed
- * every sink and committed, starting from a collected heap. With `shape: 'decode-to-enriched'`, only what every event costs the
- * app at least (decoded, then written to the enriched topic), the same way.
+ * every sink and committed, starting from a collected heap. With `shape: 'decode-to-enriched'`,
+ * the floor (steps/floor.ts), the same way.
  */
 export async function fullPipeline(
   targets: PipelineTargets,
@@ -74,7 +74,7 @@ export async function fullPipeline(
   const stopProfile = options.profileDir ? await startCpuProfile() : undefined;
   const stopAllocationProfile = options.heapProfileDir ? await startAllocationProfile() : undefined;
   const started = process.hrtime.bigint();
-  const pipeline = await startPipeline(targets, undefined, shape);
+  const pipeline = await startPipeline(targets, { shape });
   let first: bigint | undefined;
   let recordsIn = 0;
   const progress = startProgress({ label: shape === 'whole' ? 'full pipeline' : 'decode → enriched pipeline', read: () => recordsIn, total: expected.records });

@@ -38,8 +38,9 @@ export function runtimeConsumerConfig(connection: KafkaConnection, applicationId
     'queued.min.messages': 20_000,
     // With the queue full, librdkafka looks again only after this backoff (1 s by default). A
     // 20,000-record queue drains faster than that, and the consumer then starved: a raw consumer
-    // with these settings read ~85,000 records/s with the default, ~145,000-180,000 with 10-100 ms
-    // (pnpm bench, MEASUREMENTS.md). The queue's bounds, hence its memory, stay the same.
+    // with these settings, consume(5000), read ~85,000 records/s with the default, 145,000-201,000
+    // with 10-100 ms (tools/bench/MEASUREMENTS.md). The queue's bounds, hence its memory, stay the
+    // same; librdkafka warns that low values may cost some CPU.
     'fetch.queue.backoff.ms': 50,
     'fetch.wait.max.ms': 100,
     // node-rdkafka's consume(n) waits up to its timeout for *each* of the n messages, so under a
