@@ -35,6 +35,7 @@ describe('ceiling rows and the pipeline ratio', () => {
   const result = (batchSize: number, defaultPrefetch: boolean, rate: number): CeilingResult => ({
     batchSize,
     defaultPrefetch,
+    prefetch: { 'queued.min.messages': 20_000, 'queued.max.messages.kbytes': 16_384, 'fetch.queue.backoff.ms': 50, 'fetch.wait.max.ms': 100 },
     records: 1_000_000,
     startupSeconds: 0.2,
     seconds: 1_000_000 / rate,

@@ -12,10 +12,14 @@ import { msSince, perSecond } from '../stats';
  */
 const LIBRDKAFKA_DEFAULT_PREFETCH = { 'queued.min.messages': 100_000, 'queued.max.messages.kbytes': 65_536, 'fetch.queue.backoff.ms': 1_000 } as const;
 
+const PREFETCH_SETTINGS = ['queued.min.messages', 'queued.max.messages.kbytes', 'fetch.queue.backoff.ms', 'fetch.wait.max.ms'] as const;
+
 export interface CeilingResult {
   readonly batchSize: number;
   /** Whether the consumer had librdkafka's default prefetch instead of the runtime's. */
   readonly defaultPrefetch: boolean;
+  /** The consumer's prefetch settings, as given to librdkafka: what the line measured, in the JSON. */
+  readonly prefetch: Readonly<Record<(typeof PREFETCH_SETTINGS)[number], string | number | boolean | undefined>>;
   readonly records: number;
   /** From connecting to the first record: group join and first fetch. */
   readonly startupSeconds: number;
@@ -62,6 +66,7 @@ export async function ceiling(topic: string, records: number, batchSize: number,
   return {
     batchSize,
     defaultPrefetch,
+    prefetch: Object.fromEntries(PREFETCH_SETTINGS.map((name) => [name, (config as Record<string, string | number | boolean>)[name]])) as CeilingResult['prefetch'],
     records: seen,
     startupSeconds: Number(first! - started) / 1e9,
     seconds: ms / 1000,

@@ -38,7 +38,7 @@ export function runtimeConsumerConfig(connection: KafkaConnection, applicationId
     'queued.min.messages': 20_000,
     // With the queue full, librdkafka looks again only after this backoff (1 s by default). A
     // 20,000-record queue drains faster than that, and the consumer then starved: a raw consumer
-    // with these settings, consume(5000), read ~85,000 records/s with the default, 145,000-201,000
+    // with these settings, consume(5000), read ~85,000 records/s with the default, 145,000-180,000
     // with 10-100 ms (tools/bench/MEASUREMENTS.md). The queue's bounds, hence its memory, stay the
     // same; librdkafka warns that low values may cost some CPU.
     'fetch.queue.backoff.ms': 50,
