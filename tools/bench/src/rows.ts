@@ -1,5 +1,6 @@
 import { DEFAULT_BATCH_SIZE } from '@pipeline/streams/kafka';
 import type { ChildResult } from './child/protocol';
+import { formatMachineCpu } from './machine-cpu';
 import { int, latencySummary, mb, ms, percent, type Row } from './report';
 import type { CeilingResult } from './steps/ceiling';
 import type { PipelineResult } from './steps/full-pipeline';
@@ -35,9 +36,10 @@ export function ceilingRows(results: readonly CeilingResult[]): Row[] {
   }));
 }
 
-/** "reading 29.2 s + final flush/commit 0.5 s; 52 commits; event loop busy 98 % …, CPU 39.4 µs an event". */
+/** "reading 29.2 s + final flush/commit 0.5 s; 52 commits; event loop busy 98 % …, CPU 39.4 µs an event; the machine: …". */
 function runNotes(r: PipelineResult): string {
-  return `reading ${r.readSeconds.toFixed(1)} s + final flush/commit ${r.stopSeconds.toFixed(1)} s; ${r.commits} commits; event loop busy ${percent(r.eventLoopBusy)} of the reading${r.sinkThreadBusy === undefined ? '' : `, sink thread ${percent(r.sinkThreadBusy)}`}, CPU ${r.cpuMicrosPerRecord.toFixed(1)} µs an event`;
+  const machine = r.machineCpu ? `; ${formatMachineCpu(r.machineCpu)}` : '';
+  return `reading ${r.readSeconds.toFixed(1)} s + final flush/commit ${r.stopSeconds.toFixed(1)} s; ${r.commits} commits; event loop busy ${percent(r.eventLoopBusy)} of the reading${r.sinkThreadBusy === undefined ? '' : `, sink thread ${percent(r.sinkThreadBusy)}`}, CPU ${r.cpuMicrosPerRecord.toFixed(1)} µs an event${machine}`;
 }
 
 /**
@@ -48,10 +50,21 @@ export function coresAtHalfCeiling(cpuMicrosPerRecord: number, ceiling: number):
   return (cpuMicrosPerRecord * ceiling) / 2 / 1e6;
 }
 
+/**
+ * "; at this CPU an event, 50 % of the ceiling would take 3.4 cores for this process alone, 3.8 of
+ * the machine's 2 with the broker and PostgreSQL": the machine's share scales the cores everything
+ * on it used during the run (busy cores / rate) to half the ceiling's rate.
+ */
+function atHalfCeiling(r: PipelineResult, ceiling: number | undefined): string {
+  if (!ceiling) return '';
+  const m = r.machineCpu;
+  const machine = m ? `, ${((m.busy * ceiling) / 2 / r.rate).toFixed(1)} of the machine's ${m.cores} with the broker and PostgreSQL` : '';
+  return `; at this CPU an event, 50 % of the ceiling would take ${coresAtHalfCeiling(r.cpuMicrosPerRecord, ceiling).toFixed(1)} cores for this process alone${machine}`;
+}
+
 export function pipelineRows(r: PipelineResult, ceiling: number | undefined, floor?: PipelineResult): Row[] {
   const ratio = ceiling ? r.rate / ceiling : Number.NaN;
   const s = r.sinks;
-  const halfCeiling = ceiling ? `; at this CPU an event, 50 % of the ceiling would take ${coresAtHalfCeiling(r.cpuMicrosPerRecord, ceiling).toFixed(1)} cores for this process alone` : '';
   const ofFloor = floor ? `; ${percent(r.rate / floor.rate)} of its floor` : '';
   return [
     {
@@ -61,7 +74,7 @@ export function pipelineRows(r: PipelineResult, ceiling: number | undefined, flo
       seconds: r.seconds,
       rate: r.rate,
       usPerEvent: 1e6 / r.rate,
-      note: `${percent(ratio)} of the ceiling (target ≥ 50 %)${ofFloor}; ${runNotes(r)}${halfCeiling}`,
+      note: `${percent(ratio)} of the ceiling (target ≥ 50 %)${ofFloor}; ${runNotes(r)}${atHalfCeiling(r, ceiling)}`,
     },
     {
       step: 'pipeline',
@@ -90,7 +103,7 @@ export function floorRows(r: PipelineResult, ceiling: number | undefined): Row[]
       seconds: r.seconds,
       rate: r.rate,
       usPerEvent: 1e6 / r.rate,
-      note: `${percent(ratio)} of the ceiling: what the app's every event costs at least (no aggregation, lake or PostgreSQL); ${runNotes(r)}`,
+      note: `${percent(ratio)} of the ceiling: what the app's every event costs at least (no aggregation, lake or PostgreSQL); ${runNotes(r)}${atHalfCeiling(r, ceiling)}`,
     },
     {
       step: 'floor',

@@ -110,4 +110,16 @@ describe('the pipeline against the ceiling and the floor', () => {
     expect(note).toMatch(/^25 % of the ceiling \(target ≥ 50 %\); 50 % of its floor; /);
     expect(note).toMatch(/50 % of the ceiling would take 2\.6 cores for this process alone$/);
   });
+
+  it("says where the machine's cores went when the run measured it", () => {
+    const measured = { ...run(40_000, 32, 'whole'), machineCpu: { cores: 2, busy: 1.9, thisProcess: 1.28, broker: 0.12, postgres: 0.2 } };
+    // 1.9 cores at 40,000 events/s: 3.8 cores at half the ceiling's 160,000.
+    expect(pipelineRows(measured, 160_000)[0]!.note).toMatch(
+      /CPU 32\.0 µs an event; the machine: 1\.90 of 2 cores busy \(this process 1\.28, the broker 0\.12, PostgreSQL 0\.20\); at this CPU an event, 50 % of the ceiling would take 2\.6 cores for this process alone, 3\.8 of the machine's 2 with the broker and PostgreSQL$/,
+    );
+    expect(floorRows({ ...run(80_000, 14, 'decode-to-enriched'), machineCpu: { cores: 2, busy: 1.4, thisProcess: 1.2, broker: 0.1, postgres: 0 } }, 160_000)[0]!.note).toMatch(
+      /50 % of the ceiling would take 1\.1 cores for this process alone, 1\.4 of the machine's 2 with the broker and PostgreSQL$/,
+    );
+    expect(pipelineRows(run(40_000, 32, 'whole'), 160_000)[0]!.note).not.toContain('the machine');
+  });
 });

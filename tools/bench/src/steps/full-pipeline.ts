@@ -6,6 +6,7 @@ import type { KafkaStreamsMetrics } from '@pipeline/streams/kafka';
 import type { ScratchDatabase } from '@pipeline/stack/scratch-database';
 import { collectGarbage } from '../collect-garbage';
 import { topicSize } from '../infra/kafka';
+import { startMachineCpu, type MachineCpu } from '../machine-cpu';
 import { lakeSummary } from '../infra/lake';
 import type { PipelineTargets } from '../infra/scratch';
 import { startPipeline, waitForRecords, type PipelineShape } from '../pipeline';
@@ -38,6 +39,8 @@ export interface PipelineResult {
   readonly sinkThreadBusy?: number;
   /** While reading: the process's CPU time (every thread: JavaScript, librdkafka, GC) per record. */
   readonly cpuMicrosPerRecord: number;
+  /** While reading: the cores the machine, this process, the broker and PostgreSQL used (Linux). */
+  readonly machineCpu?: MachineCpu;
   readonly commits: number;
   readonly metrics: KafkaStreamsMetrics;
   readonly shape: PipelineShape;
@@ -87,12 +90,15 @@ export async function fullPipeline(
   let threadAtFirst: SinkThreadStats | undefined;
   let sinkThreadBusy: number | undefined;
   let cpu: NodeJS.CpuUsage;
+  let machineCpuSinceFirst: (() => MachineCpu | undefined) | undefined;
+  let machineCpu: MachineCpu | undefined;
   try {
     await waitForRecords(pipeline.runtime, expected.records, {
       onFirst: () => {
         first = process.hrtime.bigint();
         loopAtFirst = performance.eventLoopUtilization();
         cpuAtFirst = process.cpuUsage();
+        machineCpuSinceFirst = startMachineCpu();
         threadAtFirst = pipeline.sinkThread?.stats();
       },
     });
@@ -101,6 +107,7 @@ export async function fullPipeline(
     const threadAtEnd = pipeline.sinkThread?.stats();
     if (threadAtFirst && threadAtEnd) sinkThreadBusy = busyShare(threadAtFirst, threadAtEnd);
     cpu = process.cpuUsage(cpuAtFirst);
+    machineCpu = machineCpuSinceFirst?.();
     metrics = pipeline.runtime.metrics();
   } finally {
     clearInterval(sampler);
@@ -161,6 +168,7 @@ export async function fullPipeline(
     eventLoopBusy: eventLoopBusy!,
     ...(sinkThreadBusy === undefined ? {} : { sinkThreadBusy }),
     cpuMicrosPerRecord: (cpu!.user + cpu!.system) / expected.records,
+    ...(machineCpu === undefined ? {} : { machineCpu }),
     commits: metrics!.commits,
     metrics: metrics!,
     sinks,
