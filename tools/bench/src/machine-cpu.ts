@@ -15,7 +15,7 @@ export interface MachineCpu {
   readonly thisProcess: number;
   /** The processes running `kafka.Kafka`. */
   readonly broker: number;
-  /** The processes named `postgres` that lived through the interval. */
+  /** The processes named `postgres` (the server's, and a backend per connection). */
   readonly postgres: number;
 }
 
@@ -53,14 +53,19 @@ export function parseProcessStat(text: string): { comm: string; ticks: number } 
   return { comm: text.slice(open + 1, close), ticks: Number(fields[11]) + Number(fields[12]) };
 }
 
-/** The average cores each group used between two snapshots; a process counts if it is in both. */
+/**
+ * The average cores each group used between two snapshots. A process only in the second was
+ * started meanwhile (a PostgreSQL backend for a new connection, say): all its time counts. One
+ * that ended meanwhile is not seen at all.
+ */
 export function machineCpuBetween(start: CpuSnapshot, end: CpuSnapshot): MachineCpu {
   const { cores } = end.machine;
   const elapsedPerCore = (end.machine.total - start.machine.total) / cores;
   const used: Record<Group, number> = { thisProcess: 0, broker: 0, postgres: 0 };
   for (const [pid, p] of end.processes) {
     const before = start.processes.get(pid);
-    if (before !== undefined && before.group === p.group) used[p.group] += p.ticks - before.ticks;
+    if (before === undefined) used[p.group] += p.ticks;
+    else if (before.group === p.group) used[p.group] += p.ticks - before.ticks;
   }
   const share = (jiffies: number) => (elapsedPerCore > 0 ? jiffies / elapsedPerCore : 0);
   return {

@@ -48,15 +48,16 @@ describe('cores used between two snapshots', () => {
       [2, { group: 'broker', ticks: 1_150 }],
       [3, { group: 'postgres', ticks: 60 }],
       [4, { group: 'postgres', ticks: 70 }],
-      [6, { group: 'postgres', ticks: 500 }], // started meanwhile: not counted
+      [6, { group: 'postgres', ticks: 100 }], // started meanwhile: all its time counts
     ]);
     const m = machineCpuBetween(start, end);
     expect(m.cores).toBe(2);
     expect(m.busy).toBeCloseTo(1.8, 10);
     expect(m.thisProcess).toBeCloseTo(1.3, 10);
     expect(m.broker).toBeCloseTo(0.15, 10);
-    expect(m.postgres).toBeCloseTo(0.1, 10);
-    expect(formatMachineCpu(m)).toBe('the machine: 1.80 of 2 cores busy (this process 1.30, the broker 0.15, PostgreSQL 0.10)');
+    // 50 + 50 of the two that lived through it, 100 of the new one; the one that ended is not seen.
+    expect(m.postgres).toBeCloseTo(0.2, 10);
+    expect(formatMachineCpu(m)).toBe('the machine: 1.80 of 2 cores busy (this process 1.30, the broker 0.15, PostgreSQL 0.20)');
   });
 
   it('gives zeros, not infinities, when no time passed', () => {
