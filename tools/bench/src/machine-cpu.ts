@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { isBrokerCommandLine } from './infra/kafka';
 
 // Where the machine's CPU went while a step ran: the whole machine, this process, the broker and
 // PostgreSQL. The pipeline's own CPU an event says what it costs; this says whether the step was
@@ -82,7 +83,7 @@ function groupOf(pid: number, comm: string): Group | undefined {
   if (comm === 'postgres') return 'postgres';
   if (comm === 'java') {
     try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('kafka.Kafka')) return 'broker';
+      if (isBrokerCommandLine(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) return 'broker';
     } catch {
       // gone meanwhile
     }

@@ -136,6 +136,11 @@ export async function topicSize(topic: string, partitions: number): Promise<numb
   }
 }
 
+/** Whether a process's command line (/proc/<pid>/cmdline) is a Kafka broker's. */
+export function isBrokerCommandLine(argv: string): boolean {
+  return argv.includes('kafka.Kafka');
+}
+
 /**
  * The version of the local broker, read from its command line (the stack runs it from
  * `.stack/kafka-<version>/`); undefined when the broker is not a local process.
@@ -150,7 +155,7 @@ export function localBrokerVersion(): string | undefined {
       } catch {
         continue;
       }
-      if (!argv.includes('kafka.Kafka')) continue;
+      if (!isBrokerCommandLine(argv)) continue;
       const match = /kafka[_-](?:\d+\.\d+-)?(\d+\.\d+\.\d+)/.exec(argv);
       if (match) return match[1];
     }
