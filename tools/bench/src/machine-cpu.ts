@@ -1,118 +1,128 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { isBrokerCommandLine } from './infra/kafka';
+import { commandLine, isKafkaBroker, readProcessStat, type ProcessStat } from '@pipeline/stack/processes';
 
-// Where the machine's CPU went while a step ran: the whole machine, this process, the broker and
-// PostgreSQL. The pipeline's own CPU an event says what it costs; this says whether the step was
-// bound by its thread (cores left idle) or by the machine (every core busy, the broker and the
-// database among them), which is what decides whether more threads or processes could help.
+// Where the machine's CPU went while a step ran: the whole machine, this process and its main
+// thread (the engine's, in the steps that run the pipeline here), the broker and PostgreSQL. The
+// pipeline's CPU an event says what it costs; this says whether a step was bound by its thread
+// (cores idle while it ran) or by the machine (every core busy, the broker and the database among
+// them), which decides whether more threads or processes could help.
 // Linux only: read from the cumulative counters in /proc at the step's start and end.
 
 /** Average cores in use over the interval, by whom. */
 export interface MachineCpu {
+  /** The CPUs /proc/stat counts (the host's, not a cgroup's quota). */
   readonly cores: number;
-  /** The whole machine: cores minus its idle (and I/O-wait) share. */
+  /** Everything on the machine, the kernel included: cores minus idle, I/O wait and steal. */
   readonly busy: number;
-  /** This process, every thread (the bench runs the pipeline steps in its own process). */
+  /** This process, every thread. */
   readonly thisProcess: number;
-  /** The processes running `kafka.Kafka`. */
-  readonly broker: number;
-  /** The processes named `postgres` (the server's, and a backend per connection). */
-  readonly postgres: number;
+  /** This process's main thread: where the bench runs the pipeline's engine. */
+  readonly mainThread: number;
+  /** The processes running a Kafka broker; undefined if none was found (a remote broker, say). */
+  readonly broker?: number;
+  /** The processes named `postgres` (the server's, and a backend per connection); undefined if none was found. */
+  readonly postgres?: number;
 }
 
-type Group = 'thisProcess' | 'broker' | 'postgres';
+type ProcessGroup = 'thisProcess' | 'broker' | 'postgres';
 
-/** A process's user + system jiffies since it started, and whose it is. */
-export interface ProcessTicks {
-  readonly group: Group;
+/** A process of interest: its group, and its CPU ticks and start as /proc/<pid>/stat gives them. */
+export interface GroupedProcess {
+  readonly group: ProcessGroup;
   readonly ticks: number;
+  readonly startTime: number;
 }
 
 export interface CpuSnapshot {
-  /** Jiffies of all CPUs since boot, busy and in all (/proc/stat's first line), and how many CPUs it sums. */
-  readonly machine: { readonly busy: number; readonly total: number; readonly cores: number };
-  /** Jiffies (user + system) of each process of interest, by pid. */
-  readonly processes: ReadonlyMap<number, ProcessTicks>;
+  /** Clock ticks of all CPUs since boot, busy and in all (/proc/stat's first line), and how many CPUs it sums. */
+  readonly machine: MachineTicks;
+  /** Clock ticks of this process's main thread. */
+  readonly mainThreadTicks: number;
+  readonly processes: ReadonlyMap<number, GroupedProcess>;
+  /** The latest start of any process seen: one with a later start began after this snapshot. */
+  readonly newestStart: number;
 }
 
-/** /proc/stat's `cpu` line: user nice system idle iowait irq softirq steal (guest time is inside user). */
-export function parseMachineStat(text: string): CpuSnapshot['machine'] {
-  const line = text.split('\n').find((l) => l.startsWith('cpu '));
-  if (line === undefined) throw new Error('/proc/stat has no cpu line');
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1, 9).map(Number) as number[];
-  const total = user! + nice! + system! + idle! + iowait! + irq! + softirq! + (steal ?? 0);
-  const cores = text.split('\n').filter((l) => /^cpu\d+ /.test(l)).length;
-  return { busy: total - idle! - iowait!, total, cores };
-}
-
-/** /proc/<pid>/stat: the command name and user + system jiffies (fields 14 and 15; the name may hold spaces). */
-export function parseProcessStat(text: string): { comm: string; ticks: number } {
-  const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
-  const fields = text.slice(close + 2).split(' ');
-  // fields[0] is field 3 (state): utime is field 14, stime field 15.
-  return { comm: text.slice(open + 1, close), ticks: Number(fields[11]) + Number(fields[12]) };
+export interface MachineTicks {
+  readonly busy: number;
+  readonly total: number;
+  readonly cores: number;
 }
 
 /**
- * The average cores each group used between two snapshots. A process only in the second was
- * started meanwhile (a PostgreSQL backend for a new connection, say): all its time counts. One
- * that ended meanwhile is not seen at all.
+ * /proc/stat's `cpu` line: user nice system idle iowait irq softirq steal guest guest_nice. Guest
+ * time is already inside user and nice. Steal (CPU a hypervisor gave elsewhere) passes as time
+ * but is nobody's work here, so it is not busy. Undefined if the text has no CPU.
+ */
+export function parseMachineStat(text: string): MachineTicks | undefined {
+  const lines = text.split('\n');
+  const line = lines.find((l) => l.startsWith('cpu '));
+  const cores = lines.filter((l) => /^cpu\d+ /.test(l)).length;
+  if (line === undefined || cores === 0) return undefined;
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1, 9).map(Number) as number[];
+  const total = user! + nice! + system! + idle! + iowait! + irq! + softirq! + (steal ?? 0);
+  if (!Number.isFinite(total)) return undefined;
+  return { busy: total - idle! - iowait! - (steal ?? 0), total, cores };
+}
+
+/**
+ * The average cores each group used between two snapshots. A process in both counts its
+ * difference; one that started after the first counts all its time (a PostgreSQL backend for a
+ * new connection, say); one that ended meanwhile is not seen at all.
  */
 export function machineCpuBetween(start: CpuSnapshot, end: CpuSnapshot): MachineCpu {
   const { cores } = end.machine;
   const elapsedPerCore = (end.machine.total - start.machine.total) / cores;
-  const used: Record<Group, number> = { thisProcess: 0, broker: 0, postgres: 0 };
+  const used: Record<ProcessGroup, number> = { thisProcess: 0, broker: 0, postgres: 0 };
+  const found = new Set<ProcessGroup>();
   for (const [pid, p] of end.processes) {
+    found.add(p.group);
     const before = start.processes.get(pid);
-    if (before === undefined) used[p.group] += p.ticks;
-    else if (before.group === p.group) used[p.group] += p.ticks - before.ticks;
+    if (before !== undefined && before.startTime === p.startTime && before.group === p.group) used[p.group] += p.ticks - before.ticks;
+    else if (p.startTime > start.newestStart) used[p.group] += p.ticks;
   }
-  const share = (jiffies: number) => (elapsedPerCore > 0 ? jiffies / elapsedPerCore : 0);
+  const share = (ticks: number) => (elapsedPerCore > 0 ? ticks / elapsedPerCore : 0);
   return {
     cores,
     busy: share(end.machine.busy - start.machine.busy),
     thisProcess: share(used.thisProcess),
-    broker: share(used.broker),
-    postgres: share(used.postgres),
+    mainThread: share(end.mainThreadTicks - start.mainThreadTicks),
+    ...(found.has('broker') ? { broker: share(used.broker) } : {}),
+    ...(found.has('postgres') ? { postgres: share(used.postgres) } : {}),
   };
 }
 
-function groupOf(pid: number, comm: string): Group | undefined {
+function groupOf(pid: number, stat: ProcessStat): ProcessGroup | undefined {
   if (pid === process.pid) return 'thisProcess';
-  if (comm === 'postgres') return 'postgres';
-  if (comm === 'java') {
-    try {
-      if (isBrokerCommandLine(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) return 'broker';
-    } catch {
-      // gone meanwhile
-    }
-  }
+  if (stat.comm === 'postgres') return 'postgres';
+  if (stat.comm === 'java' && isKafkaBroker(commandLine(pid) ?? [])) return 'broker';
   return undefined;
 }
 
 /** The counters now; undefined without /proc (not Linux). */
 export function cpuSnapshot(): CpuSnapshot | undefined {
-  let machine: CpuSnapshot['machine'];
-  let pids: string[];
+  let machine: MachineTicks | undefined;
+  let pids: number[];
   try {
     machine = parseMachineStat(readFileSync('/proc/stat', 'utf8'));
-    pids = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+    pids = readdirSync('/proc')
+      .filter((e) => /^\d+$/.test(e))
+      .map(Number);
   } catch {
     return undefined;
   }
-  const processes = new Map<number, ProcessTicks>();
-  for (const entry of pids) {
-    const pid = Number(entry);
-    try {
-      const { comm, ticks } = parseProcessStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-      const group = groupOf(pid, comm);
-      if (group !== undefined) processes.set(pid, { group, ticks });
-    } catch {
-      // the process ended meanwhile
-    }
+  const mainThread = readProcessStat(process.pid, `/proc/${process.pid}/task/${process.pid}/stat`);
+  if (machine === undefined || mainThread === undefined) return undefined;
+  const processes = new Map<number, GroupedProcess>();
+  let newestStart = 0;
+  for (const pid of pids) {
+    const stat = readProcessStat(pid);
+    if (stat === undefined) continue; // ended meanwhile
+    newestStart = Math.max(newestStart, stat.startTime);
+    const group = groupOf(pid, stat);
+    if (group !== undefined) processes.set(pid, { group, ticks: stat.ticks, startTime: stat.startTime });
   }
-  return { machine, processes };
+  return { machine, mainThreadTicks: mainThread.ticks, processes, newestStart };
 }
 
 /** Starts measuring; the function it returns gives the cores used since (undefined without /proc). */
@@ -122,10 +132,4 @@ export function startMachineCpu(): () => MachineCpu | undefined {
     const end = cpuSnapshot();
     return start && end ? machineCpuBetween(start, end) : undefined;
   };
-}
-
-/** "the machine: 1.9 of 2 cores busy (this process 1.4, the broker 0.2, PostgreSQL 0.1)". */
-export function formatMachineCpu(m: MachineCpu): string {
-  const c = (n: number) => n.toFixed(2);
-  return `the machine: ${c(m.busy)} of ${m.cores} cores busy (this process ${c(m.thisProcess)}, the broker ${c(m.broker)}, PostgreSQL ${c(m.postgres)})`;
 }

@@ -1,6 +1,6 @@
 import { DEFAULT_BATCH_SIZE } from '@pipeline/streams/kafka';
 import type { ChildResult } from './child/protocol';
-import { formatMachineCpu } from './machine-cpu';
+import type { MachineCpu } from './machine-cpu';
 import { int, latencySummary, mb, ms, percent, type Row } from './report';
 import type { CeilingResult } from './steps/ceiling';
 import type { PipelineResult } from './steps/full-pipeline';
@@ -36,9 +36,23 @@ export function ceilingRows(results: readonly CeilingResult[]): Row[] {
   }));
 }
 
+/**
+ * The whole machine's CPU an event over the reading (its busy cores × the reading's time ÷ the
+ * events), on the same basis as the process's `cpuMicrosPerRecord`.
+ */
+export function machineMicrosPerRecord(r: PipelineResult): number | undefined {
+  return r.machineCpu && (r.machineCpu.busy * r.readSeconds * 1e6) / r.records;
+}
+
+/** "the machine: 1.74 of 2 cores busy, 32.6 µs an event (this process 1.45, its main thread 0.93; the broker 0.12; PostgreSQL 0.13)". */
+export function formatMachineCpu(m: MachineCpu, microsPerRecord: number): string {
+  const c = (n: number | undefined) => (n === undefined ? 'not found' : n.toFixed(2));
+  return `the machine: ${c(m.busy)} of ${m.cores} cores busy, ${microsPerRecord.toFixed(1)} µs an event (this process ${c(m.thisProcess)}, its main thread ${c(m.mainThread)}; the broker ${c(m.broker)}; PostgreSQL ${c(m.postgres)})`;
+}
+
 /** "reading 29.2 s + final flush/commit 0.5 s; 52 commits; event loop busy 98 % …, CPU 39.4 µs an event; the machine: …". */
 function runNotes(r: PipelineResult): string {
-  const machine = r.machineCpu ? `; ${formatMachineCpu(r.machineCpu)}` : '';
+  const machine = r.machineCpu ? `; ${formatMachineCpu(r.machineCpu, machineMicrosPerRecord(r)!)}` : '';
   return `reading ${r.readSeconds.toFixed(1)} s + final flush/commit ${r.stopSeconds.toFixed(1)} s; ${r.commits} commits; event loop busy ${percent(r.eventLoopBusy)} of the reading${r.sinkThreadBusy === undefined ? '' : `, sink thread ${percent(r.sinkThreadBusy)}`}, CPU ${r.cpuMicrosPerRecord.toFixed(1)} µs an event${machine}`;
 }
 
@@ -51,14 +65,14 @@ export function coresAtHalfCeiling(cpuMicrosPerRecord: number, ceiling: number):
 }
 
 /**
- * "; at this CPU an event, 50 % of the ceiling would take 3.4 cores for this process alone, 3.8 of
- * the machine's 2 with the broker and PostgreSQL": the machine's share scales the cores everything
- * on it used during the run (busy cores / rate) to half the ceiling's rate.
+ * "; at this CPU an event, 50 % of the ceiling would take 2.9 cores for this process alone, 3.5 for
+ * the whole machine (of its 2)": the CPU an event of the process, and of everything on the
+ * machine, at half the ceiling's rate.
  */
 function atHalfCeiling(r: PipelineResult, ceiling: number | undefined): string {
   if (!ceiling) return '';
-  const m = r.machineCpu;
-  const machine = m ? `, ${((m.busy * ceiling) / 2 / r.rate).toFixed(1)} of the machine's ${m.cores} with the broker and PostgreSQL` : '';
+  const machineMicros = machineMicrosPerRecord(r);
+  const machine = machineMicros === undefined ? '' : `, ${coresAtHalfCeiling(machineMicros, ceiling).toFixed(1)} for the whole machine (of its ${r.machineCpu!.cores})`;
   return `; at this CPU an event, 50 % of the ceiling would take ${coresAtHalfCeiling(r.cpuMicrosPerRecord, ceiling).toFixed(1)} cores for this process alone${machine}`;
 }
 

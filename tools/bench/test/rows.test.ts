@@ -90,7 +90,8 @@ describe('the pipeline against the ceiling and the floor', () => {
       rate,
       totalSeconds: 1_000_000 / rate + 1,
       rateWithStartup: rate,
-      readSeconds: 1_000_000 / rate,
+      // The rate is over the reading and the final flush: the reading is half a second shorter.
+      readSeconds: 1_000_000 / rate - 0.5,
       stopSeconds: 0.5,
       eventLoopBusy: 0.9,
       cpuMicrosPerRecord,
@@ -111,14 +112,16 @@ describe('the pipeline against the ceiling and the floor', () => {
     expect(note).toMatch(/50 % of the ceiling would take 2\.6 cores for this process alone$/);
   });
 
-  it("says where the machine's cores went when the run measured it", () => {
-    const measured = { ...run(40_000, 32, 'whole'), machineCpu: { cores: 2, busy: 1.9, thisProcess: 1.28, broker: 0.12, postgres: 0.2 } };
-    // 1.9 cores at 40,000 events/s: 3.8 cores at half the ceiling's 160,000.
+  it("says where the machine's cores went while reading, and what half the ceiling would take of it", () => {
+    const measured = { ...run(40_000, 32, 'whole'), machineCpu: { cores: 2, busy: 1.8, thisProcess: 1.28, mainThread: 0.95, broker: 0.12, postgres: 0.2 } };
+    // 1.8 cores over the 24.5 s of reading, for 1M events: 44.1 µs an event; at 80,000 events/s, 3.5 cores.
     expect(pipelineRows(measured, 160_000)[0]!.note).toMatch(
-      /CPU 32\.0 µs an event; the machine: 1\.90 of 2 cores busy \(this process 1\.28, the broker 0\.12, PostgreSQL 0\.20\); at this CPU an event, 50 % of the ceiling would take 2\.6 cores for this process alone, 3\.8 of the machine's 2 with the broker and PostgreSQL$/,
+      /CPU 32\.0 µs an event; the machine: 1\.80 of 2 cores busy, 44\.1 µs an event \(this process 1\.28, its main thread 0\.95; the broker 0\.12; PostgreSQL 0\.20\); at this CPU an event, 50 % of the ceiling would take 2\.6 cores for this process alone, 3\.5 for the whole machine \(of its 2\)$/,
     );
-    expect(floorRows({ ...run(80_000, 14, 'decode-to-enriched'), machineCpu: { cores: 2, busy: 1.4, thisProcess: 1.2, broker: 0.1, postgres: 0 } }, 160_000)[0]!.note).toMatch(
-      /50 % of the ceiling would take 1\.1 cores for this process alone, 1\.4 of the machine's 2 with the broker and PostgreSQL$/,
+    // 1.4 cores over 12 s: 16.8 µs an event; at 80,000 events/s, 1.3 cores. No broker or PostgreSQL found.
+    const floor = { ...run(80_000, 14, 'decode-to-enriched'), machineCpu: { cores: 2, busy: 1.4, thisProcess: 1.2, mainThread: 0.9 } };
+    expect(floorRows(floor, 160_000)[0]!.note).toMatch(
+      /the machine: 1\.40 of 2 cores busy, 16\.8 µs an event \(this process 1\.20, its main thread 0\.90; the broker not found; PostgreSQL not found\); at this CPU an event, 50 % of the ceiling would take 1\.1 cores for this process alone, 1\.3 for the whole machine \(of its 2\)$/,
     );
     expect(pipelineRows(run(40_000, 32, 'whole'), 160_000)[0]!.note).not.toContain('the machine');
   });

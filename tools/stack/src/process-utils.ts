@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 
-// Small process helpers shared by the Maven and Kafka modules.
+// Small process helpers shared by the Maven and Kafka modules, and by the bench (`@pipeline/stack/processes`).
 
 export interface RunResult {
   code: number;
@@ -30,12 +30,51 @@ export function isAlive(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
   // A child that exited but was not reaped yet (a zombie, state Z) still answers signal 0.
+  const stat = readProcessStat(pid);
+  return stat === undefined || stat.state !== 'Z';
+}
+
+/** What /proc/<pid>/stat says of a process (or of a thread: /proc/<pid>/task/<tid>/stat). */
+export interface ProcessStat {
+  /** The executable's name, as the kernel keeps it (15 characters at most). */
+  readonly comm: string;
+  /** R running, S sleeping, Z zombie, … */
+  readonly state: string;
+  /** CPU time in user and system mode since it started, in clock ticks (all its threads for a process). */
+  readonly ticks: number;
+  /** When it started, in clock ticks since boot: tells a process from a later one with the same pid. */
+  readonly startTime: number;
+}
+
+/** Parses a stat line; undefined if it is not one. */
+export function parseProcessStat(text: string): ProcessStat | undefined {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return undefined;
+  // The name may hold spaces and parentheses: fields are counted after its last ')'. fields[0] is
+  // field 3 (state); utime, stime and starttime are fields 14, 15 and 22 (proc(5)).
+  const fields = text.slice(close + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  const startTime = Number(fields[19]);
+  if (!fields[0] || !Number.isFinite(ticks) || !Number.isFinite(startTime)) return undefined;
+  return { comm: text.slice(open + 1, close), state: fields[0], ticks, startTime };
+}
+
+/** A process's (or, with a path under /proc, a thread's) stat; undefined if gone or not Linux. */
+export function readProcessStat(pid: number, path = `/proc/${pid}/stat`): ProcessStat | undefined {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    return parseProcessStat(fs.readFileSync(path, 'utf8'));
   } catch {
-    return true;
+    return undefined;
   }
+}
+
+/** The main class a Kafka broker's JVM runs: what tells its command line from other java processes. */
+export const KAFKA_MAIN_CLASS = 'kafka.Kafka';
+
+/** True if a command line (as `commandLine` gives it) is a Kafka broker's. */
+export function isKafkaBroker(argv: readonly string[]): boolean {
+  return argv.includes(KAFKA_MAIN_CLASS);
 }
 
 /** The command line of a process, or undefined if it is gone (Linux /proc; elsewhere undefined). */

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { type NodeLayout } from './kafka/layout';
-import { commandLine, findProcesses, isAlive } from './process-utils';
+import { commandLine, findProcesses, isAlive, isKafkaBroker } from './process-utils';
 
 // Pid files: one per broker, .stack/<cluster>/node-<id>/kafka.pid. A recorded pid counts as ours only if
 // that process is still a Kafka broker started with this node's server.properties: after a reboot or a
@@ -25,7 +25,7 @@ export function removePid(node: NodeLayout): void {
 
 /** True if argv is a Kafka broker started with this configuration file. */
 export function isBrokerOf(argv: string[], configFile: string): boolean {
-  return argv.includes('kafka.Kafka') && argv.includes(configFile);
+  return isKafkaBroker(argv) && argv.includes(configFile);
 }
 
 /** The recorded pid, if that process is still this node's broker. */

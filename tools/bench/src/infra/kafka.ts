@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { AdminClient, CODES, KafkaConsumer, Producer, type LibrdKafkaError, type Message } from 'node-rdkafka';
+import { findProcesses, isKafkaBroker } from '@pipeline/stack/processes';
 import { disconnectProducer, runtimeConsumerConfig as libraryConsumerConfig } from '@pipeline/streams/kafka';
 import { PRODUCER_SETTINGS } from 'producer/kafka-settings';
 
@@ -136,31 +136,14 @@ export async function topicSize(topic: string, partitions: number): Promise<numb
   }
 }
 
-/** Whether a process's command line (/proc/<pid>/cmdline) is a Kafka broker's. */
-export function isBrokerCommandLine(argv: string): boolean {
-  return argv.includes('kafka.Kafka');
-}
-
 /**
  * The version of the local broker, read from its command line (the stack runs it from
  * `.stack/kafka-<version>/`); undefined when the broker is not a local process.
  */
 export function localBrokerVersion(): string | undefined {
-  try {
-    for (const pid of readdirSync('/proc')) {
-      if (!/^\d+$/.test(pid)) continue;
-      let argv: string;
-      try {
-        argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      } catch {
-        continue;
-      }
-      if (!isBrokerCommandLine(argv)) continue;
-      const match = /kafka[_-](?:\d+\.\d+-)?(\d+\.\d+\.\d+)/.exec(argv);
-      if (match) return match[1];
-    }
-  } catch {
-    // no /proc
+  for (const { argv } of findProcesses(isKafkaBroker)) {
+    const match = /kafka[_-](?:\d+\.\d+-)?(\d+\.\d+\.\d+)/.exec(argv.join(' '));
+    if (match) return match[1];
   }
   return undefined;
 }

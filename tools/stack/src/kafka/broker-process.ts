@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { isAlive, sleep } from '../process-utils';
+import { isAlive, KAFKA_MAIN_CLASS, sleep } from '../process-utils';
 import { brokerPids, removePid, writePid } from '../state';
 import { type BrokerSettings } from './broker-config';
 import { type ClusterLayout, type NodeLayout } from './layout';
@@ -48,7 +48,7 @@ export function startNode(
     ...(jvm.extraArgs ?? []),
     '-cp',
     classpath(libsDir),
-    'kafka.Kafka',
+    KAFKA_MAIN_CLASS,
     node.configFile,
   ];
   const child = spawn(javaBin(), args, { detached: true, stdio: ['ignore', out, out], cwd: node.dir });

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { display } from '../paths';
 import { log, seconds, step } from '../log';
-import { findProcesses, isAlive, lastLines } from '../process-utils';
+import { findProcesses, isAlive, isKafkaBroker, lastLines } from '../process-utils';
 import { livePid, removePid } from '../state';
 import { type BrokerSettings } from './broker-config';
 import { fileSize, startNode, stopNodes, type StopResult } from './broker-process';
@@ -157,7 +157,7 @@ async function assertPortsFree(nodes: NodeLayout[]): Promise<void> {
   for (const node of nodes) {
     for (const port of [node.brokerPort, node.controllerPort]) {
       if (await canConnect(HOST, port, 500)) {
-        const brokers = findProcesses((argv) => argv.includes('kafka.Kafka'));
+        const brokers = findProcesses(isKafkaBroker);
         const hint = brokers.length
           ? `\nKafka brokers running on this machine:\n${brokers.map((b) => `  pid ${b.pid}: ${b.argv.at(-1) ?? ''}`).join('\n')}`
           : '';
