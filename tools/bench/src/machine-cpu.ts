@@ -18,6 +18,12 @@ export interface MachineCpu {
   readonly thisProcess: number;
   /** This process's main thread: where the bench runs the pipeline's engine. */
   readonly mainThread: number;
+  /**
+   * The share of the time the main thread was ready to run but waited for a core (the scheduler's
+   * run-queue delay): the machine's cores, not the thread's own work, held it back that long.
+   * Undefined where the kernel keeps no schedstat.
+   */
+  readonly mainThreadWaiting?: number;
   /** The processes running a Kafka broker; undefined if none was found (a remote broker, say). */
   readonly broker?: number;
   /** The processes named `postgres` (the server's, and a backend per connection); undefined if none was found. */
@@ -38,6 +44,8 @@ export interface CpuSnapshot {
   readonly machine: MachineTicks;
   /** Clock ticks of this process's main thread. */
   readonly mainThreadTicks: number;
+  /** Nanoseconds the main thread has waited for a core (/proc/<pid>/task/<tid>/schedstat), and when that was read. */
+  readonly mainThreadWait?: { readonly waitedNs: number; readonly atNs: bigint };
   readonly processes: ReadonlyMap<number, GroupedProcess>;
   /** The latest start of any process seen: one with a later start began after this snapshot. */
   readonly newestStart: number;
@@ -82,11 +90,14 @@ export function machineCpuBetween(start: CpuSnapshot, end: CpuSnapshot): Machine
     else if (p.startTime > start.newestStart) used[p.group] += p.ticks;
   }
   const share = (ticks: number) => (elapsedPerCore > 0 ? ticks / elapsedPerCore : 0);
+  const [w0, w1] = [start.mainThreadWait, end.mainThreadWait];
+  const waitedOver = w0 && w1 ? Number(w1.atNs - w0.atNs) : 0;
   return {
     cores,
     busy: share(end.machine.busy - start.machine.busy),
     thisProcess: share(used.thisProcess),
     mainThread: share(end.mainThreadTicks - start.mainThreadTicks),
+    ...(waitedOver > 0 ? { mainThreadWaiting: (w1!.waitedNs - w0!.waitedNs) / waitedOver } : {}),
     ...(found.has('broker') ? { broker: share(used.broker) } : {}),
     ...(found.has('postgres') ? { postgres: share(used.postgres) } : {}),
   };
@@ -122,7 +133,23 @@ export function cpuSnapshot(): CpuSnapshot | undefined {
     const group = groupOf(pid, stat);
     if (group !== undefined) processes.set(pid, { group, ticks: stat.ticks, startTime: stat.startTime });
   }
-  return { machine, mainThreadTicks: mainThread.ticks, processes, newestStart };
+  const mainThreadWait = readWaited(`/proc/${process.pid}/task/${process.pid}/schedstat`);
+  return { machine, mainThreadTicks: mainThread.ticks, ...(mainThreadWait ? { mainThreadWait } : {}), processes, newestStart };
+}
+
+/** schedstat: time on a CPU, time waiting on a run queue (both ns), timeslices; undefined if absent. */
+export function parseWaitedNs(text: string): number | undefined {
+  const waited = Number(text.trim().split(' ')[1]);
+  return Number.isFinite(waited) ? waited : undefined;
+}
+
+function readWaited(path: string): CpuSnapshot['mainThreadWait'] {
+  try {
+    const waitedNs = parseWaitedNs(readFileSync(path, 'utf8'));
+    return waitedNs === undefined ? undefined : { waitedNs, atNs: process.hrtime.bigint() };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Starts measuring; the function it returns gives the cores used since (undefined without /proc). */

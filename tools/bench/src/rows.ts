@@ -44,10 +44,10 @@ export function machineMicrosPerRecord(r: PipelineResult): number | undefined {
   return r.machineCpu && (r.machineCpu.busy * r.readSeconds * 1e6) / r.records;
 }
 
-/** "the machine: 1.74 of 2 cores busy, 32.6 µs an event (this process 1.45, its main thread 0.93; the broker 0.12; PostgreSQL 0.13)". */
+/** "the machine: 1.75 of 2 cores busy, 42.2 µs an event (this process 1.39, its main thread 0.64, waiting for a core 29 % of the time; the broker 0.22; PostgreSQL 0.11)". */
 export function formatMachineCpu(m: MachineCpu, microsPerRecord: number): string {
   const c = (n: number | undefined) => (n === undefined ? 'not found' : n.toFixed(2));
-  return `the machine: ${c(m.busy)} of ${m.cores} cores busy, ${microsPerRecord.toFixed(1)} µs an event (this process ${c(m.thisProcess)}, its main thread ${c(m.mainThread)}; the broker ${c(m.broker)}; PostgreSQL ${c(m.postgres)})`;
+  return `the machine: ${c(m.busy)} of ${m.cores} cores busy, ${microsPerRecord.toFixed(1)} µs an event (this process ${c(m.thisProcess)}, its main thread ${c(m.mainThread)}${m.mainThreadWaiting === undefined ? '' : `, waiting for a core ${percent(m.mainThreadWaiting)} of the time`}; the broker ${c(m.broker)}; PostgreSQL ${c(m.postgres)})`;
 }
 
 /** "reading 29.2 s + final flush/commit 0.5 s; 52 commits; event loop busy 98 % …, CPU 39.4 µs an event; the machine: …". */

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { cpuSnapshot, machineCpuBetween, parseMachineStat, startMachineCpu, type CpuSnapshot, type GroupedProcess } from '../src/machine-cpu';
+import { cpuSnapshot, machineCpuBetween, parseMachineStat, parseWaitedNs, startMachineCpu, type CpuSnapshot, type GroupedProcess } from '../src/machine-cpu';
 
 const procStat = (user: number, idle: number, iowait: number, steal: number) =>
   [`cpu  ${user} 7 100 ${idle} ${iowait} 0 50 ${steal} 40 0`, 'cpu0 1 0 1 1 0 0 0 0 0 0', 'cpu1 1 0 1 1 0 0 0 0 0 0', 'intr 1 2 3', 'ctxt 5'].join('\n');
@@ -13,6 +13,13 @@ describe('reading /proc/stat', () => {
   it('gives nothing for a text without CPUs', () => {
     expect(parseMachineStat('intr 1 2 3\n')).toBeUndefined();
     expect(parseMachineStat('cpu  1 2 3 4 5 6 7 8 9 10\n')).toBeUndefined();
+  });
+});
+
+describe('reading schedstat', () => {
+  it('takes the run-queue wait, its second field', () => {
+    expect(parseWaitedNs('123456789 98765 42\n')).toBe(98_765);
+    expect(parseWaitedNs('garbage')).toBeUndefined();
   });
 });
 
@@ -32,6 +39,8 @@ describe('on this machine', () => {
     expect(m.mainThread).toBeGreaterThan(0.2);
     expect(m.thisProcess).toBeGreaterThanOrEqual(m.mainThread - 0.05);
     expect(m.busy).toBeGreaterThanOrEqual(m.thisProcess - 0.1);
+    if (m.mainThreadWaiting !== undefined) expect(m.mainThreadWaiting).toBeGreaterThanOrEqual(0);
+    expect(m.mainThreadWaiting ?? 0).toBeLessThan(0.8);
   });
 });
 
@@ -70,6 +79,13 @@ describe('cores used between two snapshots', () => {
     expect(m.broker).toBeCloseTo(0.15, 10);
     // 50 + 50 of the two that lived through it, 100 + 40 of the new ones.
     expect(m.postgres).toBeCloseTo(0.24, 10);
+  });
+
+  it("gives the share of the time the main thread waited for a core", () => {
+    const start = { ...snapshot(0, 0, 0, 0, []), mainThreadWait: { waitedNs: 1_000, atNs: 5_000_000_000n } };
+    const end = { ...snapshot(100, 200, 50, 0, []), mainThreadWait: { waitedNs: 300_001_000, atNs: 6_000_000_000n } };
+    expect(machineCpuBetween(start, end).mainThreadWaiting).toBeCloseTo(0.3, 10);
+    expect(machineCpuBetween(snapshot(0, 0, 0, 0, []), end).mainThreadWaiting).toBeUndefined();
   });
 
   it('says a group was not found rather than idle', () => {

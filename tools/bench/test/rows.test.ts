@@ -113,10 +113,10 @@ describe('the pipeline against the ceiling and the floor', () => {
   });
 
   it("says where the machine's cores went while reading, and what half the ceiling would take of it", () => {
-    const measured = { ...run(40_000, 32, 'whole'), machineCpu: { cores: 2, busy: 1.8, thisProcess: 1.28, mainThread: 0.95, broker: 0.12, postgres: 0.2 } };
+    const measured = { ...run(40_000, 32, 'whole'), machineCpu: { cores: 2, busy: 1.8, thisProcess: 1.28, mainThread: 0.7, mainThreadWaiting: 0.25, broker: 0.12, postgres: 0.2 } };
     // 1.8 cores over the 24.5 s of reading, for 1M events: 44.1 µs an event; at 80,000 events/s, 3.5 cores.
     expect(pipelineRows(measured, 160_000)[0]!.note).toMatch(
-      /CPU 32\.0 µs an event; the machine: 1\.80 of 2 cores busy, 44\.1 µs an event \(this process 1\.28, its main thread 0\.95; the broker 0\.12; PostgreSQL 0\.20\); at this CPU an event, 50 % of the ceiling would take 2\.6 cores for this process alone, 3\.5 for the whole machine \(of its 2\)$/,
+      /CPU 32\.0 µs an event; the machine: 1\.80 of 2 cores busy, 44\.1 µs an event \(this process 1\.28, its main thread 0\.70, waiting for a core 25 % of the time; the broker 0\.12; PostgreSQL 0\.20\); at this CPU an event, 50 % of the ceiling would take 2\.6 cores for this process alone, 3\.5 for the whole machine \(of its 2\)$/,
     );
     // 1.4 cores over 12 s: 16.8 µs an event; at 80,000 events/s, 1.3 cores. No broker or PostgreSQL found.
     const floor = { ...run(80_000, 14, 'decode-to-enriched'), machineCpu: { cores: 2, busy: 1.4, thisProcess: 1.2, mainThread: 0.9 } };
