@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { commandLine, isKafkaBroker, readProcessStat, type ProcessStat } from '@pipeline/stack/processes';
+import { readFileSync } from 'node:fs';
+import { commandLine, isKafkaBroker, processIds, readProcessStat, type ProcessStat } from '@pipeline/stack/processes';
 
 // Where the machine's CPU went while a step ran: the whole machine, this process and its main
 // thread (the engine's, in the steps that run the pipeline here), the broker and PostgreSQL. The
@@ -87,6 +87,7 @@ export function machineCpuBetween(start: CpuSnapshot, end: CpuSnapshot): Machine
     found.add(p.group);
     const before = start.processes.get(pid);
     if (before !== undefined && before.startTime === p.startTime && before.group === p.group) used[p.group] += p.ticks - before.ticks;
+    // Strictly later: one started in the same clock tick as the newest at the first read is left out.
     else if (p.startTime > start.newestStart) used[p.group] += p.ticks;
   }
   const share = (ticks: number) => (elapsedPerCore > 0 ? ticks / elapsedPerCore : 0);
@@ -113,17 +114,15 @@ function groupOf(pid: number, stat: ProcessStat): ProcessGroup | undefined {
 /** The counters now; undefined without /proc (not Linux). */
 export function cpuSnapshot(): CpuSnapshot | undefined {
   let machine: MachineTicks | undefined;
-  let pids: number[];
   try {
     machine = parseMachineStat(readFileSync('/proc/stat', 'utf8'));
-    pids = readdirSync('/proc')
-      .filter((e) => /^\d+$/.test(e))
-      .map(Number);
   } catch {
     return undefined;
   }
-  const mainThread = readProcessStat(process.pid, `/proc/${process.pid}/task/${process.pid}/stat`);
-  if (machine === undefined || mainThread === undefined) return undefined;
+  // The main thread's id is the process's.
+  const mainThread = readProcessStat(process.pid, process.pid);
+  const pids = processIds();
+  if (machine === undefined || mainThread === undefined || pids === undefined) return undefined;
   const processes = new Map<number, GroupedProcess>();
   let newestStart = 0;
   for (const pid of pids) {
@@ -137,10 +136,13 @@ export function cpuSnapshot(): CpuSnapshot | undefined {
   return { machine, mainThreadTicks: mainThread.ticks, ...(mainThreadWait ? { mainThreadWait } : {}), processes, newestStart };
 }
 
-/** schedstat: time on a CPU, time waiting on a run queue (both ns), timeslices; undefined if absent. */
+/**
+ * schedstat: time on a CPU, time waiting on a run queue (both ns), timeslices. Undefined if absent,
+ * or all zeros: a kernel with schedstats switched off writes `0 0 0`.
+ */
 export function parseWaitedNs(text: string): number | undefined {
-  const waited = Number(text.trim().split(' ')[1]);
-  return Number.isFinite(waited) ? waited : undefined;
+  const [onCpu, waited] = text.trim().split(' ').map(Number);
+  return Number.isFinite(waited) && onCpu! > 0 ? waited : undefined;
 }
 
 function readWaited(path: string): CpuSnapshot['mainThreadWait'] {

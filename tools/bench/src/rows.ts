@@ -40,8 +40,8 @@ export function ceilingRows(results: readonly CeilingResult[]): Row[] {
  * The whole machine's CPU an event over the reading (its busy cores × the reading's time ÷ the
  * events), on the same basis as the process's `cpuMicrosPerRecord`.
  */
-export function machineMicrosPerRecord(r: PipelineResult): number | undefined {
-  return r.machineCpu && (r.machineCpu.busy * r.readSeconds * 1e6) / r.records;
+export function machineMicrosPerRecord(r: PipelineResult, m: MachineCpu): number {
+  return (m.busy * r.readSeconds * 1e6) / r.records;
 }
 
 /** "the machine: 1.75 of 2 cores busy, 42.2 µs an event (this process 1.39, its main thread 0.64, waiting for a core 29 % of the time; the broker 0.22; PostgreSQL 0.11)". */
@@ -52,7 +52,7 @@ export function formatMachineCpu(m: MachineCpu, microsPerRecord: number): string
 
 /** "reading 29.2 s + final flush/commit 0.5 s; 52 commits; event loop busy 98 % …, CPU 39.4 µs an event; the machine: …". */
 function runNotes(r: PipelineResult): string {
-  const machine = r.machineCpu ? `; ${formatMachineCpu(r.machineCpu, machineMicrosPerRecord(r)!)}` : '';
+  const machine = r.machineCpu ? `; ${formatMachineCpu(r.machineCpu, machineMicrosPerRecord(r, r.machineCpu))}` : '';
   return `reading ${r.readSeconds.toFixed(1)} s + final flush/commit ${r.stopSeconds.toFixed(1)} s; ${r.commits} commits; event loop busy ${percent(r.eventLoopBusy)} of the reading${r.sinkThreadBusy === undefined ? '' : `, sink thread ${percent(r.sinkThreadBusy)}`}, CPU ${r.cpuMicrosPerRecord.toFixed(1)} µs an event${machine}`;
 }
 
@@ -71,8 +71,8 @@ export function coresAtHalfCeiling(cpuMicrosPerRecord: number, ceiling: number):
  */
 function atHalfCeiling(r: PipelineResult, ceiling: number | undefined): string {
   if (!ceiling) return '';
-  const machineMicros = machineMicrosPerRecord(r);
-  const machine = machineMicros === undefined ? '' : `, ${coresAtHalfCeiling(machineMicros, ceiling).toFixed(1)} for the whole machine (of its ${r.machineCpu!.cores})`;
+  const m = r.machineCpu;
+  const machine = m ? `, ${coresAtHalfCeiling(machineMicrosPerRecord(r, m), ceiling).toFixed(1)} for the whole machine (of its ${m.cores})` : '';
   return `; at this CPU an event, 50 % of the ceiling would take ${coresAtHalfCeiling(r.cpuMicrosPerRecord, ceiling).toFixed(1)} cores for this process alone${machine}`;
 }
 

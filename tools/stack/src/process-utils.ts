@@ -60,10 +60,10 @@ export function parseProcessStat(text: string): ProcessStat | undefined {
   return { comm: text.slice(open + 1, close), state: fields[0], ticks, startTime };
 }
 
-/** A process's (or, with a path under /proc, a thread's) stat; undefined if gone or not Linux. */
-export function readProcessStat(pid: number, path = `/proc/${pid}/stat`): ProcessStat | undefined {
+/** A process's stat, or with `tid` one of its threads'; undefined if gone or not Linux. */
+export function readProcessStat(pid: number, tid?: number): ProcessStat | undefined {
   try {
-    return parseProcessStat(fs.readFileSync(path, 'utf8'));
+    return parseProcessStat(fs.readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8'));
   } catch {
     return undefined;
   }
@@ -86,18 +86,22 @@ export function commandLine(pid: number): string[] | undefined {
   }
 }
 
+/** The pids of every process now, from /proc (Linux); undefined without /proc. */
+export function processIds(): number[] | undefined {
+  try {
+    return fs
+      .readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .map(Number);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Every process whose command line matches, found through /proc (Linux). */
 export function findProcesses(match: (argv: string[]) => boolean): { pid: number; argv: string[] }[] {
-  let entries: string[];
-  try {
-    entries = fs.readdirSync('/proc');
-  } catch {
-    return [];
-  }
   const found: { pid: number; argv: string[] }[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
+  for (const pid of processIds() ?? []) {
     const argv = commandLine(pid);
     if (argv && match(argv)) found.push({ pid, argv });
   }

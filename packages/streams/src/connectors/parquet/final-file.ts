@@ -13,11 +13,12 @@ export type StagedFile = Pick<Segment, 'dir' | 'input' | 'stagedRows'> & { reado
 
 /**
  * Staging lines parsed between two turns of the event loop during a roll: ~5 ms of JSON parsing
- * here, so a roll never holds the loop for long. A flush in the same thread (this sink's, or
- * another sink's in a sink thread) needs a turn for each of its steps (a write, an fsync, a query's
- * reply), and waits for a roll's slice at each: with 5,000 lines (~27 ms) flushes during the rolls
- * of the benchmark's latency step took 250-590 ms, and its p99 to PostgreSQL was 548-760 ms in
- * three runs; with 1,000, 363-431 ms in three runs alternating with those (362 ms with no roll).
+ * here, so a roll never holds the loop for long (a row group's encoding, ~26 ms, is the longest
+ * slice). A flush in the same thread (this sink's, or another sink's in a sink thread) needs a
+ * turn for each of its steps (a write, an fsync, a query's reply), and waits for a roll's slice at
+ * each: with 5,000 lines (~27 ms) flushes during the rolls of the benchmark's latency step took
+ * 200-590 ms, and its p99 to PostgreSQL was 548-760 ms in three runs; with 1,000, 363-431 ms in
+ * three runs alternating with those (362 ms in one run with no roll).
  */
 export const LINES_PER_TURN = 1_000;
 
