@@ -3,8 +3,9 @@ import type { StateCodec } from '../util/json';
 /**
  * An aggregation: `init` a fresh accumulator, `add` each record's value to it, `result` reads the
  * answer. `add` and `merge` may mutate the accumulator they are given and return it (no copy per
- * record). `merge` combines two accumulators; session windows need it to join sessions.
- * Accumulators that are not plain JSON (a Set, bytes) give a `codec` so durable stores can save
+ * record), and `result` may return it (an update-mode result is sent as a copy); `add` must not
+ * mutate the record's value, which other windows and branches share. `merge` combines two
+ * accumulators; session windows need it to join sessions. Accumulators that are not plain JSON (a Set, bytes) give a `codec` so durable stores can save
  * them; an `EntriesCodec` saves a large accumulator part by part.
  *
  * @example

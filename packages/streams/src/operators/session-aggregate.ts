@@ -2,6 +2,7 @@ import type { Key, StreamRecord } from '../runtime/record';
 import { inMemoryStores } from '../state/in-memory-stores';
 import { storeNameOf } from '../topology/topology';
 import type { SessionAggregateNode } from '../topology/nodes';
+import { ownCopy } from '../util/copy';
 import { Heap } from '../util/heap';
 import { jsonCodec, wholeValueCodec, type Codec, type Json, type StateCodec } from '../util/json';
 import type { WindowResult } from '../windows/window';
@@ -54,7 +55,10 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
 
   /** `origin`: a closing session gives its own (see `advanceWatermark`). */
   const output = (key: Key, s: Session, retract = false, origin = ctx.derivedOrigin()): StreamRecord => {
-    const value: WindowResult<Key, unknown> = { key, windowStart: s.start, windowEnd: s.end, value: agg.result(s.acc) };
+    // In update mode the session lives on after its row is sent: the row gets a copy of a result
+    // that is (or holds) the accumulator, which later records mutate.
+    const result = agg.result(s.acc);
+    const value: WindowResult<Key, unknown> = { key, windowStart: s.start, windowEnd: s.end, value: emit === 'update' ? ownCopy(result) : result };
     const record = { key, value, timestamp: s.start, origin };
     return retract ? { ...record, retract: true } : record;
   };

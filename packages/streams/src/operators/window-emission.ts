@@ -1,6 +1,7 @@
 import type { Key, Origin, StreamRecord } from '../runtime/record';
 import type { EmitMode } from '../topology/nodes';
 import type { WindowResult } from '../windows/window';
+import { ownCopy } from '../util/copy';
 import type { OperatorContext } from './operator';
 
 /** How a fixed-window operator sends its results on, whatever it keeps them in. */
@@ -34,7 +35,9 @@ export function windowEmission(
   const emitChanged = (start: number, keys: Set<Key>, origin: Origin) => {
     for (const key of keys) {
       const value = result(start, key);
-      if (value !== undefined) send(start, key, value, origin);
+      // The window stays open: a result that is (or holds) its accumulator would change under
+      // whoever received it as later records arrive.
+      if (value !== undefined) send(start, key, ownCopy(value), origin);
     }
   };
 

@@ -12,6 +12,7 @@ import {
   streams,
   sum,
   tumbling,
+  hopping,
   type Aggregator,
   type Codec,
   type WindowResult,
@@ -127,5 +128,87 @@ describe('aggregations', () => {
     await driver.pipe('e', event(4_000, { user_id: 'a' }));
     await driver.commit();
     expect(driver.values(sink).map((r) => r.value)).toEqual([2, 3, 3]);
+  });
+
+  describe('shares no live object with what it emits or receives', () => {
+    type Tally = { n: number };
+    const addUp = reduce<Tally>((a, b) => {
+      a.n += b.n; // mutates its accumulator, as the docs allow
+      return a;
+    });
+
+    it('reduce keeps each hopping window its own accumulator, and leaves the records as they were', async () => {
+      const app = streams({ applicationId: 'reduce-own' });
+      const windows = memorySink<WindowResult<null, Tally>>();
+      const raw = memorySink<Tally>();
+      const tallies = app.source('e', sourceOptions).map(() => ({ n: 1 }));
+      tallies.to(raw);
+      tallies.window(hopping({ size: '3m', advance: '1m' })).aggregate(addUp, { emit: 'final' }).to(windows);
+      const driver = await TopologyTestDriver.create(app);
+      await driver.pipe('e', event(0));
+      await driver.pipe('e', event(30_000));
+      await driver.pipe('e', event(10 * MIN)); // closes the three windows of the first two
+      const closed = driver.values(windows).filter((r) => r.windowStart <= T0);
+      expect(closed.map((r) => [(r.windowStart - T0) / MIN, r.value.n])).toEqual([
+        [-2, 2],
+        [-1, 2],
+        [0, 2],
+      ]);
+      expect(driver.values(raw)).toEqual([{ n: 1 }, { n: 1 }, { n: 1 }]);
+    });
+
+    it('reduce copies a record combine returns before it can become a mutated accumulator', async () => {
+      const firstThenAdd = reduce<Tally>((a, b) => {
+        if (a.n === 0) return b; // takes the record itself
+        a.n += b.n;
+        return a;
+      });
+      const app = streams({ applicationId: 'reduce-returned' });
+      const windows = memorySink<WindowResult<null, Tally>>();
+      const raw = memorySink<Tally>();
+      const tallies = app.source('e', sourceOptions).map((e) => ({ n: e.user_id === 'zero' ? 0 : 1 }));
+      tallies.to(raw);
+      tallies.window(tumbling('1m')).aggregate(firstThenAdd, { emit: 'final' }).to(windows);
+      const driver = await TopologyTestDriver.create(app);
+      await driver.pipeAll('e', [event(0, { user_id: 'zero' }), event(1_000), event(2_000), event(10 * MIN)]);
+      expect(driver.values(windows)[0]!.value).toEqual({ n: 2 });
+      expect(driver.values(raw)).toEqual([{ n: 0 }, { n: 1 }, { n: 1 }, { n: 1 }]);
+    });
+
+    it('an update-mode window result already sent does not change when the window takes more records', async () => {
+      const users = aggregator({
+        name: 'users',
+        init: () => ({ users: [] as string[] }),
+        add: (acc: { users: string[] }, e: Event) => (acc.users.push(e.user_id), acc),
+        result: (acc: { users: string[] }) => acc, // the accumulator itself
+      });
+      const app = streams({ applicationId: 'update-copies' });
+      const sink = memorySink<WindowResult<null, { users: string[] }>>();
+      app.source('e', sourceOptions).window(tumbling('1m')).aggregate(users).to(sink);
+      const driver = await TopologyTestDriver.create(app, { commit: 'manual' });
+      await driver.pipe('e', event(0, { user_id: 'a' }));
+      await driver.commit();
+      await driver.pipe('e', event(10_000, { user_id: 'b' }));
+      await driver.commit();
+      expect(driver.values(sink).map((r) => r.value.users)).toEqual([['a'], ['a', 'b']]);
+    });
+
+    it('an update-mode session result already sent does not change when the session takes more records', async () => {
+      const app = streams({ applicationId: 'session-copies' });
+      const sink = memorySink<WindowResult<string, Tally>>();
+      app
+        .source('e', sourceOptions)
+        .map(() => ({ n: 1 }))
+        .groupByKey()
+        .window(session('5m'))
+        .aggregate(addUp)
+        .to(sink);
+      const driver = await TopologyTestDriver.create(app, { commit: 'manual' });
+      await driver.pipe('e', event(0));
+      await driver.commit();
+      await driver.pipe('e', event(MIN));
+      await driver.commit();
+      expect(driver.values(sink).map((r) => r.value.n)).toEqual([1, 2]);
+    });
   });
 });
