@@ -16,9 +16,10 @@ interface Pending {
 
 /**
  * Runs a user's keyed processor. A record before its partition's watermark is late and goes to
- * `late()`; due event-time timers fire whenever the task's watermark moves, which on sub-topology
- * 0 happens before the record that moved it is processed. So a key sees the same records and timer
- * firings, in the same order, live or replayed.
+ * `late()`; due event-time timers fire whenever its watermark moves, which happens before the
+ * record that moved it is processed (after a groupBy too: the engine moves a re-keyed task's
+ * watermark before each record). So a key sees the same records and timer firings, in the same
+ * order, live or replayed.
  */
 export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): Operator {
   const { processor } = node;

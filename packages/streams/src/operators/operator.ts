@@ -26,7 +26,7 @@ export interface OperatorContext {
   readonly forward: Forward;
   /** Sends records to the node's `late()` children. */
   readonly forwardLate: Forward;
-  /** The task's current watermark. */
+  /** The current watermark this operator follows: its source's, in its task. */
   watermark(): number;
   /**
    * The origin of a record this operator produces (no input offset). What a watermark advance

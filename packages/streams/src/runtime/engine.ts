@@ -5,7 +5,7 @@ import { createDecoder, type Decoded } from '../sources/decoder';
 import type { StateBackend, TaskChanges } from '../state/backends/state-backend';
 import type { Clock } from '../time/clock';
 import type { GroupByNode, SourceNode } from '../topology/nodes';
-import type { Topology } from '../topology/topology';
+import { rootSourceOf, type Topology } from '../topology/topology';
 import { emptyMetrics, type EngineMetrics } from './metrics';
 import { partitionId, type PartitionOffset, type RawRecord, type StreamRecord } from './record';
 import { partitionOfKey, RepartitionExchange, type RepartitionTransport } from './repartition-exchange';
@@ -67,6 +67,8 @@ export class Engine {
   private readonly tasks = new Map<string, Task>();
   /** In process: the tasks of each re-keyed sub-topology, by partition. */
   private readonly repartitionTasks = new Map<number, Task[]>();
+  /** The source partitions each in-process groupBy's re-keyed tasks follow (see `rekeyedWatermark`). */
+  private readonly rekeyedInputs = new Map<GroupByNode, Input[]>();
   private readonly sinks = new SinkChannels();
   /** Inputs by topic, then partition. */
   private readonly inputs = new Map<string, Input[]>();
@@ -122,8 +124,7 @@ export class Engine {
     }
     const repartitionAssigned: Array<{ topic: string; partition: number; task: Task }> = [];
     if (this.options.repartition) {
-      const sourcePartitions = this.topology.sources.flatMap((s) => Array.from({ length: assignment.partitionCounts.get(s.topic) ?? 0 }, (_, p) => partitionId(s.topic, p)));
-      this.exchange = new RepartitionExchange(this.topology, this.options.repartition, assignment.partitionCounts, sourcePartitions);
+      this.exchange = new RepartitionExchange(this.topology, this.options.repartition, assignment.partitionCounts);
       for (const { topic, partition } of assignment.partitions) {
         const sub = this.exchange.subtopologyOf(topic);
         if (sub === undefined) continue;
@@ -153,6 +154,7 @@ export class Engine {
       const id = partitionId(topic, partition);
       return { id, topic, partition, task, ...(source ? { source } : {}), position: task.offsets.get(id), lastActivity: now, caughtUp: undefined, idle: false };
     };
+    this.rekeyedInputs.clear();
     this.sourceInputs = sourceAssigned.map(({ topic, partition }) => {
       const task = sourceTasks.get(partition)!;
       const { source, decode } = this.decoders.get(topic)!;
@@ -392,12 +394,37 @@ export class Engine {
   /** Sends a re-keyed record on: through its repartition topic, or in process to the task of its key's partition. */
   private repartition(node: GroupByNode, record: StreamRecord, sequence: number): void {
     if (this.exchange) {
-      this.exchange.send(node, record, sequence);
+      const { topic, partition } = record.origin;
+      const input = this.inputs.get(topic)![partition]!;
+      this.exchange.send(node, record, sequence, input.task.streamTime(topic) - input.source!.node.watermarkDelay);
       return;
     }
     const sub = this.topology.subtopologyOf(this.topology.childrenOf(node)[0]!);
     const tasks = this.repartitionTasks.get(sub.id)!;
-    tasks[partitionOfKey(record.key, tasks.length)]!.processRepartitioned(record);
+    const task = tasks[partitionOfKey(record.key, tasks.length)]!;
+    // The watermark as of this record, before it, as a groupByKey task's would be: timers and
+    // windows due by then act before the record, however the records were batched. A record a
+    // stateful operator derived as its watermark moved (a closed window, a timer's output) carries
+    // the watermark from before that advance: the task goes no further, or that record and the
+    // others of the same advance would find their windows closed.
+    const watermark = record.origin.offset < 0 ? record.origin.watermark : this.rekeyedWatermark(node);
+    if (watermark !== Infinity) task.advanceWatermark(watermark);
+    task.processRepartitioned(record);
+  }
+
+  /**
+   * A re-keyed task sees records from every partition of its groupBy's source: its watermark is
+   * the lowest over them (idle ones having followed the others). Other sources do not hold it back.
+   */
+  private rekeyedWatermark(groupBy: GroupByNode): number {
+    let inputs = this.rekeyedInputs.get(groupBy);
+    if (inputs === undefined) {
+      const { topic } = rootSourceOf(groupBy);
+      this.rekeyedInputs.set(groupBy, (inputs = this.sourceInputs.filter((i) => i.topic === topic)));
+    }
+    let min = Infinity;
+    for (const i of inputs) min = Math.min(min, i.task.streamTime(i.topic) - i.source!.node.watermarkDelay);
+    return min;
   }
 
   /** The watermark of each assigned source partition. */
@@ -408,9 +435,8 @@ export class Engine {
   }
 
   /**
-   * Tasks fed by a repartition see records from every source partition: their watermark is the
-   * lowest watermark over all source partitions (idle ones having followed the others). In
-   * process it is set directly; through topics it travels as watermark records.
+   * Re-keyed tasks follow their groupBy's source partitions (see `rekeyedWatermark`): in process,
+   * set directly here and before each re-keyed record; through topics, as watermark records.
    */
   private propagateWatermarks(): void {
     // Through topics: every source partition's watermark that moved goes to every repartition
@@ -419,11 +445,11 @@ export class Engine {
       this.exchange.broadcastWatermarks(this.sourceWatermarks());
       return;
     }
-    if (this.repartitionTasks.size === 0) return;
-    let min = Infinity;
-    for (const i of this.sourceInputs) min = Math.min(min, i.task.streamTime(i.topic) - i.source!.node.watermarkDelay);
-    if (min === Infinity) return;
-    for (const tasks of this.repartitionTasks.values()) for (const task of tasks) task.advanceWatermark(min);
+    for (const [id, tasks] of this.repartitionTasks) {
+      const min = this.rekeyedWatermark(this.topology.subtopologies[id]!.repartition!);
+      if (min === Infinity) continue;
+      for (const task of tasks) task.advanceWatermark(min);
+    }
   }
 
   /** Returns whether an idle partition's event time moved. */

@@ -1,5 +1,5 @@
 import type { GroupByNode, Node } from '../topology/nodes';
-import type { Topology } from '../topology/topology';
+import { rootSourceOf, type Topology } from '../topology/topology';
 import { murmur3 } from '../util/murmur3';
 import { partitionId, type Key, type RawRecord, type StreamRecord } from './record';
 import type { Task } from './task';
@@ -51,12 +51,16 @@ function multiInstanceCannot(what: string): string {
   return `scaling 'multi-instance' cannot yet ${what}. Run the application with scaling 'single-instance'.`;
 }
 
-/** A data record: value, event time, and where it came from, with the watermark there before it. */
+/** A data record: value, event time, and where it came from, with the watermark there before and after it. */
 interface DataEnvelope {
   v: unknown;
   t: number;
-  /** origin topic, partition, offset, watermark, and sequence within one origin record (flatMap) */
-  o: [string, number, number, number, number];
+  /**
+   * origin topic, partition, offset, watermark before the record, sequence within one origin
+   * record (flatMap), and the origin partition's watermark after the record (absent in records
+   * written before it was added).
+   */
+  o: [string, number, number, number, number, number?];
 }
 
 /** A watermark record: the watermark of each source partition of the sending instance. */
@@ -77,14 +81,14 @@ interface WatermarkEnvelope {
 export class RepartitionExchange {
   private readonly topics = new Map<GroupByNode, { name: string; partitions: number }>();
   private readonly subtopologyOfTopic = new Map<string, number>();
+  /** By repartition topic: every partition of its groupBy's source, which a downstream watermark waits for. */
+  private readonly followedPartitions = new Map<string, string[]>();
   private readonly sentWatermarks = new Map<string, number>();
 
   constructor(
     private readonly topology: Topology,
     private readonly transport: RepartitionTransport,
     partitionCounts: ReadonlyMap<string, number>,
-    /** Every source partition: a downstream watermark waits for all of them. */
-    private readonly sourcePartitions: readonly string[],
   ) {
     for (const sub of topology.subtopologies) {
       if (!sub.repartition) continue;
@@ -94,6 +98,8 @@ export class RepartitionExchange {
       if (partitions === undefined) throw new Error(`the partition count of repartition topic ${name} is unknown`);
       this.topics.set(sub.repartition, { name, partitions });
       this.subtopologyOfTopic.set(name, sub.id);
+      const { topic } = rootSourceOf(sub.repartition);
+      this.followedPartitions.set(name, Array.from({ length: partitionCounts.get(topic) ?? 0 }, (_, p) => partitionId(topic, p)));
     }
   }
 
@@ -102,11 +108,12 @@ export class RepartitionExchange {
     return this.subtopologyOfTopic.get(topic);
   }
 
-  send(node: GroupByNode, record: StreamRecord, sequence: number): void {
+  /** `watermarkAfter`: the record's source partition's watermark once it has read the record. */
+  send(node: GroupByNode, record: StreamRecord, sequence: number, watermarkAfter: number): void {
     const topic = this.topics.get(node)!;
     const { origin } = record;
     if (origin.offset < 0) throw new Error(multiInstanceCannot(`send a processor's timer or emitLatest output (re-keyed by ${node.name}) through a repartition topic: a replay after a crash could not tell its duplicates`));
-    const envelope: DataEnvelope = { v: record.value, t: record.timestamp, o: [origin.topic, origin.partition, origin.offset, origin.watermark, sequence] };
+    const envelope: DataEnvelope = { v: record.value, t: record.timestamp, o: [origin.topic, origin.partition, origin.offset, origin.watermark, sequence, watermarkAfter] };
     const key = JSON.stringify(record.key);
     this.transport.send(topic.name, partitionOfKey(record.key, topic.partitions), Buffer.from(key), Buffer.from(JSON.stringify(envelope)));
   }
@@ -129,13 +136,21 @@ export class RepartitionExchange {
   /** Takes a record of a repartition topic into its task. */
   receive(raw: RawRecord, task: Task): void {
     const envelope = JSON.parse(raw.value!.toString('utf8')) as DataEnvelope | WatermarkEnvelope;
+    const followed = this.followedPartitions.get(raw.topic)!;
     if ('wm' in envelope) {
       for (const [id, wm] of Object.entries(envelope.wm)) task.updateOriginWatermark(id, wm);
-      task.advanceWatermark(this.lowestWatermark(task));
+      task.advanceWatermark(lowestWatermark(task, followed));
       return;
     }
-    const [topic, partition, offset, watermark, sequence] = envelope.o;
-    if (!task.acceptOrigin(partitionId(topic, partition), offset, sequence)) return; // sent again by a replay
+    const [topic, partition, offset, watermark, sequence, watermarkAfter] = envelope.o;
+    const id = partitionId(topic, partition);
+    if (!task.acceptOrigin(id, offset, sequence)) return; // sent again by a replay
+    if (watermarkAfter !== undefined && Number.isFinite(watermarkAfter)) {
+      // The watermark as of this record, before it, as a groupByKey task's would be: timers and
+      // windows due by then act before the record, however the records were batched.
+      task.updateOriginWatermark(id, watermarkAfter);
+      task.advanceWatermark(lowestWatermark(task, followed));
+    }
     task.processRepartitioned({
       key: JSON.parse(raw.key!.toString('utf8')) as Key,
       value: envelope.v,
@@ -146,10 +161,11 @@ export class RepartitionExchange {
       origin: { topic: raw.topic, partition: raw.partition, offset: raw.offset, watermark },
     });
   }
+}
 
-  private lowestWatermark(task: Task): number {
-    let min = Infinity;
-    for (const id of this.sourcePartitions) min = Math.min(min, task.originWatermark(id));
-    return min;
-  }
+/** A re-keyed task's watermark: the lowest over its groupBy's source partitions. */
+function lowestWatermark(task: Task, followed: readonly string[]): number {
+  let min = Infinity;
+  for (const id of followed) min = Math.min(min, task.originWatermark(id));
+  return min;
 }

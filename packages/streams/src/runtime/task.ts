@@ -5,7 +5,7 @@ import type { SinkRecord } from '../sinks/sink';
 import type { TaskChanges, TaskSnapshot } from '../state/backends/state-backend';
 import type { StateStore } from '../state/state-store';
 import type { GroupByNode, Node, SinkNode, SourceNode } from '../topology/nodes';
-import type { Subtopology, Topology } from '../topology/topology';
+import { rootSourceOf, type Subtopology, type Topology } from '../topology/topology';
 import { partitionId, type StreamRecord } from './record';
 import type { Json } from '../util/json';
 
@@ -17,6 +17,20 @@ interface SourceClock {
   readonly id: string;
   readonly delay: number;
   streamTime: number;
+}
+
+/**
+ * The event time of one source's tree of operators within a task. Nodes have one parent each, so
+ * every operator descends from one source: its windows close and its timers fire by that source's
+ * watermark alone, not held back by another topic the task also reads (as in Kafka Streams, where
+ * unconnected sources are separate sub-topologies).
+ */
+interface Timeline {
+  watermark: number;
+  /** While the watermark advances: the watermark before the advance (see `OperatorContext.derivedOrigin`). */
+  advancingFrom: number | undefined;
+  /** Operators with event-time work, parents before children. */
+  readonly operators: Operator[];
 }
 
 /** What a task needs from the engine that runs it. */
@@ -41,9 +55,8 @@ export class Task {
   private readonly timed: Operator[] = [];
   private readonly entries: Operator[] = [];
   private readonly sourceEntries = new Map<string, SourceIngest>();
-  private currentWatermark = -Infinity;
-  /** While the watermark advances: the watermark before the advance (see `OperatorContext.derivedOrigin`). */
-  private advancingFrom: number | undefined;
+  /** By source topic: sub-topology 0 has one per source, a re-keyed task one (its groupBy's source). */
+  private readonly timelines = new Map<string, Timeline>();
   /** Stream time per source topic (sub-topology 0), restored from the checkpoint. */
   private readonly clocks = new Map<string, SourceClock>();
   /** Next offset per input partition that this task's state reflects. */
@@ -80,14 +93,15 @@ export class Task {
     // Children are built before parents (reverse pre-order), so a parent can forward to them.
     for (const node of [...subtopology.nodes].reverse()) {
       const children = topology.isRepartition(node) ? [] : topology.childrenOf(node);
+      const timeline = this.timelineOf(rootSourceOf(node).topic);
       const context: OperatorContext = {
         taskId: this.id,
         partition,
         logger: host.logger,
         forward: fanOut(children.filter((c) => c.kind !== 'late')),
         forwardLate: fanOut(children.filter((c) => c.kind === 'late')),
-        watermark: () => this.currentWatermark,
-        derivedOrigin: (lastOpen = -Infinity) => derivedOrigin(partition, Math.max(lastOpen, this.advancingFrom ?? this.currentWatermark)),
+        watermark: () => timeline.watermark,
+        derivedOrigin: (lastOpen = -Infinity) => derivedOrigin(partition, Math.max(lastOpen, timeline.advancingFrom ?? timeline.watermark)),
         wallClockTime: () => host.wallClockTime(),
         register: <S extends StateStore>(store: S) => {
           this.stores.push(store);
@@ -100,6 +114,7 @@ export class Task {
       // Parents before children: what an operator emits as time moves (results of windows that
       // close, timer output) reaches the operators below before their own windows close.
       if (operator.advanceWatermark || operator.advanceWallClock || operator.beforeCommit) this.timed.unshift(operator);
+      if (operator.advanceWatermark) timeline.operators.unshift(operator);
     }
     const entryNodes = subtopology.repartition ? topology.childrenOf(subtopology.repartition) : subtopology.sources;
     for (const node of entryNodes) this.entries.push(operators.get(node)!);
@@ -108,10 +123,6 @@ export class Task {
       const forward = fanOut(topology.childrenOf(source));
       this.sourceEntries.set(source.topic, this.sourceIngest(source, forward));
     }
-  }
-
-  get watermark(): number {
-    return this.currentWatermark;
   }
 
   /** The entry of a source topic's records (sub-topology 0): look it up once, call it per record. */
@@ -131,16 +142,12 @@ export class Task {
     for (const entry of this.entries) entry.process(record);
   }
 
-  /** Moves the watermark forward (never back): windows close and event-time timers fire. */
+  /**
+   * A re-keyed task (one source's tree): moves its watermark forward (never back), so windows
+   * close and event-time timers fire. Sub-topology 0 moves its own, as its sources' records arrive.
+   */
   advanceWatermark(watermark: number): void {
-    if (watermark <= this.currentWatermark) return;
-    this.advancingFrom = this.currentWatermark;
-    this.currentWatermark = watermark;
-    try {
-      for (const op of this.timed) op.advanceWatermark?.(watermark);
-    } finally {
-      this.advancingFrom = undefined;
-    }
+    for (const timeline of this.timelines.values()) advance(timeline, watermark);
   }
 
   advanceWallClock(now: number): void {
@@ -189,7 +196,7 @@ export class Task {
     return {
       checkpoint: {
         offsets: Object.fromEntries(this.offsets),
-        time: { ...Object.fromEntries([...this.clocks.values()].map((c) => [c.id, c.streamTime])), watermark: this.currentWatermark },
+        time: { ...Object.fromEntries([...this.clocks.values()].map((c) => [c.id, c.streamTime])), watermark: this.lowestWatermark() },
         ...(this.origins.size > 0 ? { origins: Object.fromEntries([...this.origins].map(([id, o]) => [id, [...o] as [number, number, number]])) } : {}),
       },
       stores: new Map(this.stores.map((s) => [s.name, s.takeChanges()])),
@@ -211,14 +218,30 @@ export class Task {
       this.origins.set(id, [watermark ?? -Infinity, offset, sequence]);
     }
     for (const [id, time] of Object.entries(snapshot.checkpoint.time)) {
-      if (id === 'watermark') this.currentWatermark = time ?? -Infinity;
-      else for (const clock of this.clocks.values()) if (clock.id === id) clock.streamTime = time ?? -Infinity;
+      if (id === 'watermark') {
+        // A re-keyed task's own; sub-topology 0 derives each source's from its clock below.
+        if (this.clocks.size === 0) for (const timeline of this.timelines.values()) timeline.watermark = time ?? -Infinity;
+      } else for (const clock of this.clocks.values()) if (clock.id === id) clock.streamTime = time ?? -Infinity;
     }
+    for (const [topic, clock] of this.clocks) this.timelineOf(topic).watermark = clock.streamTime - clock.delay;
+  }
+
+  private timelineOf(topic: string): Timeline {
+    let timeline = this.timelines.get(topic);
+    if (timeline === undefined) this.timelines.set(topic, (timeline = { watermark: -Infinity, advancingFrom: undefined, operators: [] }));
+    return timeline;
+  }
+
+  /** What the checkpoint keeps as the task's watermark: its lowest source's. */
+  private lowestWatermark(): number {
+    let min = Infinity;
+    for (const timeline of this.timelines.values()) min = Math.min(min, timeline.watermark);
+    return min === Infinity ? -Infinity : min;
   }
 
   /**
    * Stream time and watermark of a source partition. The record carries the watermark as it was
-   * just before it; if the record moves stream time forward, the task's watermark moves first
+   * just before it; if the record moves stream time forward, its source's watermark moves first
    * (closing windows, firing timers that are due), then the record goes on.
    */
   private sourceIngest(node: SourceNode, forward: (record: StreamRecord) => void): SourceIngest {
@@ -226,22 +249,16 @@ export class Task {
     const partition = this.partition;
     const clock: SourceClock = { id: partitionId(topic, partition), delay, streamTime: -Infinity };
     this.clocks.set(topic, clock);
+    const timeline = this.timelineOf(topic);
     return (offset, key, value, timestamp) => {
       const streamTime = clock.streamTime;
       const record: StreamRecord = { key: key as never, value, timestamp, origin: { topic, partition, offset, watermark: streamTime - delay } };
       if (timestamp > streamTime) {
         clock.streamTime = timestamp;
-        this.advanceWatermark(this.sourceWatermark());
+        advance(timeline, timestamp - delay);
       }
       forward(record);
     };
-  }
-
-  /** Sub-topology 0: the lowest watermark over this task's source partitions. */
-  sourceWatermark(): number {
-    let min = Infinity;
-    for (const clock of this.clocks.values()) min = Math.min(min, clock.streamTime - clock.delay);
-    return min;
   }
 
   /** Raises a source partition's stream time without a record (the partition was idle); returns whether it moved. */
@@ -249,7 +266,19 @@ export class Task {
     const clock = this.clocks.get(topic);
     if (clock === undefined || streamTime <= clock.streamTime) return false;
     clock.streamTime = streamTime;
-    this.advanceWatermark(this.sourceWatermark());
+    advance(this.timelineOf(topic), streamTime - clock.delay);
     return true;
+  }
+}
+
+/** Moves a timeline's watermark forward (never back): its windows close and its event-time timers fire. */
+function advance(timeline: Timeline, watermark: number): void {
+  if (watermark <= timeline.watermark) return;
+  timeline.advancingFrom = timeline.watermark;
+  timeline.watermark = watermark;
+  try {
+    for (const op of timeline.operators) op.advanceWatermark!(watermark);
+  } finally {
+    timeline.advancingFrom = undefined;
   }
 }

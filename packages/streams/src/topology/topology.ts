@@ -41,6 +41,13 @@ export function timerStoreNameOf(node: Node): string {
   return `${node.name}-timers`;
 }
 
+/** The source a node descends from: every node has one parent, so one source. */
+export function rootSourceOf(node: Node): SourceNode {
+  let at = node;
+  while (at.kind !== 'source') at = at.parent;
+  return at;
+}
+
 /** Collects what is reachable from the sinks, checks it, and splits it into sub-topologies. */
 export function buildTopology(graph: AppGraph): Topology {
   const used = new Set<Node>();
