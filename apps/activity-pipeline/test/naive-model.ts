@@ -27,6 +27,8 @@ export function naiveResults(partitions: ActivityEvent[][], delayMs: number, tim
   for (const events of partitions) {
     let streamTime = -Infinity;
     const open = new Map<string, { start: number; last: number; count: number }>();
+    /** Each user's latest session start: a session_start at or before it is ignored (copies of it after the watermark passed it are late anyway). */
+    const latestStart = new Map<string, number>();
     const write = (user: string, s: { start: number; last: number; count: number }, status: string, end: number | null) =>
       sessions.set(`${user}|${s.start}`, { status, end, count: s.count, last: s.last });
 
@@ -76,7 +78,8 @@ export function naiveResults(partitions: ActivityEvent[][], delayMs: number, tim
         s = undefined;
       }
       if (e.event_type === 'session_start') {
-        if (s?.start === t) continue;
+        if (t <= (latestStart.get(e.user_id) ?? -Infinity)) continue;
+        latestStart.set(e.user_id, t);
         if (s) write(e.user_id, s, 'superseded', s.last);
         const started = { start: t, last: t, count: 1 };
         open.set(e.user_id, started);

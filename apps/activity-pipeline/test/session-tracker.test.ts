@@ -78,4 +78,39 @@ describe('session tracker', () => {
     const { rows } = await run([ev(0, 'a', 'session_start'), ev(SEC, 'b', 'session_start'), ev(2 * SEC, 'a', 'session_end')]);
     expect(rows).toEqual(['a open 0.. n=1', 'b open 0.016666666666666666.. n=1', 'a ended 0..0.03333333333333333 n=2 2s']);
   });
+
+  it('takes a re-delivered session_start of a closed session, still on time, for a duplicate', async () => {
+    const { rows } = await run([
+      ev(0, 'u', 'session_start'),
+      ev(10 * SEC, 'u', 'page_view'),
+      ev(40 * SEC, 'u', 'session_end'),
+      ev(0, 'u', 'session_start'), // the same start again (a retried beacon): the watermark is -80s, so it is on time
+      ev(60 * MIN, 'other', 'page_view'), // moves the watermark past everything
+    ]);
+    // Before: the copy reopened the session over its final row ('u open 0.. n=1'), which then timed out.
+    expect(rows).toEqual(['u open 0.. n=1', 'u open 0.. n=2', 'u ended 0..0.6666666666666666 n=3 40s']);
+  });
+
+  it('ignores a copy of an earlier session’s start while a later session is open', async () => {
+    const { rows } = await run([
+      ev(0, 'u', 'session_start'),
+      ev(30 * SEC, 'u', 'session_start'), // supersedes the first
+      ev(0, 'u', 'session_start'), // a copy of the first: on time (watermark -90s)
+      ev(45 * SEC, 'u', 'session_end'),
+    ]);
+    expect(rows).toEqual(['u open 0.. n=1', 'u superseded 0..0 n=1 0s', 'u open 0.5.. n=1', 'u ended 0.5..0.75 n=2 15s']);
+  });
+
+  it('forgets a closed session once the watermark passes its start: a copy of its start is then late', async () => {
+    const { app, sinks } = pipeline({ sessionTimeoutMs: 30 * MIN });
+    const driver = await TopologyTestDriver.create(app);
+    await driver.pipe('user_activity', ev(0, 'u', 'session_start'));
+    await driver.pipe('user_activity', ev(SEC, 'u', 'session_end'));
+    expect(await driver.storeEntries('session-tracker-store')).toEqual([['u', { start: T0, last: T0 + SEC, count: 2, closed: true }]]);
+    await driver.pipe('user_activity', ev(3 * MIN, 'other', 'page_view')); // watermark 1m: u's closed session goes
+    expect(await driver.storeEntries('session-tracker-store')).toEqual([]);
+    await driver.pipe('user_activity', ev(0, 'u', 'session_start')); // late
+    expect(driver.values(sinks.sessions).map(brief)).toEqual(['u open 0.. n=1', 'u ended 0..0.016666666666666666 n=2 1s']);
+    expect(driver.metrics().late['session-tracker']).toBe(1);
+  });
 });

@@ -2,15 +2,21 @@ import { processor, type KeyedProcessor, type ProcessorContext } from '@pipeline
 import type { ActivityEvent } from '../events';
 import type { SessionRow, SessionStatus } from './session-row';
 
-/** What the tracker keeps per user: the open session, if any. */
-export interface OpenSession {
+/** What the tracker keeps per user: its latest session, open, or closed and kept for a while. */
+export interface UserSession {
   readonly start: number;
   /** Updated in place by each event of the session (no new object per event). */
   last: number;
   count: number;
+  /**
+   * Closed, and kept until the watermark passes its start: until then a re-delivered copy of its
+   * `session_start` is on time, and must be taken for the duplicate it is, not reopen the session
+   * over its final row. (State saved before this field existed holds open sessions only.)
+   */
+  closed?: true;
 }
 
-type Context = ProcessorContext<string, SessionRow, OpenSession>;
+type Context = ProcessorContext<string, SessionRow, UserSession>;
 
 /**
  * Tracks user sessions from explicit events, per user, in event time:
@@ -22,14 +28,17 @@ type Context = ProcessorContext<string, SessionRow, OpenSession>;
  * - `session_start` while a session is open closes that one as `superseded` and opens a new one.
  * Edge cases, decided: a `session_end` with no open session (never started, or a duplicate end)
  * and activity outside a session are ignored (they still reach the lake and the enriched topic); a
- * repeated `session_start` at the same time as the open session's start is a duplicate and
- * ignored; a `session_end` earlier than the open session's start belongs to no open session and is
- * ignored. Late events (behind the watermark) never reach the tracker: the engine counts them.
+ * `session_start` at or before the start of the user's latest session, open or closed, is a
+ * duplicate (a retried beacon) or out of order, and ignored: it must not reopen a session over its
+ * final row, nor close a later one; a `session_end` earlier than the open session's start belongs
+ * to no open session and is ignored. Late events (behind the watermark) never reach the tracker:
+ * the engine counts them. So a closed session is kept (`closed`) until the watermark passes its
+ * start, when any copy of its start would be late.
  *
  * @example events.groupByKey().process(sessionTracker(30 * 60_000)).to(sessionsSink)
  */
-export function sessionTracker(timeoutMs: number): KeyedProcessor<string, ActivityEvent, SessionRow, OpenSession> {
-  const row = (ctx: Context, s: OpenSession, status: SessionStatus, end: number | null): SessionRow => ({
+export function sessionTracker(timeoutMs: number): KeyedProcessor<string, ActivityEvent, SessionRow, UserSession> {
+  const row = (ctx: Context, s: UserSession, status: SessionStatus, end: number | null): SessionRow => ({
     user_id: ctx.key,
     session_start: s.start,
     session_end: end,
@@ -41,23 +50,31 @@ export function sessionTracker(timeoutMs: number): KeyedProcessor<string, Activi
 
   // Rows go out with emitLatest under the session's start: per commit, the sink gets one row per
   // session that changed (its latest state, open or closed), not one per event.
-  const open = (ctx: Context, s: OpenSession) => {
+  const open = (ctx: Context, s: UserSession) => {
     ctx.state.set(s);
     ctx.timers.setEventTime('timeout', s.last + timeoutMs);
     ctx.emitLatest(s.start, row(ctx, s, 'open', null), s.start);
   };
 
-  const close = (ctx: Context, s: OpenSession, status: SessionStatus, end: number) => {
-    ctx.state.clear();
-    ctx.timers.cancel('timeout');
+  const close = (ctx: Context, s: UserSession, status: SessionStatus, end: number) => {
     ctx.emitLatest(s.start, row(ctx, s, status, end), s.start);
+    // A copy of its session_start at or after the watermark is not late: keep the session until
+    // the watermark passes its start (the timer fires once the watermark reaches start + 1).
+    if (s.start >= ctx.watermark) {
+      ctx.state.set({ start: s.start, last: s.last, count: s.count, closed: true });
+      ctx.timers.setEventTime('timeout', s.start + 1);
+    } else {
+      ctx.state.clear();
+      ctx.timers.cancel('timeout');
+    }
   };
 
-  return processor<ActivityEvent, SessionRow, OpenSession>({
+  return processor<ActivityEvent, SessionRow, UserSession>({
     name: 'session-tracker',
     process(event, ctx) {
       const t = ctx.timestamp;
-      let current = ctx.state.get();
+      const latest = ctx.state.get();
+      let current = latest?.closed ? undefined : latest;
       if (current && t >= current.last + timeoutMs) {
         // The timer is due but has not fired: the watermark trails the event time. By event time
         // the session ended before this event, so close it first; otherwise whether a gap closes a
@@ -67,7 +84,7 @@ export function sessionTracker(timeoutMs: number): KeyedProcessor<string, Activi
       }
       switch (event.event_type) {
         case 'session_start':
-          if (current?.start === t) return; // duplicate
+          if (latest !== undefined && t <= latest.start) return; // a duplicate, or out of order
           if (current) close(ctx, current, 'superseded', current.last);
           open(ctx, { start: t, last: t, count: 1 });
           return;
@@ -83,8 +100,9 @@ export function sessionTracker(timeoutMs: number): KeyedProcessor<string, Activi
       }
     },
     onTimer(_timer, ctx) {
-      const current = ctx.state.get();
-      if (current) close(ctx, current, 'timed_out', current.last);
+      const latest = ctx.state.get();
+      if (latest?.closed) ctx.state.clear(); // the watermark passed its start: copies of it are late
+      else if (latest) close(ctx, latest, 'timed_out', latest.last);
     },
   });
 }
