@@ -30,7 +30,12 @@ export function isEntriesCodec<T>(codec: StateCodec<T>): codec is EntriesCodec<T
 export function wholeValueCodec<T>(codec: StateCodec<T>): Codec<T> {
   if (!isEntriesCodec(codec)) return codec;
   return {
-    encode: (value) => [...codec.entries(value)].map(([k, v]) => [k, v]),
+    encode: (value) => {
+      // The whole value is saved: its pending changes are in it. Taken, or their list (a
+      // countDistinct's new values) would grow for as long as the value lives.
+      for (const _ of codec.takeChanges(value));
+      return [...codec.entries(value)].map(([k, v]) => [k, v]);
+    },
     decode: (json) => codec.fromEntries(json as Array<[string, Json]>),
   };
 }

@@ -18,6 +18,7 @@ import {
   type WindowResult,
 } from '../../src';
 import { TopologyTestDriver } from '../../src/testing';
+import { wholeValueCodec } from '../../src/util/json';
 import { event, MIN, sourceOptions, T0, type Event } from '../support/events';
 
 /** Runs one aggregation over a tumbling minute of the given events (final mode) and returns its result. */
@@ -106,6 +107,19 @@ describe('aggregations', () => {
     const atLeastTwo = aggregator({ ...countDistinct((e: Event) => e.user_id), name: 'atLeastTwo', result: (s) => s.size >= 2 });
     expect(await aggregate(atLeastTwo as Aggregator<Event, unknown, boolean>, [event(0, { user_id: 'a' }), event(1, { user_id: 'b' })])).toBe(true);
     expect(await aggregate(atLeastTwo as Aggregator<Event, unknown, boolean>, [event(0, { user_id: 'a' }), event(1, { user_id: 'a' })])).toBe(false);
+  });
+
+  it('countDistinct inside a session is saved whole, and keeps no list of new values beside it', () => {
+    const agg = countDistinct((e: Event) => e.user_id);
+    const seen = agg.add(agg.add(agg.init(), event(0, { user_id: 'a' })), event(1, { user_id: 'b' }));
+    const whole = wholeValueCodec(agg.codec!);
+    const saved = whole.encode(seen);
+    expect(saved).toEqual([
+      ['$a', 1],
+      ['$b', 1],
+    ]);
+    expect(seen.takeAdded()).toEqual([]); // before: ['a', 'b'], growing for as long as the session lived
+    expect(agg.result(whole.decode(saved))).toBe(2);
   });
 
   it('countDistinct saves only the values new since the last commit, and restores them all', async () => {
