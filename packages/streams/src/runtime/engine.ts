@@ -423,7 +423,11 @@ export class Engine {
       this.rekeyedInputs.set(groupBy, (inputs = this.sourceInputs.filter((i) => i.topic === topic)));
     }
     let min = Infinity;
-    for (const i of inputs) min = Math.min(min, i.task.streamTime(i.topic) - i.source!.node.watermarkDelay);
+    for (let k = 0; k < inputs.length; k++) {
+      const i = inputs[k]!;
+      const watermark = i.task.streamTime(i.topic) - i.source!.node.watermarkDelay;
+      if (watermark < min) min = watermark;
+    }
     return min;
   }
 

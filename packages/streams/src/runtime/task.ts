@@ -57,6 +57,7 @@ export class Task {
   private readonly sourceEntries = new Map<string, SourceIngest>();
   /** By source topic: sub-topology 0 has one per source, a re-keyed task one (its groupBy's source). */
   private readonly timelines = new Map<string, Timeline>();
+  private readonly timelineList: Timeline[] = [];
   /** Stream time per source topic (sub-topology 0), restored from the checkpoint. */
   private readonly clocks = new Map<string, SourceClock>();
   /** Next offset per input partition that this task's state reflects. */
@@ -147,7 +148,9 @@ export class Task {
    * close and event-time timers fire. Sub-topology 0 moves its own, as its sources' records arrive.
    */
   advanceWatermark(watermark: number): void {
-    for (const timeline of this.timelines.values()) advance(timeline, watermark);
+    // Per re-keyed record: no iterator, and a task of one source has one timeline.
+    const list = this.timelineList;
+    for (let i = 0; i < list.length; i++) advance(list[i]!, watermark);
   }
 
   advanceWallClock(now: number): void {
@@ -228,7 +231,10 @@ export class Task {
 
   private timelineOf(topic: string): Timeline {
     let timeline = this.timelines.get(topic);
-    if (timeline === undefined) this.timelines.set(topic, (timeline = { watermark: -Infinity, advancingFrom: undefined, operators: [] }));
+    if (timeline === undefined) {
+      this.timelines.set(topic, (timeline = { watermark: -Infinity, advancingFrom: undefined, operators: [] }));
+      this.timelineList.push(timeline);
+    }
     return timeline;
   }
 
