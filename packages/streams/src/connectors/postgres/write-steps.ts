@@ -48,12 +48,17 @@ function arrayTypes(target: WriteTarget, columns: readonly string[]): string[] |
   return types;
 }
 
-/** A value as an element of a typed array parameter: instants as ISO text, objects as JSON. */
+/**
+ * A value as an element of a typed array parameter. Dates, bytes (a Buffer, or the Uint8Array a
+ * Buffer becomes in a sink thread) and values with `toPostgres` are left to pg, which converts
+ * them as it does a plain parameter (the path of the other writes, and of deletes: a row must
+ * read the same whichever wrote it; a Date into `timestamp` is local time, as pg sends it).
+ * Other objects and arrays become JSON text: pg would make an array a nested array literal.
+ */
 function arrayElement(value: unknown): unknown {
   if (value === null || value === undefined) return null;
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'object' && !Buffer.isBuffer(value)) return JSON.stringify(value);
-  return value;
+  if (typeof value !== 'object' || value instanceof Date || ArrayBuffer.isView(value) || 'toPostgres' in value) return value;
+  return JSON.stringify(value);
 }
 
 /**

@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { LogEvent } from 'kysely';
 import { silentLogger, type SinkWriter } from '../../../src';
 import { postgresSink } from '../../../src/connectors/postgres';
@@ -115,5 +118,29 @@ describe('postgres sink: upserts', () => {
     await writer.flush(commit(1));
     const [row] = await scratch.rows<{ view_count: string; updated_at: Date }>('select view_count, updated_at from page_view_counts');
     expect(row).toEqual({ view_count: '2', updated_at: new Date('2020-01-01Z') });
+  });
+
+  it('writes bytes, and local timestamps as pg does, the same on every path (in a time zone that is not UTC)', async () => {
+    await scratch.admin.query('create table blobs (id text primary key, body bytea not null, at timestamp not null)');
+    try {
+      const tsx = pathToFileURL(require.resolve('tsx')).href;
+      const child = spawnSync(process.execPath, ['--conditions=@pipeline/source', '--import', tsx, join(__dirname, 'write-in-zone.ts')], {
+        env: { ...process.env, TZ: 'America/New_York', SCRATCH_URL: scratch.url },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(child.stderr).toBe('');
+      expect(child.status).toBe(0);
+      // Read as text: what the table holds, whatever this process's zone.
+      const rows = await scratch.rows<{ id: string; body: string; at: string }>("select id, encode(body, 'hex') as body, at::text as at from blobs order by id");
+      // Before: the sink wrote the bytes' JSON text ('{"0":1,"1":2,"2":3}') and UTC's wall time
+      // (12:00) where pg writes local time (07:00); a row pg had written, a retraction missed.
+      expect(rows).toEqual([
+        { id: 'b', body: '010203', at: '2024-01-01 07:00:00' },
+        { id: 'plain', body: '010203', at: '2024-01-01 07:00:00' },
+      ]);
+    } finally {
+      await scratch.admin.query('drop table blobs');
+    }
   });
 });
