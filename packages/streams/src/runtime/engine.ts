@@ -166,7 +166,10 @@ export class Engine {
       if (byPartition === undefined) this.inputs.set(i.topic, (byPartition = []));
       byPartition[i.partition] = i;
     }
-    this.propagateWatermarks();
+    // In process, the restored re-keyed tasks catch up with their sources' watermarks. Through
+    // topics nothing is sent yet: an exactly-once runtime has no transaction open before start
+    // returns; the first batch sends every watermark (none has been sent by this engine).
+    if (!this.exchange) this.propagateWatermarks();
     this.options.logger.info('engine started', {
       tasks: [...this.tasks.keys()],
       restoredTasks: snapshots.size,

@@ -107,4 +107,52 @@ describe('several instances sharing the work (scaling: multi-instance)', () => {
     const userTable = table(users.values(), (r) => String(r.windowStart));
     expect(new Map([...userTable].map(([k, r]) => [Number(k), r.value]))).toEqual(new Map([...distinct].map(([k, v]) => [k, v.size])));
   });
+
+  it('exactly once, with a groupBy: stops, and starts again from its state', async () => {
+    const input = uniqueName('multi-eos-in');
+    await createTopic(input, 2);
+    const events = Array.from({ length: 600 }, (_, i) => event(i * 500, { user_id: `user-${i % 7}`, page_url: `/p${i % 3}` }));
+    const send = (from: number, to: number) => produce(input, events.slice(from, to).map((e) => ({ value: JSON.stringify(e), key: e.user_id })));
+    const applicationId = uniqueName('multi-eos-app');
+    const { app, pages } = topology(applicationId, input);
+    const dir = await mkdtemp(join(tmpdir(), 'multi-eos-'));
+    dirs.push(dir);
+    const start = async () => {
+      const runtime = new KafkaStreams(app, {
+        connection: { brokers },
+        scaling: 'multi-instance',
+        processingGuarantee: 'exactly_once',
+        instanceId: 'only',
+        stateDir: dir,
+        commitInterval: '200ms',
+        logger: silentLogger,
+      });
+      await runtime.start();
+      return runtime;
+    };
+    /** Page views per page and minute, as the table of `pages` holds them (its last value per key). */
+    const pageTable = () => new Map([...table(pages.values(), (r) => `${r.key}|${r.windowStart}`)].map(([k, r]) => [k, r.value]));
+    const countsOf = (upTo: number) => {
+      const counts = new Map<string, number>();
+      for (const e of events.slice(0, upTo)) {
+        const key = `${e.page_url}|${Math.floor(Date.parse(e.event_time) / MIN) * MIN}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      return counts;
+    };
+    const holds = (expected: Map<string, number>) => () => [...expected].every(([k, n]) => pageTable().get(k) === n) && pageTable().size === expected.size;
+
+    await send(0, 300);
+    const first = await start();
+    await waitFor(holds(countsOf(300)), 60_000, 'the first instance to count the first half');
+    await first.stop();
+    await send(300, 600);
+    // Before: the restored watermarks went to the repartition topic before any transaction was
+    // open, and the runtime failed at every start ('kafka producer: no open transaction').
+    const second = await start();
+    await waitFor(holds(countsOf(600)), 60_000, 'the restarted instance to count the second half');
+    expect(second.metrics().state).toBe('running');
+    await second.stop();
+    expect(pageTable()).toEqual(countsOf(600));
+  });
 });
