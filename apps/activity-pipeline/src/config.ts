@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import { parseDuration } from '@pipeline/streams';
 
 /** Every setting of the activity pipeline, read from the environment (and `.env`), checked at start. */
@@ -63,7 +65,7 @@ export function settingsHelp(): string {
   const names = Object.keys(SETTINGS) as Array<keyof typeof SETTINGS>;
   const width = Math.max(...names.map((n) => n.length));
   const lines = names.map((n) => `  ${n.padEnd(width)}  ${SETTINGS[n].about} (default: ${SETTINGS[n].default})`);
-  return `Settings, from the environment or a .env file in the working directory:\n${lines.join('\n')}`;
+  return `Settings, from the environment or a .env file (the working directory's, then the repository's):\n${lines.join('\n')}`;
 }
 
 /** A setting that is wrong: the message names the variable, what it must be and what it was. */
@@ -74,6 +76,9 @@ export class ConfigError extends Error {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** The longest delay Node's timers take: a longer one fires after 1 ms, again and again. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Reads the configuration. Every problem is collected, so one start reports all of them.
@@ -91,11 +96,12 @@ export function loadConfig(env: Env): Config {
     if (!allowed.includes(value)) problems.push(`${name} must be one of ${allowed.join(', ')}, got '${value}'`);
     return value;
   };
-  const duration = (name: string, fallback: string, min = 0): number => {
+  const duration = (name: string, fallback: string, min = 0, max = Infinity): number => {
     const value = env[name]?.trim() || fallback;
     try {
       const ms = parseDuration(value, name);
       if (ms < min) problems.push(`${name} must be at least ${min} ms, got '${value}'`);
+      if (ms > max) problems.push(`${name} must be at most ${max} ms (a timer's longest delay, about 24.8 days), got '${value}'`);
       return ms;
     } catch {
       problems.push(`${name} must be a duration like 500ms, 30s, 2m or 1h, got '${value}'`);
@@ -105,7 +111,8 @@ export function loadConfig(env: Env): Config {
   const integer = (name: string, fallback: number, min: number, max: number, what: string): number => {
     const raw = env[name]?.trim() || String(fallback);
     const n = Number(raw);
-    if (!Number.isSafeInteger(n) || n < min || n > max) problems.push(`${name} must be ${what}, got '${raw}'`);
+    // Digits only: Number() also takes '0x10', '1e3' and ' 16 '.
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) problems.push(`${name} must be ${what}, got '${raw}'`);
     return n;
   };
   const count = (name: string, fallback: number): number => integer(name, fallback, 1, Number.MAX_SAFE_INTEGER, 'a positive integer');
@@ -127,13 +134,13 @@ export function loadConfig(env: Env): Config {
     watermarkDelayMs: duration('WATERMARK_DELAY', SETTINGS.WATERMARK_DELAY.default),
     sessionTimeoutMs: duration('SESSION_TIMEOUT', SETTINGS.SESSION_TIMEOUT.default, 1),
     idlePartitionTimeoutMs: duration('IDLE_PARTITION_TIMEOUT', SETTINGS.IDLE_PARTITION_TIMEOUT.default, 1),
-    commitIntervalMs: duration('COMMIT_INTERVAL', SETTINGS.COMMIT_INTERVAL.default, 10),
+    commitIntervalMs: duration('COMMIT_INTERVAL', SETTINGS.COMMIT_INTERVAL.default, 10, MAX_TIMER_MS),
     processingGuarantee: oneOf('PROCESSING_GUARANTEE', SETTINGS.PROCESSING_GUARANTEE.default, ['at_least_once', 'exactly_once']),
     scaling: oneOf('SCALING', SETTINGS.SCALING.default, ['single-instance', 'multi-instance']),
     instanceId: env.INSTANCE_ID?.trim() ? text('INSTANCE_ID', '', topicName, 'letters, digits, . _ -') : undefined,
     autoOffsetReset: oneOf('AUTO_OFFSET_RESET', SETTINGS.AUTO_OFFSET_RESET.default, ['earliest', 'latest']),
     httpPort: port('HTTP_PORT', Number(SETTINGS.HTTP_PORT.default)),
-    statusIntervalMs: duration('STATUS_INTERVAL', SETTINGS.STATUS_INTERVAL.default, 100),
+    statusIntervalMs: duration('STATUS_INTERVAL', SETTINGS.STATUS_INTERVAL.default, 100, MAX_TIMER_MS),
     logLevel: oneOf('LOG_LEVEL', SETTINGS.LOG_LEVEL.default, ['error', 'warn', 'info', 'debug']),
     logFormat: oneOf('LOG_FORMAT', process.stderr.isTTY ? 'pretty' : 'json', ['json', 'pretty']),
   };
@@ -141,7 +148,17 @@ export function loadConfig(env: Env): Config {
   return config;
 }
 
-/** Loads `.env` from the working directory into `process.env` (variables already set win). */
-export function loadDotEnv(path = '.env'): void {
-  if (existsSync(path)) process.loadEnvFile(path);
+/** The repository's `.env`, where `.env.example` says to copy itself, whatever the working directory. */
+const REPOSITORY_DOT_ENV = resolve(__dirname, '../../../.env');
+
+/**
+ * Loads `.env` files into `process.env`, variables already set winning: the working directory's,
+ * then the repository's (`pnpm --filter activity-pipeline start` runs in the app's folder, `pnpm
+ * demo` at the root: both read the repository's).
+ */
+export function loadDotEnv(paths: readonly string[] = ['.env', REPOSITORY_DOT_ENV], env: Record<string, string | undefined> = process.env): void {
+  for (const path of new Set(paths.map((p) => resolve(p)))) {
+    if (!existsSync(path)) continue;
+    for (const [name, value] of Object.entries(parseEnv(readFileSync(path, 'utf8')))) env[name] ??= value;
+  }
 }

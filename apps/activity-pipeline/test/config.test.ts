@@ -1,4 +1,16 @@
-import { ConfigError, loadConfig, SETTINGS } from '../src/config';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, loadDotEnv, SETTINGS } from '../src/config';
+
+const problemsOf = (env: Record<string, string>): readonly string[] => {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (e) {
+    return (e as ConfigError).problems;
+  }
+};
 
 describe('configuration', () => {
   it('has defaults for everything', () => {
@@ -60,5 +72,34 @@ describe('configuration', () => {
     });
     loadConfig(env);
     expect([...read].sort()).toEqual(Object.keys(SETTINGS).sort());
+  });
+
+  it('takes integers written in digits only', () => {
+    expect(problemsOf({ SESSION_CACHE_USERS: '0x10' })).toEqual(["SESSION_CACHE_USERS must be a positive integer, got '0x10'"]);
+    expect(problemsOf({ SESSION_CACHE_USERS: '1e4' })).toEqual(["SESSION_CACHE_USERS must be a positive integer, got '1e4'"]);
+    expect(problemsOf({ HTTP_PORT: '-1' })).toEqual(["HTTP_PORT must be a port number (0-65535), got '-1'"]);
+    expect(loadConfig({ SESSION_CACHE_USERS: ' 16 ' }).sessionCacheUsers).toBe(16);
+  });
+
+  it('refuses a timer interval longer than Node’s timers take', () => {
+    expect(problemsOf({ STATUS_INTERVAL: '25d' })).toEqual([
+      "STATUS_INTERVAL must be at most 2147483647 ms (a timer's longest delay, about 24.8 days), got '25d'",
+    ]);
+    expect(problemsOf({ COMMIT_INTERVAL: '25d' })).toHaveLength(1);
+    expect(loadConfig({ SESSION_TIMEOUT: '30d' }).sessionTimeoutMs).toBe(30 * 86_400_000); // event time: no timer
+  });
+
+  it('loads .env files in order, the first and the environment winning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dotenv-'));
+    const names = ['DOTENV_TEST_A', 'DOTENV_TEST_B', 'DOTENV_TEST_C'];
+    try {
+      writeFileSync(join(dir, 'here.env'), 'DOTENV_TEST_A=here\nDOTENV_TEST_B=here\n');
+      writeFileSync(join(dir, 'root.env'), 'DOTENV_TEST_A=root\nDOTENV_TEST_C=root\n');
+      const env: Record<string, string | undefined> = { DOTENV_TEST_B: 'shell' };
+      loadDotEnv([join(dir, 'here.env'), join(dir, 'missing.env'), join(dir, 'root.env')], env);
+      expect(names.map((n) => env[n])).toEqual(['here', 'shell', 'root']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -38,7 +38,7 @@ const USERS = options.users;
 const step = (text: string) => console.log(`\n\x1b[1m==> ${text}\x1b[0m`);
 
 async function main(): Promise<number> {
-  loadDotEnv(resolve(REPO, '.env'));
+  loadDotEnv();
   const config = loadConfig(process.env);
   const lakeDir = resolve(APP, config.lakeDir);
 
