@@ -23,4 +23,19 @@ describe('string formats', () => {
       expect.stringMatching(/^schema: \/id: .*uuid/),
     ]);
   });
+
+  it('dead-letters days that do not exist, which Date.parse would roll over into the next month', async () => {
+    const app = streams({ applicationId: 'formats-days' });
+    const out = memorySink<{ at: string }>();
+    const dead = memorySink<DeadLetter>();
+    const Schema = Type.Object({ at: Type.String({ format: 'date-time' }), on: Type.String({ format: 'date' }) });
+    app.source('t', { value: Schema, key: (v) => v.on, timestamp: (v) => Date.parse(v.at), deadLetter: dead }).to(out);
+    const driver = await TopologyTestDriver.create(app);
+    const valid = ['2024-02-29T10:00:00Z', '2024-12-31T23:59:59.999-05:30', '2023-02-28 00:00:00+0100'];
+    const invalid = ['2024-02-30T10:00:00Z', '2023-02-29T10:00:00Z', '2024-04-31T10:00:00Z', '2024-00-10T10:00:00Z', '2024-01-01T24:00:00Z', '2024-01-01T10:00:00+24:00'];
+    for (const at of [...valid, ...invalid]) await driver.pipe('t', { at, on: '2024-01-01' });
+    await driver.pipe('t', { at: valid[0], on: '2023-02-29' });
+    expect(driver.values(out).map((v) => v.at)).toEqual(valid);
+    expect(driver.values(dead)).toHaveLength(invalid.length + 1);
+  });
 });
