@@ -11,6 +11,7 @@ import type { StateBackend } from '../../state/backends/state-backend';
 import { systemClock, type Clock } from '../../time/clock';
 import { parseDuration } from '../../time/duration';
 import type { Topology } from '../../topology/topology';
+import { checkKafkaStreamsOptions } from './check-options';
 import { readPartitions } from './changelog-reader';
 import { commitMarkerTopic, prepareTopics } from './internal-topics';
 import type { KafkaProducer } from './kafka-producer';
@@ -69,6 +70,7 @@ export class KafkaStreams {
     app: StreamsApp,
     private readonly options: KafkaStreamsOptions,
   ) {
+    checkKafkaStreamsOptions(options);
     this.topology = app.topology();
     this.logger = options.logger ?? createLogger({ fields: { app: app.applicationId } });
     this.clock = options.clock ?? systemClock;
@@ -77,7 +79,6 @@ export class KafkaStreams {
     this.multiInstance = options.scaling === 'multi-instance';
     this.instance = options.instanceId ?? hostname();
     this.commitIntervalMs = parseDuration(options.commitInterval ?? '250ms', 'commitInterval');
-    parseDuration(options.idleTimeout ?? '30s', 'idleTimeout');
   }
 
   /** Connects, joins the group and starts processing in the background. */
