@@ -3,7 +3,7 @@ import type { Logger } from '../../logging/logger';
 import { partitionId, type PartitionOffset } from '../../runtime/record';
 import type { CommitInfo, SinkRecord, SinkWriter } from '../../sinks/sink';
 import type { Clock } from '../../time/clock';
-import type { ParquetColumn } from './columns';
+import { METADATA_COLUMNS, type ParquetColumn } from './columns';
 import { appendDurably, makeDirectoryDurably, removeFile, syncDirectory } from './durable-fs';
 import { rollSegment } from './final-file';
 import { filePartition, stagingName } from './lake-files';
@@ -74,7 +74,12 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
   private lastRoll: Promise<void> = Promise.resolve();
   private rollFailure: unknown;
 
-  constructor(private readonly config: ParquetWriterConfig) {}
+  /** The schema's properties: the columns but the metadata ones, which the sink adds (they come last). */
+  private readonly schemaProperties: readonly string[];
+
+  constructor(private readonly config: ParquetWriterConfig) {
+    this.schemaProperties = config.columns.slice(0, config.columns.length - METADATA_COLUMNS.length).map((c) => c.name);
+  }
 
   get buffered(): number {
     return this.pendingRows;
@@ -246,7 +251,7 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
 
   /** Appends rows to the segment's staging file in one write, creating it (durably) when there is none. */
   private async stage(segment: Segment, values: readonly unknown[], offsets: readonly number[], start: number, end: number): Promise<void> {
-    const text = encodeStagingLines(values, offsets, start, end);
+    const text = encodeStagingLines(values, offsets, start, end, this.schemaProperties);
     const dir = await this.directory(segment);
     if (segment.stagingFirst === undefined) {
       await appendDurably(join(dir, stagingName(segment.input.files, offsets[start]!)), text);

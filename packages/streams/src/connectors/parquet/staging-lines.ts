@@ -14,14 +14,15 @@ export function stagingLine(offset: number, rowJson: string): string {
 
 /**
  * The staging lines of `values[start..end)`, UTF-8 encoded into one buffer as they are made: one
- * append of a flush, with no long string to build and then encode.
- * @example await appendDurably(path, encodeStagingLines([{ user_id: 'u1' }], [42], 0, 1));
+ * append of a flush, with no long string to build and then encode. `columns`: the schema's
+ * properties (see `rowJson`).
+ * @example await appendDurably(path, encodeStagingLines([{ user_id: 'u1' }], [42], 0, 1, ['user_id']));
  */
-export function encodeStagingLines(values: readonly unknown[], offsets: readonly number[], start: number, end: number): Uint8Array {
+export function encodeStagingLines(values: readonly unknown[], offsets: readonly number[], start: number, end: number, columns: readonly string[]): Uint8Array {
   let buffer = Buffer.allocUnsafe(Math.max(4096, (end - start) * 160));
   let length = 0;
   for (let i = start; i < end; i++) {
-    const line = stagingLine(offsets[i]!, JSON.stringify(values[i]));
+    const line = stagingLine(offsets[i]!, rowJson(values[i], columns));
     // A UTF-16 code unit takes at most 3 bytes in UTF-8.
     if (length + line.length * 3 > buffer.length) {
       const larger = Buffer.allocUnsafe(Math.max(buffer.length * 2, length + line.length * 3));
@@ -31,6 +32,20 @@ export function encodeStagingLines(values: readonly unknown[], offsets: readonly
     length += buffer.write(line, length);
   }
   return buffer.subarray(0, length);
+}
+
+/**
+ * A row as JSON. Properties outside the schema are not written to the files, but are staged as
+ * they come (no filter on the hot path), unless JSON cannot hold one (a bigint, a cycle): then the
+ * row is staged with its schema's properties only, which `write` checked, rather than fail every
+ * flush from then on, and every replay of it.
+ */
+function rowJson(value: unknown, columns: readonly string[]): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return JSON.stringify(value, columns as string[]);
+  }
 }
 
 /**

@@ -19,7 +19,7 @@ const input = { topic: 'events', partition: 2, files, lastOffset: -1, segments: 
 async function staged(dir: string, first: number, count: number, stagedRows = count): Promise<StagedFile> {
   const values = Array.from({ length: count }, (_, i) => row(first + i));
   const offsets = values.map((_, i) => 100 + first + i);
-  await writeFile(join(dir, stagingName(files, 100 + first)), encodeStagingLines(values, offsets, 0, count));
+  await writeFile(join(dir, stagingName(files, 100 + first)), encodeStagingLines(values, offsets, 0, count, Object.keys(Row.properties)));
   return { dir: '', input, stagingFirst: 100 + first, stagedRows };
 }
 

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
+import type { SinkRecord } from '../../../src';
 import { parquetColumns, parquetSink } from '../../../src/connectors/parquet';
-import { commit, flushAndRoll, finalFiles, makeLake, open, position, record, Row } from './lake-helpers';
+import { commit, flushAndRoll, finalFiles, makeLake, open, position, readLake, record, Row } from './lake-helpers';
 
 describe('parquet schema derived from the TypeBox schema', () => {
   it('maps each kind to its Parquet type, optional and nullable properties to OPTIONAL columns, and adds the metadata columns', () => {
@@ -77,6 +78,25 @@ describe('parquet schema derived from the TypeBox schema', () => {
         { name: '_topic', type: 'BYTE_ARRAY', converted: 'UTF8', repetition: 'REQUIRED' },
         { name: '_partition', type: 'INT32', converted: undefined, repetition: 'REQUIRED' },
         { name: '_offset', type: 'INT64', converted: undefined, repetition: 'REQUIRED' },
+      ]);
+      await writer.close();
+    } finally {
+      await lake.remove();
+    }
+  });
+
+  it('stages a row whose property outside the schema JSON cannot hold (a bigint), writing the schema’s properties', async () => {
+    const lake = await makeLake();
+    try {
+      const writer = await open(parquetSink({ dir: lake.dir, schema: Row, rollRows: 2 }));
+      await writer.recover!(position(0));
+      const base = { at: '2024-01-01T00:00:00.000Z', n: 1, x: 1.5, ok: true, kind: 'a' as const, maybe: null };
+      writer.write([record(0, { ...base, id: 'a', extra: 10n }) as SinkRecord<Row>, record(1, { ...base, id: 'b' })]);
+      // Before: the flush threw ('Do not know how to serialize a BigInt'), and every one after it.
+      await flushAndRoll(writer, commit(1, 2));
+      expect((await readLake(lake.dir)).map((r) => [r.id, 'extra' in r])).toEqual([
+        ['a', false],
+        ['b', false],
       ]);
       await writer.close();
     } finally {
