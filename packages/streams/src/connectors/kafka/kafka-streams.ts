@@ -65,6 +65,8 @@ export class KafkaStreams {
   /** Whether the commit in flight is still writing (at-least-once). */
   private commitRunning = false;
   private loopDone: Promise<void> | undefined;
+  /** Single-instance: this instance once had every source partition (a newcomer never had them). */
+  private hadEveryPartition = false;
 
   constructor(
     app: StreamsApp,
@@ -343,13 +345,13 @@ export class KafkaStreams {
         this.consumer!.unassign();
         this.assigned = [];
       } else {
-        await this.assign(event.partitions);
-        this.status = 'running';
+        this.status = (await this.assign(event.partitions)) ? 'running' : 'rebalancing';
       }
     }
   }
 
-  private async assign(partitions: TopicPartition[]): Promise<void> {
+  /** Returns false when this instance waits for the group instead (see below). */
+  private async assign(partitions: TopicPartition[]): Promise<boolean> {
     const consumer = this.consumer!;
     const { applicationId } = this.topology;
     const partitionCounts = this.partitionCounts;
@@ -357,11 +359,18 @@ export class KafkaStreams {
     const sourcePartitions = partitions.filter((p) => this.topology.sources.some((s) => s.topic === p.topic));
     const stateful = this.topology.subtopologies.some((s) => s.stores.length > 0);
     if (!this.multiInstance && stateful && partitions.length > 0 && sourcePartitions.length < total) {
-      throw new Error(
+      const problem =
         `this topology keeps state (${this.topology.subtopologies.flatMap((s) => s.stores).join(', ')}), which the single-instance ` +
-          `mode keeps on one instance: this instance was given ${partitions.length} of ${total} partitions, so another ` +
-          `instance of '${applicationId}' is running. Run a single instance, or use scaling: 'multi-instance'.`,
-      );
+        `mode keeps on one instance: this instance was given ${partitions.length} of ${total} partitions, so another ` +
+        `instance of '${applicationId}' is running. Run a single instance, or use scaling: 'multi-instance'.`;
+      // The instance that ran with every partition keeps its state and waits, reading nothing,
+      // until the group gives them all back: the newcomer refuses (it never had them) and leaves.
+      if (!this.hadEveryPartition) throw new Error(problem);
+      this.logger.error(`${problem} This instance waits, reading nothing, until it is given every partition again.`, { given: partitions.length, of: total });
+      // An assignment of nothing answers the rebalance: librdkafka starts no other until it is answered.
+      consumer.assign([]);
+      this.assigned = [];
+      return false;
     }
     const committed = partitions.length > 0 ? await rd.committed(consumer, partitions.map((p) => ({ topic: p.topic, partition: p.partition })), 10_000) : [];
     const groupOffset = new Map(committed.map((c) => [partitionId(c.topic, c.partition), c.offset]));
@@ -416,8 +425,10 @@ export class KafkaStreams {
     if (this.exactlyOnce && !this.producer!.inTransaction) await this.producer!.beginTransaction();
     this.engine = engine;
     this.assigned = partitions;
+    if (sourcePartitions.length === total) this.hadEveryPartition = true;
     this.lastCommit = this.clock.now();
     this.logger.info('partitions assigned', { positions: positions.map((p) => `${partitionId(p.topic, p.partition)}@${p.offset}`) });
+    return true;
   }
 
   /**

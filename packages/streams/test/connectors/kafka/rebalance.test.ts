@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger, streams } from '../../../src';
+import { count, memorySink, silentLogger, streams, tumbling, type WindowResult } from '../../../src';
 import { kafkaSink, KafkaStreams, type KafkaStreamsOptions } from '../../../src/connectors/kafka';
 import { event, sourceOptions } from '../../support/events';
 import { brokers, consumeAll, createTopic, produce, uniqueName, waitFor } from '../../support/kafka';
@@ -94,5 +94,35 @@ describe('exactly_once through rebalances', () => {
     expect([a.failure(), b.failure()]).toEqual([undefined, undefined]);
     const users = (await consumeAll(output, { expected: 70, idleMs: 1500, timeoutMs: 20_000 })).map((m) => JSON.parse(m.value!.toString()).user_id as string);
     expect({ readAgain, records: users.length, distinct: new Set(users).size }).toEqual({ readAgain: 0, records: 70, distinct: 70 });
+  });
+});
+
+describe('a second instance of a stateful single-instance app', () => {
+  it('is refused, and the running instance waits for it to go, then goes on with its state', async () => {
+    const input = uniqueName('second-in');
+    await createTopic(input, 2);
+    const app = streams({ applicationId: uniqueName('second-app') });
+    const counts = memorySink<WindowResult<string, number>>();
+    app.source(input, sourceOptions).withWatermark('1h').groupByKey().window(tumbling('1h')).aggregate(count()).to(counts);
+    // Every event of user u0 or u1 in the first hour: the counts show whether state survived.
+    const send = (from: number, to: number) =>
+      produce(input, Array.from({ length: to - from }, (_, k) => ({ value: JSON.stringify(event((from + k) * 1000, { user_id: `u${(from + k) % 2}` })), partition: (from + k) % 2 })));
+    await send(0, 40);
+    const a = await startInstance(app, 'a', { processingGuarantee: 'at_least_once' });
+    try {
+      await waitFor(() => a.runtime.metrics().recordsIn >= 40, 60_000, 'a to read the first events');
+      const b = await startInstance(app, 'b', { processingGuarantee: 'at_least_once' });
+      await waitFor(() => b.failure() !== undefined, 60_000, 'b to refuse');
+      expect(String(b.failure())).toMatch(/was given 1 of 2 partitions, so another instance of .* is running/);
+      await b.runtime.stop().catch(() => undefined);
+      // Before: a failed too, on the same check, and nothing ran any more.
+      await send(40, 80);
+      await waitFor(() => a.failure() !== undefined || a.runtime.metrics().recordsIn >= 80, 60_000, 'a to get every partition back and read on');
+      expect(a.failure()).toBeUndefined();
+      expect(a.runtime.metrics().assigned).toHaveLength(2);
+      await waitFor(() => counts.values().filter((r) => r.value === 40).length === 2, 30_000, 'the counts of both users at 40');
+    } finally {
+      await a.runtime.stop();
+    }
   });
 });
