@@ -134,7 +134,7 @@ export function loadConfig(env: Env): Config {
     watermarkDelayMs: duration('WATERMARK_DELAY', SETTINGS.WATERMARK_DELAY.default),
     sessionTimeoutMs: duration('SESSION_TIMEOUT', SETTINGS.SESSION_TIMEOUT.default, 1),
     idlePartitionTimeoutMs: duration('IDLE_PARTITION_TIMEOUT', SETTINGS.IDLE_PARTITION_TIMEOUT.default, 1),
-    commitIntervalMs: duration('COMMIT_INTERVAL', SETTINGS.COMMIT_INTERVAL.default, 10, MAX_TIMER_MS),
+    commitIntervalMs: duration('COMMIT_INTERVAL', SETTINGS.COMMIT_INTERVAL.default, 10),
     processingGuarantee: oneOf('PROCESSING_GUARANTEE', SETTINGS.PROCESSING_GUARANTEE.default, ['at_least_once', 'exactly_once']),
     scaling: oneOf('SCALING', SETTINGS.SCALING.default, ['single-instance', 'multi-instance']),
     instanceId: env.INSTANCE_ID?.trim() ? text('INSTANCE_ID', '', topicName, 'letters, digits, . _ -') : undefined,

@@ -32,12 +32,11 @@ export function windowEmission(
     ctx.forward({ key, value: out, timestamp: start, origin } satisfies StreamRecord);
   };
 
-  const emitChanged = (start: number, keys: Set<Key>, origin: Origin) => {
+  /** `open`: the window stays open, so a result that is (or holds) its accumulator is sent as a copy, or it would change under whoever received it as later records arrive. */
+  const emitChanged = (start: number, keys: Set<Key>, origin: Origin, open: boolean) => {
     for (const key of keys) {
       const value = result(start, key);
-      // The window stays open: a result that is (or holds) its accumulator would change under
-      // whoever received it as later records arrive.
-      if (value !== undefined) send(start, key, ownCopy(value), origin);
+      if (value !== undefined) send(start, key, open ? ownCopy(value) : value, origin);
     }
   };
 
@@ -57,7 +56,7 @@ export function windowEmission(
         return;
       }
       const keys = changed.get(start);
-      if (keys) emitChanged(start, keys, origin);
+      if (keys) emitChanged(start, keys, origin, false);
       changed.delete(start);
     },
 
@@ -65,7 +64,7 @@ export function windowEmission(
       if (emit !== 'update') return;
       const ordered = [...changed.keys()].sort((a, b) => a - b);
       const origin = ctx.derivedOrigin();
-      for (const start of ordered) emitChanged(start, changed.get(start)!, origin);
+      for (const start of ordered) emitChanged(start, changed.get(start)!, origin, true);
       changed.clear();
     },
   };

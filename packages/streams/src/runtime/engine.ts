@@ -397,9 +397,10 @@ export class Engine {
   /** Sends a re-keyed record on: through its repartition topic, or in process to the task of its key's partition. */
   private repartition(node: GroupByNode, record: StreamRecord, sequence: number): void {
     if (this.exchange) {
+      // A derived record (no source partition) is refused by `send`, with its reason.
       const { topic, partition } = record.origin;
-      const input = this.inputs.get(topic)![partition]!;
-      this.exchange.send(node, record, sequence, input.task.streamTime(topic) - input.source!.node.watermarkDelay);
+      const input = this.inputs.get(topic)?.[partition];
+      this.exchange.send(node, record, sequence, input?.source ? input.task.streamTime(topic) - input.source.node.watermarkDelay : Number.NaN);
       return;
     }
     const sub = this.topology.subtopologyOf(this.topology.childrenOf(node)[0]!);
@@ -409,8 +410,10 @@ export class Engine {
     // windows due by then act before the record, however the records were batched. A record a
     // stateful operator derived as its watermark moved (a closed window, a timer's output) carries
     // the watermark from before that advance: the task goes no further, or that record and the
-    // others of the same advance would find their windows closed.
-    const watermark = record.origin.offset < 0 ? record.origin.watermark : this.rekeyedWatermark(node);
+    // others of the same advance would find their windows closed; nor past the lowest partition's
+    // (the derived record's is its own partition's).
+    const lowest = this.rekeyedWatermark(node);
+    const watermark = record.origin.offset < 0 ? Math.min(record.origin.watermark, lowest) : lowest;
     if (watermark !== Infinity) task.advanceWatermark(watermark);
     task.processRepartitioned(record);
   }
@@ -473,12 +476,15 @@ export class Engine {
       }
     }
     if (idle.length === 0 || active.length === 0) return false;
-    // An idle partition's event time follows the slowest active partition.
-    let target = Infinity;
-    for (const i of active) target = Math.min(target, i.task.streamTime(i.topic) - i.source!.node.watermarkDelay);
-    if (target === -Infinity) return false;
+    // An idle partition's event time follows the slowest active partition of its own topic: each
+    // source has its own watermark, and another topic's (its delay, its lag) is not this one's.
+    const slowest = new Map<string, number>();
+    for (const i of active) slowest.set(i.topic, Math.min(slowest.get(i.topic) ?? Infinity, i.task.streamTime(i.topic)));
     let moved = false;
-    for (const i of idle) if (i.task.raiseStreamTime(i.topic, target + i.source!.node.watermarkDelay)) moved = true;
+    for (const i of idle) {
+      const target = slowest.get(i.topic);
+      if (target !== undefined && target !== -Infinity && i.task.raiseStreamTime(i.topic, target)) moved = true;
+    }
     this.propagateWatermarks();
     return moved;
   }

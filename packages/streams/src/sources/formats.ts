@@ -15,7 +15,10 @@ function dayExists(year: string, month: string, day: string): boolean {
   const y = Number(year);
   const m = Number(month);
   const d = Number(day);
-  return m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+  if (m < 1 || m > 12 || d < 1) return false;
+  const last = new Date(0);
+  last.setUTCFullYear(y, m, 0); // the month's last day (Date.UTC would read years 0-99 as 1900-1999)
+  return d <= last.getUTCDate();
 }
 
 function isDateTime(v: string): boolean {

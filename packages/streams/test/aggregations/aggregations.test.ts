@@ -18,6 +18,7 @@ import {
   type WindowResult,
 } from '../../src';
 import { TopologyTestDriver } from '../../src/testing';
+import { ownCopy } from '../../src/util/copy';
 import { wholeValueCodec } from '../../src/util/json';
 import { event, MIN, sourceOptions, T0, type Event } from '../support/events';
 
@@ -224,5 +225,24 @@ describe('aggregations', () => {
       await driver.commit();
       expect(driver.values(sink).map((r) => r.value.n)).toEqual([1, 2]);
     });
+  });
+});
+
+describe('ownCopy', () => {
+  it('copies data deeply, bytes as bytes, and shares what it cannot copy faithfully', () => {
+    const plain = { a: [1, { b: 2 }] };
+    const copy = ownCopy(plain);
+    expect(copy).toEqual(plain);
+    expect(copy.a[1]).not.toBe(plain.a[1]);
+    const bytes = Buffer.from([1, 2]);
+    expect(Buffer.isBuffer(ownCopy(bytes)) && ownCopy(bytes) !== bytes && ownCopy(bytes).equals(bytes)).toBe(true);
+    class Money {
+      constructor(readonly cents: number) {}
+    }
+    const money = new Money(5);
+    expect(ownCopy(money)).toBe(money);
+    const withFunction = { f: () => 1 };
+    expect(ownCopy(withFunction)).toBe(withFunction);
+    expect(ownCopy(7)).toBe(7);
   });
 });

@@ -46,6 +46,41 @@ describe('the watermark of a re-keyed task', () => {
   });
 });
 
+describe('the watermark of a re-keyed task fed by derived records', () => {
+  it('goes no further than the slowest partition, whichever partition derived the record', async () => {
+    /** One record a minute after each event, from an event-time timer. */
+    const echo = processor<Event, { user: string }, never>({
+      name: 'echo',
+      process(_e, ctx) {
+        ctx.timers.setEventTime('echo', ctx.timestamp + MIN);
+      },
+      onTimer(_t, ctx) {
+        ctx.emit({ user: String(ctx.key) });
+      },
+    });
+    const app = streams({ applicationId: 'scope-derived' });
+    const sink = memorySink<WindowResult<string, number>>();
+    app
+      .source('events', sourceOptions)
+      .groupByKey()
+      .process(echo)
+      .groupBy(() => 'all')
+      .window(tumbling('1m'))
+      .aggregate(count(), { emit: 'final' })
+      .to(sink);
+    const driver = await TopologyTestDriver.create(app, { partitions: 2 });
+    await driver.pipe('events', event(0, { user_id: 'a' }), { partition: 0 }); // a's timer at 1m
+    await driver.pipe('events', event(30 * SEC, { user_id: 'b' }), { partition: 1 }); // b's timer at 1m30s
+    await driver.pipe('events', event(9 * MIN, { user_id: 'a' }), { partition: 0 }); // fires a's 1m: [1m, 2m) holds 1
+    // p0 moves to 10m and fires a's 10m timer, whose output carries p0's 10m - 1 ms; p1 is still at 30s.
+    await driver.pipe('events', event(10 * MIN, { user_id: 'a' }), { partition: 0 });
+    expect(driver.values(sink)).toEqual([]); // before: the re-keyed task went to 10m and closed [1m, 2m) with 1
+    await driver.pipe('events', event(10 * MIN, { user_id: 'b' }), { partition: 1 }); // fires b's 1m30s: [1m, 2m) holds 2
+    expect(driver.values(sink).map((r) => `${(r.windowStart - T0) / MIN}=${r.value}`)).toEqual(['1=2']); // before: '1=1' twice
+    expect(driver.metrics().late).toEqual({});
+  });
+});
+
 describe('the watermark of a source', () => {
   const minutes = (rows: WindowResult<unknown, number>[]) => rows.map((r) => `${(r.windowStart - T0) / MIN}=${r.value}`);
 
@@ -80,17 +115,38 @@ describe('the watermark of a source', () => {
   });
 
   it('keeps each source’s watermark across a restart', async () => {
+    /** Reports the watermark its records see. */
+    const seen = processor<Event, string, never>({
+      name: 'seen',
+      process(_e, ctx) {
+        ctx.emit(`${(ctx.timestamp - T0) / MIN}m sees ${(ctx.watermark - T0) / MIN}m`);
+      },
+    });
     const app = streams({ applicationId: 'scope-restart' });
-    const windows = memorySink<WindowResult<string, number>>();
-    app.source('clicks', sourceOptions).groupByKey().window(tumbling('1m')).aggregate(count(), { emit: 'final' }).to(windows);
+    const out = memorySink<string>();
+    app.source('clicks', sourceOptions).groupByKey().process(seen).to(out);
     app.source('orders', sourceOptions).withWatermark('1h').to(memorySink<Event>());
     const driver = await TopologyTestDriver.create(app);
     await driver.pipe('orders', event(0));
     await driver.pipe('clicks', event(10 * MIN, { user_id: 'x' })); // clicks' watermark: 10m
     await driver.restart();
-    await driver.pipe('clicks', event(5 * MIN, { user_id: 'x' })); // late for clicks, whatever orders holds
-    await driver.pipe('clicks', event(30 * MIN, { user_id: 'x' }));
-    expect(minutes(driver.values(windows))).toEqual(['10=1']);
-    expect(driver.metrics().late).toEqual({ 'windowAggregate-1': 1 });
+    await driver.pipe('clicks', event(10 * MIN, { user_id: 'x' })); // moves nothing: what it sees is the restored watermark
+    expect(driver.values(out)).toEqual(['10m sees 10m', '10m sees 10m']); // before: -60m, the lowest over both topics
+  });
+
+  it('an idle partition follows the slowest active partition of its own topic only', async () => {
+    const app = streams({ applicationId: 'scope-idle' });
+    app.source('orders', sourceOptions).withWatermark('1h').groupByKey().window(tumbling('1m')).aggregate(count()).to(memorySink());
+    app.source('clicks', sourceOptions).to(memorySink<Event>());
+    const driver = await TopologyTestDriver.create(app, { idleTimeout: '30s' });
+    await driver.pipe('orders', event(0));
+    await driver.advanceWallClock('1m'); // orders is idle
+    await driver.pipe('clicks', event(30 * MIN)); // clicks is active, at 30m
+    await driver.advanceWallClock('1s');
+    // An order 20 minutes behind, within its topic's 1-hour delay. Before: the idle orders
+    // partition had followed clicks, to 30m + 1h of stream time, and this order was late.
+    await driver.pipe('orders', event(20 * MIN));
+    expect(driver.metrics().late).toEqual({});
+    expect(driver.metrics().watermarks).toEqual({ 'orders:0': T0 + 20 * MIN - 60 * MIN, 'clicks:0': T0 + 30 * MIN });
   });
 });

@@ -31,7 +31,7 @@ describe('string formats', () => {
     const Schema = Type.Object({ at: Type.String({ format: 'date-time' }), on: Type.String({ format: 'date' }) });
     app.source('t', { value: Schema, key: (v) => v.on, timestamp: (v) => Date.parse(v.at), deadLetter: dead }).to(out);
     const driver = await TopologyTestDriver.create(app);
-    const valid = ['2024-02-29T10:00:00Z', '2024-12-31T23:59:59.999-05:30', '2023-02-28 00:00:00+0100'];
+    const valid = ['2024-02-29T10:00:00Z', '2024-12-31T23:59:59.999-05:30', '2023-02-28 00:00:00+0100', '0000-02-29T00:00:00Z'];
     const invalid = ['2024-02-30T10:00:00Z', '2023-02-29T10:00:00Z', '2024-04-31T10:00:00Z', '2024-00-10T10:00:00Z', '2024-01-01T24:00:00Z', '2024-01-01T10:00:00+24:00'];
     for (const at of [...valid, ...invalid]) await driver.pipe('t', { at, on: '2024-01-01' });
     await driver.pipe('t', { at: valid[0], on: '2023-02-29' });
