@@ -223,7 +223,7 @@ export class Task {
     for (const [id, time] of Object.entries(snapshot.checkpoint.time)) {
       if (id === 'watermark') {
         // A re-keyed task's own; sub-topology 0 derives each source's from its clock below.
-        if (this.clocks.size === 0) for (const timeline of this.timelines.values()) timeline.watermark = time ?? -Infinity;
+        if (this.subtopology.repartition) for (const timeline of this.timelineList) timeline.watermark = time ?? -Infinity;
       } else for (const clock of this.clocks.values()) if (clock.id === id) clock.streamTime = time ?? -Infinity;
     }
     for (const [topic, clock] of this.clocks) this.timelineOf(topic).watermark = clock.streamTime - clock.delay;

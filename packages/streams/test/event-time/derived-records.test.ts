@@ -1,5 +1,6 @@
 import { count, Engine, memoryBackend, memorySink, processor, session, silentLogger, streams, sum, tumbling, VirtualClock, type SinkWriter, type WindowResult } from '../../src';
 import { TopologyTestDriver } from '../../src/testing';
+import { quietAfterAMinute } from '../support/processors';
 import { event, MIN, sourceOptions, T0, type Event } from '../support/events';
 
 // What a stateful operator emits as the watermark moves (closed windows, timer output) is event
@@ -42,22 +43,12 @@ describe('records derived by a stateful operator', () => {
   });
 
   it('a timer’s output is not late for a session window downstream', async () => {
-    /** One record per user a minute after its last event, from an event-time timer. */
-    const quiet = processor<Event, { user: string }, never>({
-      name: 'quiet',
-      process(_e, ctx) {
-        ctx.timers.setEventTime('quiet', ctx.timestamp + MIN);
-      },
-      onTimer(_t, ctx) {
-        ctx.emit({ user: String(ctx.key) });
-      },
-    });
     const app = streams({ applicationId: 'timer-output' });
     const sink = memorySink<WindowResult<string, number>>();
     app
       .source('events', sourceOptions)
       .groupByKey()
-      .process(quiet)
+      .process(quietAfterAMinute)
       .groupBy(() => 'all')
       .window(session('1h'))
       .aggregate(count(), { emit: 'final' })

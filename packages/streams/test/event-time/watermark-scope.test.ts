@@ -1,5 +1,6 @@
 import { count, memorySink, processor, streams, tumbling, type WindowResult } from '../../src';
 import { TopologyTestDriver } from '../../src/testing';
+import { quietAfterAMinute } from '../support/processors';
 import { event, MIN, SEC, sourceOptions, T0, type Event } from '../support/events';
 
 // Which watermark an operator follows, and when it moves: its own source's (not another topic's
@@ -48,22 +49,12 @@ describe('the watermark of a re-keyed task', () => {
 
 describe('the watermark of a re-keyed task fed by derived records', () => {
   it('goes no further than the slowest partition, whichever partition derived the record', async () => {
-    /** One record a minute after each event, from an event-time timer. */
-    const echo = processor<Event, { user: string }, never>({
-      name: 'echo',
-      process(_e, ctx) {
-        ctx.timers.setEventTime('echo', ctx.timestamp + MIN);
-      },
-      onTimer(_t, ctx) {
-        ctx.emit({ user: String(ctx.key) });
-      },
-    });
     const app = streams({ applicationId: 'scope-derived' });
     const sink = memorySink<WindowResult<string, number>>();
     app
       .source('events', sourceOptions)
       .groupByKey()
-      .process(echo)
+      .process(quietAfterAMinute)
       .groupBy(() => 'all')
       .window(tumbling('1m'))
       .aggregate(count(), { emit: 'final' })
