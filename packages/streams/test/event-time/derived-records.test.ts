@@ -1,6 +1,6 @@
 import { count, Engine, memoryBackend, memorySink, processor, session, silentLogger, streams, sum, tumbling, VirtualClock, type SinkWriter, type WindowResult } from '../../src';
 import { TopologyTestDriver } from '../../src/testing';
-import { quietAfterAMinute } from '../support/processors';
+import { quietCountsApp } from '../support/processors';
 import { event, MIN, sourceOptions, T0, type Event } from '../support/events';
 
 // What a stateful operator emits as the watermark moves (closed windows, timer output) is event
@@ -43,16 +43,7 @@ describe('records derived by a stateful operator', () => {
   });
 
   it('a timer’s output is not late for a session window downstream', async () => {
-    const app = streams({ applicationId: 'timer-output' });
-    const sink = memorySink<WindowResult<string, number>>();
-    app
-      .source('events', sourceOptions)
-      .groupByKey()
-      .process(quietAfterAMinute)
-      .groupBy(() => 'all')
-      .window(session('1h'))
-      .aggregate(count(), { emit: 'final' })
-      .to(sink);
+    const { app, sink } = quietCountsApp('timer-output', session('1h'));
     const driver = await TopologyTestDriver.create(app);
     await driver.pipe('events', event(0)); // timer at 1m
     await driver.pipe('events', event(2 * MIN)); // fires @1m; timer at 3m

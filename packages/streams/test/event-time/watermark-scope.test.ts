@@ -1,6 +1,6 @@
 import { count, memorySink, processor, streams, tumbling, type WindowResult } from '../../src';
 import { TopologyTestDriver } from '../../src/testing';
-import { quietAfterAMinute } from '../support/processors';
+import { quietCountsApp } from '../support/processors';
 import { event, MIN, SEC, sourceOptions, T0, type Event } from '../support/events';
 
 // Which watermark an operator follows, and when it moves: its own source's (not another topic's
@@ -49,16 +49,7 @@ describe('the watermark of a re-keyed task', () => {
 
 describe('the watermark of a re-keyed task fed by derived records', () => {
   it('goes no further than the slowest partition, whichever partition derived the record', async () => {
-    const app = streams({ applicationId: 'scope-derived' });
-    const sink = memorySink<WindowResult<string, number>>();
-    app
-      .source('events', sourceOptions)
-      .groupByKey()
-      .process(quietAfterAMinute)
-      .groupBy(() => 'all')
-      .window(tumbling('1m'))
-      .aggregate(count(), { emit: 'final' })
-      .to(sink);
+    const { app, sink } = quietCountsApp('scope-derived', tumbling('1m'));
     const driver = await TopologyTestDriver.create(app, { partitions: 2 });
     await driver.pipe('events', event(0, { user_id: 'a' }), { partition: 0 }); // a's timer at 1m
     await driver.pipe('events', event(30 * SEC, { user_id: 'b' }), { partition: 1 }); // b's timer at 1m30s

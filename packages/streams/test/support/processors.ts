@@ -1,5 +1,5 @@
-import { processor } from '../../src';
-import { MIN, type Event } from './events';
+import { count, memorySink, processor, streams, type WindowDefinition, type WindowResult } from '../../src';
+import { MIN, sourceOptions, type Event } from './events';
 
 /**
  * One record per key a minute after its last event (`{ user: key }`), from an event-time timer:
@@ -14,3 +14,13 @@ export const quietAfterAMinute = processor<Event, { user: string }, never>({
     ctx.emit({ user: String(ctx.key) });
   },
 });
+
+/** `quietAfterAMinute`'s records, re-keyed to one key and counted per window (final mode). */
+export function quietCountsApp(applicationId: string, windows: WindowDefinition) {
+  const app = streams({ applicationId });
+  const sink = memorySink<WindowResult<string, number>>();
+  const quiet = app.source('events', sourceOptions).groupByKey().process(quietAfterAMinute).groupBy(() => 'all');
+  const counts = windows.kind === 'session' ? quiet.window(windows).aggregate(count(), { emit: 'final' }) : quiet.window(windows).aggregate(count(), { emit: 'final' });
+  counts.to(sink);
+  return { app, sink };
+}
