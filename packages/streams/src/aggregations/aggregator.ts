@@ -29,7 +29,12 @@ export interface Aggregator<in V, A, out R> {
 /** An aggregator that can merge accumulators: required by session windows. */
 export type MergeableAggregator<V, A, R> = Aggregator<V, A, R> & { merge(a: A, b: A): A };
 
-/** Declares a user-defined aggregator with its types inferred from the functions. */
+/**
+ * Declares a user-defined aggregator with its types inferred from the functions. One given
+ * `merge` stays a {@link MergeableAggregator}, so session windows accept it.
+ */
+export function aggregator<V, A, R>(definition: MergeableAggregator<V, A, R>): MergeableAggregator<V, A, R>;
+export function aggregator<V, A, R>(definition: Aggregator<V, A, R>): Aggregator<V, A, R>;
 export function aggregator<V, A, R>(definition: Aggregator<V, A, R>): Aggregator<V, A, R> {
   return Object.freeze({ ...definition });
 }

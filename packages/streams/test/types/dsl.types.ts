@@ -4,6 +4,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import {
+  aggregator,
   count,
   countDistinct,
   hopping,
@@ -62,6 +63,20 @@ clicks.groupByKey().window(session('30m')).aggregate(count());
 const notMergeable = { name: 'x', init: () => 0, add: (n: number) => n + 1, result: (n: number) => n };
 // @ts-expect-error sessions merge, so the aggregator needs merge()
 clicks.groupByKey().window(session('30m')).aggregate(notMergeable);
+
+// aggregator() keeps a given merge, so sessions take it (as the README's `average` is used).
+const average = aggregator({
+  name: 'average',
+  init: () => ({ sum: 0, n: 0 }),
+  add: (acc, c: { ms: number }) => ({ sum: acc.sum + c.ms, n: acc.n + 1 }),
+  merge: (a, b) => ({ sum: a.sum + b.sum, n: a.n + b.n }),
+  result: (acc) => acc.sum / acc.n,
+});
+clicks.groupByKey().window(session('30m')).aggregate(average).to(memorySink<WindowResult<string, number>>());
+const lastOnly = aggregator({ name: 'last', init: () => 0, add: (_n: number, c: { ms: number }) => c.ms, result: (n) => n });
+clicks.groupByKey().window(tumbling('1m')).aggregate(lastOnly);
+// @ts-expect-error without merge, aggregator() gives no session aggregator
+clicks.groupByKey().window(session('30m')).aggregate(lastOnly);
 
 // A keyed processor must match the stream's key and value types.
 const tracker = processor<{ user: string; page: string; ms: number }, { user: string; n: number }, number>({
