@@ -23,8 +23,15 @@ export function mapOperator(node: MapNode, { forward }: OperatorContext): Operat
 export function flatMapOperator(node: FlatMapNode, { forward }: OperatorContext): Operator {
   const { mapper } = node;
   return {
+    // A retracted result's values are retracted too (as through map): an upsert sink deletes them.
     process: (r) => {
-      for (const value of mapper(r.value)) forward({ key: r.key, value, timestamp: r.timestamp, origin: r.origin });
+      for (const value of mapper(r.value)) {
+        forward(
+          r.retract
+            ? { key: r.key, value, timestamp: r.timestamp, origin: r.origin, retract: true }
+            : { key: r.key, value, timestamp: r.timestamp, origin: r.origin },
+        );
+      }
     },
   };
 }
