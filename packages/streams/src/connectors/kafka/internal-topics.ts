@@ -83,9 +83,11 @@ export async function prepareTopics(consumer: KafkaConsumer, topology: Topology,
     await ensureTopics(options.connection, [{ name: commitMarkerTopic(topology.applicationId), partitions: 1, config: { 'cleanup.policy': 'compact' } }], options.replicationFactor ?? -1);
   }
   if (options.scaling !== 'multi-instance') return topics;
-  // Re-keyed sub-topologies run as many tasks as the widest source topic has partitions.
+  // Every sub-topology runs as many tasks as the widest source topic has partitions: sub-topology 0
+  // a task per partition number of any of its sources (not only the first one's), the re-keyed ones
+  // by their repartition topics. A store's changelog needs a partition per task.
   const tasks = Math.max(...topology.sources.map((s) => partitionCounts.get(s.topic)!));
-  const internal = internalTopics(topology, (sub) => (sub === 0 ? partitionCounts.get(topology.sources[0]!.topic)! : tasks), {
+  const internal = internalTopics(topology, () => tasks, {
     repartitionRetentionMs: parseDuration(options.repartitionRetention ?? '1d', 'repartitionRetention'),
   });
   await ensureTopics(options.connection, internal, options.replicationFactor ?? -1);
