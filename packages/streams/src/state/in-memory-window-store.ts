@@ -50,7 +50,8 @@ export class InMemoryWindowStore<K, A> implements WindowStore<K, A> {
     this.dirty.delete(windowStart);
     // Everything saved of the window becomes a deletion at the next checkpoint.
     const codec = this.codec;
-    const deleted: unknown[][] = [];
+    // Added to what an earlier drop of the same window in this commit left, if it opened again since.
+    const deleted = this.droppedParts.get(windowStart) ?? [];
     for (const [key, acc] of window) {
       if (isEntriesCodec(codec)) for (const [part] of codec.entries(acc)) deleted.push([key, part]);
       else deleted.push([key]);
@@ -61,6 +62,10 @@ export class InMemoryWindowStore<K, A> implements WindowStore<K, A> {
   takeChanges(): Map<string, Json | null> {
     const changes = new Map<string, Json | null>();
     const codec = this.codec;
+    // Deletions of dropped windows first: a window opened again since (same start) writes its new
+    // entries over them, or the saved state would lose it.
+    for (const [start, parts] of this.droppedParts) for (const part of parts) changes.set(JSON.stringify([start, ...part]), null);
+    this.droppedParts.clear();
     for (const [start, keys] of this.dirty) {
       const window = this.windows.get(start);
       for (const key of keys) {
@@ -72,8 +77,6 @@ export class InMemoryWindowStore<K, A> implements WindowStore<K, A> {
         }
       }
     }
-    for (const [start, parts] of this.droppedParts) for (const part of parts) changes.set(JSON.stringify([start, ...part]), null);
-    this.droppedParts.clear();
     this.dirty.clear();
     return changes;
   }
