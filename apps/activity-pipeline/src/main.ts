@@ -13,6 +13,9 @@ import { pipelineSettings } from './pipeline-settings';
 import { pipelineSinkThread, productionSinks } from './sinks';
 import { activityPipeline } from './topology';
 
+/** A signal this soon after the first is the same stop request delivered twice (terminal and pnpm). */
+const REPEAT_WINDOW_MS = 1_000;
+
 /**
  * `pnpm --filter activity-pipeline start`: reads user_activity and keeps page views, active users
  * and sessions in PostgreSQL, every event in the Parquet lake and on enriched_activity. SIGINT or
@@ -63,14 +66,18 @@ async function main(): Promise<number> {
   logger.info('serving /metrics and /health', { port: (server.address() as AddressInfo).port });
   const stopStatus = startStatusLine(logger, config.statusIntervalMs, read, threads);
 
-  let signals = 0;
+  // Ctrl-C reaches the app twice, milliseconds apart: from the terminal (the whole process group)
+  // and from pnpm, which relays it. A repeat within REPEAT_WINDOW_MS is that same request; a later
+  // one asks to exit at once.
+  let firstSignalAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) {
+    if (firstSignalAt !== undefined) {
+      if (Date.now() - firstSignalAt < REPEAT_WINDOW_MS) return;
       logger.warn('second signal: exiting without a clean stop (the next start resumes from the last commit)', { signal });
       process.exit(130);
     }
-    logger.info('stopping: flushing sinks and committing', { signal });
+    firstSignalAt = Date.now();
+    logger.info('stopping: flushing sinks and committing (a second signal, a second or more later, exits at once)', { signal });
     void runtime.stop();
   };
   process.on('SIGINT', onSignal);
