@@ -26,6 +26,13 @@ export interface Aggregator<in V, A, out R> {
   readonly codec?: StateCodec<A>;
 }
 
+/**
+ * An aggregator as `aggregate()` takes it: `add` is also checked as a function, whose parameters
+ * TypeScript checks one way, where a method's are checked both ways, which let an aggregator of
+ * values with fields the stream lacks compile.
+ */
+export type StrictAggregator<V, A, R> = Aggregator<V, A, R> & { add: (accumulator: A, value: V) => A };
+
 /** An aggregator that can merge accumulators: required by session windows. */
 export type MergeableAggregator<V, A, R> = Aggregator<V, A, R> & { merge(a: A, b: A): A };
 

@@ -1,4 +1,4 @@
-import type { Aggregator, MergeableAggregator } from '../aggregations/aggregator';
+import type { MergeableAggregator, StrictAggregator } from '../aggregations/aggregator';
 import type { KeyedProcessor } from '../operators/keyed-processor';
 import type { Key } from '../runtime/record';
 import type { FixedWindows, WindowResult } from '../windows/window';
@@ -32,7 +32,7 @@ export interface WindowedStream<V, K extends Key> {
    * Aggregates each window of each key.
    * @example grouped.window(tumbling('1m')).aggregate(count(), { emit: 'final' })
    */
-  aggregate<A, R>(aggregator: Aggregator<V, A, R>, options?: AggregateOptions): StatefulStream<WindowResult<K, R>, K, V>;
+  aggregate<A, R>(aggregator: StrictAggregator<V, A, R>, options?: AggregateOptions): StatefulStream<WindowResult<K, R>, K, V>;
 }
 
 /** Records grouped into session windows: aggregate them with a mergeable aggregator. */
@@ -43,7 +43,7 @@ export interface SessionWindowedStream<V, K extends Key> {
    * @example grouped.window(session('30m')).aggregate(count())
    */
   aggregate<A, R>(
-    aggregator: MergeableAggregator<V, A, R>,
+    aggregator: MergeableAggregator<V, A, R> & StrictAggregator<V, A, R>,
     options?: AggregateOptions,
   ): StatefulStream<WindowResult<K, R>, K, V>;
 }

@@ -70,8 +70,10 @@ export interface KeyedProcessor<K, V, Out, S> {
   readonly name?: string;
   /** How state values are saved, when they are not plain JSON. */
   readonly stateCodec?: Codec<S>;
-  process(value: V, context: ProcessorContext<K, Out, S>): void;
-  onTimer?(timer: Timer, context: ProcessorContext<K, Out, S>): void;
+  // Function-typed properties, not methods: methods' parameters are checked both ways, which let a
+  // processor of values with fields the stream lacks compile.
+  readonly process: (value: V, context: ProcessorContext<K, Out, S>) => void;
+  readonly onTimer?: (timer: Timer, context: ProcessorContext<K, Out, S>) => void;
 }
 
 /** Declares a keyed processor; give the record, output and state types as type arguments. */

@@ -93,6 +93,20 @@ clicks.groupByKey().process(numericKeys);
 // @ts-expect-error a processor's output type reaches the sink
 clicks.groupByKey().process(tracker).to(memorySink<{ user: string; n: string }>());
 
+// A processor or aggregator written for values the stream does not have does not compile, even
+// when those values have every field the stream's have and more.
+type WithReferrer = { user: string; page: string; ms: number; referrer: string };
+const byReferrer = processor<WithReferrer, string>({ process: (c, ctx) => ctx.emit(c.referrer) });
+// @ts-expect-error the stream's values have no `referrer`
+clicks.groupByKey().process(byReferrer);
+// @ts-expect-error the stream's values have no `referrer`
+clicks.groupByKey().window(tumbling('1m')).aggregate(sum((c: WithReferrer) => c.referrer.length));
+// @ts-expect-error the stream's values have no `referrer`
+clicks.groupByKey().window(session('30m')).aggregate(sum((c: WithReferrer) => c.referrer.length));
+// One that needs fewer fields than the stream has is fine.
+clicks.groupByKey().process(processor<{ user: string }, string>({ process: (c, ctx) => ctx.emit(c.user) }));
+clicks.groupByKey().window(tumbling('1m')).aggregate(sum((c: { ms: number }) => c.ms));
+
 // The late side output has the input's type.
 perPage.late().to(memorySink<{ user: string; page: string; ms: number }>());
 
