@@ -102,6 +102,10 @@ export class TopologyTestDriver {
 
   /** Pipes one value (objects are JSON-encoded; strings and Buffers are sent as they are). */
   async pipe(topic: string, value: unknown, options: PipeOptions = {}): Promise<void> {
+    // Checked before the record joins the log: one the engine refuses would fail every restart's replay.
+    if (!this.topology.sources.some((s) => s.topic === topic)) {
+      throw new Error(`the app reads no topic ${topic} (it reads ${this.topology.sources.map((s) => s.topic).join(', ')})`);
+    }
     const bytes = value === null ? null : Buffer.isBuffer(value) ? value : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
     const partition = options.partition ?? (options.key !== undefined ? murmur3(options.key) % this.partitionsOf(topic) : 0);
     if (partition < 0 || partition >= this.partitionsOf(topic)) {
