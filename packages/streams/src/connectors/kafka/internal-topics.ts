@@ -83,10 +83,11 @@ export async function prepareTopics(consumer: KafkaConsumer, topology: Topology,
     await ensureTopics(options.connection, [{ name: commitMarkerTopic(topology.applicationId), partitions: 1, config: { 'cleanup.policy': 'compact' } }], options.replicationFactor ?? -1);
   }
   if (options.scaling !== 'multi-instance') return topics;
-  // Every sub-topology runs as many tasks as the widest source topic has partitions: sub-topology 0
-  // a task per partition number of any of its sources (not only the first one's), the re-keyed ones
-  // by their repartition topics. A store's changelog needs a partition per task.
-  const tasks = Math.max(...topology.sources.map((s) => partitionCounts.get(s.topic)!));
+  refuseUnequalPartitionCounts(topology, partitionCounts);
+  // Every sub-topology runs a task per partition of the source topics (all of one count, above):
+  // sub-topology 0 by partition number, the re-keyed ones by their repartition topics. A store's
+  // changelog needs a partition per task.
+  const tasks = partitionCounts.get(topology.sources[0]!.topic)!;
   const internal = internalTopics(topology, () => tasks, {
     repartitionRetentionMs: parseDuration(options.repartitionRetention ?? '1d', 'repartitionRetention'),
   });
@@ -101,6 +102,22 @@ export async function prepareTopics(consumer: KafkaConsumer, topology: Topology,
     topics.push(name);
   }
   return topics;
+}
+
+/**
+ * Multi-instance: one task reads partition p of every source topic, but the group's assignor splits
+ * each topic's partitions among the instances separately. With equal counts every topic is split
+ * the same way; with unequal ones partition p of two topics can go to two instances, which would
+ * then both run the task (its state and checkpoint in two places): refused, as Kafka Streams
+ * requires co-partitioned inputs.
+ */
+function refuseUnequalPartitionCounts(topology: Topology, partitionCounts: ReadonlyMap<string, number>): void {
+  const counts = [...new Set(topology.sources.map((s) => s.topic))].map((topic) => `${topic} (${partitionCounts.get(topic)})`);
+  if (new Set(topology.sources.map((s) => partitionCounts.get(s.topic))).size <= 1) return;
+  throw new Error(
+    `scaling 'multi-instance' needs every source topic to have the same number of partitions, as a task reads the same partition of each: ${counts.join(', ')}. ` +
+      `Give them equal partition counts, or run the application with scaling 'single-instance'.`,
+  );
 }
 
 async function waitForTopic(consumer: KafkaConsumer, topic: string, timeoutMs: number): Promise<void> {
