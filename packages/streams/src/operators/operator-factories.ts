@@ -34,21 +34,12 @@ export const operatorFactories: { readonly [K in NodeKind]: Factory<K> } = {
   map: mapOperator,
   flatMap: flatMapOperator,
   peek: peekOperator,
+  // A grouped stream feeds only aggregations and processors, which take events; a retraction (an
+  // update-mode session merged away) is none. Left out here, as Kafka Streams' aggregations leave
+  // out tombstones: counted, its retracted value would be one more record.
   groupBy: (node, ctx, env) => {
-    if (!env.topology.isRepartition(node)) return groupByOperator(node, ctx);
-    const selector = node.selector!;
-    // A flatMap upstream gives several records one origin offset: number them, so that a replay's
-    // duplicates can be told from new records downstream.
-    // Records made from one input record share its origin object.
-    let lastOrigin: unknown;
-    let sequence = 0;
-    return {
-      process: (r) => {
-        sequence = r.origin === lastOrigin ? sequence + 1 : 0;
-        lastOrigin = r.origin;
-        env.repartition(node, { key: selector(r.value) as never, value: r.value, timestamp: r.timestamp, origin: r.origin }, sequence);
-      },
-    };
+    const operator = groupByRecordOperator(node, ctx, env);
+    return { process: (r) => (r.retract === true ? undefined : operator.process(r)) };
   },
   // countDistinct keeps each value once across windows, unless the user gave stores of their own.
   windowAggregate: (node, ctx) =>
@@ -60,6 +51,24 @@ export const operatorFactories: { readonly [K in NodeKind]: Factory<K> } = {
   late: (_node, ctx) => ({ process: ctx.forward }),
   sink: (node, _ctx, env) => sinkOperator(env.sinkBuffer(node)),
 };
+
+/** Re-keys in process, or sends the record through its repartition topic. */
+function groupByRecordOperator(node: GroupByNode, ctx: OperatorContext, env: OperatorEnvironment): Operator {
+  if (!env.topology.isRepartition(node)) return groupByOperator(node, ctx);
+  const selector = node.selector!;
+  // A flatMap upstream gives several records one origin offset: number them, so that a replay's
+  // duplicates can be told from new records downstream.
+  // Records made from one input record share its origin object.
+  let lastOrigin: unknown;
+  let sequence = 0;
+  return {
+    process: (r) => {
+      sequence = r.origin === lastOrigin ? sequence + 1 : 0;
+      lastOrigin = r.origin;
+      env.repartition(node, { key: selector(r.value) as never, value: r.value, timestamp: r.timestamp, origin: r.origin }, sequence);
+    },
+  };
+}
 
 export function createOperator(node: Node, ctx: OperatorContext, env: OperatorEnvironment): Operator {
   return (operatorFactories[node.kind] as Factory<NodeKind>)(node as never, ctx, env);
