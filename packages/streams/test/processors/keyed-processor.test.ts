@@ -43,6 +43,27 @@ describe('keyed processors', () => {
     ]);
   });
 
+  it('fires an event-time timer set behind the watermark when the watermark next moves, not at once', async () => {
+    const behind = processor<Event, string, never>({
+      name: 'behind',
+      process(e, ctx) {
+        ctx.emit(`record ${e.event_type} @${(ctx.timestamp - T0) / SEC}s`);
+        if (e.event_type === 'click') ctx.timers.setEventTime('behind', ctx.watermark - 10 * SEC);
+      },
+      onTimer(timer, ctx) {
+        ctx.emit(`timer @${(timer.time - T0) / SEC}s (watermark ${(ctx.watermark - T0) / SEC}s)`);
+      },
+    });
+    const app = streams({ applicationId: 'behind' });
+    const sink = memorySink<string>();
+    app.source('events', sourceOptions).withWatermark('0s').groupByKey().process(behind).to(sink);
+    const driver = await TopologyTestDriver.create(app);
+    await driver.pipe('events', event(100 * SEC, { event_type: 'click' })); // a timer at 90s, the watermark at 100s
+    await driver.pipe('events', event(100 * SEC)); // the watermark stays
+    await driver.pipe('events', event(101 * SEC)); // it moves: the timer fires first
+    expect(driver.values(sink)).toEqual(['record click @100s', 'record page_view @100s', 'timer @90s (watermark 101s)', 'record page_view @101s']);
+  });
+
   it('moves a timer set again under the same name, and forgets a cancelled one', async () => {
     const { app, sink } = tracerApp('0s');
     const driver = await TopologyTestDriver.create(app);
