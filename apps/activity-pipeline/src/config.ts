@@ -99,6 +99,9 @@ export function loadConfig(env: Env): Config {
   const duration = (name: string, fallback: string, min = 0, max = Infinity): number => {
     const value = env[name]?.trim() || fallback;
     try {
+      // parseDuration reads bare digits as milliseconds: SESSION_TIMEOUT=30 would close every
+      // session after 30 ms. A unit is required (0 needs none).
+      if (/^\d+$/.test(value) && Number(value) !== 0) throw new RangeError('no unit');
       const ms = parseDuration(value, name);
       if (ms < min) problems.push(`${name} must be at least ${min} ms, got '${value}'`);
       if (ms > max) problems.push(`${name} must be at most ${max} ms (a timer's longest delay, about 24.8 days), got '${value}'`);

@@ -81,6 +81,14 @@ describe('configuration', () => {
     expect(loadConfig({ SESSION_CACHE_USERS: ' 16 ' }).sessionCacheUsers).toBe(16);
   });
 
+  it('refuses a duration without a unit (SESSION_TIMEOUT=30 is not 30 ms), but takes 0', () => {
+    expect(problemsOf({ SESSION_TIMEOUT: '30', WATERMARK_DELAY: '2' })).toEqual([
+      "WATERMARK_DELAY must be a duration like 500ms, 30s, 2m or 1h, got '2'",
+      "SESSION_TIMEOUT must be a duration like 500ms, 30s, 2m or 1h, got '30'",
+    ]);
+    expect(loadConfig({ WATERMARK_DELAY: '0' }).watermarkDelayMs).toBe(0);
+  });
+
   it('refuses a status interval longer than Node’s timers take', () => {
     expect(problemsOf({ STATUS_INTERVAL: '25d' })).toEqual([
       "STATUS_INTERVAL must be at most 2147483647 ms (a timer's longest delay, about 24.8 days), got '25d'",
