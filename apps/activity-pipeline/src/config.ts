@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { access, constants, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { parseDuration } from '@pipeline/streams';
@@ -149,6 +150,24 @@ export function loadConfig(env: Env): Config {
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * Makes LAKE_DIR and STATE_DIR if they are missing and checks that this user can write in them;
+ * throws a {@link ConfigError} naming each that cannot be used. (The runtime, given a directory it
+ * cannot write, would wait for its partitions forever instead of failing.)
+ */
+export async function checkDirectories(config: Pick<Config, 'lakeDir' | 'stateDir'>): Promise<void> {
+  const problems: string[] = [];
+  for (const [name, dir] of [['LAKE_DIR', config.lakeDir], ['STATE_DIR', config.stateDir]] as const) {
+    try {
+      await mkdir(dir, { recursive: true });
+      await access(dir, constants.W_OK);
+    } catch (error) {
+      problems.push(`${name} must be a directory this user can create and write, got '${dir}' (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
 }
 
 /** The repository's `.env`, where `.env.example` says to copy itself, whatever the working directory. */

@@ -4,7 +4,7 @@ import { createLogger, localBackend } from '@pipeline/streams';
 import { KafkaStreams } from '@pipeline/streams/kafka';
 import { createPostgresDb } from '@pipeline/streams/postgres';
 import { userArgs } from './cli-args';
-import { ConfigError, loadConfig, loadDotEnv, settingsHelp } from './config';
+import { checkDirectories, ConfigError, loadConfig, loadDotEnv, settingsHelp } from './config';
 import type { Database } from './db';
 import { startHttpServer } from './observability/http-server';
 import { prometheusRegistry } from './observability/prometheus';
@@ -34,6 +34,7 @@ async function main(): Promise<number> {
   let config;
   try {
     config = loadConfig(process.env);
+    await checkDirectories(config);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`activity-pipeline: ${error.message}`);

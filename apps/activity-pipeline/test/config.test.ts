@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, loadDotEnv, SETTINGS } from '../src/config';
+import { checkDirectories, ConfigError, loadConfig, loadDotEnv, SETTINGS } from '../src/config';
 
 const problemsOf = (env: Record<string, string>): readonly string[] => {
   try {
@@ -87,6 +87,24 @@ describe('configuration', () => {
       "SESSION_TIMEOUT must be a duration like 500ms, 30s, 2m or 1h, got '30'",
     ]);
     expect(loadConfig({ WATERMARK_DELAY: '0' }).watermarkDelayMs).toBe(0);
+  });
+
+  it('refuses a LAKE_DIR or STATE_DIR it cannot create, naming it, and makes the missing ones', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dirs-'));
+    try {
+      const file = join(dir, 'a-file');
+      writeFileSync(file, '');
+      await expect(checkDirectories({ lakeDir: join(file, 'lake'), stateDir: join(file, 'state') })).rejects.toMatchObject({
+        problems: [
+          `LAKE_DIR must be a directory this user can create and write, got '${join(file, 'lake')}' (ENOTDIR)`,
+          `STATE_DIR must be a directory this user can create and write, got '${join(file, 'state')}' (ENOTDIR)`,
+        ],
+      });
+      await expect(checkDirectories({ lakeDir: join(dir, 'new/lake'), stateDir: join(dir, 'new/state') })).resolves.toBeUndefined();
+      expect(existsSync(join(dir, 'new/lake')) && existsSync(join(dir, 'new/state'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a status interval longer than Node’s timers take', () => {
