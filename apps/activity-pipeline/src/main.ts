@@ -62,7 +62,16 @@ async function main(): Promise<number> {
   });
   const read = () => runtime.metrics();
   const threads = sinkThread ? [sinkThread] : [];
-  const server = await startHttpServer(config.httpPort, prometheusRegistry(read, threads), read);
+  let server;
+  try {
+    server = await startHttpServer(config.httpPort, prometheusRegistry(read, threads), read);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EADDRINUSE' && code !== 'EACCES') throw error;
+    logger.error(`HTTP_PORT ${config.httpPort} cannot be used (${code}): another process listens on it (another instance?), or it needs privileges; set HTTP_PORT to a free port, or 0 for any`);
+    await db.destroy();
+    return 2;
+  }
   // The bound port, not the configured one: HTTP_PORT=0 asks for any free port.
   logger.info('serving /metrics and /health', { port: (server.address() as AddressInfo).port });
   const stopStatus = startStatusLine(logger, config.statusIntervalMs, read, threads);

@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { SETTINGS } from '../src/config';
 import { scriptCommand } from '../src/script-command';
@@ -44,6 +45,27 @@ describe('--help on every command of the app', () => {
     expect(result.status).toBe(script === 'verify' ? 2 : 1);
     expect(result.stderr).toMatch(message);
   });
+});
+
+describe('start with HTTP_PORT taken', () => {
+  it('stops at once naming HTTP_PORT, exit code 2, not with a stack trace', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '0.0.0.0', r));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const { command, args, env } = scriptCommand(APP_DIR, 'start', {});
+      // Nothing is contacted before the HTTP server: no broker or database needed.
+      const child = spawn(command, args, { cwd: APP_DIR, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, HTTP_PORT: String(port), LOG_FORMAT: 'json', KAFKA_BROKERS: '127.0.0.1:1' } });
+      let output = '';
+      child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+      const code = await new Promise<number | null>((r) => child.once('exit', r));
+      expect({ code, output }).toMatchObject({ code: 2, output: expect.stringContaining(`HTTP_PORT ${port} cannot be used (EADDRINUSE)`) });
+      expect(output).not.toContain('at Server.listen');
+    } finally {
+      taken.close();
+    }
+  }, 30_000);
 });
 
 describe("the start script's command", () => {
