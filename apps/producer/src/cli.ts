@@ -52,6 +52,7 @@ export function buildProgram(output: CliOutput = processOutput): Command {
     .addOption(new Option('--invalid-every <n>', 'every n-th record is malformed (bad JSON, unknown event_type, …) for the dead-letter path; 0 disables').default(d.invalidEvery, d.invalidEvery))
     .addOption(new Option('--abandon-rate <0..1>', 'fraction of sessions that never send session_end (closed by the session timeout)').default(d.abandonRate, d.abandonRate))
     .addOption(new Option('--away <time>', "how long a user who abandoned a session stays silent; above the pipeline's 30m session timeout").default(d.away, d.away))
+    .addOption(new Option('--log-level <level>', 'error, warn, info or debug').env('LOG_LEVEL').default(d.logLevel, d.logLevel))
     .addOption(new Option('--log-format <format>', 'json (structured lines) or pretty (progress bar on a terminal) (default: pretty on a terminal, else json)'))
     .addHelpText('after', EXAMPLES)
     .showSuggestionAfterError()

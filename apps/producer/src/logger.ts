@@ -1,5 +1,5 @@
 import winston from 'winston';
-import type { LogFormat } from './options';
+import type { LogFormat, LogLevel } from './options';
 
 export type Logger = winston.Logger;
 
@@ -7,9 +7,9 @@ export type Logger = winston.Logger;
  * Logs on stderr: `json`, one object per line for log collectors, or `pretty` for a terminal.
  * @example createLogger('json').info('progress', { sent: 1200 }); // {"level":"info","message":"progress","sent":1200,…}
  */
-export function createLogger(format: LogFormat): Logger {
+export function createLogger(format: LogFormat, level: LogLevel = 'info'): Logger {
   return winston.createLogger({
-    level: process.env.LOG_LEVEL ?? 'info',
+    level,
     defaultMeta: format === 'json' ? { app: 'producer' } : undefined,
     format:
       format === 'json'

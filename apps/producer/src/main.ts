@@ -20,7 +20,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (commandLine.kind === 'exit') return commandLine.code;
   const options = commandLine.options;
   const format = options.logFormat ?? (process.stderr.isTTY ? 'pretty' : 'json');
-  const logger = createLogger(format);
+  const logger = createLogger(format, options.logLevel);
   const stop = onStopSignals(logger);
 
   logger.info('starting', describe(options));

@@ -3,6 +3,8 @@ import { parseDuration } from './duration';
 import { SIMULATION_DEFAULTS } from './simulation/options';
 
 export type LogFormat = 'json' | 'pretty';
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Validated settings of one producer run. */
 export interface ProducerOptions {
@@ -28,6 +30,7 @@ export interface ProducerOptions {
   readonly awayMs: number;
   /** undefined: `pretty` (progress bar) when stderr is a terminal, else `json`. */
   readonly logFormat: LogFormat | undefined;
+  readonly logLevel: LogLevel;
 }
 
 /** The options as commander hands them over: strings, or undefined when absent. */
@@ -50,6 +53,7 @@ export const OPTION_NAMES = {
   abandonRate: '--abandon-rate',
   away: '--away',
   logFormat: '--log-format',
+  logLevel: '--log-level (env LOG_LEVEL)',
 } as const;
 
 /** Defaults, as shown by `--help` and applied when an option is absent. */
@@ -64,6 +68,7 @@ export const OPTION_DEFAULTS = {
   invalidEvery: String(SIMULATION_DEFAULTS.invalidEvery),
   abandonRate: String(SIMULATION_DEFAULTS.abandonRate),
   away: '35m',
+  logLevel: 'info',
 } as const satisfies RawOptions;
 
 /** Bad command-line input: main prints the message and exits with code 2. */
@@ -120,6 +125,8 @@ export function validateOptions(raw: RawOptions): ProducerOptions {
   const abandonRate = NUMBER.test(v.abandonRate.trim()) && abandon >= 0 && abandon <= 1 ? abandon : fail('abandonRate', 'a number from 0 to 1');
   const awayMs = duration('away', 0);
   const logFormat = v.logFormat === undefined || v.logFormat === 'json' || v.logFormat === 'pretty' ? v.logFormat : fail('logFormat', 'json or pretty');
+  // An unknown level (LOG_LEVEL=WARN) would make winston drop every line, errors included.
+  const logLevel = (LOG_LEVELS as readonly string[]).includes(v.logLevel) ? (v.logLevel as LogLevel) : fail('logLevel', `one of ${LOG_LEVELS.join(', ')}`);
 
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
   return {
@@ -139,6 +146,7 @@ export function validateOptions(raw: RawOptions): ProducerOptions {
     abandonRate: abandonRate!,
     awayMs: awayMs!,
     logFormat,
+    logLevel: logLevel!,
   };
 }
 

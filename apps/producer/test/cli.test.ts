@@ -58,6 +58,7 @@ describe('validateOptions', () => {
       abandonRate: '1',
       away: '0s',
       logFormat: 'json',
+      logLevel: 'debug',
     });
     expect(o).toEqual({
       rate: 2.5,
@@ -76,6 +77,7 @@ describe('validateOptions', () => {
       abandonRate: 1,
       awayMs: 0,
       logFormat: 'json',
+      logLevel: 'debug',
     });
   });
 
@@ -102,6 +104,7 @@ describe('validateOptions', () => {
     [{ abandonRate: 'half' }, '--abandon-rate must be a number from 0 to 1'],
     [{ away: 'forever' }, '--away must be a duration'],
     [{ logFormat: 'xml' }, "--log-format must be json or pretty, got 'xml'"],
+    [{ logLevel: 'WARN' }, "--log-level (env LOG_LEVEL) must be one of error, warn, info, debug, got 'WARN'"],
   ])('rejects %j: %s', (raw, message) => {
     expect(usageError(raw)).toContain(message);
   });
@@ -129,6 +132,21 @@ describe('parseCommandLine', () => {
     const { result, err } = run('--rate', 'abc');
     expect(result).toEqual({ kind: 'exit', code: 2 });
     expect(err).toContain("error: --rate must be a positive number, got 'abc'");
+  });
+
+  it('exits 2 naming LOG_LEVEL when the environment sets a level winston does not know (it would log nothing, errors included)', () => {
+    const before = process.env.LOG_LEVEL;
+    process.env.LOG_LEVEL = 'WARN';
+    try {
+      const { result, err } = run('--count', '1');
+      expect(result).toEqual({ kind: 'exit', code: 2 });
+      expect(err).toContain("error: --log-level (env LOG_LEVEL) must be one of error, warn, info, debug, got 'WARN'");
+      process.env.LOG_LEVEL = 'warn';
+      expect(run('--count', '1').result).toMatchObject({ kind: 'run', options: { logLevel: 'warn' } });
+    } finally {
+      if (before === undefined) delete process.env.LOG_LEVEL;
+      else process.env.LOG_LEVEL = before;
+    }
   });
 
   it('exits 2 on an unknown option or a missing value', () => {
