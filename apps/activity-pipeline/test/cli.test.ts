@@ -39,6 +39,7 @@ describe('--help on every command of the app', () => {
     ['verify', ['--timeout'], /option '--timeout <duration>' argument missing/],
     ['verify', ['--', '--verbose'], /unknown option '--verbose'/],
     ['demo', ['--seconds', 'soon'], /--seconds <n>.*expected a positive whole number/],
+    ['verify', ['--timeout', '30'], /--timeout must be a duration like/], // not 30 ms
   ])('%s %j fails at once and says why', (script, args, message) => {
     const result = runScript(script, args);
     // verify's usage errors are exit code 2 like its configuration errors; the others exit 1.

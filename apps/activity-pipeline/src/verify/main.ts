@@ -16,7 +16,7 @@ async function main(argv: readonly string[]): Promise<number> {
     .description(
       'Pre-flight check of the activity pipeline: broker reachable, topics there, database and tables there, lake directory writable, and one probe event through the running pipeline to every sink. Exit code 0: all passed; 1: something failed or could not be checked; 2: the configuration is invalid.',
     )
-    .option('--timeout <duration>', 'how long to wait for the probe to reach every sink', '30s')
+    .option('--timeout <duration>', 'how long to wait for the probe to reach every sink, e.g. 30s or 2m', '30s')
     .addHelpText('after', `\nIt reads the pipeline's settings:\n${settingsHelp()}`)
     .showHelpAfterError()
     // A usage error is exit code 2, as an invalid setting is (1 means a check failed).
@@ -28,6 +28,8 @@ async function main(argv: readonly string[]): Promise<number> {
   let timeoutMs;
   try {
     config = loadConfig(process.env);
+    // parseDuration reads bare digits as milliseconds: `--timeout 30` would wait 30 ms.
+    if (/^\s*\d+\s*$/.test(options.timeout)) throw new RangeError(`--timeout must be a duration like 30s or 2m, with its unit, got '${options.timeout}'`);
     timeoutMs = parseDuration(options.timeout, '--timeout');
   } catch (error) {
     if (error instanceof ConfigError || error instanceof RangeError) {
