@@ -4,7 +4,7 @@ import { logs } from './commands/logs';
 import { status } from './commands/status';
 import { up } from './commands/up';
 import { log } from './log';
-import { defaultPartitions, kafkaVersion, parsePositiveInt } from './settings';
+import { DEFAULT_PARTITIONS, kafkaVersion, parsePositiveInt } from './settings';
 
 // `pnpm stack up | down | status | logs`: the local stack without Docker.
 
@@ -34,9 +34,12 @@ program
   .description('start Kafka if needed, wait until it serves clients, create topics and the database (idempotent)')
   .addOption(new Option('--brokers <n>', brokersHelp).argParser(brokerCount).default(1))
   .addOption(
-    new Option('--partitions <n>', 'partitions of the pipeline topics when created (env STACK_PARTITIONS)')
+    // Read by commander when `up` runs (not when this module loads, which a bad value in the
+    // environment would break for every command, `down` included).
+    new Option('--partitions <n>', 'partitions of the pipeline topics when created')
+      .env('STACK_PARTITIONS')
       .argParser(positiveInt('--partitions'))
-      .default(defaultPartitions()),
+      .default(DEFAULT_PARTITIONS),
   )
   .addOption(new Option('--kafka-version <v>', 'Kafka version from Maven Central (env STACK_KAFKA_VERSION)').default(kafkaVersion()))
   .addOption(new Option('--timeout <seconds>', 'how long to wait for the broker to be ready').argParser(positiveInt('--timeout')).default(120))
