@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { access, constants, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { parseDuration } from '@pipeline/streams';
+import { probeWritableDir } from './writable-dir';
 
 /** Every setting of the activity pipeline, read from the environment (and `.env`), checked at start. */
 export interface Config {
@@ -153,16 +153,16 @@ export function loadConfig(env: Env): Config {
 }
 
 /**
- * Makes LAKE_DIR and STATE_DIR if they are missing and checks that this user can write in them;
- * throws a {@link ConfigError} naming each that cannot be used. (The runtime, given a directory it
- * cannot write, would wait for its partitions forever instead of failing.)
+ * Makes LAKE_DIR and STATE_DIR if they are missing and writes a test file in each
+ * ({@link probeWritableDir}, as `pnpm verify` does); throws a {@link ConfigError} naming each that
+ * cannot be used. (Without this check, a directory it cannot write fails only once running, with an
+ * fs error naming a path, exit 1.)
  */
 export async function checkDirectories(config: Pick<Config, 'lakeDir' | 'stateDir'>): Promise<void> {
   const problems: string[] = [];
   for (const [name, dir] of [['LAKE_DIR', config.lakeDir], ['STATE_DIR', config.stateDir]] as const) {
     try {
-      await mkdir(dir, { recursive: true });
-      await access(dir, constants.W_OK);
+      await probeWritableDir(dir);
     } catch (error) {
       problems.push(`${name} must be a directory this user can create and write, got '${dir}' (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkDirectories, ConfigError, loadConfig, loadDotEnv, SETTINGS } from '../src/config';
@@ -102,6 +102,31 @@ describe('configuration', () => {
       });
       await expect(checkDirectories({ lakeDir: join(dir, 'new/lake'), stateDir: join(dir, 'new/state') })).resolves.toBeUndefined();
       expect(existsSync(join(dir, 'new/lake')) && existsSync(join(dir, 'new/state'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a directory where no file can be written even when access(W_OK) passes, and leaves no probe behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dirs-'));
+    try {
+      // Root passes access(W_OK) on /proc, but no file can be created there.
+      if (process.platform === 'linux') {
+        await expect(checkDirectories({ lakeDir: '/proc', stateDir: dir })).rejects.toMatchObject({
+          problems: ["LAKE_DIR must be a directory this user can create and write, got '/proc' (ENOENT)"],
+        });
+      }
+      expect(readdirSync(dir)).toEqual([]);
+      // Write but no search permission: access(W_OK) passes, creating a file does not (root may do anything).
+      if (process.getuid?.() !== 0) {
+        const noSearch = join(dir, 'no-search');
+        await checkDirectories({ lakeDir: noSearch, stateDir: dir });
+        chmodSync(noSearch, 0o200);
+        await expect(checkDirectories({ lakeDir: noSearch, stateDir: dir })).rejects.toMatchObject({
+          problems: [`LAKE_DIR must be a directory this user can create and write, got '${noSearch}' (EACCES)`],
+        });
+        chmodSync(noSearch, 0o700);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
