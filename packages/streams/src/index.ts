@@ -20,7 +20,7 @@ export { session, type SessionWindows } from './windows/session';
 export type { TimeWindow, FixedWindows, WindowDefinition, WindowResult } from './windows/window';
 
 // Aggregations
-export { aggregator, type Aggregator, type MergeableAggregator } from './aggregations/aggregator';
+export { aggregator, type Aggregator, type MergeableAggregator, type StrictAggregator } from './aggregations/aggregator';
 export { count } from './aggregations/count';
 export { sum } from './aggregations/sum';
 export { min, max } from './aggregations/min-max';

@@ -14,7 +14,8 @@ export interface KeyState<S> {
 export interface KeyTimers {
   /**
    * Fires `onTimer` once the watermark reaches `time` (event time: deterministic on replay). A
-   * `time` the watermark has already reached fires when the watermark next moves, as in Flink.
+   * `time` the watermark has already reached, set from `process`, fires when the watermark next
+   * moves, as in Flink; set from `onTimer`, it fires in the same pass, after the timer firing.
    */
   setEventTime(name: string, time: number): void;
   /** Fires `onTimer` once the wall clock reaches `time` (processing time: not deterministic). */
@@ -35,7 +36,7 @@ export interface ProcessorContext<K, Out, S> {
   readonly key: K;
   /** Event time of the record, or the time the timer was set for. */
   readonly timestamp: number;
-  /** The task's watermark: every event-time timer at or before it has fired, but one set there since it last moved. */
+  /** The task's watermark: every event-time timer at or before it has fired, except those set since it last moved. */
   readonly watermark: number;
   /** Wall-clock time (virtual under the test driver). */
   readonly wallClockTime: number;

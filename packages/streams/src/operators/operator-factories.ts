@@ -36,9 +36,11 @@ export const operatorFactories: { readonly [K in NodeKind]: Factory<K> } = {
   peek: peekOperator,
   // A grouped stream feeds only aggregations and processors, which take events; a retraction (an
   // update-mode session merged away) is none. Left out here, as Kafka Streams' aggregations leave
-  // out tombstones: counted, its retracted value would be one more record.
+  // out tombstones: counted, its retracted value would be one more record. Checked only where one
+  // can arrive: the other group steps are on every record's path.
   groupBy: (node, ctx, env) => {
     const operator = groupByRecordOperator(node, ctx, env);
+    if (!mayCarryRetractions(node)) return operator;
     return { process: (r) => (r.retract === true ? undefined : operator.process(r)) };
   },
   // countDistinct keeps each value once across windows, unless the user gave stores of their own.
@@ -51,6 +53,16 @@ export const operatorFactories: { readonly [K in NodeKind]: Factory<K> } = {
   late: (_node, ctx) => ({ process: ctx.forward }),
   sink: (node, _ctx, env) => sinkOperator(env.sinkBuffer(node)),
 };
+
+/** Whether records reaching `node` may be retractions: it is downstream of an update-mode session aggregation through stateless steps. */
+function mayCarryRetractions(node: GroupByNode): boolean {
+  let parent: Node = node.parent;
+  for (;;) {
+    if (parent.kind === 'sessionAggregate') return parent.emit === 'update';
+    if (parent.kind !== 'filter' && parent.kind !== 'map' && parent.kind !== 'flatMap' && parent.kind !== 'peek') return false;
+    parent = parent.parent;
+  }
+}
 
 /** Re-keys in process, or sends the record through its repartition topic. */
 function groupByRecordOperator(node: GroupByNode, ctx: OperatorContext, env: OperatorEnvironment): Operator {

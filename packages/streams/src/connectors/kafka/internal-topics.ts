@@ -78,12 +78,12 @@ export async function prepareTopics(consumer: KafkaConsumer, topology: Topology,
     if (count === 0) throw new Error(`source topic ${source.topic} does not exist (or has no partitions)`);
     partitionCounts.set(source.topic, count);
   }
+  if (options.scaling === 'multi-instance') refuseUnequalPartitionCounts(topology, partitionCounts);
   const topics = topology.sources.map((s) => s.topic);
   if (options.processingGuarantee === 'exactly_once') {
     await ensureTopics(options.connection, [{ name: commitMarkerTopic(topology.applicationId), partitions: 1, config: { 'cleanup.policy': 'compact' } }], options.replicationFactor ?? -1);
   }
   if (options.scaling !== 'multi-instance') return topics;
-  refuseUnequalPartitionCounts(topology, partitionCounts);
   // Every sub-topology runs a task per partition of the source topics (all of one count, above):
   // sub-topology 0 by partition number, the re-keyed ones by their repartition topics. A store's
   // changelog needs a partition per task.
@@ -108,14 +108,14 @@ export async function prepareTopics(consumer: KafkaConsumer, topology: Topology,
  * Multi-instance: one task reads partition p of every source topic, but the group's assignor splits
  * each topic's partitions among the instances separately. With equal counts every topic is split
  * the same way; with unequal ones partition p of two topics can go to two instances, which would
- * then both run the task (its state and checkpoint in two places): refused, as Kafka Streams
- * requires co-partitioned inputs.
+ * then both run the task (its state and checkpoint in two places): refused. (All sources are in
+ * sub-topology 0 here; Kafka Streams asks co-partitioning of the topics one sub-topology joins.)
  */
 function refuseUnequalPartitionCounts(topology: Topology, partitionCounts: ReadonlyMap<string, number>): void {
-  const counts = [...new Set(topology.sources.map((s) => s.topic))].map((topic) => `${topic} (${partitionCounts.get(topic)})`);
   if (new Set(topology.sources.map((s) => partitionCounts.get(s.topic))).size <= 1) return;
+  const topicsWithCounts = [...new Set(topology.sources.map((s) => s.topic))].map((topic) => `${topic} (${partitionCounts.get(topic)})`);
   throw new Error(
-    `scaling 'multi-instance' needs every source topic to have the same number of partitions, as a task reads the same partition of each: ${counts.join(', ')}. ` +
+    `scaling 'multi-instance' needs every source topic to have the same number of partitions, as a task reads the same partition of each: ${topicsWithCounts.join(', ')}. ` +
       `Give them equal partition counts, or run the application with scaling 'single-instance'.`,
   );
 }
