@@ -4,14 +4,14 @@ import { logs } from './commands/logs';
 import { status } from './commands/status';
 import { up } from './commands/up';
 import { log } from './log';
-import { DEFAULT_PARTITIONS, kafkaVersion, parsePositiveInt } from './settings';
+import { DEFAULT_PARTITIONS, kafkaVersion, parsePartitions, parsePositiveInt } from './settings';
 
 // `pnpm stack up | down | status | logs`: the local stack without Docker.
 
-function positiveInt(what: string) {
+function positiveInt(what: string, parse = parsePositiveInt) {
   return (value: string): number => {
     try {
-      return parsePositiveInt(value, what);
+      return parse(value, what);
     } catch (err) {
       throw new InvalidArgumentError((err as Error).message);
     }
@@ -38,7 +38,7 @@ program
     // environment would break for every command, `down` included).
     new Option('--partitions <n>', 'partitions of the pipeline topics when created')
       .env('STACK_PARTITIONS')
-      .argParser(positiveInt('--partitions'))
+      .argParser(positiveInt('--partitions', parsePartitions))
       .default(DEFAULT_PARTITIONS),
   )
   .addOption(new Option('--kafka-version <v>', 'Kafka version from Maven Central (env STACK_KAFKA_VERSION)').default(kafkaVersion()))

@@ -25,8 +25,9 @@ export function kafkaVersion(env: NodeJS.ProcessEnv = process.env): string {
   return env.STACK_KAFKA_VERSION || DEFAULT_KAFKA_VERSION;
 }
 
-export function defaultPartitions(env: NodeJS.ProcessEnv = process.env): number {
-  return env.STACK_PARTITIONS ? parsePositiveInt(env.STACK_PARTITIONS, 'STACK_PARTITIONS') : DEFAULT_PARTITIONS;
+/** `--partitions` or STACK_PARTITIONS; empty means the default, as `${STACK_PARTITIONS:-3}` in compose reads it. */
+export function parsePartitions(value: string, what: string): number {
+  return value.trim() === '' ? DEFAULT_PARTITIONS : parsePositiveInt(value, what);
 }
 
 export function parsePositiveInt(value: string, what: string): number {

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { DEFAULT_PARTITIONS, parsePartitions } from '../src/settings';
 
 const STACK_DIR = path.resolve(__dirname, '..');
 
@@ -25,5 +26,14 @@ describe('the stack CLI with a bad STACK_PARTITIONS', () => {
     expect(up.stderr).toContain('STACK_PARTITIONS');
     expect(up.stderr).toContain('must be a positive integer');
     expect(up.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe('the partition count of `stack up`', () => {
+  it('is the default for an empty STACK_PARTITIONS, as compose reads `${STACK_PARTITIONS:-3}`', () => {
+    expect(parsePartitions('', 'STACK_PARTITIONS')).toBe(DEFAULT_PARTITIONS);
+    expect(parsePartitions('  ', 'STACK_PARTITIONS')).toBe(DEFAULT_PARTITIONS);
+    expect(parsePartitions('6', 'STACK_PARTITIONS')).toBe(6);
+    expect(() => parsePartitions('0', 'STACK_PARTITIONS')).toThrow('STACK_PARTITIONS must be a positive integer, got "0"');
   });
 });
