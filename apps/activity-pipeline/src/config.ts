@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
-import { parseDuration } from '@pipeline/streams';
+import { durationWithUnit } from './duration';
 import { probeWritableDir } from './writable-dir';
 
 /** Every setting of the activity pipeline, read from the environment (and `.env`), checked at start. */
@@ -99,18 +99,17 @@ export function loadConfig(env: Env): Config {
   };
   const duration = (name: string, fallback: string, min = 0, max = Infinity): number => {
     const value = env[name]?.trim() || fallback;
+    let ms;
     try {
-      // parseDuration reads bare digits as milliseconds: SESSION_TIMEOUT=30 would close every
-      // session after 30 ms. A unit is required (0 needs none).
-      if (/^\d+$/.test(value) && Number(value) !== 0) throw new RangeError('no unit');
-      const ms = parseDuration(value, name);
-      if (ms < min) problems.push(`${name} must be at least ${min} ms, got '${value}'`);
-      if (ms > max) problems.push(`${name} must be at most ${max} ms (a timer's longest delay, about 24.8 days), got '${value}'`);
-      return ms;
-    } catch {
-      problems.push(`${name} must be a duration like 500ms, 30s, 2m or 1h, got '${value}'`);
+      // A unit is required: SESSION_TIMEOUT=30 is not 30 ms.
+      ms = durationWithUnit(value, name);
+    } catch (error) {
+      problems.push((error as Error).message);
       return 0;
     }
+    if (ms < min) problems.push(`${name} must be at least ${min} ms, got '${value}'`);
+    if (ms > max) problems.push(`${name} must be at most ${max} ms (a timer's longest delay, about 24.8 days), got '${value}'`);
+    return ms;
   };
   const integer = (name: string, fallback: number, min: number, max: number, what: string): number => {
     const raw = env[name]?.trim() || String(fallback);

@@ -7,9 +7,9 @@ import { scriptCommand } from '../src/script-command';
 const APP_DIR = resolve(__dirname, '..');
 
 /** Runs one of the app's scripts as `pnpm <script> -- <args>` would, without pnpm. */
-function runScript(name: string, args: readonly string[]) {
+function runScript(name: string, args: readonly string[], extraEnv: Record<string, string> = {}) {
   const { command, args: scriptArgs, env } = scriptCommand(APP_DIR, name, {});
-  return spawnSync(command, [...scriptArgs, ...args], { cwd: APP_DIR, encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } });
+  return spawnSync(command, [...scriptArgs, ...args], { cwd: APP_DIR, encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, ...extraEnv } });
 }
 
 describe('--help on every command of the app', () => {
@@ -45,6 +45,19 @@ describe('--help on every command of the app', () => {
     // verify's usage errors are exit code 2 like its configuration errors; the others exit 1.
     expect(result.status).toBe(script === 'verify' ? 2 : 1);
     expect(result.stderr).toMatch(message);
+  });
+});
+
+describe('verify --timeout', () => {
+  it('is a usage error (exit 2) before the settings are read: a wrong setting does not hide it', () => {
+    const result = runScript('verify', ['--timeout', '30'], { SESSION_TIMEOUT: '30' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("--timeout must be a duration like 500ms, 30s, 2m or 1h, got '30'");
+    expect(result.stderr).not.toContain('invalid configuration');
+  });
+
+  it('shows its default as a duration', () => {
+    expect(runScript('verify', ['--help']).stdout).toMatch(/--timeout <duration>[\s\S]*\(default: 30s\)/);
   });
 });
 

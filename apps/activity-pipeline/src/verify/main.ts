@@ -1,7 +1,7 @@
-import { parseDuration } from '@pipeline/streams';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { userArgs } from '../cli-args';
 import { ConfigError, loadConfig, loadDotEnv, settingsHelp } from '../config';
+import { durationWithUnit } from '../duration';
 import { formatResult, summary } from './report';
 import { verify } from './verify';
 
@@ -16,23 +16,31 @@ async function main(argv: readonly string[]): Promise<number> {
     .description(
       'Pre-flight check of the activity pipeline: broker reachable, topics there, database and tables there, lake directory writable, and one probe event through the running pipeline to every sink. Exit code 0: all passed; 1: something failed or could not be checked; 2: the configuration is invalid.',
     )
-    .option('--timeout <duration>', 'how long to wait for the probe to reach every sink, e.g. 30s or 2m', '30s')
+    .addOption(
+      new Option('--timeout <duration>', 'how long to wait for the probe to reach every sink, e.g. 30s or 2m')
+        // Read while parsing the arguments, so a wrong --timeout is a usage error before the settings are read.
+        .argParser((value) => {
+          try {
+            return durationWithUnit(value, '--timeout');
+          } catch (error) {
+            throw new InvalidArgumentError((error as Error).message);
+          }
+        })
+        .default(30_000, '30s'),
+    )
     .addHelpText('after', `\nIt reads the pipeline's settings:\n${settingsHelp()}`)
     .showHelpAfterError()
     // A usage error is exit code 2, as an invalid setting is (1 means a check failed).
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
     .parse(argv, { from: 'user' })
-    .opts<{ timeout: string }>();
+    .opts<{ timeout: number }>();
+  const timeoutMs = options.timeout;
   loadDotEnv();
   let config;
-  let timeoutMs;
   try {
     config = loadConfig(process.env);
-    // parseDuration reads bare digits as milliseconds: `--timeout 30` would wait 30 ms.
-    if (/^\s*\d+\s*$/.test(options.timeout)) throw new RangeError(`--timeout must be a duration like 30s or 2m, with its unit, got '${options.timeout}'`);
-    timeoutMs = parseDuration(options.timeout, '--timeout');
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof RangeError) {
+    if (error instanceof ConfigError) {
       console.error(`verify: ${error.message}`);
       return 2;
     }
