@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { OPTION_DEFAULTS, UsageError, validateOptions, type ProducerOptions, type RawOptions } from './options';
+import { OPTION_DEFAULTS, UsageError, validateOptions, type LogLevelSource, type ProducerOptions, type RawOptions } from './options';
 
 const EXAMPLES = `
 Examples:
@@ -73,7 +73,8 @@ export function parseCommandLine(argv: readonly string[], output: CliOutput = pr
   const program = buildProgram(output);
   try {
     program.parse(args, { from: 'user' });
-    return { kind: 'run', options: validateOptions(program.opts<RawOptions>()) };
+    // The source names LOG_LEVEL or --log-level in a message, whichever gave the value.
+    return { kind: 'run', options: validateOptions(program.opts<RawOptions>(), program.getOptionValueSource('logLevel') as LogLevelSource) };
   } catch (error) {
     if (error instanceof CommanderError) return { kind: 'exit', code: error.exitCode === 0 ? 0 : 2 };
     if (error instanceof UsageError) {

@@ -53,7 +53,7 @@ export const OPTION_NAMES = {
   abandonRate: '--abandon-rate',
   away: '--away',
   logFormat: '--log-format',
-  logLevel: '--log-level (env LOG_LEVEL)',
+  logLevel: '--log-level',
 } as const;
 
 /** Defaults, as shown by `--help` and applied when an option is absent. */
@@ -83,14 +83,24 @@ const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 /**
+ * Where the log level came from, as commander's `getOptionValueSource('logLevel')` says: `cli`
+ * (`--log-level`), `env` (`LOG_LEVEL`), `default`; undefined when not known.
+ */
+export type LogLevelSource = 'cli' | 'env' | 'default' | undefined;
+
+/**
  * Checks every option and returns the settings, or throws a {@link UsageError} listing each bad
  * value with the option it came from, e.g. `--rate must be a positive number, got 'abc'`.
  */
-export function validateOptions(raw: RawOptions): ProducerOptions {
+export function validateOptions(raw: RawOptions, logLevelSource?: LogLevelSource): ProducerOptions {
   const problems: string[] = [];
   const v = { ...OPTION_DEFAULTS, ...definedOnly(raw) };
+  const names: Record<keyof typeof OPTION_NAMES, string> = {
+    ...OPTION_NAMES,
+    logLevel: logLevelSource === 'cli' ? '--log-level' : logLevelSource === 'env' ? 'LOG_LEVEL' : '--log-level (or env LOG_LEVEL)',
+  };
   const fail = (field: keyof typeof OPTION_NAMES, expected: string): undefined => {
-    problems.push(`${OPTION_NAMES[field]} must be ${expected}, got '${v[field] ?? ''}'`);
+    problems.push(`${names[field]} must be ${expected}, got '${v[field] ?? ''}'`);
     return undefined;
   };
   const positiveNumber = (field: 'rate') => {
@@ -125,8 +135,10 @@ export function validateOptions(raw: RawOptions): ProducerOptions {
   const abandonRate = NUMBER.test(v.abandonRate.trim()) && abandon >= 0 && abandon <= 1 ? abandon : fail('abandonRate', 'a number from 0 to 1');
   const awayMs = duration('away', 0);
   const logFormat = v.logFormat === undefined || v.logFormat === 'json' || v.logFormat === 'pretty' ? v.logFormat : fail('logFormat', 'json or pretty');
-  // An unknown level (LOG_LEVEL=WARN) would make winston drop every line, errors included.
-  const logLevel = (LOG_LEVELS as readonly string[]).includes(v.logLevel) ? (v.logLevel as LogLevel) : fail('logLevel', `one of ${LOG_LEVELS.join(', ')}`);
+  // An unknown level (LOG_LEVEL=WARN) would make winston drop every line, errors included. Trimmed,
+  // and empty is the default, as the pipeline reads LOG_LEVEL (one .env serves both apps).
+  const level = v.logLevel.trim() || OPTION_DEFAULTS.logLevel;
+  const logLevel = (LOG_LEVELS as readonly string[]).includes(level) ? (level as LogLevel) : fail('logLevel', `one of ${LOG_LEVELS.join(', ')}`);
 
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
   return {

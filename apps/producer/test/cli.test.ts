@@ -104,7 +104,7 @@ describe('validateOptions', () => {
     [{ abandonRate: 'half' }, '--abandon-rate must be a number from 0 to 1'],
     [{ away: 'forever' }, '--away must be a duration'],
     [{ logFormat: 'xml' }, "--log-format must be json or pretty, got 'xml'"],
-    [{ logLevel: 'WARN' }, "--log-level (env LOG_LEVEL) must be one of error, warn, info, debug, got 'WARN'"],
+    [{ logLevel: 'WARN' }, "--log-level (or env LOG_LEVEL) must be one of error, warn, info, debug, got 'WARN'"],
   ])('rejects %j: %s', (raw, message) => {
     expect(usageError(raw)).toContain(message);
   });
@@ -134,15 +134,26 @@ describe('parseCommandLine', () => {
     expect(err).toContain("error: --rate must be a positive number, got 'abc'");
   });
 
-  it('exits 2 naming LOG_LEVEL when the environment sets a level winston does not know (it would log nothing, errors included)', () => {
+  it('exits 2 naming LOG_LEVEL or --log-level, whichever set a level winston does not know (it would log nothing, errors included); trims it, empty is info', () => {
     const before = process.env.LOG_LEVEL;
     process.env.LOG_LEVEL = 'WARN';
     try {
       const { result, err } = run('--count', '1');
       expect(result).toEqual({ kind: 'exit', code: 2 });
-      expect(err).toContain("error: --log-level (env LOG_LEVEL) must be one of error, warn, info, debug, got 'WARN'");
+      expect(err).toContain("error: LOG_LEVEL must be one of error, warn, info, debug, got 'WARN'");
       process.env.LOG_LEVEL = 'warn';
       expect(run('--count', '1').result).toMatchObject({ kind: 'run', options: { logLevel: 'warn' } });
+      // --log-level wins, and a message about it names it, not the environment.
+      expect(run('--count', '1', '--log-level', 'Debug')).toMatchObject({
+        result: { kind: 'exit', code: 2 },
+        err: expect.stringContaining("error: --log-level must be one of error, warn, info, debug, got 'Debug'"),
+      });
+      // Trimmed, and empty is the default, as the pipeline reads LOG_LEVEL (one .env serves both).
+      process.env.LOG_LEVEL = ' debug ';
+      expect(run('--count', '1').result).toMatchObject({ kind: 'run', options: { logLevel: 'debug' } });
+      process.env.LOG_LEVEL = '';
+      expect(run('--count', '1').result).toMatchObject({ kind: 'run', options: { logLevel: 'info' } });
+      expect(run('--count', '1', '--log-level', ' warn').result).toMatchObject({ kind: 'run', options: { logLevel: 'warn' } });
     } finally {
       if (before === undefined) delete process.env.LOG_LEVEL;
       else process.env.LOG_LEVEL = before;
