@@ -1,0 +1,16 @@
+import { join } from 'node:path';
+import { spillDir } from '../src/pipeline-settings';
+
+describe('spillDir', () => {
+  it('is a directory of its own for each instance under STATE_DIR/spill, so replicas sharing STATE_DIR do not delete each other’s spill files', () => {
+    expect(spillDir({ stateDir: '/data/state', instanceId: undefined }, 'c0ffee01')).toBe(join('/data/state', 'spill', 'c0ffee01'));
+    expect(spillDir({ stateDir: '/data/state', instanceId: undefined }, 'c0ffee02')).toBe(join('/data/state', 'spill', 'c0ffee02'));
+    expect(spillDir({ stateDir: './data/a', instanceId: 'a' }, 'same-host')).toBe(join('./data/a', 'spill', 'a'));
+    expect(spillDir({ stateDir: '/data/state', instanceId: 'b' }, 'same-host')).toBe(join('/data/state', 'spill', 'b'));
+  });
+
+  it('stays inside STATE_DIR/spill for an INSTANCE_ID of dots', () => {
+    expect(spillDir({ stateDir: '/s', instanceId: '..' }, 'h')).toBe(join('/s', 'spill', '__'));
+    expect(spillDir({ stateDir: '/s', instanceId: '.' }, 'h')).toBe(join('/s', 'spill', '_'));
+  });
+});
