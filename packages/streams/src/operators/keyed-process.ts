@@ -15,8 +15,8 @@ interface Pending {
 }
 
 /**
- * Runs a user's keyed processor. A record before its partition's watermark is late and goes to
- * `late()`; due event-time timers fire whenever its watermark moves, which happens before the
+ * Runs a user's keyed processor. A source's record before its partition's watermark is late and
+ * goes to `late()` (a stateful operator's result never is); due event-time timers fire whenever its watermark moves, which happens before the
  * record that moved it is processed (after a groupBy too: the engine moves a re-keyed task's
  * watermark before each record). So a key sees the same records and timer firings, in the same
  * order, live or replayed.
@@ -91,7 +91,10 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
 
   return {
     process(record) {
-      if (record.timestamp < record.origin.watermark) {
+      // Only a record read from a partition can be late. What a stateful operator above made
+      // (offset -1) was made at the watermark it carries: a window result is stamped with its
+      // start, always behind that watermark, so judged by it every final result would be late.
+      if (record.origin.offset >= 0 && record.timestamp < record.origin.watermark) {
         ctx.countLate();
         ctx.forwardLate(record);
         return;
