@@ -411,11 +411,27 @@ export class Engine {
     // stateful operator derived as its watermark moved (a closed window, a timer's output) carries
     // the watermark from before that advance: the task goes no further, or that record and the
     // others of the same advance would find their windows closed; nor past the lowest partition's
-    // (the derived record's is its own partition's).
+    // (the derived record's is its own partition's), nor, at a second hop, past the slowest task
+    // of the sub-topology that sent it.
     const lowest = this.rekeyedWatermark(node);
-    const watermark = record.origin.offset < 0 ? Math.min(record.origin.watermark, lowest) : lowest;
+    const watermark = record.origin.offset < 0 ? Math.min(record.origin.watermark, lowest, this.slowestSender(node)) : lowest;
     if (watermark !== Infinity) task.advanceWatermark(watermark);
     task.processRepartitioned(record);
+  }
+
+  /**
+   * The lowest watermark of the tasks of a groupBy's own sub-topology, when that one is re-keyed
+   * too (a second hop). Each of them closes its windows as its own watermark moves, so one that
+   * has not moved yet still holds results for windows another has sent past: going further, the
+   * task below would close a window before those results reach it. A groupBy in sub-topology 0
+   * needs no such bound: its tasks follow their source partitions, which `rekeyedWatermark` reads.
+   */
+  private slowestSender(groupBy: GroupByNode): number {
+    const tasks = this.repartitionTasks.get(this.topology.subtopologyOf(groupBy).id);
+    if (tasks === undefined) return Infinity;
+    let min = Infinity;
+    for (let k = 0; k < tasks.length; k++) min = Math.min(min, tasks[k]!.lowestWatermark());
+    return min;
   }
 
   /**

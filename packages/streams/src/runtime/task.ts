@@ -238,8 +238,8 @@ export class Task {
     return timeline;
   }
 
-  /** What the checkpoint keeps as the task's watermark: its lowest source's. */
-  private lowestWatermark(): number {
+  /** What the checkpoint keeps as the task's watermark: its lowest source's (a re-keyed task has one). */
+  lowestWatermark(): number {
     let min = Infinity;
     for (const timeline of this.timelines.values()) min = Math.min(min, timeline.watermark);
     return min === Infinity ? -Infinity : min;
