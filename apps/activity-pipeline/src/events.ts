@@ -1,11 +1,21 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
+
+/**
+ * The longest `user_id` and `page_url`, in UTF-8 bytes. Each is part of a primary key
+ * (init-db.sql), and PostgreSQL refuses a btree entry over 2,704 bytes: one longer value failed
+ * the commit, and every restart after it, since the row is retried, never skipped. Longer ones are
+ * dead-lettered instead. Bytes, not characters: 683 '€' are 2,049 bytes.
+ */
+export const MAX_KEY_BYTES = 2048;
+const KEY_TEXT = `utf8-at-most-${MAX_KEY_BYTES}-bytes`;
+FormatRegistry.Set(KEY_TEXT, (v) => Buffer.byteLength(v, 'utf8') <= MAX_KEY_BYTES);
 
 /** An event of the `user_activity` topic. Anything else goes to the dead-letter topic. */
 export const ActivityEvent = Type.Object(
   {
     event_time: Type.String({ format: 'date-time', description: 'When it happened, ISO 8601' }),
-    user_id: Type.String({ minLength: 1 }),
-    page_url: Type.String({ minLength: 1 }),
+    user_id: Type.String({ minLength: 1, format: KEY_TEXT }),
+    page_url: Type.String({ minLength: 1, format: KEY_TEXT }),
     event_type: Type.Union([Type.Literal('page_view'), Type.Literal('click'), Type.Literal('session_start'), Type.Literal('session_end')]),
   },
   { additionalProperties: true },
