@@ -48,7 +48,7 @@ export function rootSourceOf(node: Node): SourceNode {
   return at;
 }
 
-/** Collects what is reachable from the sinks, checks it, and splits it into sub-topologies. */
+/** Collects what is reachable from the sinks (refusing a peek or processor that is not), checks it, and splits it into sub-topologies. */
 export function buildTopology(graph: AppGraph): Topology {
   const used = new Set<Node>();
   for (const sink of graph.sinks) {
@@ -56,6 +56,11 @@ export function buildTopology(graph: AppGraph): Topology {
       used.add(node);
     }
   }
+  // A branch without a sink is left out. One that does something besides passing records on (a
+  // peek's side effect, a processor's state and timers) would then silently never run, where
+  // Kafka Streams runs it: refused, so the mistake shows when the app is built.
+  const silent = graph.nodes.find((n) => !used.has(n) && (n.kind === 'peek' || n.kind === 'process'));
+  if (silent) throw new Error(`${silent.kind} '${silent.name}' leads to no sink, so it would never run: end its branch with .to(sink)`);
   const ordered = graph.nodes.filter((n) => used.has(n));
   const children = new Map<Node, Node[]>();
   for (const node of ordered) {
