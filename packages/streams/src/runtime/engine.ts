@@ -390,6 +390,7 @@ export class Engine {
       key: raw.key,
       value: raw.value,
       ...(raw.timestamp !== undefined ? { timestamp: raw.timestamp } : {}),
+      ...(raw.headers !== undefined ? { headers: raw.headers } : {}),
     };
     push({ value: letter, timestamp: raw.timestamp ?? this.options.clock.now() });
   }

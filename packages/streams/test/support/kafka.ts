@@ -26,6 +26,10 @@ export interface Produced {
   value: string | Buffer | null;
   key?: string;
   partition?: number;
+  /** Kafka record headers, in order (a name may repeat). */
+  headers?: Array<Record<string, string | Buffer>>;
+  /** The record's timestamp (epoch ms); default: when it is produced. */
+  timestamp?: number;
 }
 
 export async function produce(topic: string, records: Produced[]): Promise<void> {
@@ -38,7 +42,7 @@ export async function produce(topic: string, records: Produced[]): Promise<void>
   });
   for (const r of records) {
     const value = r.value === null ? null : Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
-    producer.produce(topic, r.partition ?? null, value, r.key);
+    producer.produce(topic, r.partition ?? null, value, r.key, r.timestamp, undefined, r.headers);
   }
   await new Promise<void>((resolve, reject) => producer.flush(30_000, (err) => (err ? reject(err) : resolve())));
   await disconnectProducer(producer);

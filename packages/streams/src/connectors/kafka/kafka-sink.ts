@@ -9,7 +9,8 @@ export interface KafkaSinkOptions<T> {
   readonly key?: (value: T) => string | Buffer | null;
   /** The record value. Default: the value as JSON. */
   readonly value?: (value: T) => string | Buffer | null;
-  readonly headers?: (record: SinkRecord<T>) => Record<string, string | Buffer>;
+  /** Headers by name, or a list of them in order (a name may repeat, as Kafka allows). */
+  readonly headers?: (record: SinkRecord<T>) => Record<string, string | Buffer> | ReadonlyArray<Readonly<Record<string, string | Buffer>>>;
   /**
    * Brokers for a sink used outside a `KafkaStreams` runtime. Inside one, the sink uses the
    * runtime's producer, so its records join the runtime's transactions in exactly-once mode.
@@ -72,6 +73,7 @@ function toBuffer(value: string | Buffer | null): Buffer | null {
   return value === null || Buffer.isBuffer(value) ? value : Buffer.from(value);
 }
 
-export function toHeaders(fields: Record<string, string | Buffer>): MessageHeader[] {
+export function toHeaders(fields: Record<string, string | Buffer> | ReadonlyArray<Readonly<Record<string, string | Buffer>>>): MessageHeader[] {
+  if (Array.isArray(fields)) return [...(fields as ReadonlyArray<MessageHeader>)];
   return Object.entries(fields).map(([k, v]) => ({ [k]: v }));
 }

@@ -11,5 +11,7 @@ export function toRaw(m: Message): RawRecord {
     key: m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key),
     value: m.value ?? null,
     timestamp: m.timestamp,
+    // The record's own headers, for its dead letter (the reference: nothing is copied).
+    headers: m.headers,
   };
 }
