@@ -6,6 +6,7 @@ import type { EngineMetrics } from '../runtime/metrics';
 import { partitionId, type RawRecord } from '../runtime/record';
 import type { Sink, SinkRecord, SinkWriter } from '../sinks/sink';
 import type { DeadLetter } from '../sources/dead-letter';
+import { createDecoder, type Decoded } from '../sources/decoder';
 import { memoryBackend } from '../state/backends/memory-backend';
 import type { StateBackend } from '../state/backends/state-backend';
 import { VirtualClock } from '../time/clock';
@@ -73,6 +74,8 @@ export class TopologyTestDriver {
   private readonly internal = new Map<string, RawRecord[]>();
   /** Sent to a repartition topic and not yet read. */
   private pendingInternal: RawRecord[] = [];
+  /** Decoders of the sources without a dead-letter sink, whose invalid records `pipe` reports. */
+  private readonly unguarded = new Map<string, (raw: RawRecord) => Decoded>();
   private engine!: Engine;
 
   private constructor(
@@ -100,7 +103,11 @@ export class TopologyTestDriver {
     return typeof p === 'number' ? p : (p?.[topic] ?? 1);
   }
 
-  /** Pipes one value (objects are JSON-encoded; strings and Buffers are sent as they are). */
+  /**
+   * Pipes one value (objects are JSON-encoded; strings and Buffers are sent as they are). A value
+   * its source cannot read (not JSON, not the schema, no valid time) is skipped, as on Kafka; when
+   * the source has no dead-letter sink, the pipe then rejects with the reason.
+   */
   async pipe(topic: string, value: unknown, options: PipeOptions = {}): Promise<void> {
     // Checked before the record joins the log: one the engine refuses would fail every restart's replay.
     if (!this.topology.sources.some((s) => s.topic === topic)) {
@@ -126,6 +133,20 @@ export class TopologyTestDriver {
     this.history.push(raw);
     this.process([raw]);
     if ((this.options.commit ?? 'each') === 'each') await this.commit();
+    // The engine skips an invalid record, and with no dead-letter sink only logs it (through a
+    // silent logger here): a test record with a misspelt field would vanish without a word.
+    const decoded = this.unguardedDecoder(topic)?.(raw);
+    if (decoded?.ok === false) {
+      throw new Error(`the record piped to ${topic} (partition ${partition}, offset ${raw.offset}) is invalid and was skipped (${decoded.reason}); give the source a deadLetter sink to test invalid records`);
+    }
+  }
+
+  private unguardedDecoder(topic: string): ((raw: RawRecord) => Decoded) | undefined {
+    const source = this.topology.sources.find((s) => s.topic === topic);
+    if (source === undefined || source.deadLetter !== undefined) return undefined;
+    let decode = this.unguarded.get(topic);
+    if (decode === undefined) this.unguarded.set(topic, (decode = createDecoder(source)));
+    return decode;
   }
 
   /** Processes records, then whatever they sent to repartition topics, until nothing is left. */
