@@ -183,8 +183,13 @@ export class TopologyTestDriver {
     return this.clock.now();
   }
 
-  /** Records a sink has received and flushed (committed), in order. */
+  /** Records a sink has received and flushed (committed), in order. Throws for a sink the app does not write to. */
   output<T>(sink: Sink<T>): SinkRecord<T>[] {
+    // A sink the app does not have would read as one that got nothing: say so instead.
+    const sinks = [...this.topology.sinks.map((n) => n.sink), ...this.topology.sources.flatMap((s) => (s.deadLetter ? [s.deadLetter] : []))];
+    if (!sinks.includes(sink as Sink<never>)) {
+      throw new Error(`the app writes to no such sink (its sinks: ${[...new Set(sinks)].map((k) => `${k.kind} ${k.target}`).join(', ')})`);
+    }
     return [...(this.captured.get(sink as Sink<never>)?.flushed ?? [])] as SinkRecord<T>[];
   }
 
@@ -198,8 +203,10 @@ export class TopologyTestDriver {
     return this.topology.sources.flatMap((s) => (s.deadLetter ? this.values(s.deadLetter) : []));
   }
 
-  /** Committed entries of a store, over all tasks, decoded as the backend holds them. */
+  /** Committed entries of a store, over all tasks, decoded as the backend holds them. Rejects for a name the app has no store of. */
   async storeEntries(storeName: string): Promise<Array<[unknown, unknown]>> {
+    const stores = this.topology.subtopologies.flatMap((sub) => sub.stores);
+    if (!stores.includes(storeName)) throw new Error(`the app has no store '${storeName}' (its stores: ${stores.join(', ') || 'none'})`);
     const taskIds = this.taskIds();
     const snapshots = await this.backend.restore(this.topology.applicationId, taskIds);
     const out: Array<[unknown, unknown]> = [];
