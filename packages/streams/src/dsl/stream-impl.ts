@@ -40,8 +40,8 @@ export class StreamImpl<V, K extends Key> implements SourceStream<V, K>, Statefu
     return new GroupedStreamImpl<V, K2>(this.graph, this.graph.add(node));
   }
 
-  groupByKey(): GroupedStream<V, K> {
-    const node: GroupByNode = { kind: 'groupBy', name: this.graph.nameFor('groupBy', undefined), parent: this.node };
+  groupByKey(options?: NodeOptions): GroupedStream<V, K> {
+    const node: GroupByNode = { kind: 'groupBy', name: this.graph.nameFor('groupBy', options?.name), parent: this.node };
     return new GroupedStreamImpl<V, K>(this.graph, this.graph.add(node));
   }
 

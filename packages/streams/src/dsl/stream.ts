@@ -52,7 +52,7 @@ export interface Stream<V, K extends Key = Key> {
    * processor sees each key's records in partition order.
    * @example events.groupByKey().process(sessionTracker)
    */
-  groupByKey(): GroupedStream<V, K>;
+  groupByKey(options?: NodeOptions): GroupedStream<V, K>;
 
   /**
    * Windows the whole stream as one group (key `null`): a global aggregation, e.g. distinct users.

@@ -107,6 +107,9 @@ clicks.groupByKey().window(session('30m')).aggregate(sum((c: WithReferrer) => c.
 clicks.groupByKey().process(processor<{ user: string }, string>({ process: (c, ctx) => ctx.emit(c.user) }));
 clicks.groupByKey().window(tumbling('1m')).aggregate(sum((c: { ms: number }) => c.ms));
 
+// Every operator takes a name, groupByKey too (the README says so).
+clicks.groupByKey({ name: 'by-user' }).window(tumbling('1m')).aggregate(count());
+
 // The late side output has the input's type.
 perPage.late().to(memorySink<{ user: string; page: string; ms: number }>());
 
