@@ -22,6 +22,11 @@ interface Pending {
   headers: MessageHeader[] | undefined;
 }
 
+/** librdkafka's `message.max.bytes` for a connection: its own setting, else librdkafka's default. */
+export function maxMessageBytes(connection: KafkaConnection): number {
+  return Number(connection.config?.['message.max.bytes'] ?? 1_000_000);
+}
+
 /**
  * An idempotent (optionally transactional) producer shared by every Kafka sink of a runtime.
  * `send` never blocks: when librdkafka's queue is full the record waits in a backlog that later
@@ -89,6 +94,11 @@ export class KafkaProducer {
       }
     }
     return handle;
+  }
+
+  /** The largest record librdkafka takes from this producer (`message.max.bytes`): key, value, headers and framing. */
+  get maxMessageBytes(): number {
+    return maxMessageBytes(this.options.connection);
   }
 
   get transactional(): boolean {
