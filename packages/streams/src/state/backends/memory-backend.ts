@@ -7,8 +7,22 @@ interface StoredTask {
 }
 
 /**
+ * What a durable backend would give back: it saves state as JSON. A structured clone would keep a
+ * Date, a Set or Infinity, and a test of `restart()` would pass on state that production restores
+ * as a string, `{}` and null.
+ */
+function asSaved(stores: TaskChanges['stores']): TaskChanges['stores'] {
+  const copy = new Map<string, Map<string, Json | null>>();
+  for (const [name, entries] of stores) {
+    copy.set(name, new Map([...entries].map(([key, value]) => [key, value === null ? null : (JSON.parse(JSON.stringify(value)) as Json)])));
+  }
+  return copy;
+}
+
+/**
  * State kept in this process's memory: it survives an engine restart in the same process (the test
- * driver's `restart()`), not a process restart. For tests and stateless topologies.
+ * driver's `restart()`), not a process restart. For tests and stateless topologies. It keeps state
+ * as JSON, as the durable backends do, so a value a codec should have encoded shows in tests.
  */
 export function memoryBackend(): StateBackend {
   const apps = new Map<string, { commitId: number; tasks: Map<string, StoredTask>; pending?: { commitId: number; changes: ReadonlyMap<string, TaskChanges> } }>();
@@ -33,7 +47,7 @@ export function memoryBackend(): StateBackend {
     async prepare(applicationId, commitId, changes) {
       // Copied now: the values are the stores' live ones, which the engine may change before
       // `finalize` (it processes on while a commit completes).
-      const copy = new Map([...changes].map(([id, c]) => [id, { checkpoint: structuredClone(c.checkpoint), stores: structuredClone(c.stores) }]));
+      const copy = new Map([...changes].map(([id, c]) => [id, { checkpoint: structuredClone(c.checkpoint), stores: asSaved(c.stores) }]));
       app(applicationId).pending = { commitId, changes: copy };
     },
     async finalize(applicationId, commitId) {
