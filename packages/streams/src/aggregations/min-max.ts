@@ -1,12 +1,15 @@
 import type { MergeableAggregator } from './aggregator';
 
-/** The smallest number read from the records (null for a window with none, which never is emitted). */
-export function min<V>(selector: (value: V) => number): MergeableAggregator<V, number | null, number | null> {
+/**
+ * The smallest number read from the records. A window exists once a record is in it, so its
+ * result is a number (the empty accumulator's null is never a result).
+ */
+export function min<V>(selector: (value: V) => number): MergeableAggregator<V, number | null, number> {
   return extreme('min', selector, (a, b) => (b < a ? b : a));
 }
 
 /** The largest number read from the records. */
-export function max<V>(selector: (value: V) => number): MergeableAggregator<V, number | null, number | null> {
+export function max<V>(selector: (value: V) => number): MergeableAggregator<V, number | null, number> {
   return extreme('max', selector, (a, b) => (b > a ? b : a));
 }
 
@@ -14,13 +17,14 @@ function extreme<V>(
   name: string,
   selector: (value: V) => number,
   pick: (a: number, b: number) => number,
-): MergeableAggregator<V, number | null, number | null> {
+): MergeableAggregator<V, number | null, number> {
   const merge = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : pick(a, b));
   return Object.freeze({
     name,
     init: () => null,
     add: (acc: number | null, value: V) => merge(acc, selector(value)),
     merge,
-    result: (acc: number | null) => acc,
+    // Only ever called on a window that took a record: not null.
+    result: (acc: number | null) => acc as number,
   });
 }

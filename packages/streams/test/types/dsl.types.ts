@@ -8,7 +8,9 @@ import {
   count,
   countDistinct,
   hopping,
+  max,
   memorySink,
+  min,
   processor,
   session,
   streams,
@@ -106,6 +108,10 @@ clicks.groupByKey().window(session('30m')).aggregate(sum((c: WithReferrer) => c.
 // One that needs fewer fields than the stream has is fine.
 clicks.groupByKey().process(processor<{ user: string }, string>({ process: (c, ctx) => ctx.emit(c.user) }));
 clicks.groupByKey().window(tumbling('1m')).aggregate(sum((c: { ms: number }) => c.ms));
+
+// min and max give numbers: a window exists once a record is in it, so never an empty one's null.
+clicks.groupByKey().window(tumbling('1m')).aggregate(min((c) => c.ms)).to(memorySink<WindowResult<string, number>>());
+clicks.groupByKey().window(session('30m')).aggregate(max((c) => c.ms)).to(memorySink<WindowResult<string, number>>());
 
 // Every operator takes a name, groupByKey too (the README says so).
 clicks.groupByKey({ name: 'by-user' }).window(tumbling('1m')).aggregate(count());
