@@ -20,7 +20,7 @@ import type { KafkaSinkContext } from './kafka-sink';
 import { DEFAULT_BATCH_SIZE, type KafkaStreamsMetrics, type KafkaStreamsOptions } from './kafka-streams-options';
 import * as rd from './promisified';
 import { createRuntimeConsumer, type Rebalance } from './runtime-consumer';
-import { addCounters } from './runtime-metrics';
+import { addCounters, retire } from './runtime-metrics';
 import { processInSlices } from './process-in-slices';
 import { toRaw } from './to-raw-record';
 
@@ -173,7 +173,7 @@ export class KafkaStreams {
     const engine = this.engine;
     if (engine === undefined) return;
     this.engine = undefined;
-    this.retired = addCounters(this.retired, engine.metrics());
+    this.retired = retire(this.retired, engine.metrics());
     await engine.close();
   }
 

@@ -1,5 +1,14 @@
 import type { EngineMetrics } from '../../runtime/metrics';
 
+/**
+ * The counters of an engine that closed (a rebalance took its partitions), added to those of the
+ * engines before it: the runtime's totals outlive its engines. Its gauges (stores, watermarks,
+ * idleness) end with it: they describe partitions the runtime no longer runs.
+ */
+export function retire(retired: EngineMetrics, closed: EngineMetrics): EngineMetrics {
+  return { ...addCounters(retired, closed), storeEntries: {}, watermarks: {}, idlePartitions: [] };
+}
+
 /** Adds the counters of `b` to those of `a`; gauges (stores, watermarks, idleness) are `b`'s. */
 export function addCounters(a: EngineMetrics, b: EngineMetrics): EngineMetrics {
   const sum = (x: Record<string, number>, y: Record<string, number>) => {
