@@ -43,6 +43,9 @@ export function prometheusRegistry(read: () => KafkaStreamsMetrics, sinkThreads:
     for (const [sink, n] of Object.entries(m.sinkRecords)) advance(sinkRecords, `sink:${sink}`, n, { sink });
     advance(commits, 'commits', m.commits);
     commitSeconds.set(m.lastCommitMs / 1000);
+    // Only what the runtime reports now: a partition given up (to another instance, or while
+    // waiting) or a store closed with it must leave the scrape, not keep its last value.
+    for (const gauge of [storeEntries, lag, watermark]) gauge.reset();
     for (const [store, n] of Object.entries(m.storeEntries)) storeEntries.set({ store }, n);
     for (const [partition, n] of Object.entries(m.lag)) lag.set({ partition }, n);
     for (const [partition, wm] of Object.entries(m.watermarks)) if (Number.isFinite(wm)) watermark.set({ partition }, wm / 1000);
