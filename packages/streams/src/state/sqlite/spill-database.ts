@@ -6,6 +6,18 @@ const FILE = /^spill-(\d+)-\d+\.sqlite$/;
 let opened = 0;
 
 /**
+ * The part of a better-sqlite3 statement the stores use. Declared here, not taken from
+ * `@types/better-sqlite3`, because this type is in the package's published declarations, and an
+ * application that installs better-sqlite3 (it ships no types) does not have those.
+ */
+export interface SpillStatement {
+  run(...params: unknown[]): unknown;
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+  pluck(toggle?: boolean): SpillStatement;
+}
+
+/**
  * The SQLite file where a store factory's stores keep what does not fit their caches. It is a spill
  * area, not the state's truth: the state backend (the local log, or changelog topics) persists
  * every change and restores into fresh stores. So the file starts empty, is written without a
@@ -49,7 +61,7 @@ export class SpillDatabase {
     return name;
   }
 
-  prepare(sql: string): BetterSqlite3.Statement {
+  prepare(sql: string): SpillStatement {
     return this.db.prepare(sql);
   }
 

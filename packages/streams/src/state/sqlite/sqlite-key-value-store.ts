@@ -1,7 +1,6 @@
-import type { Statement } from 'better-sqlite3';
 import type { Codec, Json } from '../../util/json';
 import type { KeyValueStore } from '../state-store';
-import type { SpillDatabase } from './spill-database';
+import type { SpillDatabase, SpillStatement } from './spill-database';
 import { UseOrderedCache, type UseOrdered } from './use-ordered-cache';
 
 /** A key as the cache holds it. */
@@ -36,10 +35,10 @@ export class SqliteKeyValueStore<K, V> implements KeyValueStore<K, V> {
   private evictedChanges = new Map<string, Json | null>();
   private count = 0;
   private readonly table: string;
-  private readonly select: Statement;
-  private readonly upsert: Statement;
-  private readonly remove: Statement;
-  private readonly page: Statement;
+  private readonly select: SpillStatement;
+  private readonly upsert: SpillStatement;
+  private readonly remove: SpillStatement;
+  private readonly page: SpillStatement;
 
   constructor(
     readonly name: string,

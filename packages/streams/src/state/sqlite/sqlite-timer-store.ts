@@ -1,4 +1,3 @@
-import type { Statement } from 'better-sqlite3';
 import type { Timer } from '../../operators/keyed-processor';
 import type { KeyTimersEntry } from '../../operators/timer-queue';
 import type { Key } from '../../runtime/record';
@@ -7,7 +6,7 @@ import { IndexedHeap } from '../../util/indexed-heap';
 import type { Json } from '../../util/json';
 import type { TimerStore } from '../state-store';
 import { orderedKeyBytes } from './key-order';
-import type { SpillDatabase } from './spill-database';
+import type { SpillDatabase, SpillStatement } from './spill-database';
 import { UseOrderedCache, type UseOrdered } from './use-ordered-cache';
 
 interface Slot {
@@ -68,11 +67,11 @@ export class SqliteTimerStore implements TimerStore {
   private evictedChanges = new Map<string, Json | null>();
   private keysInTable = 0;
   private readonly table: string;
-  private readonly selectKey: Statement;
-  private readonly deleteKey: Statement;
-  private readonly insert: Statement;
-  private readonly head: Statement;
-  private readonly page: Statement;
+  private readonly selectKey: SpillStatement;
+  private readonly deleteKey: SpillStatement;
+  private readonly insert: SpillStatement;
+  private readonly head: SpillStatement;
+  private readonly page: SpillStatement;
 
   constructor(
     readonly name: string,

@@ -1,0 +1,41 @@
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import ts from 'typescript';
+import { consumerProject } from './support/consumer';
+import { packPackage, type PackedPackage } from './support/pack';
+import { typeErrors } from './support/type-check';
+
+// The package as a user outside this monorepo gets it: built, packed as `pnpm publish` would,
+// installed in a project of its own. Nothing here needs the network.
+
+let scratch: string;
+let packed: PackedPackage;
+
+beforeAll(() => {
+  scratch = mkdtempSync(path.join(tmpdir(), 'streams-packed-'));
+  packed = packPackage(path.join(scratch));
+}, 60_000);
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe("a consumer's types", () => {
+  // Packages whose types the consumer's code and the package's declarations share, and the peer
+  // dependencies of the subpaths it imports (better-sqlite3 ships no types).
+  const links = ['@sinclair/typebox', 'kysely', 'node-rdkafka', 'hyparquet-writer', 'better-sqlite3', '@types/node'];
+  let root: string;
+
+  beforeAll(() => {
+    root = consumerProject(path.join(scratch, 'consumer'), packed, links);
+    for (const ext of ['mts', 'cts', 'ts']) copyFileSync(path.join(__dirname, 'fixtures', 'consumer.ts'), path.join(root, `consumer.${ext}`));
+  });
+
+  // The declarations may name only what the consumer has: its dependencies and the peer
+  // dependencies it installed, not their `@types` (which the package does not declare).
+  it.each([
+    ['CommonJS (NodeNext)', 'consumer.cts', { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext }],
+    ['a bundler', 'consumer.ts', { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler }],
+  ])('compile in %s', (_, file, options) => {
+    expect(typeErrors(root, [file], options)).toEqual([]);
+  }, 30_000);
+});
