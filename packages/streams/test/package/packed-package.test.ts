@@ -31,8 +31,12 @@ describe("a consumer's types", () => {
   });
 
   // The declarations may name only what the consumer has: its dependencies and the peer
-  // dependencies it installed, not their `@types` (which the package does not declare).
+  // dependencies it installed, not their `@types` (which the package does not declare). TypeBox and
+  // kysely publish CommonJS and ES module declarations whose types TypeScript holds for distinct (a
+  // schema's `[Kind]` symbol, kysely's private fields): an ES module application passes ES module
+  // types, so the package must declare itself with those too (dist/esm).
   it.each([
+    ['an ES module (NodeNext)', 'consumer.mts', { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext }],
     ['CommonJS (NodeNext)', 'consumer.cts', { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext }],
     ['a bundler', 'consumer.ts', { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler }],
   ])('compile in %s', (_, file, options) => {
