@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { durationWithUnit } from './duration';
+import { redactedUrl } from './redacted-url';
 import { probeWritableDir } from './writable-dir';
 
 /** Every setting of the activity pipeline, read from the environment (and `.env`), checked at start. */
@@ -118,6 +119,12 @@ export function loadConfig(env: Env): Config {
     if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) problems.push(`${name} must be ${what}, got '${raw}'`);
     return n;
   };
+  /** A postgres:// URL that parses (a bad port would fail only once running, as 'Invalid URL'), named without its password. */
+  const databaseUrl = (name: string, fallback: string): string => {
+    const value = env[name]?.trim() || fallback;
+    if (!/^postgres(ql)?:\/\//.test(value) || !URL.canParse(value)) problems.push(`${name} must be a postgres:// URL, got '${redactedUrl(value)}'`);
+    return value;
+  };
   const count = (name: string, fallback: number): number => integer(name, fallback, 1, Number.MAX_SAFE_INTEGER, 'a positive integer');
   const port = (name: string, fallback: number): number => integer(name, fallback, 0, 65535, 'a port number (0-65535)');
 
@@ -128,7 +135,7 @@ export function loadConfig(env: Env): Config {
     inputTopic: text('INPUT_TOPIC', SETTINGS.INPUT_TOPIC.default, topicName, 'a topic name'),
     enrichedTopic: text('ENRICHED_TOPIC', SETTINGS.ENRICHED_TOPIC.default, topicName, 'a topic name'),
     deadLetterTopic: text('DEAD_LETTER_TOPIC', SETTINGS.DEAD_LETTER_TOPIC.default, topicName, 'a topic name'),
-    databaseUrl: text('DATABASE_URL', SETTINGS.DATABASE_URL.default, /^postgres(ql)?:\/\//, 'a postgres:// URL'),
+    databaseUrl: databaseUrl('DATABASE_URL', SETTINGS.DATABASE_URL.default),
     lakeDir: text('LAKE_DIR', SETTINGS.LAKE_DIR.default),
     stateDir: text('STATE_DIR', SETTINGS.STATE_DIR.default),
     sessionStore: oneOf('SESSION_STORE', SETTINGS.SESSION_STORE.default, ['sqlite', 'memory']),

@@ -1,11 +1,12 @@
 import pg from 'pg';
 import type { Config } from '../config';
 import { TABLE_KEYS } from '../db';
+import { redactedUrl } from '../redacted-url';
 import { fail, pass, type CheckResult } from './report';
 
 /** A connection to the pipeline's database, or why there is none. */
 export async function connectDatabase(config: Config): Promise<{ result: CheckResult; client?: pg.Client }> {
-  const where = redacted(config.databaseUrl);
+  const where = redactedUrl(config.databaseUrl);
   const client = new pg.Client({ connectionString: config.databaseUrl, connectionTimeoutMillis: 5000, application_name: 'activity-pipeline-verify' });
   client.on('error', () => {}); // a connection lost later fails the query that uses it
   try {
@@ -42,14 +43,4 @@ export async function checkTables(client: pg.Client): Promise<CheckResult> {
   }
   if (problems.length === 0) return pass('tables', found.join(', '));
   return fail('tables', `${problems.join('; ')}\napply init-db.sql (\`pnpm stack up\` does)`);
-}
-
-function redacted(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url;
-  }
 }

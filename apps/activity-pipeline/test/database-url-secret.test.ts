@@ -1,0 +1,36 @@
+import { ConfigError, loadConfig } from '../src/config';
+
+// DATABASE_URL may hold a password. A wrong one was echoed whole in the start's configuration
+// error (a scheme other than postgres://), printing the password to the terminal and to whatever
+// collects the logs; and one that does not parse (a bad port) passed the check, then stopped the
+// running pipeline with 'postgres sink page_view_counts: Invalid URL' (exit 1, not naming the
+// variable), and made `pnpm verify` crash with the whole URL in the error. Both are refused at
+// start now, naming DATABASE_URL with '***' for the password.
+
+const SECRET = 's3cr%t';
+
+function refusal(url: string): string {
+  try {
+    loadConfig({ DATABASE_URL: url });
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error(`DATABASE_URL ${url} was accepted`);
+}
+
+it.each([
+  ['a scheme other than postgres://', `postgresql+asyncpg://app:${SECRET}@db.internal:5432/pipeline`, 'postgresql+asyncpg://app:***@db.internal:5432/pipeline'],
+  ['a URL that does not parse', `postgres://app:${SECRET}@db.internal:notaport/pipeline`, 'postgres://app:***@db.internal:notaport/pipeline'],
+  ['a password as a parameter', `jdbc:postgresql://db.internal/pipeline?user=app&password=${SECRET}`, 'jdbc:postgresql://db.internal/pipeline?user=app&password=***'],
+])('%s is refused at start, named without its password', (_, url, shown) => {
+  const message = refusal(url);
+  expect(message).toBe(`invalid configuration:\n  - DATABASE_URL must be a postgres:// URL, got '${shown}'`);
+  expect(message).not.toContain(SECRET);
+});
+
+it('the URLs PostgreSQL clients take still pass: a socket directory, IPv6, parameters', () => {
+  for (const url of ['postgres:///pipeline?host=/var/run/postgresql', 'postgresql://[::1]:5432/pipeline', 'postgres://app:s3cret@db:5432/pipeline?sslmode=verify-full']) {
+    expect(loadConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
+  }
+});
