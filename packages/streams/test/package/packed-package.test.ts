@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import ts from 'typescript';
 import { consumerProject } from './support/consumer';
+import { packagesDeclarationsImport } from './support/declarations';
 import { packPackage, type PackedPackage } from './support/pack';
 import { typeErrors } from './support/type-check';
 
@@ -18,6 +19,19 @@ beforeAll(() => {
 }, 60_000);
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('the manifest', () => {
+  // The application holds its own copy of these (it writes TypeBox schemas, makes a Kysely): a
+  // second copy, which a dependency pinned to another version than the application's installs,
+  // has types TypeScript takes for distinct, and TypeBox's FormatRegistry of its own, where the
+  // formats the application registers are unknown (every record dead-lettered). A peer
+  // dependency is one copy, the application's.
+  it('makes each package its declarations import a peer dependency', () => {
+    const peers = Object.keys((packed.manifest.peerDependencies ?? {}) as Record<string, string>);
+    const notPeers = [...packagesDeclarationsImport(packed)].filter(([name]) => !peers.includes(name));
+    expect(notPeers.map(([name, file]) => `${name} (${file})`)).toEqual([]);
+  });
+});
 
 describe("a consumer's types", () => {
   // Packages whose types the consumer's code and the package's declarations share, and the peer
