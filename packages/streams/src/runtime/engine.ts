@@ -1,6 +1,7 @@
 import type { Logger } from '../logging/logger';
 import type { CommitInfo, Sink, SinkWriter } from '../sinks/sink';
 import type { DeadLetter } from '../sources/dead-letter';
+import { adoptApplicationRegistries } from '../sources/application-registries';
 import { createDecoder, type Decoded } from '../sources/decoder';
 import type { StateBackend, TaskChanges } from '../state/backends/state-backend';
 import type { Clock } from '../time/clock';
@@ -113,6 +114,7 @@ export class Engine {
    * partition, the next offset the restored state expects (absent: no checkpoint yet).
    */
   async start(assignment: Assignment): Promise<Map<string, number>> {
+    await adoptApplicationRegistries();
     await this.sinks.open(this.topology, (sink, name) => this.options.openSink(sink, name));
     const sub0 = this.topology.subtopologies[0]!;
     const sourceTasks = new Map<number, Task>();
@@ -327,6 +329,7 @@ export class Engine {
           this.commitId = info.id;
           this.counters.commits++;
           this.counters.lastCommitMs = Date.now() - started;
+          this.counters.commitMsTotal += this.counters.lastCommitMs;
           return info;
         } catch (error) {
           this.failedCommit = error;
@@ -357,6 +360,7 @@ export class Engine {
     }
     return {
       ...structuredClone(this.counters),
+      sinkFlushMs: this.sinks.flushTimes(),
       storeEntries,
       watermarks: Object.fromEntries(this.sourceWatermarks()),
       idlePartitions: this.sourceInputs.filter((i) => i.idle).map((i) => i.id),

@@ -10,6 +10,10 @@ export interface EngineMetrics {
   sinkRecords: Record<string, number>;
   commits: number;
   lastCommitMs: number;
+  /** Time spent in commits, summed (ms): over any interval, divided by the commits, the mean commit time. */
+  commitMsTotal: number;
+  /** Time each sink's flushes took, summed (ms), by the name of the (first) node writing to it. */
+  sinkFlushMs: Record<string, number>;
   /** Entries per state store (summed over tasks): a window and key, a distinct value with its windows, a session, a timer… */
   storeEntries: Record<string, number>;
   /** Watermark per source partition (`topic:partition`), epoch ms. */
@@ -19,5 +23,5 @@ export interface EngineMetrics {
 }
 
 export function emptyMetrics(): EngineMetrics {
-  return { recordsIn: 0, deadLettered: 0, late: {}, sinkRecords: {}, commits: 0, lastCommitMs: 0, storeEntries: {}, watermarks: {}, idlePartitions: [] };
+  return { recordsIn: 0, deadLettered: 0, late: {}, sinkRecords: {}, commits: 0, lastCommitMs: 0, commitMsTotal: 0, sinkFlushMs: {}, storeEntries: {}, watermarks: {}, idlePartitions: [] };
 }

@@ -5,7 +5,11 @@ import type { Topology } from '../topology/topology';
 
 interface Channel {
   readonly writer: SinkWriter<unknown>;
+  /** The (first) node writing to it: its name in the metrics. */
+  readonly name: string;
   buffer: SinkRecord<unknown>[];
+  /** Time its flushes took, summed. */
+  flushMs: number;
 }
 
 /**
@@ -20,7 +24,7 @@ export class SinkChannels {
   async open(topology: Topology, openSink: (sink: Sink<never>, nodeName: string) => Promise<SinkWriter<unknown>>): Promise<void> {
     const channelOf = async (sink: Sink<never>, name: string) => {
       let channel = this.channels.get(sink);
-      if (channel === undefined) this.channels.set(sink, (channel = { writer: await openSink(sink, name), buffer: [] }));
+      if (channel === undefined) this.channels.set(sink, (channel = { writer: await openSink(sink, name), name, buffer: [], flushMs: 0 }));
       return channel;
     };
     for (const node of topology.sinks) this.ofNode.set(node, await channelOf(node.sink, node.name));
@@ -62,7 +66,23 @@ export class SinkChannels {
   }
 
   flush(info: CommitInfo): Promise<void>[] {
-    return [...this.channels.values()].map((c) => c.writer.flush(info));
+    return [...this.channels.values()].map((c) => {
+      const started = Date.now();
+      const done = () => {
+        c.flushMs += Date.now() - started;
+      };
+      return c.writer.flush(info).then(done, (error: unknown) => {
+        done();
+        throw error;
+      });
+    });
+  }
+
+  /** Time each sink's flushes took, summed (ms), by name. */
+  flushTimes(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const c of this.channels.values()) out[c.name] = c.flushMs;
+    return out;
   }
 
   async committed(info: CommitInfo): Promise<void> {

@@ -57,4 +57,6 @@ export interface KafkaStreamsMetrics extends EngineMetrics {
   /** Records behind the end of each assigned partition. */
   readonly lag: Record<string, number>;
   readonly assigned: string[];
+  /** Partition assignments the group gave this instance (one per rebalance it took part in): its rate, how often partitions move. */
+  readonly rebalances: number;
 }

@@ -163,8 +163,12 @@ export class KafkaStreams {
       state: this.status,
       lag,
       assigned: this.assigned.map((tp) => partitionId(tp.topic, tp.partition)),
+      rebalances: this.rebalanceCount,
     };
   }
+
+  /** Assignments applied (see `KafkaStreamsMetrics.rebalances`). */
+  private rebalanceCount = 0;
 
   /** Counters of the engines closed by rebalances: the runtime's totals outlive them. */
   private retired: EngineMetrics = emptyMetrics();
@@ -345,6 +349,7 @@ export class KafkaStreams {
         this.consumer!.unassign();
         this.assigned = [];
       } else {
+        this.rebalanceCount++;
         this.status = (await this.assign(event.partitions)) ? 'running' : 'rebalancing';
       }
     }

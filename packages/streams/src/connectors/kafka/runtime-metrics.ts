@@ -23,5 +23,7 @@ export function addCounters(a: EngineMetrics, b: EngineMetrics): EngineMetrics {
     late: sum(a.late, b.late),
     sinkRecords: sum(a.sinkRecords, b.sinkRecords),
     commits: a.commits + b.commits,
+    commitMsTotal: a.commitMsTotal + b.commitMsTotal,
+    sinkFlushMs: sum(a.sinkFlushMs, b.sinkFlushMs),
   };
 }
