@@ -40,6 +40,11 @@ const formats: Record<string, (value: string) => boolean> = {
   uuid: (v) => UUID.test(v),
 };
 
+/** Whether `check` is one of the formats above (which an application's own may replace). */
+export function isStandardFormat(check: (value: string) => boolean): boolean {
+  return Object.values(formats).includes(check);
+}
+
 export function registerStandardFormats(): void {
   for (const [name, check] of Object.entries(formats)) if (!FormatRegistry.Has(name)) FormatRegistry.Set(name, check);
 }
