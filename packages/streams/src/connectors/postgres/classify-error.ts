@@ -36,8 +36,14 @@ const NETWORK_CODES: Readonly<Record<string, string>> = {
 /** `pg` reports a dropped connection with these messages and no code. */
 const DROPPED_CONNECTION = /connection terminated|not queryable|timeout exceeded when trying to connect|server closed the connection/i;
 
-/** SQLSTATEs (exact or by two-character class) worth retrying: the next attempt may well succeed. */
-const TRANSIENT_STATES = new Set(['40001', '40P01', '55P03', '57P01', '57P02', '57P03']);
+/**
+ * SQLSTATEs (exact or by two-character class) worth retrying: the next attempt may well succeed.
+ * 57014 (query_canceled) is what a `statement_timeout` gives: the statement waited too long, most
+ * often behind another session's lock or a busy server, the same trouble as 55P03 (a
+ * `lock_timeout`). Were it permanent, a lock held a moment longer than the timeout would stop the
+ * app; a statement that always takes too long still fails once the attempts are used up.
+ */
+const TRANSIENT_STATES = new Set(['40001', '40P01', '55P03', '57014', '57P01', '57P02', '57P03']);
 const TRANSIENT_CLASSES = new Set(['08', '53']);
 
 /**
@@ -81,6 +87,8 @@ function describeState(code: string, message: string, fields: ErrorFields): stri
       return `permission denied: ${message}`;
     case '3D000':
       return message; // `database "x" does not exist`
+    case '57014':
+      return `the statement was cancelled (a statement_timeout, or pg_cancel_backend): ${message}`;
     case '21000':
       return `two rows of one statement have the same key (${message}); are key values of mixed types, e.g. a Date and a string?`;
   }

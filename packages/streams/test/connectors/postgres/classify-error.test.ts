@@ -10,6 +10,7 @@ describe('classifyError', () => {
     ['40001', 'could not serialize access due to concurrent update'],
     ['40P01', 'deadlock detected'],
     ['57P01', 'terminating connection due to administrator command'],
+    ['57014', 'canceling statement due to statement timeout'],
     ['57P03', 'the database system is starting up'],
     ['08006', 'connection failure'],
     ['53300', 'sorry, too many clients already'],
