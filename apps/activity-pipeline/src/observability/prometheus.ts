@@ -10,10 +10,10 @@ export function prometheusRegistry(read: () => KafkaStreamsMetrics, sinkThreads:
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'activity_pipeline_' });
   const last = new Map<string, number>();
-  /** Moves a counter up to a total the engine keeps. */
-  const advance = (counter: Counter<string>, id: string, total: number, labels: Record<string, string> = {}) => {
+  /** Moves a counter up to a total the engine keeps (in milliseconds: `per` 1000 for seconds). */
+  const advance = (counter: Counter<string>, id: string, total: number, labels: Record<string, string> = {}, per = 1) => {
     const delta = total - (last.get(id) ?? 0);
-    if (delta > 0) counter.inc(labels, delta);
+    if (delta > 0) counter.inc(labels, delta / per);
     last.set(id, total);
   };
 
@@ -23,6 +23,10 @@ export function prometheusRegistry(read: () => KafkaStreamsMetrics, sinkThreads:
   const sinkRecords = new Counter({ name: 'streams_sink_records_total', help: 'Records handed to each sink', labelNames: ['sink'], registers: [registry] });
   const commits = new Counter({ name: 'streams_commits_total', help: 'Commits (sinks flushed, state and offsets committed)', registers: [registry] });
   const commitSeconds = new Gauge({ name: 'streams_last_commit_seconds', help: 'Duration of the last commit', registers: [registry] });
+  // Totals, not the last value: rate(..._seconds_total) / rate(streams_commits_total) is the mean over any range.
+  const commitSecondsTotal = new Counter({ name: 'streams_commit_seconds_total', help: 'Time spent in commits (sinks flushed, state and offsets committed)', registers: [registry] });
+  const sinkFlushSeconds = new Counter({ name: 'streams_sink_flush_seconds_total', help: "Time each sink's flushes took (a commit waits for the slowest)", labelNames: ['sink'], registers: [registry] });
+  const rebalances = new Counter({ name: 'streams_rebalances_total', help: 'Partition assignments received from the consumer group', registers: [registry] });
   const storeEntries = new Gauge({ name: 'streams_store_entries', help: 'Entries per state store (a window and key, a distinct value with its windows, a session, a timer)', labelNames: ['store'], registers: [registry] });
   const lag = new Gauge({ name: 'streams_consumer_lag', help: 'Records behind the end of each partition', labelNames: ['partition'], registers: [registry] });
   const watermark = new Gauge({ name: 'streams_watermark_seconds', help: 'Watermark of each partition (epoch seconds)', labelNames: ['partition'], registers: [registry] });
@@ -43,6 +47,9 @@ export function prometheusRegistry(read: () => KafkaStreamsMetrics, sinkThreads:
     for (const [sink, n] of Object.entries(m.sinkRecords)) advance(sinkRecords, `sink:${sink}`, n, { sink });
     advance(commits, 'commits', m.commits);
     commitSeconds.set(m.lastCommitMs / 1000);
+    advance(commitSecondsTotal, 'commitMs', m.commitMsTotal, {}, 1000);
+    for (const [sink, ms] of Object.entries(m.sinkFlushMs)) advance(sinkFlushSeconds, `flush:${sink}`, ms, { sink }, 1000);
+    advance(rebalances, 'rebalances', m.rebalances);
     // Only what the runtime reports now: a partition given up (to another instance, or while
     // waiting) or a store closed with it must leave the scrape, not keep its last value.
     for (const gauge of [storeEntries, lag, watermark]) gauge.reset();
