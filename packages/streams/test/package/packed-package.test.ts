@@ -4,7 +4,9 @@ import path from 'node:path';
 import ts from 'typescript';
 import { consumerProject } from './support/consumer';
 import { packagesDeclarationsImport } from './support/declarations';
+import { manifestTargets } from './support/manifest-targets';
 import { packPackage, type PackedPackage } from './support/pack';
+import { sourceMapSources } from './support/source-maps';
 import { typeErrors } from './support/type-check';
 
 // The package as a user outside this monorepo gets it: built, packed as `pnpm publish` would,
@@ -30,6 +32,20 @@ describe('the manifest', () => {
     const peers = Object.keys((packed.manifest.peerDependencies ?? {}) as Record<string, string>);
     const notPeers = [...packagesDeclarationsImport(packed)].filter(([name]) => !peers.includes(name));
     expect(notPeers.map(([name, file]) => `${name} (${file})`)).toEqual([]);
+  });
+});
+
+describe('the files', () => {
+  // A target that is not in the tarball fails whoever resolves it (the `@pipeline/source`
+  // condition's sources, if a tool enables it); a map whose sources are missing leaves debuggers and
+  // editors' go-to-definition with nothing to show.
+  it('hold every target of the manifest', () => {
+    expect(manifestTargets(packed).filter((target) => !packed.files.has(target))).toEqual([]);
+  });
+
+  it('hold the sources of every source map', () => {
+    const missing = sourceMapSources(packed).filter(({ source }) => !packed.files.has(source));
+    expect({ missing: missing.length, first: missing.slice(0, 3) }).toEqual({ missing: 0, first: [] });
   });
 });
 
