@@ -2,13 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { localBackend, streams } from '../../../src';
+import { localBackend, sinkThread, streams } from '../../../src';
 import { KafkaStreams } from '../../../src/connectors/kafka';
-import { createPostgresDb, postgresSink } from '../../../src/connectors/postgres';
+import type { RetryOptions } from '../../../src/connectors/postgres';
 import { event, sourceOptions } from '../../support/events';
 import { groupOffsets } from '../../support/group-offsets';
 import { brokers, createTopic, produce, uniqueName, waitFor } from '../../support/kafka';
 import { DATABASE_URL, recordingLogger, scratchSchema, type LogLine, type Scratch } from './scratch-db';
+import { auditSink } from './audit-sink';
 import { tcpProxy, type TcpProxy } from './tcp-proxy';
 
 // PostgreSQL failing under a running KafkaStreams app, on the real broker and server: what lands
@@ -16,10 +17,6 @@ import { tcpProxy, type TcpProxy } from './tcp-proxy';
 // classification are tested in failures.test.ts; this is what a user of the runtime sees.
 
 jest.setTimeout(60_000);
-
-interface AuditDb {
-  audit_events: { event_time: Date; user_id: string; page_url: string };
-}
 
 let scratch: Scratch;
 let proxy: TcpProxy;
@@ -70,39 +67,36 @@ interface Running {
   readonly applicationId: string;
   readonly input: string;
   readonly lines: LogLine[];
-  /** Stops the runtime (if it still runs) and destroys its pool. */
+  /** Stops the runtime, if it still runs (its sinks' pools close with them). */
   end(): Promise<void>;
 }
 
+interface RunOptions {
+  readonly input: string;
+  readonly applicationId: string;
+  readonly url: string;
+  readonly retry?: RetryOptions;
+  readonly applicationName?: string;
+  /** The sink in a sink thread rather than on the engine's thread. */
+  readonly thread?: boolean;
+}
+
 /** The app under test: every event of `input` upserted into audit_events, committed every 100 ms. */
-async function run(options: { input: string; applicationId: string; url: string; retry?: { attempts?: number; initialDelayMs?: number; maxDelayMs?: number }; applicationName?: string }): Promise<Running> {
-  const db = createPostgresDb<AuditDb>(options.url, { max: 2, ...(options.applicationName ? { applicationName: options.applicationName } : {}) });
+async function run(options: RunOptions): Promise<Running> {
+  const args = {
+    url: options.url,
+    retry: options.retry ?? { initialDelayMs: 50, maxDelayMs: 400 },
+    ...(options.applicationName ? { applicationName: options.applicationName } : {}),
+  };
+  const sink = options.thread
+    ? sinkThread({ name: 'audit' }).sink<typeof auditSink>({ module: require.resolve('./audit-sink'), factory: 'auditSink', args, name: 'audit' })
+    : auditSink(args);
   const app = streams({ applicationId: options.applicationId });
-  app
-    .source(options.input, sourceOptions)
-    .withWatermark('1m')
-    .to(
-      postgresSink({
-        db,
-        table: 'audit_events',
-        key: ['event_time'],
-        retry: options.retry ?? { initialDelayMs: 50, maxDelayMs: 400 },
-        row: (e) => ({ event_time: new Date(e.event_time), user_id: e.user_id, page_url: e.page_url }),
-      }),
-    );
+  app.source(options.input, sourceOptions).withWatermark('1m').to(sink);
   const logger = recordingLogger();
   const runtime = new KafkaStreams(app, { connection: { brokers }, stateBackend: localBackend({ dir: stateDir }), commitInterval: '100ms', logger });
   await runtime.start();
-  return {
-    runtime,
-    applicationId: options.applicationId,
-    input: options.input,
-    lines: logger.lines,
-    async end() {
-      await runtime.stop();
-      await db.destroy();
-    },
-  };
+  return { runtime, applicationId: options.applicationId, input: options.input, lines: logger.lines, end: () => runtime.stop() };
 }
 
 /** Waits until the table holds `n` rows and the group has committed offset `n` (one partition). */
@@ -133,13 +127,18 @@ async function withTableLocked(during: () => Promise<void>): Promise<void> {
 
 const warnings = (lines: readonly LogLine[]) => lines.filter((l) => l.level === 'warn').map((l) => `${l.message}: ${String(l.fields['error'])}`);
 
-describe('a running app whose PostgreSQL sink meets', () => {
+// The same failures whether the sink runs on the engine's thread or in a sink thread: an error in
+// the thread reaches the engine (prefixed with the sink and thread), and stops the commits as well.
+describe.each([
+  { where: 'in process', thread: false, prefix: '' },
+  { where: 'in a sink thread', thread: true, prefix: 'sink audit in sink thread audit: ' },
+])('a running app whose PostgreSQL sink ($where) meets', ({ thread, prefix }) => {
   it('its connection terminated mid-flush: retries, writes every row, commits every offset, goes on', async () => {
     const input = uniqueName('pg-kill');
     await createTopic(input, 1);
     await produce(input, Array.from({ length: 10 }, (_, i) => eventAt(i)));
     const applicationName = uniqueName('pg-kill').replace(/-/g, '_');
-    const r = await run({ input, applicationId: uniqueName('app'), url: scratch.url, applicationName });
+    const r = await run({ input, applicationId: uniqueName('app'), url: scratch.url, applicationName, thread });
     try {
       await settled(r, 10);
       await withTableLocked(async () => {
@@ -157,6 +156,69 @@ describe('a running app whose PostgreSQL sink meets', () => {
     expect(warnings(r.lines)).toContainEqual(expect.stringMatching(/^postgres sink audit_events: flush failed, retrying: .*57P01/));
   });
 
+  it('a row the table refuses (constraint): stops loudly, commits nothing past it, and a restart after the fix loses nothing', async () => {
+    const input = uniqueName('pg-constraint');
+    await createTopic(input, 1);
+    await produce(input, Array.from({ length: 10 }, (_, i) => eventAt(i)));
+    const applicationId = uniqueName('app');
+    const first = await run({ input, applicationId, url: scratch.url, thread });
+    try {
+      await settled(first, 10);
+      // Offsets 10-14 fine, 15 refused, 16-19 fine.
+      await produce(input, Array.from({ length: 10 }, (_, i) => (i === 5 ? eventAt(15, 'bad') : eventAt(10 + i))));
+      await expect(first.runtime.done).rejects.toThrow(
+        new RegExp(`^${prefix}postgres sink audit_events: a row violates a constraint \\("no_bad_users"\\): .*\\(23514\\)$`),
+      );
+      expect(first.runtime.metrics().state).toBe('failed');
+    } finally {
+      await first.end();
+    }
+    expect(first.lines.filter((l) => l.level === 'error').map((l) => l.message)).toEqual(['kafka streams failed: stopping without committing']);
+    // The failed commit's transaction rolled back whole; what is committed is exactly what is written.
+    const committed = (await groupOffsets(applicationId, input, 1))[0]!;
+    expect(committed).toBeGreaterThanOrEqual(10);
+    expect(committed).toBeLessThanOrEqual(15);
+    expect(await users()).toEqual(expectedUsers(0, committed));
+
+    // The operator fixes the table; the restart replays from the last commit and writes the rest.
+    await scratch.admin.query('alter table audit_events drop constraint no_bad_users');
+    const second = await run({ input, applicationId, url: scratch.url, thread });
+    try {
+      await settled(second, 20);
+    } finally {
+      await second.end();
+    }
+    expect(await users()).toEqual([...expectedUsers(0, 15), 'bad', ...expectedUsers(16, 20)]);
+  });
+
+  it('the server unreachable mid-run for longer than the retries: stops, commits nothing past what is written, resumes after', async () => {
+    const input = uniqueName('pg-down');
+    await createTopic(input, 1);
+    await produce(input, Array.from({ length: 5 }, (_, i) => eventAt(i)));
+    const applicationId = uniqueName('app');
+    const first = await run({ input, applicationId, url: proxiedUrl(), retry: { attempts: 3, initialDelayMs: 20, maxDelayMs: 40 }, thread });
+    try {
+      await settled(first, 5);
+      await proxy.down();
+      await produce(input, Array.from({ length: 5 }, (_, i) => eventAt(5 + i)));
+      await expect(first.runtime.done).rejects.toThrow(new RegExp(`^${prefix}postgres sink audit_events: flush failed after 3 attempts: `));
+    } finally {
+      await first.end();
+      await proxy.up();
+    }
+    expect((await groupOffsets(applicationId, input, 1))[0]).toBe(5);
+    expect(await users()).toEqual(expectedUsers(0, 5));
+    const second = await run({ input, applicationId, url: proxiedUrl(), thread });
+    try {
+      await settled(second, 10);
+    } finally {
+      await second.end();
+    }
+    expect(await users()).toEqual(expectedUsers(0, 10));
+  });
+});
+
+describe('a running app whose PostgreSQL sink meets', () => {
   it('a lock held by another session for a while: waits for it, then writes every row and commits', async () => {
     const input = uniqueName('pg-lock');
     await createTopic(input, 1);
@@ -198,67 +260,6 @@ describe('a running app whose PostgreSQL sink meets', () => {
     }
     expect(await users()).toEqual(expectedUsers(0, 10));
     expect(warnings(r.lines)[0]).toMatch(/^postgres sink audit_events: flush failed, retrying: .*statement timeout \(57014\)$/);
-  });
-
-  it('a row the table refuses (constraint): stops loudly, commits nothing past it, and a restart after the fix loses nothing', async () => {
-    const input = uniqueName('pg-constraint');
-    await createTopic(input, 1);
-    await produce(input, Array.from({ length: 10 }, (_, i) => eventAt(i)));
-    const applicationId = uniqueName('app');
-    const first = await run({ input, applicationId, url: scratch.url });
-    try {
-      await settled(first, 10);
-      // Offsets 10-14 fine, 15 refused, 16-19 fine.
-      await produce(input, Array.from({ length: 10 }, (_, i) => (i === 5 ? eventAt(15, 'bad') : eventAt(10 + i))));
-      await expect(first.runtime.done).rejects.toThrow(
-        /^postgres sink audit_events: a row violates a constraint \("no_bad_users"\): .*\(23514\)$/,
-      );
-      expect(first.runtime.metrics().state).toBe('failed');
-    } finally {
-      await first.end();
-    }
-    expect(first.lines.filter((l) => l.level === 'error').map((l) => l.message)).toEqual(['kafka streams failed: stopping without committing']);
-    // The failed commit's transaction rolled back whole; what is committed is exactly what is written.
-    const committed = (await groupOffsets(applicationId, input, 1))[0]!;
-    expect(committed).toBeGreaterThanOrEqual(10);
-    expect(committed).toBeLessThanOrEqual(15);
-    expect(await users()).toEqual(expectedUsers(0, committed));
-
-    // The operator fixes the table; the restart replays from the last commit and writes the rest.
-    await scratch.admin.query('alter table audit_events drop constraint no_bad_users');
-    const second = await run({ input, applicationId, url: scratch.url });
-    try {
-      await settled(second, 20);
-    } finally {
-      await second.end();
-    }
-    expect(await users()).toEqual([...expectedUsers(0, 15), 'bad', ...expectedUsers(16, 20)]);
-  });
-
-  it('the server unreachable mid-run for longer than the retries: stops, commits nothing past what is written, resumes after', async () => {
-    const input = uniqueName('pg-down');
-    await createTopic(input, 1);
-    await produce(input, Array.from({ length: 5 }, (_, i) => eventAt(i)));
-    const applicationId = uniqueName('app');
-    const first = await run({ input, applicationId, url: proxiedUrl(), retry: { attempts: 3, initialDelayMs: 20, maxDelayMs: 40 } });
-    try {
-      await settled(first, 5);
-      await proxy.down();
-      await produce(input, Array.from({ length: 5 }, (_, i) => eventAt(5 + i)));
-      await expect(first.runtime.done).rejects.toThrow(/^postgres sink audit_events: flush failed after 3 attempts: /);
-    } finally {
-      await first.end();
-      await proxy.up();
-    }
-    expect((await groupOffsets(applicationId, input, 1))[0]).toBe(5);
-    expect(await users()).toEqual(expectedUsers(0, 5));
-    const second = await run({ input, applicationId, url: proxiedUrl() });
-    try {
-      await settled(second, 10);
-    } finally {
-      await second.end();
-    }
-    expect(await users()).toEqual(expectedUsers(0, 10));
   });
 
   it('the server refusing connections at start: retries the open, then fails the app naming the cause; nothing is committed', async () => {
