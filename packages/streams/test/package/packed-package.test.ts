@@ -36,6 +36,12 @@ describe('the manifest', () => {
 });
 
 describe('the files', () => {
+  // The manifest says Apache-2.0, whose section 4 asks that a copy of the license go with every
+  // redistribution: the tarball is one.
+  it('hold the license and the README', () => {
+    expect(['LICENSE', 'README.md'].filter((file) => !packed.files.has(file))).toEqual([]);
+  });
+
   // A target that is not in the tarball fails whoever resolves it (the `@pipeline/source`
   // condition's sources, if a tool enables it); a map whose sources are missing leaves debuggers and
   // editors' go-to-definition with nothing to show.
