@@ -42,8 +42,10 @@ async function main(): Promise<number> {
     }
     throw error;
   }
-  const logger = createLogger({ level: config.logLevel, format: config.logFormat, fields: { app: config.applicationId } });
-  const db = createPostgresDb<Database>(config.databaseUrl, { max: 4, applicationName: config.applicationId, logger });
+  // Every line says which part wrote it (`component`), so a collector can tell the runtime's from a sink's.
+  const base = createLogger({ level: config.logLevel, format: config.logFormat, fields: { app: config.applicationId } });
+  const logger = base.child({ component: 'app' });
+  const db = createPostgresDb<Database>(config.databaseUrl, { max: 4, applicationName: config.applicationId, logger: base.child({ component: 'postgres' }) });
   const sinkThread = pipelineSinkThread(config);
   const app = activityPipeline(pipelineSettings(config), productionSinks(config, db, sinkThread));
   logger.info(`topology\n${app.describe()}`);
@@ -58,7 +60,7 @@ async function main(): Promise<number> {
     commitInterval: config.commitIntervalMs,
     idleTimeout: config.idlePartitionTimeoutMs,
     autoOffsetReset: config.autoOffsetReset,
-    logger,
+    logger: base.child({ component: 'runtime' }),
   });
   const read = () => runtime.metrics();
   const threads = sinkThread ? [sinkThread] : [];
@@ -74,7 +76,7 @@ async function main(): Promise<number> {
   }
   // The bound port, not the configured one: HTTP_PORT=0 asks for any free port.
   logger.info('serving /metrics and /health', { port: (server.address() as AddressInfo).port });
-  const stopStatus = startStatusLine(logger, config.statusIntervalMs, read, threads);
+  const stopStatus = startStatusLine(base.child({ component: 'status' }), config.statusIntervalMs, read, threads);
 
   // Ctrl-C reaches the app twice, milliseconds apart: from the terminal (the whole process group)
   // and from pnpm, which relays it. A repeat within REPEAT_WINDOW_MS is that same request; a later

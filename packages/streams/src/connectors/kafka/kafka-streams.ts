@@ -457,8 +457,8 @@ export class KafkaStreams {
 
   private async openSink(sink: Sink<never>, nodeName: string): Promise<SinkWriter<unknown>> {
     const context: KafkaSinkContext | { applicationId: string; nodeName: string; logger: Logger } = this.producer
-      ? { applicationId: this.topology.applicationId, nodeName, logger: this.logger.child({ sink: nodeName }), kafkaProducer: this.producer }
-      : { applicationId: this.topology.applicationId, nodeName, logger: this.logger.child({ sink: nodeName }) };
+      ? { applicationId: this.topology.applicationId, nodeName, logger: this.logger.child({ component: 'sink', sink: nodeName }), kafkaProducer: this.producer }
+      : { applicationId: this.topology.applicationId, nodeName, logger: this.logger.child({ component: 'sink', sink: nodeName }) };
     return (await sink.open(context)) as SinkWriter<unknown>;
   }
 
