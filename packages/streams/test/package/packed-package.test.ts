@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import ts from 'typescript';
@@ -23,6 +23,14 @@ beforeAll(() => {
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('the manifest', () => {
+  // npm warns (or, with engine-strict, refuses) on another Node; without the field it installs
+  // anywhere, and what fails is the application, later. The workspace's is what CI runs and the
+  // README asks for.
+  it("states the Node versions it runs on: the workspace's", () => {
+    const workspace = JSON.parse(readFileSync(path.resolve(__dirname, '../../../../package.json'), 'utf8')) as { engines: unknown };
+    expect(packed.manifest.engines).toEqual(workspace.engines);
+  });
+
   // The application holds its own copy of these (it writes TypeBox schemas, makes a Kysely): a
   // second copy, which a dependency pinned to another version than the application's installs,
   // has types TypeScript takes for distinct, and TypeBox's FormatRegistry of its own, where the
