@@ -224,6 +224,20 @@ export class Engine {
     this.sinks.drain();
   }
 
+  /**
+   * The log of an assigned partition ends at `offset`, past the records processed so far: what
+   * lies between holds no record to read (a transaction's commit marker, aborted records that a
+   * read_committed consumer skips). Reading goes on from there, and the next commit says so.
+   * Without it, a partition written in transactions stayed one offset short of its end: never
+   * caught up (so never idle), lag 1, and its committed offset one short.
+   */
+  skipTo(topic: string, partition: number, offset: number): void {
+    const input = this.inputs.get(topic)?.[partition];
+    if (input === undefined || input.position === undefined || offset <= input.position) return;
+    input.position = offset;
+    this.uncommitted = true;
+  }
+
   /** The next offset to read from an assigned partition: where `resumeFrom` put it, then after each record processed. */
   position(topic: string, partition: number): number | undefined {
     return this.inputs.get(topic)?.[partition]?.position;

@@ -54,6 +54,8 @@ export class KafkaStreams {
   private producer: KafkaProducer | undefined;
   private engine: Engine | undefined;
   private readonly rebalances: Rebalance[] = [];
+  /** Ends of partitions librdkafka reported while the last batch was consumed (see `Engine.skipTo`). */
+  private readonly ends: Array<{ topic: string; partition: number; offset: number }> = [];
   private assigned: TopicPartition[] = [];
   private stopping = false;
   private closing = false;
@@ -104,6 +106,8 @@ export class KafkaStreams {
         closing: () => this.closing,
         onRebalance: (event) => this.rebalances.push(event),
       });
+      // Emitted in the order of the stream, before the batch that holds the records before it is handed over.
+      consumer.on('partition.eof', (end) => this.ends.push(end));
       await rd.connect(consumer as never, 30_000);
       const topics = await prepareTopics(consumer, this.topology, this.options, this.partitionCounts);
       consumer.subscribe(topics);
@@ -197,11 +201,13 @@ export class KafkaStreams {
           }
           throw error;
         });
+        const ends = this.ends.splice(0);
         const engine = this.engine;
         if (engine === undefined) continue;
         if (messages.length > 0) {
           await processInSlices(messages, (slice) => engine.process(slice.map(toRaw)));
         }
+        for (const end of ends) engine.skipTo(end.topic, end.partition, end.offset);
         this.markCaughtUp(engine);
         engine.tick();
         const full = engine.bufferedRecords() >= maxBuffered;
