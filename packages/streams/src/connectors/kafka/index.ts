@@ -2,6 +2,7 @@
  * `@pipeline/streams/kafka`: run a streams app on Kafka (node-rdkafka), and write to Kafka topics.
  * @packageDocumentation
  */
+import './peer-dependencies';
 export { KafkaStreams } from './kafka-streams';
 export { DEFAULT_BATCH_SIZE, type KafkaStreamsOptions, type KafkaStreamsMetrics } from './kafka-streams-options';
 export { ChangelogBackend, type ChangelogBackendOptions } from './changelog-backend';
