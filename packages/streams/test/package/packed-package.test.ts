@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -85,5 +86,21 @@ describe("a consumer's types", () => {
     ['a bundler', 'consumer.ts', { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler }],
   ])('compile in %s', (_, file, options) => {
     expect(typeErrors(root, [file], options)).toEqual([]);
+  }, 30_000);
+});
+
+describe("a consumer's runtime", () => {
+  let root: string;
+
+  // Only the package's dependencies and its required peer: importing the core and the test driver
+  // must load no optional peer (nothing native), or they fail here.
+  beforeAll(() => {
+    root = consumerProject(path.join(scratch, 'runtime'), packed, ['@sinclair/typebox', 'winston']);
+    for (const file of ['driver-smoke.cjs', 'driver-smoke.mjs']) copyFileSync(path.join(__dirname, 'fixtures', file), path.join(root, file));
+  });
+
+  it.each(['driver-smoke.cjs', 'driver-smoke.mjs'])('runs the test driver from %s', (file) => {
+    const stdout = execFileSync(process.execPath, [file], { cwd: root, encoding: 'utf8', timeout: 20_000 });
+    expect(JSON.parse(stdout)).toEqual([['a', 2]]);
   }, 30_000);
 });
