@@ -84,6 +84,8 @@ describe("a consumer's types", () => {
     ['an ES module (NodeNext)', 'consumer.mts', { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext }],
     ['CommonJS (NodeNext)', 'consumer.cts', { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext }],
     ['a bundler', 'consumer.ts', { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler }],
+    // TypeScript 5's resolution for `"module": "commonjs"`, which reads no `exports`: the subpaths' types come from `typesVersions`.
+    ['CommonJS (node10)', 'consumer.ts', { module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10 }],
   ])('compile in %s', (_, file, options) => {
     expect(typeErrors(root, [file], options)).toEqual([]);
   }, 30_000);
