@@ -1,4 +1,4 @@
-import { CODES, Producer, type KafkaConsumer, type LibrdKafkaError, type MessageHeader } from 'node-rdkafka';
+import { CODES, Producer, type DeliveryReport, type KafkaConsumer, type LibrdKafkaError, type MessageHeader } from 'node-rdkafka';
 import type { Logger } from '../../logging/logger';
 import type { PartitionOffset } from '../../runtime/record';
 import { baseConfig, type KafkaConnection } from './connection';
@@ -45,7 +45,8 @@ export function maxMessageBytes(connection: KafkaConnection): number {
 export class KafkaProducer {
   /** Records handed to librdkafka since the last completed flush (for backpressure). */
   private sinceFlush = 0;
-  private failure: Error | undefined;
+  /** The first delivery that failed since the last flush judged, and how many failed in all. */
+  private failure: { readonly error: Error; readonly topic?: string; readonly partition?: number; count: number } | undefined;
   private backlog: Pending[] = [];
   private transactionOpen = false;
   /** Records handed to `send` so far, and the flush in flight with how many of them it covers. */
@@ -58,12 +59,15 @@ export class KafkaProducer {
     private readonly options: KafkaProducerOptions,
   ) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    producer.on('delivery-report', (err: LibrdKafkaError | null) => {
-      if (err && this.failure === undefined) this.failure = rd.toError(err);
+    producer.on('delivery-report', (err: LibrdKafkaError | null, report: DeliveryReport | undefined) => {
+      if (!err) return;
+      // Where it was going: a batch fails as a whole, and the operator must know which topic refused it.
+      if (this.failure === undefined) this.failure = { error: rd.toError(err), topic: report?.topic, partition: report?.partition, count: 0 };
+      this.failure.count++;
     });
     producer.on('event.error', (err: LibrdKafkaError) => {
       options.logger.warn('kafka producer error', { code: err.code, error: err.message });
-      if (err.isFatal && this.failure === undefined) this.failure = rd.toError(err);
+      if (err.isFatal && this.failure === undefined) this.failure = { error: rd.toError(err), count: 0 };
     });
   }
 
@@ -157,7 +161,7 @@ export class KafkaProducer {
     this.sinceFlush = Math.max(0, this.sinceFlush - flushing);
     const failure = this.failure;
     this.failure = undefined;
-    if (failure) throw new Error(`kafka producer: a record was not delivered: ${failure.message}`);
+    if (failure) throw new Error(`kafka producer: ${undelivered(failure)}: ${failure.error.message}`, { cause: failure.error });
   }
 
   /** Whether a transaction is open (begun and neither committed nor aborted). */
@@ -202,8 +206,13 @@ export class KafkaProducer {
       this.sinceFlush++;
       return true;
     } catch (error) {
-      if ((error as LibrdKafkaError).code === CODES.ERRORS.ERR__QUEUE_FULL) return false;
-      throw error;
+      const code = (error as LibrdKafkaError).code;
+      if (code === CODES.ERRORS.ERR__QUEUE_FULL) return false;
+      // librdkafka refuses it before any broker sees it; its message alone ("Broker: Message size
+      // too large") names neither the topic nor the limit.
+      const size = (value?.length ?? 0) + (typeof key === 'string' ? Buffer.byteLength(key) : (key?.length ?? 0));
+      const why = code === CODES.ERRORS.ERR_MSG_SIZE_TOO_LARGE ? "larger than the producer's message.max.bytes" : (error as Error).message;
+      throw new Error(`kafka producer: cannot send a record of ${size} bytes to topic ${topic}: ${why}`, { cause: error });
     }
   }
 
@@ -221,4 +230,11 @@ export class KafkaProducer {
     }
     return i === 0 ? records : records.slice(i);
   }
+}
+
+/** `a record to topic t (partition 0) was not delivered`, or `3 records were not delivered, the first to …`. */
+function undelivered(failure: { readonly topic?: string; readonly partition?: number; readonly count: number }): string {
+  if (failure.topic === undefined) return 'a record was not delivered';
+  const where = `to topic ${failure.topic}${failure.partition === undefined || failure.partition < 0 ? '' : ` (partition ${failure.partition})`}`;
+  return failure.count > 1 ? `${failure.count} records were not delivered, the first ${where}` : `a record ${where} was not delivered`;
 }
