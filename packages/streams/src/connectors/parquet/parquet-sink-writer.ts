@@ -112,8 +112,8 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
         await Promise.all(taken.map(({ segment, values, offsets }) => this.flushSegment(segment, values, offsets, commit.id, now)));
         this.forgetEmptySegments();
       } catch (error) {
-        this.failure = error;
-        throw error;
+        this.failure = named(this.config.name, error);
+        throw this.failure;
       }
     });
   }
@@ -134,40 +134,48 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
     return this.serially(async () => {
       this.throwIfUnusable();
       this.committedThrough = Math.max(this.committedThrough, commit.id);
-      await this.removeRetired();
+      await this.removeRetired().catch((error: unknown) => {
+        throw named(this.config.name, error);
+      });
     });
   }
 
   recover(positions: readonly PartitionOffset[]): Promise<void> {
-    return this.serially(async () => {
-      this.throwIfUnusable();
-      await this.waitForQueuedRolls(0);
-      const { root, logger, clock } = this.config;
-      await makeDirectoryDurably(root);
-      const listing = await listLake(root);
-      for (const { topic, partition, offset } of positions) {
-        const id = partitionId(topic, partition);
-        const previous = this.inputs.get(id);
-        if (previous !== undefined) {
-          // What this writer knew of the partition is void: the disk is the truth from here.
-          for (const segment of previous.segments.values()) this.pendingRows -= segment.pending.length;
-          this.retired = this.retired.filter((r) => r.input !== previous);
-        }
-        const input: InputPartition = { topic, partition, files: filePartition(topic, partition), lastOffset: -1, segments: new Map() };
-        const surviving = await recoverPartition(root, listing, { topic, partition, files: input.files, resume: offset }, logger);
-        for (const staging of surviving) {
-          const segment = newSegment(input, staging.dir);
-          segment.stagingFirst = staging.first;
-          segment.stagedRows = staging.rows;
-          // When its rows arrived is not recorded: its age counts from this restart.
-          segment.firstRowAt = clock.now();
-          input.segments.set(staging.dir, segment);
-          input.lastOffset = Math.max(input.lastOffset, staging.last);
-        }
-        this.inputs.set(id, input);
+    return this.serially(() =>
+      this.recoverNow(positions).catch((error: unknown) => {
+        throw named(this.config.name, error, 'cannot recover the lake after a restart');
+      }),
+    );
+  }
+
+  private async recoverNow(positions: readonly PartitionOffset[]): Promise<void> {
+    this.throwIfUnusable();
+    await this.waitForQueuedRolls(0);
+    const { root, logger, clock } = this.config;
+    await makeDirectoryDurably(root);
+    const listing = await listLake(root);
+    for (const { topic, partition, offset } of positions) {
+      const id = partitionId(topic, partition);
+      const previous = this.inputs.get(id);
+      if (previous !== undefined) {
+        // What this writer knew of the partition is void: the disk is the truth from here.
+        for (const segment of previous.segments.values()) this.pendingRows -= segment.pending.length;
+        this.retired = this.retired.filter((r) => r.input !== previous);
       }
-      this.cached = undefined;
-    });
+      const input: InputPartition = { topic, partition, files: filePartition(topic, partition), lastOffset: -1, segments: new Map() };
+      const surviving = await recoverPartition(root, listing, { topic, partition, files: input.files, resume: offset }, logger);
+      for (const staging of surviving) {
+        const segment = newSegment(input, staging.dir);
+        segment.stagingFirst = staging.first;
+        segment.stagedRows = staging.rows;
+        // When its rows arrived is not recorded: its age counts from this restart.
+        segment.firstRowAt = clock.now();
+        input.segments.set(staging.dir, segment);
+        input.lastOffset = Math.max(input.lastOffset, staging.last);
+      }
+      this.inputs.set(id, input);
+    }
+    this.cached = undefined;
   }
 
   close(): Promise<void> {
@@ -252,14 +260,17 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
   /** Appends rows to the segment's staging file in one write, creating it (durably) when there is none. */
   private async stage(segment: Segment, values: readonly unknown[], offsets: readonly number[], start: number, end: number): Promise<void> {
     const text = encodeStagingLines(values, offsets, start, end, this.schemaProperties);
-    const dir = await this.directory(segment);
-    if (segment.stagingFirst === undefined) {
-      await appendDurably(join(dir, stagingName(segment.input.files, offsets[start]!)), text);
-      await syncDirectory(dir);
-      segment.stagingFirst = offsets[start]!;
-    } else {
-      await appendDurably(join(dir, stagingName(segment.input.files, segment.stagingFirst)), text);
+    const first = segment.stagingFirst ?? offsets[start]!;
+    const path = join(this.config.root, segment.dir, stagingName(segment.input.files, first));
+    try {
+      const dir = await this.directory(segment);
+      await appendDurably(path, text);
+      if (segment.stagingFirst === undefined) await syncDirectory(dir);
+    } catch (error) {
+      // A full or read-only disk says only "ENOSPC: no space left on device, write": name the file.
+      throw named(this.config.name, error, `cannot stage ${end - start} rows in ${path}`);
     }
+    segment.stagingFirst = first;
     segment.stagedRows += end - start;
   }
 
@@ -289,7 +300,9 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
       // After a failure the writer is unusable: the rolls queued behind it are left to recovery.
       if (this.rollFailure !== undefined) throw this.rollFailure;
       const started = Date.now();
-      const rolled = await rollSegment(this.config.root, staged, this.config.columns, this.config.encoder);
+      const rolled = await rollSegment(this.config.root, staged, this.config.columns, this.config.encoder).catch((error: unknown) => {
+        throw named(this.config.name, error, `cannot roll ${join(this.config.root, staged.dir, stagingName(input.files, stagingFirst))} into a Parquet file`);
+      });
       this.retired.push({ path: rolled.staging, input, commitId });
       this.config.logger.debug('parquet sink: rolled a file', { file: rolled.file, rows: rolled.rows, ms: Date.now() - started });
     });
@@ -385,4 +398,16 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/**
+ * An error that says which sink it is and, for a file system error, what it was doing: the
+ * runtime stops with this message, and `ENOSPC: no space left on device, write` alone names
+ * neither the lake nor the file. An error that already names the sink is left as it is.
+ */
+function named(name: string, error: unknown, doing?: string): Error {
+  // Not `instanceof Error`: an error of another realm (a vm context, a worker) is one too.
+  const message = typeof (error as { message?: unknown } | null)?.message === 'string' ? (error as Error).message : String(error);
+  if (message.startsWith(`parquet sink ${name}:`)) return error as Error;
+  return new Error(`parquet sink ${name}: ${doing === undefined ? '' : `${doing}: `}${message}`, { cause: error });
 }
