@@ -7,7 +7,8 @@ import { deadLetterSink, kafkaSink, KafkaStreams } from '../../../src/connectors
 import { recordingLogger, type LogLine } from '../postgres/scratch-db';
 import { event, sourceOptions } from '../../support/events';
 import { deleteTopic, groupOffsets } from '../../support/group-offsets';
-import { brokers, consumeAll, createTopic, produce, uniqueName, waitFor } from '../../support/kafka';
+import { scratchTopics } from '../../support/scratch-topics';
+import { brokers, consumeAll, produce, uniqueName, waitFor } from '../../support/kafka';
 
 // Kafka refusing what a running app produces (its output topic, its dead-letter topic), on the
 // real broker: how the app ends, what it says, and what the group committed. The promise: nothing
@@ -20,6 +21,8 @@ beforeEach(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'produce-failures-'));
 });
 afterEach(() => rm(stateDir, { recursive: true, force: true }));
+const scratch = scratchTopics();
+afterEach(() => scratch.dropAll());
 
 /**
  * Event `i`: user `u<i>`; with `pageBytes`, a page URL of that many random characters, which make
@@ -41,12 +44,13 @@ interface Topics {
 /** The topics of a test: one partition each; `output` and `dlq` take `config` (e.g. a small max.message.bytes). */
 async function topics(config: { output?: Record<string, string>; dlq?: Record<string, string> } = {}): Promise<Topics> {
   const t = { input: uniqueName('in'), output: uniqueName('out'), dlq: uniqueName('dlq') };
-  await Promise.all([createTopic(t.input, 1), createTopic(t.output, 1, config.output), createTopic(t.dlq, 1, config.dlq)]);
+  await Promise.all([scratch.create(t.input, 1), scratch.create(t.output, 1, config.output), scratch.create(t.dlq, 1, config.dlq)]);
   return t;
 }
 
 /** Every event of `input` with its user on `output`; invalid input to `dlq`. */
 async function run(t: Topics, applicationId: string, guarantee: 'at_least_once' | 'exactly_once' = 'at_least_once', config: Record<string, string | number | boolean> = {}) {
+  scratch.track(`${applicationId}-commit-markers`); // exactly once: the runtime's own topic
   const app = streams({ applicationId });
   app
     .source(t.input, { ...sourceOptions, deadLetter: deadLetterSink({ topic: t.dlq }) })

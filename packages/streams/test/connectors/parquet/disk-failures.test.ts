@@ -6,7 +6,8 @@ import { localBackend, silentLogger, sinkThread, streams } from '../../../src';
 import { KafkaStreams } from '../../../src/connectors/kafka';
 import { event, sourceOptions } from '../../support/events';
 import { groupOffsets } from '../../support/group-offsets';
-import { brokers, createTopic, produce, uniqueName, waitFor } from '../../support/kafka';
+import { scratchTopics } from '../../support/scratch-topics';
+import { brokers, produce, uniqueName, waitFor } from '../../support/kafka';
 import { diskLakeSink } from './disk-lake-sink';
 import { readLake } from './lake-helpers';
 import { canMountDisk, smallDisk, type SmallDisk } from './small-disk';
@@ -23,7 +24,9 @@ let stateDir: string;
 beforeEach(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'lake-disk-state-'));
 });
+const topics = scratchTopics();
 afterEach(async () => {
+  await topics.dropAll();
   disk?.remove();
   await rm(stateDir, { recursive: true, force: true });
 });
@@ -72,7 +75,7 @@ async function restartAndDrain(input: string, applicationId: string, total: numb
   it('fill up (ENOSPC): stops naming the lake, commits nothing past what is on disk; after room is made, the lake holds every event once', async () => {
     disk = smallDisk('256k');
     const input = uniqueName('lake-full');
-    await createTopic(input, 1);
+    await topics.create(input, 1);
     await produce(input, events(0, 20));
     const applicationId = uniqueName('app');
     const first = await run(input, applicationId, thread);
@@ -97,7 +100,7 @@ async function restartAndDrain(input: string, applicationId: string, total: numb
   it('turn read-only (EROFS): stops naming the lake, commits nothing past what is on disk; once writable again, the lake holds every event once', async () => {
     disk = smallDisk('20m');
     const input = uniqueName('lake-ro');
-    await createTopic(input, 1);
+    await topics.create(input, 1);
     await produce(input, events(0, 70));
     const applicationId = uniqueName('app');
     const first = await run(input, applicationId, thread);

@@ -7,7 +7,8 @@ import { KafkaStreams } from '../../../src/connectors/kafka';
 import type { RetryOptions } from '../../../src/connectors/postgres';
 import { event, sourceOptions } from '../../support/events';
 import { groupOffsets } from '../../support/group-offsets';
-import { brokers, createTopic, produce, uniqueName, waitFor } from '../../support/kafka';
+import { scratchTopics } from '../../support/scratch-topics';
+import { brokers, produce, uniqueName, waitFor } from '../../support/kafka';
 import { DATABASE_URL, recordingLogger, scratchSchema, type LogLine, type Scratch } from './scratch-db';
 import { auditSink } from './audit-sink';
 import { tcpProxy, type TcpProxy } from './tcp-proxy';
@@ -41,6 +42,8 @@ beforeEach(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'pg-runtime-failures-'));
 });
 afterEach(() => rm(stateDir, { recursive: true, force: true }));
+const topics = scratchTopics();
+afterEach(() => topics.dropAll());
 
 /** Event `i` of the tests: one a second, user `u<i>`, so a row tells which input offset it came from. */
 const eventAt = (i: number, user = `u${i}`) => ({ value: JSON.stringify(event(i * 1000, { user_id: user })), key: user });
@@ -135,7 +138,7 @@ describe.each([
 ])('a running app whose PostgreSQL sink ($where) meets', ({ thread, prefix }) => {
   it('its connection terminated mid-flush: retries, writes every row, commits every offset, goes on', async () => {
     const input = uniqueName('pg-kill');
-    await createTopic(input, 1);
+    await topics.create(input, 1);
     await produce(input, Array.from({ length: 10 }, (_, i) => eventAt(i)));
     const applicationName = uniqueName('pg-kill').replace(/-/g, '_');
     const r = await run({ input, applicationId: uniqueName('app'), url: scratch.url, applicationName, thread });
@@ -158,7 +161,7 @@ describe.each([
 
   it('a row the table refuses (constraint): stops loudly, commits nothing past it, and a restart after the fix loses nothing', async () => {
     const input = uniqueName('pg-constraint');
-    await createTopic(input, 1);
+    await topics.create(input, 1);
     await produce(input, Array.from({ length: 10 }, (_, i) => eventAt(i)));
     const applicationId = uniqueName('app');
     const first = await run({ input, applicationId, url: scratch.url, thread });
@@ -193,7 +196,7 @@ describe.each([
 
   it('the server unreachable mid-run for longer than the retries: stops, commits nothing past what is written, resumes after', async () => {
     const input = uniqueName('pg-down');
-    await createTopic(input, 1);
+    await topics.create(input, 1);
     await produce(input, Array.from({ length: 5 }, (_, i) => eventAt(i)));
     const applicationId = uniqueName('app');
     const first = await run({ input, applicationId, url: proxiedUrl(), retry: { attempts: 3, initialDelayMs: 20, maxDelayMs: 40 }, thread });
@@ -221,7 +224,7 @@ describe.each([
 describe('a running app whose PostgreSQL sink meets', () => {
   it('a lock held by another session for a while: waits for it, then writes every row and commits', async () => {
     const input = uniqueName('pg-lock');
-    await createTopic(input, 1);
+    await topics.create(input, 1);
     await produce(input, Array.from({ length: 5 }, (_, i) => eventAt(i)));
     const r = await run({ input, applicationId: uniqueName('app'), url: scratch.url });
     try {
@@ -242,7 +245,7 @@ describe('a running app whose PostgreSQL sink meets', () => {
 
   it('a statement timeout (the table locked longer than statement_timeout): retries until the lock is gone', async () => {
     const input = uniqueName('pg-timeout');
-    await createTopic(input, 1);
+    await topics.create(input, 1);
     await produce(input, Array.from({ length: 5 }, (_, i) => eventAt(i)));
     const r = await run({ input, applicationId: uniqueName('app'), url: urlWith('-c statement_timeout=200'), retry: { initialDelayMs: 100, maxDelayMs: 400 } });
     try {
@@ -264,7 +267,7 @@ describe('a running app whose PostgreSQL sink meets', () => {
 
   it('the server refusing connections at start: retries the open, then fails the app naming the cause; nothing is committed', async () => {
     const input = uniqueName('pg-refused');
-    await createTopic(input, 1);
+    await topics.create(input, 1);
     await produce(input, Array.from({ length: 3 }, (_, i) => eventAt(i)));
     const applicationId = uniqueName('app');
     await proxy.down();
