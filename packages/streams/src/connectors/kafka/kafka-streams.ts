@@ -69,6 +69,8 @@ export class KafkaStreams {
   private loopDone: Promise<void> | undefined;
   /** Single-instance: this instance once had every source partition (a newcomer never had them). */
   private hadEveryPartition = false;
+  /** The group dropped this instance (max.poll.interval.ms): its next revoke releases the partitions without committing. */
+  private droppedByGroup = false;
 
   constructor(
     app: StreamsApp,
@@ -198,6 +200,16 @@ export class KafkaStreams {
           if (error.code === CODES.ERRORS.ERR_UNKNOWN_TOPIC_OR_PART || error.code === CODES.ERRORS.ERR__UNKNOWN_PARTITION || error.code === CODES.ERRORS.ERR__TRANSPORT) {
             this.logger.warn('consume failed, retrying', { error: error.message });
             return new Promise<[]>((resolve) => setTimeout(() => resolve([]), 200));
+          }
+          if (error.code === CODES.ERRORS.ERR__MAX_POLL_EXCEEDED) {
+            // The loop read nothing for max.poll.interval.ms: a commit waited that long for a sink
+            // (a table locked by another session, a database retried for minutes). The group gave
+            // the partitions away; the next consume rejoins it, and the revoke that follows releases
+            // them without committing (see releaseLost). Stopping would turn a slow sink into a
+            // stopped app; Kafka Streams rejoins too.
+            this.droppedByGroup = true;
+            this.logger.warn('the group dropped this instance: nothing was read for max.poll.interval.ms while a commit waited for a sink; rejoining', { error: error.message });
+            return [];
           }
           throw error;
         });
@@ -347,11 +359,15 @@ export class KafkaStreams {
       const event = this.rebalances.shift()!;
       if (event.kind === 'revoke') {
         this.status = 'rebalancing';
-        if (this.engine) {
+        const partitions = event.partitions.map((p) => partitionId(p.topic, p.partition));
+        if (this.engine && this.droppedByGroup) {
+          await this.releaseLost(partitions);
+        } else if (this.engine) {
           await this.commitCycle();
           await this.closeEngine();
-          this.logger.info('partitions revoked: committed and released', { partitions: event.partitions.map((p) => partitionId(p.topic, p.partition)) });
+          this.logger.info('partitions revoked: committed and released', { partitions });
         }
+        this.droppedByGroup = false;
         this.consumer!.unassign();
         this.assigned = [];
       } else {
@@ -359,6 +375,19 @@ export class KafkaStreams {
         this.status = (await this.assign(event.partitions)) ? 'running' : 'rebalancing';
       }
     }
+  }
+
+  /**
+   * Revoked after the group dropped this instance: another member may own the partitions by now,
+   * so nothing more is committed for them, as Kafka Streams closes lost tasks without committing.
+   * The commit in flight (the one that waited) completes; what was processed after it is dropped,
+   * and read again from that commit when the partitions come back.
+   */
+  private async releaseLost(partitions: readonly string[]): Promise<void> {
+    await this.settleCommit();
+    if (this.exactlyOnce) await this.producer!.abortTransaction();
+    await this.closeEngine();
+    this.logger.warn('partitions lost: released without committing; they resume from the last commit', { partitions });
   }
 
   /** Returns false when this instance waits for the group instead (see below). */

@@ -16,15 +16,24 @@ export interface AuditSinkArgs {
   readonly applicationName?: string;
 }
 
-/** The sink on a pool of its own, destroyed when the sink closes. */
+/**
+ * The sink on a pool of its own for each time it is opened, destroyed when it closes: a rebalance
+ * closes the sinks and opens them again, so a pool made once would be gone by the second open.
+ */
 export function auditSink(args: AuditSinkArgs): Sink<Event> {
-  const db = createPostgresDb<AuditDb>(args.url, { max: 2, ...(args.applicationName ? { applicationName: args.applicationName } : {}) });
-  const sink = postgresSink({
-    db,
-    table: 'audit_events',
-    key: ['event_time'],
-    retry: args.retry,
-    row: (e: Event) => ({ event_time: new Date(e.event_time), user_id: e.user_id, page_url: e.page_url }),
-  });
-  return closingWith(sink, () => db.destroy());
+  return {
+    kind: 'postgres',
+    target: 'audit_events',
+    open(context) {
+      const db = createPostgresDb<AuditDb>(args.url, { max: 2, ...(args.applicationName ? { applicationName: args.applicationName } : {}) });
+      const sink = postgresSink({
+        db,
+        table: 'audit_events',
+        key: ['event_time'],
+        retry: args.retry,
+        row: (e: Event) => ({ event_time: new Date(e.event_time), user_id: e.user_id, page_url: e.page_url }),
+      });
+      return closingWith(sink, () => db.destroy()).open(context);
+    },
+  };
 }

@@ -82,6 +82,8 @@ interface RunOptions {
   readonly applicationName?: string;
   /** The sink in a sink thread rather than on the engine's thread. */
   readonly thread?: boolean;
+  /** librdkafka settings of the runtime's clients. */
+  readonly kafka?: Record<string, string | number | boolean>;
 }
 
 /** The app under test: every event of `input` upserted into audit_events, committed every 100 ms. */
@@ -97,7 +99,8 @@ async function run(options: RunOptions): Promise<Running> {
   const app = streams({ applicationId: options.applicationId });
   app.source(options.input, sourceOptions).withWatermark('1m').to(sink);
   const logger = recordingLogger();
-  const runtime = new KafkaStreams(app, { connection: { brokers }, stateBackend: localBackend({ dir: stateDir }), commitInterval: '100ms', logger });
+  const connection = { brokers, config: options.kafka ?? {} };
+  const runtime = new KafkaStreams(app, { connection, stateBackend: localBackend({ dir: stateDir }), commitInterval: '100ms', logger });
   await runtime.start();
   return { runtime, applicationId: options.applicationId, input: options.input, lines: logger.lines, end: () => runtime.stop() };
 }
@@ -241,6 +244,40 @@ describe('a running app whose PostgreSQL sink meets', () => {
       await r.end();
     }
     expect(await users()).toEqual(expectedUsers(0, 10));
+  });
+
+  it('a lock held longer than max.poll.interval.ms: the group drops the app, which rejoins, resumes from its last commit and writes every row', async () => {
+    const input = uniqueName('pg-maxpoll');
+    await topics.create(input, 1);
+    await produce(input, Array.from({ length: 5 }, (_, i) => eventAt(i)));
+    // 10 s, the least librdkafka takes (the runtime's session timeout); 5 minutes by default.
+    const r = await run({ input, applicationId: uniqueName('app'), url: scratch.url, kafka: { 'max.poll.interval.ms': 10_000 } });
+    try {
+      await settled(r, 5);
+      await withTableLocked(async () => {
+        // A commit takes the first wave and waits for the lock; the second makes the next commit
+        // due, and the loop, which may run only one more interval ahead, waits for the first.
+        await produce(input, Array.from({ length: 5 }, (_, i) => eventAt(5 + i)));
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await produce(input, Array.from({ length: 5 }, (_, i) => eventAt(10 + i)));
+        await new Promise((resolve) => setTimeout(resolve, 11_000));
+      });
+      await waitFor(async () => (await users()).length === 15, 20_000, '15 rows');
+      // The group's offset moves with the next commit: its commits failed while it was out of the group.
+      await produce(input, [eventAt(15)]);
+      await settled(r, 16);
+      expect(r.runtime.metrics().state).toBe('running');
+    } finally {
+      await r.end();
+    }
+    expect(await users()).toEqual(expectedUsers(0, 16));
+    expect(r.lines.filter((l) => l.level === 'error')).toEqual([]);
+    expect(r.lines.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual(
+      expect.arrayContaining([
+        'the group dropped this instance: nothing was read for max.poll.interval.ms while a commit waited for a sink; rejoining',
+        'partitions lost: released without committing; they resume from the last commit',
+      ]),
+    );
   });
 
   it('a statement timeout (the table locked longer than statement_timeout): retries until the lock is gone', async () => {
