@@ -48,19 +48,22 @@ export function rootSourceOf(node: Node): SourceNode {
   return at;
 }
 
-/** Collects what is reachable from the sinks (refusing a peek or processor that is not), checks it, and splits it into sub-topologies. */
+/**
+ * Collects what runs (what leads to a sink, and every peek and processor with what feeds it),
+ * checks it, and splits it into sub-topologies.
+ */
 export function buildTopology(graph: AppGraph): Topology {
   const used = new Set<Node>();
-  for (const sink of graph.sinks) {
-    for (let node: Node | undefined = sink; node && !used.has(node); node = 'parent' in node ? node.parent : undefined) {
+  const keepWithAncestors = (leaf: Node): void => {
+    for (let node: Node | undefined = leaf; node && !used.has(node); node = 'parent' in node ? node.parent : undefined) {
       used.add(node);
     }
-  }
-  // A branch without a sink is left out. One that does something besides passing records on (a
-  // peek's side effect, a processor's state and timers) would then silently never run, where
-  // Kafka Streams runs it: refused, so the mistake shows when the app is built.
-  const silent = graph.nodes.find((n) => !used.has(n) && (n.kind === 'peek' || n.kind === 'process'));
-  if (silent) throw new Error(`${silent.kind} '${silent.name}' leads to no sink, so it would never run: end its branch with .to(sink)`);
+  };
+  for (const sink of graph.sinks) keepWithAncestors(sink);
+  // A branch that only transforms records and reaches no sink does nothing: it is left out. A peek
+  // (its side effect) or a processor (its state and timers) runs even so, as in Kafka Streams,
+  // where `peek` and `process` need no sink below them.
+  for (const node of graph.nodes) if (node.kind === 'peek' || node.kind === 'process') keepWithAncestors(node);
   const ordered = graph.nodes.filter((n) => used.has(n));
   const children = new Map<Node, Node[]>();
   for (const node of ordered) {

@@ -2,28 +2,44 @@ import { memorySink, processor, streams } from '../../src';
 import { TopologyTestDriver } from '../../src/testing';
 import { event, sourceOptions, type Event } from '../support/events';
 
-// Only what leads to a sink runs. A peek or a processor on a branch without one would do nothing,
-// silently (Kafka Streams runs them): declaring one is refused, naming it and what to do.
+// A branch that reaches no sink: a peek or a processor on it still runs (as in Kafka Streams,
+// where neither needs a sink below it); a branch of pure transforms does nothing and is left out.
 
 describe('a branch that reaches no sink', () => {
-  it('is refused when it holds a peek', () => {
+  it('still runs its peek', async () => {
     const app = streams({ applicationId: 'dangling-peek' });
     const events = app.source('e', sourceOptions);
-    events.peek(() => undefined, { name: 'log-events' });
-    events.to(memorySink());
-    expect(() => app.topology()).toThrow("peek 'log-events' leads to no sink, so it would never run: end its branch with .to(sink)");
+    const seen: string[] = [];
+    events.peek((e) => seen.push(e.user_id), { name: 'log-events' });
+    const sink = memorySink<Event>();
+    events.to(sink);
+    expect(app.describe()).toContain('log-events [peek]');
+    const driver = await TopologyTestDriver.create(app);
+    await driver.pipe('e', event(0, { user_id: 'u1' }));
+    await driver.pipe('e', event(1, { user_id: 'u2' }));
+    expect(seen).toEqual(['u1', 'u2']);
+    expect(driver.values(sink)).toHaveLength(2);
   });
 
-  it('is refused when it holds a processor, even below a map', () => {
+  it('still runs its processor, state kept, even below a map that leads nowhere', async () => {
     const app = streams({ applicationId: 'dangling-process' });
     const events = app.source('e', sourceOptions);
     const counter = processor<Event, number, number>({ name: 'counter', process: (_e, ctx) => ctx.state.set((ctx.state.get() ?? 0) + 1) });
     events.groupByKey().process(counter).map((n) => n * 2);
     events.to(memorySink());
-    expect(() => app.describe()).toThrow(/^process 'counter' leads to no sink/);
+    expect(app.describe()).toContain('counter [process]');
+    expect(app.describe()).not.toContain('[map]');
+    const driver = await TopologyTestDriver.create(app);
+    await driver.pipe('e', event(0, { user_id: 'u1' }));
+    await driver.pipe('e', event(1, { user_id: 'u1' }));
+    await driver.pipe('e', event(2, { user_id: 'u2' }));
+    expect(await driver.storeEntries('counter-store')).toEqual([
+      ['u1', 2],
+      ['u2', 1],
+    ]);
   });
 
-  it('is left out, as before, when it only transforms records', async () => {
+  it('is left out when it only transforms records', async () => {
     const app = streams({ applicationId: 'dangling-filter' });
     const events = app.source('e', sourceOptions);
     events.filter(() => true).map((e) => e.user_id);
