@@ -430,10 +430,11 @@ export class Engine {
     // stateful operator derived as its watermark moved (a closed window, a timer's output) carries
     // the watermark from before that advance: the task goes no further, or that record and the
     // others of the same advance would find their windows closed; nor past the lowest partition's
-    // (the derived record's is its own partition's), nor, at a second hop, past the slowest task
-    // of the sub-topology that sent it.
-    const lowest = this.rekeyedWatermark(node);
-    const watermark = record.origin.offset < 0 ? Math.min(record.origin.watermark, lowest, this.slowestSender(node)) : lowest;
+    // (the derived record's is its own partition's). At a second hop no record, derived or not (a
+    // processor's emit in `process` keeps its source record's origin), takes it past the slowest
+    // task of the sub-topology that sent it.
+    const bound = Math.min(this.rekeyedWatermark(node), this.slowestSender(node));
+    const watermark = record.origin.offset < 0 ? Math.min(record.origin.watermark, bound) : bound;
     if (watermark !== Infinity) task.advanceWatermark(watermark);
     task.processRepartitioned(record);
   }

@@ -1,6 +1,7 @@
-import { count, memorySink, streams, sum, tumbling, type WindowResult } from '../../src';
+import { count, memorySink, processor, streams, sum, tumbling, type WindowResult } from '../../src';
 import { TopologyTestDriver } from '../../src/testing';
-import { event, MIN, sourceOptions, T0 } from '../support/events';
+import { partitionOfKey } from '../../src/runtime/repartition-exchange';
+import { event, MIN, sourceOptions, T0, type Event } from '../support/events';
 
 // Minute counts per page (re-keyed tasks, one per partition) rolled up into 10-minute totals
 // through a second groupBy: the roll-up's task hears from every minute-count task, so its
@@ -56,5 +57,51 @@ describe('a second hop of re-keyed results', () => {
   it('update: the last row of each 10 minutes holds every page', async () => {
     const { rows } = await run('update');
     expect(lastPerWindow(rows)).toEqual({ 0: 6, 10: 6, 30: 2 });
+  });
+});
+
+// The same bound holds for a record a processor emits from `process` (it keeps its source record's
+// origin, so it is not a derived record): it must not take the task below past a processor task
+// above that has yet to fire its timers for the same minute.
+describe('a second hop after a processor that emits from process and from timers', () => {
+  const pages = ['/a', '/b', '/c', '/d', '/e', '/f', '/g'];
+  const onTaskA = pages.find((p) => partitionOfKey(p, 2) === 0)!;
+  const onTaskB = pages.find((p) => partitionOfKey(p, 2) === 1)!;
+  const echoThenTimer = processor<Event, string, never>({
+    name: 'echo-then-timer',
+    process(e, ctx) {
+      ctx.emit(`event ${e.page_url}`);
+      ctx.timers.setEventTime(String(ctx.timestamp), ctx.timestamp + MIN);
+    },
+    onTimer(_t, ctx) {
+      ctx.emit(`timer ${String(ctx.key)}`);
+    },
+  });
+
+  async function run(lastToMove: 0 | 1) {
+    const app = streams({ applicationId: `second-hop-process-${lastToMove}` });
+    const perMinute = memorySink<WindowResult<string, number>>();
+    app.source('events', sourceOptions).groupBy((e) => e.page_url).process(echoThenTimer).groupBy(() => 'all').window(tumbling('1m')).aggregate(count(), { emit: 'final' }).to(perMinute);
+    const driver = await TopologyTestDriver.create(app, { partitions: 2 });
+    await driver.pipe('events', event(0, { page_url: onTaskA }), { partition: 0 });
+    await driver.pipe('events', event(0, { page_url: onTaskB }), { partition: 1 });
+    // Both partitions move to 5 minutes; the second to do so moves the lowest watermark.
+    const first = lastToMove === 1 ? 0 : 1;
+    await driver.pipe('events', event(5 * MIN, { page_url: first === 0 ? onTaskA : onTaskB }), { partition: first });
+    await driver.pipe('events', event(5 * MIN, { page_url: first === 0 ? onTaskB : onTaskA }), { partition: lastToMove });
+    await driver.pipe('events', event(20 * MIN, { page_url: onTaskA }), { partition: 0 });
+    await driver.pipe('events', event(20 * MIN, { page_url: onTaskB }), { partition: 1 });
+    return { rows: driver.values(perMinute).map((r) => [(r.windowStart - T0) / MIN, r.value]), late: driver.metrics().late };
+  }
+
+  it.each([0, 1] as const)('counts both timers of minute 1 once, whichever partition moves last (%i)', async (lastToMove) => {
+    const { rows, late } = await run(lastToMove);
+    expect(rows).toEqual([
+      [0, 2],
+      [1, 2],
+      [5, 2],
+      [6, 2],
+    ]);
+    expect(late).toEqual({});
   });
 });
