@@ -159,7 +159,7 @@ export class TopologyTestDriver {
     }
   }
 
-  /** Pipes several values in order. */
+  /** Pipes several values in order; like `pipe`, it rejects at the first invalid value (with no dead-letter sink), and pipes none after it. */
   async pipeAll(topic: string, values: Iterable<unknown>, options: PipeOptions = {}): Promise<void> {
     for (const value of values) await this.pipe(topic, value, options);
   }
