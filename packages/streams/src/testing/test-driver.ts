@@ -186,9 +186,12 @@ export class TopologyTestDriver {
   /** Records a sink has received and flushed (committed), in order. Throws for a sink the app does not write to. */
   output<T>(sink: Sink<T>): SinkRecord<T>[] {
     // A sink the app does not have would read as one that got nothing: say so instead.
-    const sinks = [...this.topology.sinks.map((n) => n.sink), ...this.topology.sources.flatMap((s) => (s.deadLetter ? [s.deadLetter] : []))];
-    if (!sinks.includes(sink as Sink<never>)) {
-      throw new Error(`the app writes to no such sink (its sinks: ${[...new Set(sinks)].map((k) => `${k.kind} ${k.target}`).join(', ')})`);
+    const named = [
+      ...this.topology.sinks.map((n) => ({ sink: n.sink, name: `${n.name} (${n.sink.kind} ${n.sink.target})` })),
+      ...this.topology.sources.flatMap((s) => (s.deadLetter ? [{ sink: s.deadLetter, name: `dead letters of ${s.topic} (${s.deadLetter.kind} ${s.deadLetter.target})` }] : [])),
+    ];
+    if (!named.some((n) => n.sink === (sink as Sink<never>))) {
+      throw new Error(`the app writes to no such sink (its sinks: ${named.map((n) => n.name).join(', ')})`);
     }
     return [...(this.captured.get(sink as Sink<never>)?.flushed ?? [])] as SinkRecord<T>[];
   }

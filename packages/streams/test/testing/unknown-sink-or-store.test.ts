@@ -19,7 +19,7 @@ describe('the test driver, asked about what the app does not have', () => {
     const driver = await TopologyTestDriver.create(app);
     await driver.pipe('events', event(0));
     expect(driver.values(counts)).toHaveLength(1);
-    expect(() => driver.values(memorySink())).toThrow('the app writes to no such sink (its sinks: memory memory)');
+    expect(() => driver.values(memorySink())).toThrow('the app writes to no such sink (its sinks: sink-1 (memory memory))');
   });
 
   it('refuses a store name the app does not have', async () => {
