@@ -5,5 +5,7 @@
  * @example redactedUrl('postgres://app:secret@db:5432/pipeline') // 'postgres://app:***@db:5432/pipeline'
  */
 export function redactedUrl(url: string): string {
-  return url.replace(/^([^:/?#]+:\/\/[^:/?#@]*):[^/?#]*@/, '$1:***@').replace(/([?&]password=)[^&#]*/gi, '$1***');
+  // The password runs to the last '@': one with an unencoded '/', '?', '#' or '@' (a generated
+  // password) is what makes the URL fail to parse, and must not show in the error that says so.
+  return url.replace(/^([^:/?#]+:\/\/[^:/?#@]*):.*@/, '$1:***@').replace(/([?&]password=)[^&#]*/gi, '$1***');
 }

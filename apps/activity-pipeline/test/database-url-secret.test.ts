@@ -29,6 +29,13 @@ it.each([
   expect(message).not.toContain(SECRET);
 });
 
+// A generated password often holds a character a URL reserves ('/' in base64): written as it is,
+// that is what makes the URL fail to parse, so that error must hide it too.
+it.each(['pa/ss', 'pa#ss', 'pa?ss'])('a password holding %s is hidden in the refusal', (password) => {
+  const message = refusal(`postgres://app:${password}@db.internal:5432/pipeline`);
+  expect(message).toBe("invalid configuration:\n  - DATABASE_URL must be a postgres:// URL, got 'postgres://app:***@db.internal:5432/pipeline'");
+});
+
 it('the URLs PostgreSQL clients take still pass: a socket directory, IPv6, parameters', () => {
   for (const url of ['postgres:///pipeline?host=/var/run/postgresql', 'postgresql://[::1]:5432/pipeline', 'postgres://app:s3cret@db:5432/pipeline?sslmode=verify-full']) {
     expect(loadConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
