@@ -172,6 +172,16 @@ describe('sinkThread', () => {
     expect(() => writer.write([record({ f: () => 1 }, 0)])).toThrow(/plain data that structured clone can copy/);
   });
 
+  it('loads a sink module that is an ES module with top-level await', async () => {
+    const file = join(dir, 'notes.txt');
+    const sink = sinkThread().sink({ module: require.resolve('./fixtures/top-level-await-sink.mjs'), factory: 'noteSink', args: { file } });
+    const writer = await sink.open({ applicationId: 'app', nodeName: 'notes', logger: silentLogger });
+    open.push(writer);
+    writer.write([record('a', 1), record('b', 2)]);
+    await writer.flush(commit(1));
+    expect(readFileSync(file, 'utf8')).toBe('a!\nb!\n');
+  });
+
   it('fails to open when the module does not make a sink, and says why', async () => {
     const thread = sinkThread();
     const missing = thread.sink({ module: MODULE, factory: 'missing', args: undefined });

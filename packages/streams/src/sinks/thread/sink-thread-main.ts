@@ -32,8 +32,10 @@ async function loadModule(path: string): Promise<Record<string, unknown>> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(path) as Record<string, unknown>;
   } catch (error) {
-    // An ES module: only `import()` loads it.
-    if ((error as { code?: string }).code !== 'ERR_REQUIRE_ESM') throw error;
+    // An ES module: only `import()` loads it (Node 20.19+ requires an ES module, except one with
+    // top-level await).
+    const code = (error as { code?: string }).code;
+    if (code !== 'ERR_REQUIRE_ESM' && code !== 'ERR_REQUIRE_ASYNC_MODULE') throw error;
     return (await import(path.startsWith('file:') ? path : pathToFileURL(path).href)) as Record<string, unknown>;
   }
 }
