@@ -1,9 +1,14 @@
 import { memoryBackend, silentLogger, streams, type Sink } from '../../../src';
 import { KafkaStreams } from '../../../src/connectors/kafka';
 import { event, sourceOptions, type Event } from '../../support/events';
-import { brokers, createTopic, produce, uniqueName, waitFor } from '../../support/kafka';
+import { scratchTopics } from '../../support/scratch-topics';
+import { brokers, produce, uniqueName, waitFor } from '../../support/kafka';
 
 jest.setTimeout(60_000);
+
+// The broker is shared: each test deletes the topics it created, and with them its group's offsets.
+const topics = scratchTopics();
+afterEach(() => topics.dropAll());
 
 // What an operator needs to see why commits are slow, and how often the group moves partitions:
 // the time spent committing and flushing each sink, as totals (a rate over any interval, where
@@ -25,7 +30,7 @@ const slowSink: Sink<Event> = {
 
 it('metrics() sums commit time and each sink’s flush time, and counts the rebalances', async () => {
   const input = uniqueName('timings-in');
-  await createTopic(input, 1);
+  await topics.create(input, 1);
   await produce(input, [0, 1, 2].map((i) => ({ value: JSON.stringify(event(i * 1000)) })));
   const app = streams({ applicationId: uniqueName('timings-app') });
   app.source(input, sourceOptions).withWatermark('1m').to(slowSink, { name: 'slow-sink' });

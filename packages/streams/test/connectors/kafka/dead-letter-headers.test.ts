@@ -1,9 +1,14 @@
 import { memoryBackend, memorySink, silentLogger, streams } from '../../../src';
 import { deadLetterSink, KafkaStreams } from '../../../src/connectors/kafka';
 import { sourceOptions } from '../../support/events';
-import { consumeAll, createTopic, brokers, produce, uniqueName, waitFor } from '../../support/kafka';
+import { scratchTopics } from '../../support/scratch-topics';
+import { consumeAll, brokers, produce, uniqueName, waitFor } from '../../support/kafka';
 
 jest.setTimeout(60_000);
+
+// The broker is shared: each test deletes the topics it created, and with them its group's offsets.
+const topics = scratchTopics();
+afterEach(() => topics.dropAll());
 
 // A dead letter is the record as it was read: its key, its bytes, its timestamp, and its own
 // headers (a trace id, a content type, who sent it), which say where to look when it is
@@ -13,7 +18,7 @@ jest.setTimeout(60_000);
 it('a dead letter keeps the original record headers, in order, before its dlq.* headers', async () => {
   const input = uniqueName('dlq-headers-in');
   const dlq = uniqueName('dlq-headers-dlq');
-  await Promise.all([createTopic(input, 1), createTopic(dlq, 1)]);
+  await Promise.all([topics.create(input, 1), topics.create(dlq, 1)]);
   const sentAt = Date.UTC(2024, 0, 1, 12, 0, 0);
   await produce(input, [
     { key: 'k1', value: 'not json', timestamp: sentAt, headers: [{ 'trace-id': 'abc' }, { 'content-type': 'text/plain' }, { 'trace-id': 'def' }] },

@@ -1,9 +1,14 @@
 import { memoryBackend, memorySink, silentLogger, streams } from '../../../src';
 import { deadLetterSink, KafkaStreams } from '../../../src/connectors/kafka';
 import { event, sourceOptions } from '../../support/events';
-import { brokers, consumeAll, createTopic, produce, uniqueName, waitFor } from '../../support/kafka';
+import { scratchTopics } from '../../support/scratch-topics';
+import { brokers, consumeAll, produce, uniqueName, waitFor } from '../../support/kafka';
 
 jest.setTimeout(60_000);
+
+// The broker is shared: each test deletes the topics it created, and with them its group's offsets.
+const topics = scratchTopics();
+afterEach(() => topics.dropAll());
 
 // A record that a producer with librdkafka's default limit (message.max.bytes, 1,000,000) could
 // write, but whose dead letter, with its dlq.* headers, is over that limit: librdkafka refused
@@ -13,7 +18,7 @@ jest.setTimeout(60_000);
 it('a dead letter too large to produce keeps the bytes that fit and a dlq.value.truncated header, and processing goes on', async () => {
   const input = uniqueName('dlq-oversize-in');
   const dlq = uniqueName('dlq-oversize-dlq');
-  await Promise.all([createTopic(input, 1), createTopic(dlq, 1)]);
+  await Promise.all([topics.create(input, 1), topics.create(dlq, 1)]);
   const huge = Buffer.alloc(999_900, 'x');
   await produce(input, [
     { key: 'k1', value: huge, headers: [{ 'trace-id': 'abc' }] },

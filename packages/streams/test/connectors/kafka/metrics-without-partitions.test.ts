@@ -2,9 +2,14 @@ import { KafkaConsumer } from 'node-rdkafka';
 import { count, memoryBackend, memorySink, silentLogger, streams, tumbling, type WindowResult } from '../../../src';
 import { KafkaStreams } from '../../../src/connectors/kafka';
 import { event, sourceOptions } from '../../support/events';
-import { brokers, createTopic, produce, uniqueName, waitFor } from '../../support/kafka';
+import { scratchTopics } from '../../support/scratch-topics';
+import { brokers, produce, uniqueName, waitFor } from '../../support/kafka';
 
 jest.setTimeout(90_000);
+
+// The broker is shared: each test deletes the topics it created, and with them its group's offsets.
+const topics = scratchTopics();
+afterEach(() => topics.dropAll());
 
 // A single-instance runtime that gave its partitions up (another member joined its group) runs
 // no engine: it holds no store, no partition, no watermark. Its metrics() said otherwise: the
@@ -13,7 +18,7 @@ jest.setTimeout(90_000);
 
 it('metrics() of a runtime that waits without partitions has no stores, watermarks or idle partitions, and has them again once it runs', async () => {
   const input = uniqueName('waiting-in');
-  await createTopic(input, 2);
+  await topics.create(input, 2);
   const applicationId = uniqueName('waiting-app');
   const app = streams({ applicationId });
   app.source(input, sourceOptions).withWatermark('1h').groupByKey().window(tumbling('1h')).aggregate(count(), { name: 'counts' }).to(memorySink<WindowResult<string, number>>());

@@ -3,9 +3,14 @@ import { memoryBackend, memorySink, silentLogger, streams } from '../../../src';
 import { KafkaStreams } from '../../../src/connectors/kafka';
 import { disconnectProducer } from '../../../src/connectors/kafka/promisified';
 import { event, sourceOptions } from '../../support/events';
-import { brokers, createTopic, uniqueName, waitFor } from '../../support/kafka';
+import { scratchTopics } from '../../support/scratch-topics';
+import { brokers, uniqueName, waitFor } from '../../support/kafka';
 
 jest.setTimeout(60_000);
+
+// The broker is shared: each test deletes the topics it created, and with them its group's offsets.
+const topics = scratchTopics();
+afterEach(() => topics.dropAll());
 
 // A topic written in transactions (another exactly-once application's output, or this runtime's
 // own repartition topics with exactly_once) ends each transaction with a commit marker: an offset
@@ -40,7 +45,7 @@ async function committedOffset(groupId: string, topic: string): Promise<number |
 
 it('a partition written in transactions is caught up at its end, past the commit marker: lag 0, idle when quiet, committed to the end', async () => {
   const input = uniqueName('tx-input');
-  await createTopic(input, 1);
+  await topics.create(input, 1);
   // Offsets 0-2: the records; 3: the transaction's commit marker; the log ends at 4.
   await produceInTransaction(input, [0, 1, 2].map((i) => JSON.stringify(event(i * 1000))));
   const applicationId = uniqueName('tx-input-app');
