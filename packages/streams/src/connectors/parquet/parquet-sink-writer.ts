@@ -342,7 +342,13 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
     const done = this.retired.filter((r) => r.commitId <= this.committedThrough);
     if (done.length === 0) return;
     this.retired = this.retired.filter((r) => r.commitId > this.committedThrough);
-    await Promise.all(done.map((r) => removeFile(r.path)));
+    await Promise.all(
+      done.map((r) =>
+        removeFile(r.path).catch((error: unknown) => {
+          throw named(this.config.name, error, `cannot remove ${r.path}, a staging file already rolled into a Parquet file`);
+        }),
+      ),
+    );
   }
 
   private segmentFor(dir: string, topic: string, partition: number): Segment {

@@ -51,7 +51,12 @@ export function smallDisk(size: string): SmallDisk {
       }
     },
     remove() {
-      execFileSync('umount', [dir]);
+      try {
+        execFileSync('umount', [dir], { stdio: 'pipe' });
+      } catch {
+        // Busy (a runtime that has not let go of a file): detach it now, freed once let go.
+        execFileSync('umount', ['-l', dir], { stdio: 'pipe' });
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };
