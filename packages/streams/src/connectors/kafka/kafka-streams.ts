@@ -29,7 +29,8 @@ import { toRaw } from './to-raw-record';
  * applicationId), an engine over the assigned partitions, and a loop that consumes batches,
  * processes them and commits every `commitInterval`: sinks flushed first, then state, then offsets.
  * Rebalances are handled between batches: revoked partitions are committed before they are given
- * up; assigned ones are restored from their checkpoint before their first record.
+ * up (unless the group dropped this instance: then nothing more is committed for them); assigned
+ * ones are restored from their checkpoint before their first record.
  *
  * @example
  * const runtime = new KafkaStreams(app, { connection: { brokers: '127.0.0.1:9092' } });
@@ -230,7 +231,11 @@ export class KafkaStreams {
         }
       }
       this.status = 'stopping';
-      if (this.engine) {
+      if (this.engine && this.droppedByGroup) {
+        // Stopped after the group dropped this instance and before the revoke that follows: its
+        // offsets can no longer be committed, so the partitions are released as lost.
+        await this.releaseLost(this.assigned.map((p) => partitionId(p.topic, p.partition)));
+      } else if (this.engine) {
         await this.commitCycle();
         await this.closeEngine();
       }
@@ -378,10 +383,12 @@ export class KafkaStreams {
   }
 
   /**
-   * Revoked after the group dropped this instance: another member may own the partitions by now,
-   * so nothing more is committed for them, as Kafka Streams closes lost tasks without committing.
-   * The commit in flight (the one that waited) completes; what was processed after it is dropped,
-   * and read again from that commit when the partitions come back.
+   * Revoked after the group dropped this instance: nothing more is committed for the partitions.
+   * The commit in flight (the one that waited) still completes, and the sinks are closed as at a
+   * stop; what was processed after that commit is dropped, and read again from it when the
+   * partitions come back. Unlike Kafka Streams, which closes lost tasks dirty (no flush, no
+   * checkpoint), this is safe only where nobody else has taken the partitions meanwhile: always
+   * with one instance; with several, see the Kafka README.
    */
   private async releaseLost(partitions: readonly string[]): Promise<void> {
     await this.settleCommit();

@@ -260,7 +260,7 @@ describe('a running app whose PostgreSQL sink meets', () => {
         await produce(input, Array.from({ length: 5 }, (_, i) => eventAt(5 + i)));
         await new Promise((resolve) => setTimeout(resolve, 500));
         await produce(input, Array.from({ length: 5 }, (_, i) => eventAt(10 + i)));
-        await new Promise((resolve) => setTimeout(resolve, 11_000));
+        await new Promise((resolve) => setTimeout(resolve, 14_000)); // 4 s past the interval: librdkafka checks it every 0.5-1 s
       });
       await waitFor(async () => (await users()).length === 15, 20_000, '15 rows');
       // The group's offset moves with the next commit: its commits failed while it was out of the group.
