@@ -4,6 +4,10 @@ import type { Sink, SinkWriter } from './sink';
 /**
  * The same sink, with `cleanup` run after its writer closes (even if that failed): for a sink
  * that owns what it writes through, such as a sink made in a sink thread with a pool of its own.
+ * A sink is opened again after each rebalance and each rejoin of the group: in a sink thread the
+ * factory runs for each open, so each writer gets a pool of its own; in process, the same `sink`
+ * object is opened again, and a pool the first close destroyed is gone. Use it in a sink thread,
+ * or make what it cleans up inside `open`.
  *
  * @example
  * export function sessionsSink(databaseUrl: string) {
