@@ -1,5 +1,5 @@
-import type { KafkaStreamsMetrics } from '@pipeline/streams/kafka';
 import { prometheusRegistry } from '../../src/observability/prometheus';
+import { runtimeMetrics } from './runtime-metrics';
 
 // The gauges by partition and by store are set from what the runtime reports at each scrape. A
 // partition the instance gave up (another instance took it, or it waits in single-instance mode)
@@ -7,29 +7,10 @@ import { prometheusRegistry } from '../../src/observability/prometheus';
 // twice, and an instance reading nothing showed a lag of 0. A series the runtime no longer reports
 // must leave the scrape.
 
-const metrics = (m: Partial<KafkaStreamsMetrics>): KafkaStreamsMetrics => ({
-  state: 'running',
-  recordsIn: 0,
-  deadLettered: 0,
-  late: {},
-  sinkRecords: {},
-  commits: 0,
-  lastCommitMs: 0,
-  commitMsTotal: 0,
-  sinkFlushMs: {},
-  rebalances: 0,
-  storeEntries: {},
-  watermarks: {},
-  idlePartitions: [],
-  lag: {},
-  assigned: [],
-  ...m,
-});
-
 const seriesOf = (text: string, name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
 
 it('drops the lag, watermark and store series the runtime no longer reports', async () => {
-  let now = metrics({
+  let now = runtimeMetrics({
     assigned: ['in:0', 'in:1'],
     lag: { 'in:0': 5, 'in:1': 7 },
     watermarks: { 'in:0': 60_000, 'in:1': 120_000 },
@@ -39,13 +20,13 @@ it('drops the lag, watermark and store series the runtime no longer reports', as
   const first = await registry.metrics();
   expect(seriesOf(first, 'streams_consumer_lag')).toEqual(['streams_consumer_lag{partition="in:0"} 5', 'streams_consumer_lag{partition="in:1"} 7']);
 
-  now = metrics({ assigned: ['in:0'], lag: { 'in:0': 2 }, watermarks: { 'in:0': 90_000 }, storeEntries: {} });
+  now = runtimeMetrics({ assigned: ['in:0'], lag: { 'in:0': 2 }, watermarks: { 'in:0': 90_000 }, storeEntries: {} });
   const second = await registry.metrics();
   expect(seriesOf(second, 'streams_consumer_lag')).toEqual(['streams_consumer_lag{partition="in:0"} 2']);
   expect(seriesOf(second, 'streams_watermark_seconds')).toEqual(['streams_watermark_seconds{partition="in:0"} 90']);
   expect(seriesOf(second, 'streams_store_entries')).toEqual([]);
 
-  now = metrics({ state: 'rebalancing' });
+  now = runtimeMetrics({ state: 'rebalancing' });
   const waiting = await registry.metrics();
   expect([...seriesOf(waiting, 'streams_consumer_lag'), ...seriesOf(waiting, 'streams_watermark_seconds')]).toEqual([]);
   expect(seriesOf(waiting, 'streams_running')).toEqual(['streams_running 0']);
