@@ -108,7 +108,13 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
       timers.fireDue('event-time', watermark, fire);
     },
     advanceWallClock(now) {
-      timers.fireDue('processing-time', now, fire);
+      // Counted here, not by the timer store (a store of your own implements fireDue).
+      let fired = false;
+      timers.fireDue('processing-time', now, (key, timer) => {
+        fired = true;
+        fire(key, timer);
+      });
+      return fired;
     },
     beforeCommit() {
       // Results of the commit, not of one record: they carry the task's watermark now (an

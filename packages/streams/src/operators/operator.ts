@@ -10,8 +10,11 @@ export interface Operator {
   process(record: StreamRecord): void;
   /** The task's watermark moved forward: close windows, fire event-time timers. */
   advanceWatermark?(watermark: number): void;
-  /** Wall-clock time moved: fire processing-time timers. */
-  advanceWallClock?(now: number): void;
+  /**
+   * Wall-clock time moved: fire processing-time timers. Returns true when that changed state (a
+   * timer fired), so the engine commits it even if nothing reached a sink.
+   */
+  advanceWallClock?(now: number): boolean;
   /** A commit begins: emit the results that changed since the last one (update mode). */
   beforeCommit?(): void;
 }

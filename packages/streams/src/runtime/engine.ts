@@ -256,7 +256,9 @@ export class Engine {
   tick(): void {
     const now = this.options.clock.now();
     if (this.updateIdlePartitions(now)) this.uncommitted = true;
-    for (const task of this.tasks.values()) task.advanceWallClock(now);
+    // A processing-time timer that fired changed state (its own entry at least), even when what
+    // it did reached no sink (a processor with no sink below it): that must be committed too.
+    for (const task of this.tasks.values()) if (task.advanceWallClock(now)) this.uncommitted = true;
     if (this.sinks.drain()) this.uncommitted = true;
   }
 

@@ -153,8 +153,11 @@ export class Task {
     for (let i = 0; i < list.length; i++) advance(list[i]!, watermark);
   }
 
-  advanceWallClock(now: number): void {
-    for (const op of this.timed) op.advanceWallClock?.(now);
+  /** Fires processing-time timers; returns whether any fired (state changed). */
+  advanceWallClock(now: number): boolean {
+    let changed = false;
+    for (const op of this.timed) if (op.advanceWallClock?.(now) === true) changed = true;
+    return changed;
   }
 
   beforeCommit(): void {
