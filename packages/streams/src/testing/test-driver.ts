@@ -191,7 +191,7 @@ export class TopologyTestDriver {
       ...this.topology.sources.flatMap((s) => (s.deadLetter ? [{ sink: s.deadLetter, name: `dead letters of ${s.topic} (${s.deadLetter.kind} ${s.deadLetter.target})` }] : [])),
     ];
     if (!named.some((n) => n.sink === (sink as Sink<never>))) {
-      throw new Error(`the app writes to no such sink (its sinks: ${named.map((n) => n.name).join(', ')})`);
+      throw new Error(`the app writes to no such sink (its sinks: ${named.map((n) => n.name).join(', ') || 'none'})`);
     }
     return [...(this.captured.get(sink as Sink<never>)?.flushed ?? [])] as SinkRecord<T>[];
   }

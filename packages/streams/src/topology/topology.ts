@@ -121,7 +121,7 @@ export function buildTopology(graph: AppGraph): Topology {
 }
 
 function validate(nodes: readonly Node[], sources: readonly SourceNode[]): void {
-  if (sources.length === 0) throw new Error('the topology has no sink: call .to(sink) on a stream');
+  if (sources.length === 0) throw new Error('nothing in the topology runs: it has no sink, peek or processor; call .to(sink) on a stream');
   const names = new Set<string>();
   for (const node of nodes) {
     if (names.has(node.name)) {

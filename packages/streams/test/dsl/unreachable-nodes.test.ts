@@ -51,3 +51,9 @@ describe('a branch that reaches no sink', () => {
     expect(driver.values(sink)).toHaveLength(1);
   });
 });
+
+it('refuses an app in which nothing runs, naming what would', () => {
+  const app = streams({ applicationId: 'nothing-runs' });
+  app.source('e', sourceOptions).map((e) => e.user_id);
+  expect(() => app.topology()).toThrow('nothing in the topology runs: it has no sink, peek or processor; call .to(sink) on a stream');
+});
