@@ -208,8 +208,10 @@ export class KafkaStreams {
             // the partitions away; the next consume rejoins it, and the revoke that follows releases
             // them without committing (see releaseLost). Stopping would turn a slow sink into a
             // stopped app; Kafka Streams rejoins too.
-            this.droppedByGroup = true;
-            this.logger.warn('the group dropped this instance: nothing was read for max.poll.interval.ms while a commit waited for a sink; rejoining', { error: error.message });
+            // Only an engine that runs can be dropped with its partitions: one already closed (a
+            // revoke's commit waited that long) leaves nothing to release.
+            this.droppedByGroup = this.engine !== undefined;
+            this.logger.warn('the group dropped this instance: nothing was read for max.poll.interval.ms (most likely a commit waiting for a sink); rejoining', { error: error.message });
             return [];
           }
           throw error;
@@ -471,6 +473,7 @@ export class KafkaStreams {
     // A revoke's commit already began the next transaction.
     if (this.exactlyOnce && !this.producer!.inTransaction) await this.producer!.beginTransaction();
     this.engine = engine;
+    this.droppedByGroup = false; // a drop concerned the partitions of an engine that is gone
     this.assigned = partitions;
     if (sourcePartitions.length === total) this.hadEveryPartition = true;
     this.lastCommit = this.clock.now();

@@ -274,7 +274,7 @@ describe('a running app whose PostgreSQL sink meets', () => {
     expect(r.lines.filter((l) => l.level === 'error')).toEqual([]);
     expect(r.lines.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual(
       expect.arrayContaining([
-        'the group dropped this instance: nothing was read for max.poll.interval.ms while a commit waited for a sink; rejoining',
+        'the group dropped this instance: nothing was read for max.poll.interval.ms (most likely a commit waiting for a sink); rejoining',
         'partitions lost: released without committing; they resume from the last commit',
       ]),
     );
