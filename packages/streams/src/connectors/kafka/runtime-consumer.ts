@@ -66,7 +66,8 @@ export function createRuntimeConsumer(options: RuntimeConsumerOptions): KafkaCon
       rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => {
         if (options.closing()) {
           // librdkafka revokes everything while closing and waits for unassign(): answer at once,
-          // or disconnect() never returns. Everything was committed before closing began.
+          // or disconnect() never returns. What could be committed was, before closing began (not
+          // after the group dropped this instance: see KafkaStreams' releaseLost).
           if (err.code === -174) consumer.unassign();
           return;
         }
