@@ -3,6 +3,7 @@ import { count, countDistinct, hopping, memorySink, streams, tumbling, type Aggr
 import { assignWindows } from '../src/windows/assign';
 import { TopologyTestDriver } from '../src/testing';
 import { event, MIN, sourceOptions, T0, type Event } from './support/events';
+import { interleave } from './support/interleavings';
 
 /**
  * Property tests: the engine's windowed results against a naive batch computation of the same
@@ -40,21 +41,6 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
     const events = partitions.map((p) => p.map((e) => event(e.at, { user_id: e.user, page_url: e.page })));
     return { delayMs, windows, partitions: events, interleaving: interleave(events.map((p) => p.length), seed) };
   });
-
-/** A pseudo-random merge of the partitions that keeps each partition's order. */
-function interleave(lengths: number[], seed: number): number[] {
-  const left = [...lengths];
-  const order: number[] = [];
-  let x = seed >>> 0 || 1;
-  while (left.some((n) => n > 0)) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    const candidates = left.flatMap((n, i) => (n > 0 ? [i] : []));
-    const p = candidates[x % candidates.length]!;
-    order.push(p);
-    left[p]!--;
-  }
-  return order;
-}
 
 /** The far-future record each partition gets at the end, so every real window closes. */
 const FLUSH_AT = 24 * 60 * MIN;
