@@ -4,7 +4,6 @@ import {
   Engine,
   memoryBackend,
   memorySink,
-  processor,
   session,
   silentLogger,
   streams,
@@ -19,6 +18,7 @@ import {
 import { TopologyTestDriver } from '../src/testing';
 import { event, MIN, sourceOptions, T0, type Event } from './support/events';
 import { interleave } from './support/interleavings';
+import { echoThenTimer } from './support/processors';
 
 /**
  * Property tests of multi-hop topologies (a second groupBy, a keyed processor emitting from
@@ -266,16 +266,6 @@ describe('a second groupBy hop: minute counts per page, re-keyed and summed over
 
 // ---- 2. groupBy(page) → processor emitting in process() and from timers → groupBy → count ----
 
-const echoThenTimer = processor<Event, string, never>({
-  name: 'echo-then-timer',
-  process(e, ctx) {
-    ctx.emit(`event ${e.page_url}`);
-    ctx.timers.setEventTime(String(ctx.timestamp), ctx.timestamp + MIN);
-  },
-  onTimer(_t, ctx) {
-    ctx.emit(`timer ${String(ctx.key)}`);
-  },
-});
 
 describe('a processor emitting from process and from event-time timers, re-keyed and counted', () => {
   it.each([

@@ -1,7 +1,8 @@
-import { count, memorySink, processor, streams, sum, tumbling, type WindowResult } from '../../src';
+import { count, memorySink, streams, sum, tumbling, type WindowResult } from '../../src';
 import { TopologyTestDriver } from '../../src/testing';
 import { partitionOfKey } from '../../src/runtime/repartition-exchange';
-import { event, MIN, sourceOptions, T0, type Event } from '../support/events';
+import { event, MIN, sourceOptions, T0 } from '../support/events';
+import { echoThenTimer } from '../support/processors';
 
 // Minute counts per page (re-keyed tasks, one per partition) rolled up into 10-minute totals
 // through a second groupBy: the roll-up's task hears from every minute-count task, so its
@@ -67,16 +68,6 @@ describe('a second hop after a processor that emits from process and from timers
   const pages = ['/a', '/b', '/c', '/d', '/e', '/f', '/g'];
   const onTaskA = pages.find((p) => partitionOfKey(p, 2) === 0)!;
   const onTaskB = pages.find((p) => partitionOfKey(p, 2) === 1)!;
-  const echoThenTimer = processor<Event, string, never>({
-    name: 'echo-then-timer',
-    process(e, ctx) {
-      ctx.emit(`event ${e.page_url}`);
-      ctx.timers.setEventTime(String(ctx.timestamp), ctx.timestamp + MIN);
-    },
-    onTimer(_t, ctx) {
-      ctx.emit(`timer ${String(ctx.key)}`);
-    },
-  });
 
   async function run(lastToMove: 0 | 1) {
     const app = streams({ applicationId: `second-hop-process-${lastToMove}` });

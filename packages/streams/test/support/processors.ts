@@ -15,6 +15,22 @@ export const quietAfterAMinute = processor<Event, { user: string }, never>({
   },
 });
 
+/**
+ * For each event, its page at once (from `process`: the record keeps its source record's origin)
+ * and, from an event-time timer a minute later, the key again (a derived record): both kinds of
+ * output re-keyed and aggregated below, in the second-hop tests.
+ */
+export const echoThenTimer = processor<Event, string, never>({
+  name: 'echo-then-timer',
+  process(e, ctx) {
+    ctx.emit(`event ${e.page_url}`);
+    ctx.timers.setEventTime(String(ctx.timestamp), ctx.timestamp + MIN);
+  },
+  onTimer(_t, ctx) {
+    ctx.emit(`timer ${String(ctx.key)}`);
+  },
+});
+
 /** `quietAfterAMinute`'s records, re-keyed to one key and counted per window (final mode). */
 export function quietCountsApp(applicationId: string, windows: WindowDefinition) {
   const app = streams({ applicationId });
