@@ -19,6 +19,7 @@ import { TopologyTestDriver } from '../src/testing';
 import { event, MIN, sourceOptions, T0, type Event } from './support/events';
 import { interleave } from './support/interleavings';
 import { echoThenTimer } from './support/processors';
+import { cutSessions } from './support/session-cuts';
 
 /**
  * Property tests of multi-hop topologies (a second groupBy, a keyed processor emitting from
@@ -364,18 +365,7 @@ describe('session results, flat-mapped, re-keyed and counted', () => {
         const sessions: string[] = [];
         const table: Record<string, number> = {};
         for (const [user, ts] of times) {
-          ts.sort((a, b) => a - b);
-          let first = ts[0]!;
-          let n = 0;
-          for (const [i, t] of ts.entries()) {
-            if (i > 0 && t - ts[i - 1]! > gapMs) {
-              sessions.push(`${user}|${rel(first)}|${rel(ts[i - 1]!)}|${n}`);
-              first = t;
-              n = 0;
-            }
-            n++;
-          }
-          sessions.push(`${user}|${rel(first)}|${rel(ts[ts.length - 1]!)}|${n}`);
+          for (const c of cutSessions(ts, gapMs)) sessions.push(`${user}|${rel(c.start)}|${rel(c.end)}|${c.count}`);
         }
         for (const row of sessions) {
           const [user, start, , n] = row.split('|');

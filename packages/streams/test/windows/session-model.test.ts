@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { count, memorySink, session, streams, type WindowResult } from '../../src';
 import { TopologyTestDriver } from '../../src/testing';
 import { event, MIN, sourceOptions, T0 } from '../support/events';
+import { cutSessions } from '../support/session-cuts';
 
 // Session windows against a model written the obvious way: drop the records that are late on
 // their own partition (before its stream time minus the delay), then cut each key's sorted times
@@ -26,18 +27,7 @@ function modelSessions(inputs: readonly Input[], delay: number): Record<string, 
   }
   const sessions: Record<string, number> = {};
   for (const [page, ts] of times) {
-    ts.sort((a, b) => a - b);
-    let start = ts[0]!;
-    let count = 0;
-    for (const [i, t] of ts.entries()) {
-      if (i > 0 && t - ts[i - 1]! > GAP) {
-        sessions[`${page}|${start}|${ts[i - 1]}`] = count;
-        start = t;
-        count = 0;
-      }
-      count++;
-    }
-    sessions[`${page}|${start}|${ts.at(-1)}`] = count;
+    for (const { start, end, count } of cutSessions(ts, GAP)) sessions[`${page}|${start}|${end}`] = count;
   }
   return sessions;
 }
