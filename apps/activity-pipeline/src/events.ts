@@ -7,8 +7,13 @@ import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
  * dead-lettered instead. Bytes, not characters: 683 '€' are 2,049 bytes.
  */
 export const MAX_KEY_BYTES = 2048;
-const KEY_TEXT = `utf8-at-most-${MAX_KEY_BYTES}-bytes`;
-FormatRegistry.Set(KEY_TEXT, (v) => Buffer.byteLength(v, 'utf8') <= MAX_KEY_BYTES);
+/**
+ * Text PostgreSQL can store as a key: at most MAX_KEY_BYTES, and without U+0000, which JSON allows
+ * (`"\u0000"`) and PostgreSQL's text refuses ("invalid byte sequence for encoding UTF8: 0x00"),
+ * the same poison pill as an oversized key.
+ */
+const KEY_TEXT = 'postgres-key-text';
+FormatRegistry.Set(KEY_TEXT, (v) => !v.includes('\u0000') && Buffer.byteLength(v, 'utf8') <= MAX_KEY_BYTES);
 
 /** An event of the `user_activity` topic. Anything else goes to the dead-letter topic. */
 export const ActivityEvent = Type.Object(
