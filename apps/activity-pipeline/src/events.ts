@@ -10,10 +10,14 @@ export const MAX_KEY_BYTES = 2048;
 /**
  * Text PostgreSQL can store as a key: at most MAX_KEY_BYTES, and without U+0000, which JSON allows
  * (`"\u0000"`) and PostgreSQL's text refuses ("invalid byte sequence for encoding UTF8: 0x00"),
- * the same poison pill as an oversized key.
+ * the same poison pill as an oversized key. Nor half a surrogate pair (`"\ud800"`, valid JSON):
+ * pg sends it as U+FFFD, so '/a\ud800' and '/a\udbff' are one key in the table and two in the
+ * sink's buffer, and the upsert that holds both fails ("ON CONFLICT DO UPDATE command cannot
+ * affect row a second time") at every restart. With `u`, `\p{Cs}` matches only unpaired halves.
  */
 const KEY_TEXT = 'postgres-key-text';
-FormatRegistry.Set(KEY_TEXT, (v) => !v.includes('\u0000') && Buffer.byteLength(v, 'utf8') <= MAX_KEY_BYTES);
+const UNPAIRED_SURROGATE = /\p{Cs}/u;
+FormatRegistry.Set(KEY_TEXT, (v) => !v.includes('\u0000') && !UNPAIRED_SURROGATE.test(v) && Buffer.byteLength(v, 'utf8') <= MAX_KEY_BYTES);
 
 /** An event of the `user_activity` topic. Anything else goes to the dead-letter topic. */
 export const ActivityEvent = Type.Object(
