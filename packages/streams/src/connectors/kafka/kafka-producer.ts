@@ -2,6 +2,7 @@ import { CODES, Producer, type DeliveryReport, type KafkaConsumer, type LibrdKaf
 import type { Logger } from '../../logging/logger';
 import type { PartitionOffset } from '../../runtime/record';
 import { baseConfig, type KafkaConnection } from './connection';
+import { connectClient } from './connect-client';
 import * as rd from './promisified';
 
 export interface KafkaProducerOptions {
@@ -86,7 +87,7 @@ export class KafkaProducer {
     };
     const producer = new Producer(config);
     producer.setPollInterval(20);
-    await rd.connect(producer as never, options.timeoutMs ?? 30_000);
+    await connectClient(producer, { client: options.clientId, brokers: options.connection.brokers, timeoutMs: options.timeoutMs ?? 30_000, logger: options.logger });
     const handle = new KafkaProducer(producer, options);
     if (options.transactionalId) {
       try {

@@ -19,6 +19,7 @@ import { connectProducers } from './runtime-producers';
 import type { KafkaSinkContext } from './kafka-sink';
 import { DEFAULT_BATCH_SIZE, type KafkaStreamsMetrics, type KafkaStreamsOptions } from './kafka-streams-options';
 import * as rd from './promisified';
+import { connectClient } from './connect-client';
 import { createRuntimeConsumer, type Rebalance } from './runtime-consumer';
 import { addCounters, retire } from './runtime-metrics';
 import { processInSlices } from './process-in-slices';
@@ -111,7 +112,7 @@ export class KafkaStreams {
       });
       // Emitted in the order of the stream, before the batch that holds the records before it is handed over.
       consumer.on('partition.eof', (end) => this.ends.push(end));
-      await rd.connect(consumer as never, 30_000);
+      await connectClient(consumer, { client: `${applicationId}-consumer`, brokers: connection.brokers, timeoutMs: 30_000, logger: this.logger });
       const topics = await prepareTopics(consumer, this.topology, this.options, this.partitionCounts);
       consumer.subscribe(topics);
     } catch (error) {
