@@ -2,14 +2,16 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { RawRecord } from '../runtime/record';
 import type { SourceNode } from '../topology/nodes';
 import { registerStandardFormats } from './formats';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth';
 
 export type Decoded =
   | { readonly ok: true; readonly value: unknown; readonly key: unknown; readonly timestamp: number }
   | { readonly ok: false; readonly reason: string };
 
 /**
- * Turns a source's raw bytes into a typed record: JSON, then the TypeBox schema (compiled once),
- * then the key and event time. Anything that fails says why, for the dead-letter record.
+ * Turns a source's raw bytes into a typed record: JSON (at most MAX_JSON_DEPTH deep), then the
+ * TypeBox schema (compiled once), then the key and event time. Anything that fails says why, for
+ * the dead-letter record.
  */
 export function createDecoder(source: SourceNode): (raw: RawRecord) => Decoded {
   registerStandardFormats();
@@ -23,6 +25,7 @@ export function createDecoder(source: SourceNode): (raw: RawRecord) => Decoded {
     } catch (error) {
       return { ok: false, reason: `not JSON: ${(error as Error).message}` };
     }
+    if (nestedDeeperThan(raw.value, MAX_JSON_DEPTH)) return { ok: false, reason: `JSON nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects` };
     if (!check.Check(value)) {
       const first = check.Errors(value).First();
       const where = first?.path ? first.path : '/';
