@@ -19,10 +19,17 @@ const KEY_TEXT = 'postgres-key-text';
 const UNPAIRED_SURROGATE = /\p{Cs}/u;
 FormatRegistry.Set(KEY_TEXT, (v) => !v.includes('\u0000') && !UNPAIRED_SURROGATE.test(v) && Buffer.byteLength(v, 'utf8') <= MAX_KEY_BYTES);
 
+/**
+ * The longest `event_time`, in characters: nanoseconds and an offset take 35. ISO 8601 allows any
+ * number of fraction digits, and the enriched record copies `event_time`: an event_time of ~1 MB
+ * made an enriched record the producer refused (message.max.bytes) at every restart.
+ */
+export const MAX_EVENT_TIME_LENGTH = 64;
+
 /** An event of the `user_activity` topic. Anything else goes to the dead-letter topic. */
 export const ActivityEvent = Type.Object(
   {
-    event_time: Type.String({ format: 'date-time', description: 'When it happened, ISO 8601' }),
+    event_time: Type.String({ format: 'date-time', maxLength: MAX_EVENT_TIME_LENGTH, description: 'When it happened, ISO 8601' }),
     user_id: Type.String({ minLength: 1, format: KEY_TEXT }),
     page_url: Type.String({ minLength: 1, format: KEY_TEXT }),
     event_type: Type.Union([Type.Literal('page_view'), Type.Literal('click'), Type.Literal('session_start'), Type.Literal('session_end')]),

@@ -1,0 +1,67 @@
+import { startApp, type AppProcess } from './support/app-process';
+import { isolatedStack, type IsolatedStack } from './support/isolated-stack';
+import { headersOf, produce, readTopic } from './support/kafka';
+import { scrape, waitFor } from './support/http';
+
+// An ISO 8601 time may have any number of fraction digits, and the date-time format took them
+// all: an event_time of ~1 MB ('2026-01-05T10:00:00.000…0Z') was a valid event. The enriched
+// record copies event_time and adds processing_time, and its key is user_id: with a user_id and
+// page_url of invalid UTF-8 (1 byte each in the input, U+FFFD, 3 bytes, in the output), an input
+// the broker took made an enriched record the producer refused ("larger than the producer's
+// message.max.bytes"), and the pipeline stopped at every restart. The schema bounds event_time
+// now (64 characters: nanoseconds and an offset take 35), so what an event adds to the enriched
+// topic is bounded; longer ones are dead-lettered.
+
+jest.setTimeout(90_000);
+
+const invalidUtf8 = Buffer.alloc(682, 0xff); // 2,046 bytes once decoded: within MAX_KEY_BYTES
+const event = (eventTime: string, user: Buffer) =>
+  Buffer.concat([
+    Buffer.from(`{"event_time":"${eventTime}","user_id":"`),
+    user,
+    Buffer.from('","page_url":"/'),
+    invalidUtf8,
+    Buffer.from('","event_type":"page_view"}'),
+  ]);
+const withDigits = (digits: number) => `2026-01-05T10:00:00.${'0'.repeat(digits)}Z`;
+
+let stack: IsolatedStack | undefined;
+let app: AppProcess | undefined;
+afterAll(async () => {
+  await app?.kill();
+  await stack?.remove();
+});
+
+it('dead-letters an event_time over 64 characters, takes one of 64, and keeps running', async () => {
+  stack = await isolatedStack({}, 1);
+  const huge = event(withDigits(997_000 - 2 * invalidUtf8.length - 100), invalidUtf8);
+  expect(huge.length).toBeLessThan(997_000);
+  const records = [
+    { key: null, value: huge },
+    { key: null, value: event(withDigits(64 - 21), Buffer.from('u2')) },
+    { key: null, value: event(withDigits(64 - 20), Buffer.from('u3')) },
+    { key: null, value: event('2026-01-05T10:00:00.000Z', Buffer.from('u4')) },
+  ].map((r) => ({ partition: 0, ...r }));
+  expect(withDigits(64 - 21)).toHaveLength(64);
+  await produce(stack.input, records);
+  app = await startApp(stack.env);
+
+  const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? -1);
+  const read = async () => (await scrape(`${app!.baseUrl}/metrics`)).body;
+  await waitFor(async () => metric(await read(), 'streams_records_total') === records.length, 30_000, 'the app to read every record');
+  await waitFor(async () => metric(await read(), 'streams_commits_total') >= 1, 10_000, 'a commit');
+  const metrics = (await scrape(`${app.baseUrl}/metrics`)).body;
+  expect(await app.stop()).toBe(0);
+
+  expect(metric(metrics, 'streams_dead_lettered_total')).toBe(2);
+  const letters = (await readTopic(stack.deadLetter, 1, 2)).map((m) => ({ offset: headersOf(m)['dlq.offset'], reason: headersOf(m)['dlq.reason'] }));
+  expect(letters).toEqual([
+    { offset: '0', reason: expect.stringMatching(/^schema: \/event_time: /) },
+    { offset: '2', reason: expect.stringMatching(/^schema: \/event_time: /) },
+  ]);
+  const enriched = (await readTopic(stack.enriched, 3, 2)).map((m) => JSON.parse(m.value!.toString()) as { user_id: string; event_time: string });
+  expect(enriched.map((e) => [e.user_id, e.event_time]).sort()).toEqual([
+    ['u2', withDigits(64 - 21)],
+    ['u4', '2026-01-05T10:00:00.000Z'],
+  ]);
+});
