@@ -1,3 +1,4 @@
+import { parseDateTime } from '@pipeline/streams';
 import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
 
 /**
@@ -48,7 +49,12 @@ export const EnrichedEvent = Type.Object({
 });
 export type EnrichedEvent = Static<typeof EnrichedEvent>;
 
-/** Event time in epoch ms; NaN (dead-lettered) when `event_time` is not a date. */
+/**
+ * Event time in epoch ms; NaN (dead-lettered) when `event_time` is not a date. parseDateTime, not
+ * Date.parse: it reads every form the schema's `date-time` takes as ISO 8601 does, where Date.parse
+ * put '0049-01-05 10:00:00Z' in 2049, moving the watermark 23 years ahead, so every later event
+ * was late.
+ */
 export function eventTime(e: ActivityEvent): number {
-  return Date.parse(e.event_time);
+  return parseDateTime(e.event_time);
 }

@@ -63,6 +63,7 @@ export type { Topology, Subtopology } from './topology/topology';
 
 // Utilities
 export { parseDuration, formatDuration, type Duration } from './time/duration';
+export { parseDateTime } from './time/date-time';
 export { systemClock, VirtualClock, type Clock } from './time/clock';
 export { createLogger, silentLogger, type Logger, type LoggerOptions, type LogFormat } from './logging/logger';
 export type { Json, Codec } from './util/json';

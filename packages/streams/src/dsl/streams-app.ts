@@ -24,7 +24,7 @@ export interface StreamsApp {
    * const events = app.source('user_activity', {
    *   value: ActivityEvent,
    *   key: (e) => e.user_id,
-   *   timestamp: (e) => Date.parse(e.event_time),
+   *   timestamp: (e) => parseDateTime(e.event_time),
    *   deadLetter: kafkaSink({ topic: 'user_activity_dlq', ... }),
    * }).withWatermark('2m');
    */

@@ -1,4 +1,5 @@
 import { METADATA_COLUMNS, type ParquetColumn } from './columns';
+import { parseDateTime } from '../../time/date-time';
 
 /** Where the rows came from: the input partition written into the metadata columns. */
 export interface RowOrigin {
@@ -77,7 +78,7 @@ export class FileColumns {
       // A typed array takes what its own type is: required columns never see a null.
       const column = values[c] as unknown[];
       if (v === undefined || v === null) column[index] = null;
-      else if (conversions[c] === TIMESTAMP) column[index] = Date.parse(v as string);
+      else if (conversions[c] === TIMESTAMP) column[index] = timestampOf(v as string);
       else if (conversions[c] === INT64) column[index] = BigInt(v as number);
       else column[index] = v;
     }
@@ -113,4 +114,14 @@ function valuesArray(column: ParquetColumn, capacity: number): ColumnValues {
     if (column.type === 'INT64') return new BigInt64Array(capacity);
   }
   return new Array<unknown>(capacity);
+}
+
+/**
+ * A `date-time` string as epoch milliseconds: the source's reading of it (parseDateTime: the same
+ * instant as the record's event time), else `Date.parse`'s, for a row that did not come from a
+ * checked source. Date.parse alone put '0049-01-01 00:00:00Z' in 2049.
+ */
+function timestampOf(text: string): number {
+  const ms = parseDateTime(text);
+  return Number.isNaN(ms) ? Date.parse(text) : ms;
 }

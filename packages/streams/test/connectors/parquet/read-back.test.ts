@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { parquetSink, type ParquetCompression } from '../../../src/connectors/parquet';
+import { parseDateTime } from '../../../src/time/date-time';
 import { commit, flushAndRoll, finalFiles, makeLake, open, position, readLake, readParquet, record, records, row, Row } from './lake-helpers';
 
 // The files are read back with hyparquet, a Parquet implementation independent of the writer
@@ -80,6 +81,24 @@ describe('parquet files read back by an independent reader', () => {
     await flushAndRoll(writer, commit(2, 3)); // rolled: one row staged earlier, two in this flush
     expect(await finalFiles(lake.dir)).toEqual(['event_date=1969-07-20/part-events-0-0-2.parquet']);
     expect((await readLake(lake.dir)).map(({ file: _file, ...r }) => r)).toEqual(early.map((r, i) => expected(i, r)));
+    await writer.close();
+  });
+
+  it('writes date-times as the source reads them, where Date.parse put a space-separated year 49 in 2049 and .0070000000 at 70 ms', async () => {
+    const odd: Row[] = [
+      { ...row(0), at: '0049-01-05 10:00:20Z' },
+      { ...row(1), at: '0049-01-05T10:00:21.0070000000+00:00' },
+    ];
+    const writer = await open(parquetSink({ dir: lake.dir, schema: Row, rollRows: 2 }));
+    await writer.recover!(position(0));
+    const at = (r: Row, offset: number) => ({ ...record(offset, r), timestamp: parseDateTime(r.at) });
+    writer.write([at(odd[0]!, 0)]);
+    await flushAndRoll(writer, commit(1, 1)); // staged
+    writer.write([at(odd[1]!, 1)]);
+    await flushAndRoll(writer, commit(2, 2)); // rolled: one row staged earlier, one in this flush
+    expect(await finalFiles(lake.dir)).toEqual(['event_date=0049-01-05/part-events-0-0-1.parquet']);
+    const times = (await readLake(lake.dir)).map((r) => (r.at as Date).toISOString());
+    expect(times).toEqual(['0049-01-05T10:00:20.000Z', '0049-01-05T10:00:21.007Z']);
     await writer.close();
   });
 
