@@ -27,6 +27,16 @@ FormatRegistry.Set(KEY_TEXT, (v) => !v.includes('\u0000') && !UNPAIRED_SURROGATE
  */
 export const MAX_EVENT_TIME_LENGTH = 64;
 
+/**
+ * The largest event, in bytes; larger ones are dead-lettered unread. An event is a few hundred
+ * bytes, but the schema lets producers add properties, and with SCALING=multi-instance each
+ * event goes through repartition topics whole, in an envelope, where invalid UTF-8 grows from 1
+ * to 3 bytes a character: an input of ~400 kB the broker took became a record of 1.2 MB the
+ * producer refused (message.max.bytes), at every restart. 64 KiB keeps every record made of an
+ * event well under the producer's limit.
+ */
+export const MAX_EVENT_BYTES = 64 * 1024;
+
 /** An event of the `user_activity` topic. Anything else goes to the dead-letter topic. */
 export const ActivityEvent = Type.Object(
   {

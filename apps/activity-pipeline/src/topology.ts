@@ -11,7 +11,7 @@ import {
   type StreamsApp,
   type WindowResult,
 } from '@pipeline/streams';
-import { ActivityEvent, eventTime, type EnrichedEvent } from './events';
+import { ActivityEvent, eventTime, MAX_EVENT_BYTES, type EnrichedEvent } from './events';
 import { processingTimeClock } from './processing-time';
 import type { SessionRow } from './sessions/session-row';
 import { sessionTracker } from './sessions/session-tracker';
@@ -58,7 +58,7 @@ export function activityPipeline(settings: PipelineSettings, sinks: PipelineSink
 
 export function activityEvents(app: StreamsApp, settings: Pick<PipelineSettings, 'inputTopic' | 'watermarkDelayMs'>, deadLetters: Sink<DeadLetter>): ActivityEvents {
   return app
-    .source(settings.inputTopic, { value: ActivityEvent, key: (e) => e.user_id, timestamp: eventTime, deadLetter: deadLetters })
+    .source(settings.inputTopic, { value: ActivityEvent, key: (e) => e.user_id, timestamp: eventTime, maxValueBytes: MAX_EVENT_BYTES, deadLetter: deadLetters })
     .withWatermark(settings.watermarkDelayMs);
 }
 

@@ -22,6 +22,15 @@ export interface SourceOptions<S extends TSchema, K> extends NodeOptions {
   readonly timestamp: (value: Static<S>) => number;
   /** Where records that are not JSON or fail the schema go, with the reason and their raw bytes. */
   readonly deadLetter?: Sink<DeadLetter>;
+  /**
+   * The largest value taken, in bytes; larger ones are dead-lettered unread. What a record becomes
+   * downstream (a repartition record holds the whole value and an envelope, and a value's invalid
+   * UTF-8 grows from 1 to 3 bytes a character once decoded) can outgrow the producer's
+   * `message.max.bytes` (1,000,000) while the input fit the topic's: the producer refuses it,
+   * and the app stops at every restart. A bound well under a third of that keeps every such
+   * record sendable. Default: no bound.
+   */
+  readonly maxValueBytes?: number;
 }
 
 export interface AggregateOptions extends NodeOptions {

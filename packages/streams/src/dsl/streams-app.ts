@@ -50,6 +50,9 @@ export function streams(options: StreamsAppOptions): StreamsApp {
   return Object.freeze({
     applicationId: options.applicationId,
     source<S extends TSchema, K extends Key>(topic: string, opts: SourceOptions<S, K>): SourceStream<Static<S>, K> {
+      if (opts.maxValueBytes !== undefined && !(Number.isSafeInteger(opts.maxValueBytes) && opts.maxValueBytes > 0)) {
+        throw new Error(`source '${topic}': maxValueBytes must be a positive whole number of bytes, got ${String(opts.maxValueBytes)}`);
+      }
       const node = graph.add({
         kind: 'source' as const,
         name: graph.nameFor('source', opts.name ?? `${topic}-source`),
@@ -59,6 +62,7 @@ export function streams(options: StreamsAppOptions): StreamsApp {
         timestamp: opts.timestamp as (v: unknown) => number,
         watermarkDelay: 0,
         ...(opts.deadLetter ? { deadLetter: opts.deadLetter } : {}),
+        ...(opts.maxValueBytes !== undefined ? { maxValueBytes: opts.maxValueBytes } : {}),
       });
       return new StreamImpl<Static<S>, K>(graph, node);
     },

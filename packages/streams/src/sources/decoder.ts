@@ -9,16 +9,19 @@ export type Decoded =
   | { readonly ok: false; readonly reason: string };
 
 /**
- * Turns a source's raw bytes into a typed record: JSON (at most MAX_JSON_DEPTH deep), then the
- * TypeBox schema (compiled once), then the key and event time. Anything that fails says why, for
- * the dead-letter record.
+ * Turns a source's raw bytes into a typed record: a size check (maxValueBytes), JSON (at most
+ * MAX_JSON_DEPTH deep), the TypeBox schema (compiled once), then the key and event time. Anything
+ * that fails says why, for the dead-letter record.
  */
 export function createDecoder(source: SourceNode): (raw: RawRecord) => Decoded {
   registerStandardFormats();
   const check = TypeCompiler.Compile(source.schema);
-  const { key: keyOf, timestamp: timeOf } = source;
+  const { key: keyOf, timestamp: timeOf, maxValueBytes } = source;
   return (raw) => {
     if (raw.value === null) return { ok: false, reason: 'empty value (null)' };
+    if (maxValueBytes !== undefined && raw.value.length > maxValueBytes) {
+      return { ok: false, reason: `value of ${raw.value.length} bytes, over the source's maxValueBytes (${maxValueBytes})` };
+    }
     let value: unknown;
     try {
       value = JSON.parse(raw.value.toString('utf8'));

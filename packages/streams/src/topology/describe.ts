@@ -29,6 +29,7 @@ function label(node: Node): string {
   switch (node.kind) {
     case 'source': {
       const parts = [`topic ${node.topic}`, `watermark ${formatDuration(node.watermarkDelay)}`];
+      if (node.maxValueBytes !== undefined) parts.push(`values up to ${node.maxValueBytes} bytes`);
       if (node.deadLetter) parts.push(`dead letters → ${node.deadLetter.kind} ${node.deadLetter.target}`);
       return `${node.name} [source] ${parts.join(', ')}`;
     }

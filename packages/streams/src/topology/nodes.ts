@@ -47,6 +47,8 @@ export interface SourceNode extends BaseNode {
   /** How far behind the partition's stream time the watermark trails, ms. */
   readonly watermarkDelay: number;
   readonly deadLetter?: Sink<DeadLetter>;
+  /** Values over this many bytes are dead-lettered unread. */
+  readonly maxValueBytes?: number;
 }
 
 export interface FilterNode extends ChildNode {
