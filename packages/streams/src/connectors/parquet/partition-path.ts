@@ -17,11 +17,21 @@ export function eventDatePartition(): (record: SinkRecord<unknown>) => string {
     let path = days.get(day);
     if (path === undefined) {
       if (!Number.isFinite(day)) throw new Error(`parquet sink: the record has no valid event time (${record.timestamp})`);
-      path = `event_date=${new Date(day * DAY_MS).toISOString().slice(0, 10)}`;
+      path = `event_date=${isoDate(new Date(day * DAY_MS))}`;
       days.set(day, path);
     }
     return path;
   };
+}
+
+/**
+ * `YYYY-MM-DD` of a UTC day. Not `toISOString().slice(0, 10)`: outside years 0-9999 (an event of
+ * '9999-12-31T23:59:59-23:59' is in year 10000) that is `+010000-01`, a month with no day.
+ */
+function isoDate(date: Date): string {
+  const year = date.getUTCFullYear();
+  const yyyy = `${year < 0 ? '-' : ''}${String(Math.abs(year)).padStart(4, '0')}`;
+  return `${yyyy}-${String(date.getUTCMonth() + 1).padStart(2, '0')}-${String(date.getUTCDate()).padStart(2, '0')}`;
 }
 
 /**
