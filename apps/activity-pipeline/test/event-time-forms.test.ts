@@ -1,10 +1,11 @@
 import { TopologyTestDriver } from '@pipeline/streams/testing';
 import { pipeline } from './support';
 
-// The schema's `date-time` takes a space for the 'T'. Date.parse reads such a string by V8's
-// legacy rules, which take years 0-49 for 2000-2049: the event time was read as 2049, the
-// partition's watermark moved 23 years ahead, and every later event was late. The event time is
-// now read as ISO 8601 reads it: year 49, far behind the watermark, so that one event is late.
+// The schema's `date-time` takes a space for the 'T'. Date.parse reads such a string with V8's
+// legacy parser, which misreads years under 100 ('0049-…' is 2049): the event time was read as
+// 2049, the partition's watermark moved 23 years ahead, and every later event was late. The event
+// time is now read as ISO 8601 reads it: year 49, far behind the watermark, so that one event is
+// late.
 
 it('reads a space-separated date-time of year 49 as year 49, not 2049, and later events are on time', async () => {
   const { app, sinks } = pipeline();

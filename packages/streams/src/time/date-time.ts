@@ -8,7 +8,7 @@
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** Gregorian, extended before 1582 as JavaScript's `Date` and ISO 8601 do (year 0 is a leap year). */
-export function isLeapYear(year: number): boolean {
+function isLeapYear(year: number): boolean {
   return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
 }
 
@@ -40,8 +40,9 @@ const MINUTE = 60_000;
  * `Z`, an offset without its colon, any number of fraction digits (milliseconds are the first
  * three, as `Date.parse` reads them). Not taken: 24:00, leap seconds, dates without a time,
  * years beyond four digits. For every string it takes, the result is what `Date.parse` gives
- * the same string with a `T`. Given a space, `Date.parse` falls back to V8's legacy rules, which
- * read years 0-49 as 2000-2049 and 50-99 as 1950-1999: '0049-01-01 00:00:00Z' would be in 2049.
+ * it in ISO's form (a `T`, milliseconds). Given a space, `Date.parse` falls back to V8's legacy
+ * parser, which misreads years under 100 ('0049-01-01 00:00:00Z' is in 2049, '0005-03-04 …' is
+ * 2004-05-03) and has no reading of years 13-31; and it reads '.0070000000' as 70 ms.
  * @example parseDateTime('2024-01-01T01:00:00.5+01:00') // 1704067200500
  */
 export function parseDateTime(text: string): number {
@@ -86,6 +87,6 @@ export function parseDateTime(text: string): number {
     return NaN;
   }
   // Date.UTC reads years 0-99 as 1900-1999; setUTCFullYear does not.
-  const utc = year >= 100 ? Date.UTC(year, month - 1, day, hour, minute, second, millis) : new Date(0).setUTCFullYear(year, month - 1, day) + ((hour * 60 + minute) * 60 + second) * 1000 + millis;
-  return utc - offsetMinutes * MINUTE;
+  const midnight = year >= 100 ? Date.UTC(year, month - 1, day) : new Date(0).setUTCFullYear(year, month - 1, day);
+  return midnight + ((hour * 60 + minute) * 60 + second) * 1000 + millis - offsetMinutes * MINUTE;
 }

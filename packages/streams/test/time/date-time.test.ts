@@ -2,14 +2,16 @@ import fc from 'fast-check';
 import { dayExists, parseDateTime } from '../../src/time/date-time';
 
 // parseDateTime replaced a regular expression, a Date to check the day and Date.parse on the
-// source's hot path. The model below is that former check, kept as it was: both must take the
-// same strings, and give the instant Date.parse gives the string in ISO's form: a 'T', and the
-// fraction cut to milliseconds. Date.parse is wrong on the two others: with a space it reads the
-// string by V8's legacy rules, which take years 0-49 for 2000-2049 and 50-99 for 1950-1999; and
-// it reads '.0070000000' (ten digits or more, leading zeros) as 70 ms. parseDateTime reads the
-// four digits of the year as written, and the first three of the fraction.
+// source's hot path. `formerCheck` is that check, kept as it was. parseDateTime takes the strings
+// it took, plus one set it refused by accident: with a space for the 'T', Date.parse falls back
+// to V8's legacy parser, which has no reading of years 0013-0031 ('0019-02-16 15:24:00Z' is NaN).
+// For every string it takes, parseDateTime gives `isoInstant`: what Date.parse gives the string in
+// ISO's form, with a 'T' and the fraction cut to milliseconds. Date.parse itself is wrong on the
+// two others: with a space, the legacy parser reads year 0 as 2000, years 1-12 as month, day and
+// year ('0005-03-04 …' is 2004-05-03), 32-49 as 2032-2049 and 50-99 as 1950-1999; and it reads
+// '.0070000000' (ten digits or more, leading zeros) as 70 ms.
 
-const MODEL_PATTERN = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-](\d{2}):?(\d{2}))$/;
+const PATTERN = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-](\d{2}):?(\d{2}))$/;
 
 function modelDayExists(year: string, month: string, day: string): boolean {
   const m = Number(month);
@@ -20,14 +22,26 @@ function modelDayExists(year: string, month: string, day: string): boolean {
   return d <= last.getUTCDate();
 }
 
-/** The former `date-time` check: the instant if it took the string, else NaN. */
-function model(v: string): number {
-  const p = MODEL_PATTERN.exec(v);
-  if (p === null || !modelDayExists(p[1]!, p[2]!, p[3]!)) return NaN;
-  if (Number(p[4]) > 23 || Number(p[5]) > 59 || Number(p[6]) > 59) return NaN;
-  if (p[7] !== undefined && (Number(p[7]) > 23 || Number(p[8]) > 59)) return NaN;
+/** The grammar, and a day and time that exist: the former check before its final Date.parse. */
+function wellFormed(v: string): boolean {
+  const p = PATTERN.exec(v);
+  if (p === null || !modelDayExists(p[1]!, p[2]!, p[3]!)) return false;
+  if (Number(p[4]) > 23 || Number(p[5]) > 59 || Number(p[6]) > 59) return false;
+  return !(p[7] !== undefined && (Number(p[7]) > 23 || Number(p[8]) > 59));
+}
+
+/** The former `date-time` check, as it was. */
+function formerCheck(v: string): boolean {
+  return wellFormed(v) && !Number.isNaN(Date.parse(v));
+}
+
+/** The instant Date.parse gives a string in ISO's form: a 'T', and milliseconds. */
+function isoInstant(v: string): number {
   return Date.parse(`${v.slice(0, 10)}T${v.slice(11)}`.replace(/(\.\d{1,3})\d*/, '$1'));
 }
+
+/** Space-separated, of a year the legacy parser has no reading of. */
+const legacyHole = (v: string) => v[10] === ' ' && Number(v.slice(0, 4)) >= 13 && Number(v.slice(0, 4)) <= 31;
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
@@ -62,17 +76,23 @@ const mutated = fc
     return text.slice(0, i) + c + text.slice(i + 1);
   });
 
-const same = (a: number, b: number) => (Number.isNaN(a) && Number.isNaN(b)) || a === b;
-
 describe('parseDateTime', () => {
-  it('takes exactly the strings the former check took, with the instant Date.parse gives their ISO form', () => {
+  it('takes the strings the former check took, and those of its hole alone, with their ISO instant', () => {
     fc.assert(
       fc.property(fc.oneof(dateTimes, mutated, fc.string({ maxLength: 40 })), (text) => {
-        expect({ text, ms: parseDateTime(text) }).toEqual({ text, ms: model(text) });
-        return same(parseDateTime(text), model(text));
+        const takes = formerCheck(text) || (wellFormed(text) && legacyHole(text));
+        const expected = takes ? isoInstant(text) : NaN;
+        expect({ text, ms: parseDateTime(text) }).toEqual({ text, ms: expected });
+        // The hole is the only difference: the former check's Date.parse refused nothing else.
+        expect({ text, refusedByDateParse: wellFormed(text) && !formerCheck(text) }).toEqual({ text, refusedByDateParse: wellFormed(text) && legacyHole(text) });
       }),
       { numRuns: 20_000 },
     );
+  });
+
+  it('takes a space-separated year 13-31, which the former check refused', () => {
+    expect(formerCheck('0019-02-16 15:24:00Z')).toBe(false);
+    expect(new Date(parseDateTime('0019-02-16 15:24:00Z')).toISOString()).toBe('0019-02-16T15:24:00.000Z');
   });
 
   it('gives the instants of these, whatever the form', () => {
@@ -85,11 +105,13 @@ describe('parseDateTime', () => {
     expect(new Date(parseDateTime('0099-12-31T23:59:59Z')).getUTCFullYear()).toBe(99);
   });
 
-  it('reads a year under 100 as written where Date.parse, given a space, reads 2000-2049 or 1950-1999', () => {
-    expect(new Date(Date.parse('0049-01-01 00:00:00Z')).getUTCFullYear()).toBe(2049);
-    expect(new Date(parseDateTime('0049-01-01 00:00:00Z')).getUTCFullYear()).toBe(49);
-    expect(new Date(Date.parse('0050-01-01 00:00:00Z')).getUTCFullYear()).toBe(1950);
-    expect(new Date(parseDateTime('0050-01-01 00:00:00Z')).getUTCFullYear()).toBe(50);
+  it('reads a year under 100 as written, where Date.parse, given a space, reads 2000, 2049, 1950 or swaps day and month', () => {
+    const year = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    expect(year(Date.parse('0000-03-04 00:00:00Z'))).toBe('2000-03-04');
+    expect(year(Date.parse('0005-03-04 00:00:00Z'))).toBe('2004-05-03');
+    expect(year(Date.parse('0049-03-04 00:00:00Z'))).toBe('2049-03-04');
+    expect(year(Date.parse('0050-03-04 00:00:00Z'))).toBe('1950-03-04');
+    for (const y of ['0000', '0005', '0049', '0050']) expect(year(parseDateTime(`${y}-03-04 00:00:00Z`))).toBe(`${y}-03-04`);
     expect(parseDateTime('0049-01-01 00:00:00Z')).toBe(parseDateTime('0049-01-01T00:00:00Z'));
   });
 

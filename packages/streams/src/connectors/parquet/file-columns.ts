@@ -1,5 +1,5 @@
 import { METADATA_COLUMNS, type ParquetColumn } from './columns';
-import { parseDateTime } from '../../time/date-time';
+import { timestampOfText } from './timestamp-text';
 
 /** Where the rows came from: the input partition written into the metadata columns. */
 export interface RowOrigin {
@@ -78,7 +78,7 @@ export class FileColumns {
       // A typed array takes what its own type is: required columns never see a null.
       const column = values[c] as unknown[];
       if (v === undefined || v === null) column[index] = null;
-      else if (conversions[c] === TIMESTAMP) column[index] = timestampOf(v as string);
+      else if (conversions[c] === TIMESTAMP) column[index] = timestampOfText(v as string);
       else if (conversions[c] === INT64) column[index] = BigInt(v as number);
       else column[index] = v;
     }
@@ -116,12 +116,3 @@ function valuesArray(column: ParquetColumn, capacity: number): ColumnValues {
   return new Array<unknown>(capacity);
 }
 
-/**
- * A `date-time` string as epoch milliseconds: the source's reading of it (parseDateTime: the same
- * instant as the record's event time), else `Date.parse`'s, for a row that did not come from a
- * checked source. Date.parse alone put '0049-01-01 00:00:00Z' in 2049.
- */
-function timestampOf(text: string): number {
-  const ms = parseDateTime(text);
-  return Number.isNaN(ms) ? Date.parse(text) : ms;
-}

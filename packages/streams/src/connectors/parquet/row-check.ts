@@ -1,4 +1,5 @@
 import type { ParquetColumn } from './columns';
+import { timestampOfText } from './timestamp-text';
 
 /** Returns why a row cannot be written to the columns, or `undefined` when it can. */
 export type RowCheck = (row: unknown) => string | undefined;
@@ -46,7 +47,7 @@ function checkValue(type: ParquetColumn['type'], v: unknown): string | undefined
     case 'INT64':
       return Number.isSafeInteger(v) ? undefined : `expected a safe integer, got ${describe(v)}`;
     case 'TIMESTAMP_MILLIS':
-      return typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? undefined : `expected a date-time string, got ${describe(v)}`;
+      return typeof v === 'string' && !Number.isNaN(timestampOfText(v)) ? undefined : `expected a date-time string, got ${describe(v)}`;
   }
 }
 
