@@ -52,12 +52,15 @@ export async function connectClient(client: Client<KafkaClientEvents>, options: 
   try {
     await rd.connect(client as never, options.timeoutMs);
   } catch (error) {
+    // The fields rd.connect's error has (code, isFatal, isRetriable…) stay, for callers that read them.
+    const { message: _message, stack: _stack, ...fields } = error as Error & Record<string, unknown>;
     const seconds = Math.round(options.timeoutMs / 1000);
     const failure = new Error(
-      `kafka ${options.client}: could not connect to ${brokers} within ${seconds} s: ${reason ?? (error as Error).message}` +
+      `kafka ${options.client}: could not connect to ${brokers} (waited up to ${seconds} s): ${reason ?? (error as Error).message}` +
         (reason === undefined ? '' : ` (${(error as Error).message})`),
+      { cause: error },
     );
-    throw Object.assign(failure, { code: (error as { code?: unknown }).code });
+    throw Object.assign(failure, fields);
   } finally {
     client.removeListener('event.log', onLog);
   }

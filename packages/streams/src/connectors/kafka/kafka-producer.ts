@@ -87,7 +87,7 @@ export class KafkaProducer {
     };
     const producer = new Producer(config);
     producer.setPollInterval(20);
-    await connectClient(producer, { client: options.clientId, brokers: options.connection.brokers, timeoutMs: options.timeoutMs ?? 30_000, logger: options.logger });
+    await connectClient(producer, { client: String(config['client.id']), brokers: options.connection.brokers, timeoutMs: options.timeoutMs ?? 30_000, logger: options.logger });
     const handle = new KafkaProducer(producer, options);
     if (options.transactionalId) {
       try {

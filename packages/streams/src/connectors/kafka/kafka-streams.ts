@@ -112,7 +112,7 @@ export class KafkaStreams {
       });
       // Emitted in the order of the stream, before the batch that holds the records before it is handed over.
       consumer.on('partition.eof', (end) => this.ends.push(end));
-      await connectClient(consumer, { client: `${applicationId}-consumer`, brokers: connection.brokers, timeoutMs: 30_000, logger: this.logger });
+      await connectClient(consumer, { client: connection.clientId ?? `${applicationId}-consumer`, brokers: connection.brokers, timeoutMs: 30_000, logger: this.logger });
       const topics = await prepareTopics(consumer, this.topology, this.options, this.partitionCounts);
       consumer.subscribe(topics);
     } catch (error) {
