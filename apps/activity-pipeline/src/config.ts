@@ -19,6 +19,8 @@ export interface Config {
   readonly sessionCacheUsers: number;
   readonly sinkThreads: 'on' | 'off';
   readonly watermarkDelayMs: number;
+  /** Undefined: MAX_TIME_AHEAD=off. */
+  readonly maxTimeAheadMs: number | undefined;
   readonly sessionTimeoutMs: number;
   readonly idlePartitionTimeoutMs: number;
   readonly commitIntervalMs: number;
@@ -49,6 +51,7 @@ export const SETTINGS = {
   SESSION_CACHE_USERS: { default: '10000', about: 'with SESSION_STORE=sqlite, users per partition kept in memory' },
   SINK_THREADS: { default: 'on', about: 'on: the lake and user_sessions sinks encode and write in a thread of their own, on another core than the processing (12-35 % more throughput on 2 cores, ~35 MB more memory); off: everything on one thread' },
   WATERMARK_DELAY: { default: '2m', about: 'how late an event may be and still count' },
+  MAX_TIME_AHEAD: { default: '50m', about: "events whose event_time is further ahead of this machine's clock are dead-lettered: one from a device with a fast clock would move the watermark, so every later event would be late, and Kafka refuses an enriched record whose timestamp is over log.message.timestamp.after.max.ms (default 1h) ahead, which would stop the app at every restart; keep it under that; off: no bound" },
   SESSION_TIMEOUT: { default: '30m', about: 'event time without activity that closes a session as timed_out' },
   IDLE_PARTITION_TIMEOUT: { default: '30s', about: 'a partition quiet this long stops holding windows open' },
   COMMIT_INTERVAL: { default: '250ms', about: 'flush every sink and commit this often' },
@@ -142,6 +145,7 @@ export function loadConfig(env: Env): Config {
     sessionCacheUsers: count('SESSION_CACHE_USERS', Number(SETTINGS.SESSION_CACHE_USERS.default)),
     sinkThreads: oneOf('SINK_THREADS', SETTINGS.SINK_THREADS.default, ['on', 'off']),
     watermarkDelayMs: duration('WATERMARK_DELAY', SETTINGS.WATERMARK_DELAY.default),
+    maxTimeAheadMs: env.MAX_TIME_AHEAD?.trim() === 'off' ? undefined : duration('MAX_TIME_AHEAD', SETTINGS.MAX_TIME_AHEAD.default, 1),
     sessionTimeoutMs: duration('SESSION_TIMEOUT', SETTINGS.SESSION_TIMEOUT.default, 1),
     idlePartitionTimeoutMs: duration('IDLE_PARTITION_TIMEOUT', SETTINGS.IDLE_PARTITION_TIMEOUT.default, 1),
     commitIntervalMs: duration('COMMIT_INTERVAL', SETTINGS.COMMIT_INTERVAL.default, 10),

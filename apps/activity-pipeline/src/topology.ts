@@ -30,6 +30,8 @@ export interface PipelineSettings {
   readonly applicationId: string;
   readonly inputTopic: string;
   readonly watermarkDelayMs: number;
+  /** Event times further ahead of the wall clock are dead-lettered (default: no bound). */
+  readonly maxTimeAheadMs?: number;
   readonly sessionTimeoutMs: number;
   /** Where the session tracker keeps its state and timers (default: in memory). */
   readonly sessionStore?: StoreFactory;
@@ -56,9 +58,20 @@ export function activityPipeline(settings: PipelineSettings, sinks: PipelineSink
   return app;
 }
 
-export function activityEvents(app: StreamsApp, settings: Pick<PipelineSettings, 'inputTopic' | 'watermarkDelayMs'>, deadLetters: Sink<DeadLetter>): ActivityEvents {
+export function activityEvents(
+  app: StreamsApp,
+  settings: Pick<PipelineSettings, 'inputTopic' | 'watermarkDelayMs' | 'maxTimeAheadMs'>,
+  deadLetters: Sink<DeadLetter>,
+): ActivityEvents {
   return app
-    .source(settings.inputTopic, { value: ActivityEvent, key: (e) => e.user_id, timestamp: eventTime, maxValueBytes: MAX_EVENT_BYTES, deadLetter: deadLetters })
+    .source(settings.inputTopic, {
+      value: ActivityEvent,
+      key: (e) => e.user_id,
+      timestamp: eventTime,
+      maxValueBytes: MAX_EVENT_BYTES,
+      ...(settings.maxTimeAheadMs !== undefined ? { maxTimeAhead: settings.maxTimeAheadMs } : {}),
+      deadLetter: deadLetters,
+    })
     .withWatermark(settings.watermarkDelayMs);
 }
 

@@ -19,6 +19,7 @@ describe('configuration', () => {
       kafkaBrokers: '127.0.0.1:9092',
       inputTopic: 'user_activity',
       watermarkDelayMs: 120_000,
+      maxTimeAheadMs: 3_000_000,
       sessionTimeoutMs: 1_800_000,
       processingGuarantee: 'at_least_once',
       sessionStore: 'sqlite',
@@ -31,6 +32,13 @@ describe('configuration', () => {
   it('reads durations and choices', () => {
     const config = loadConfig({ WATERMARK_DELAY: '90s', SESSION_TIMEOUT: '1h', PROCESSING_GUARANTEE: 'exactly_once', LOG_FORMAT: 'json', SESSION_STORE: 'memory', SESSION_CACHE_USERS: '50000', SINK_THREADS: 'off' });
     expect(config).toMatchObject({ sinkThreads: 'off', watermarkDelayMs: 90_000, sessionTimeoutMs: 3_600_000, processingGuarantee: 'exactly_once', logFormat: 'json', sessionStore: 'memory', sessionCacheUsers: 50_000 });
+  });
+
+  it('reads MAX_TIME_AHEAD as a duration of 1 ms or more, or off', () => {
+    expect(loadConfig({ MAX_TIME_AHEAD: '10m' }).maxTimeAheadMs).toBe(600_000);
+    expect(loadConfig({ MAX_TIME_AHEAD: 'off' }).maxTimeAheadMs).toBeUndefined();
+    expect(problemsOf({ MAX_TIME_AHEAD: 'never' })).toEqual(["MAX_TIME_AHEAD must be a duration like 500ms, 30s, 2m or 1h, got 'never'"]);
+    expect(problemsOf({ MAX_TIME_AHEAD: '0s' })).toEqual(["MAX_TIME_AHEAD must be at least 1 ms, got '0s'"]);
   });
 
   it('names every wrong setting in one error', () => {

@@ -3,6 +3,7 @@ import type { DeadLetter } from '../sources/dead-letter';
 import type { Sink } from '../sinks/sink';
 import type { StoreFactory } from '../state/state-store';
 import type { EmitMode } from '../topology/nodes';
+import type { Duration } from '../time/duration';
 
 /** Options every operator takes. */
 export interface NodeOptions {
@@ -31,6 +32,19 @@ export interface SourceOptions<S extends TSchema, K> extends NodeOptions {
    * record sendable. Default: no bound.
    */
   readonly maxValueBytes?: number;
+  /**
+   * How far ahead of the wall clock an event time may be; records further ahead are dead-lettered.
+   * One record from a device whose clock is a day (or a century) fast would move its partition's
+   * watermark that far: every later record of the partition would be late, and its sessions would
+   * time out. And a Kafka sink writes event times as Kafka timestamps, which the broker refuses
+   * more than `log.message.timestamp.after.max.ms` (default 1 h) ahead of its clock: such a
+   * record stops the runtime at every restart, so a source that feeds a Kafka sink needs a bound
+   * under that one. This is the one rule that reads the wall
+   * clock: a record refused while its time was ahead is taken by a replay once it no longer is.
+   * Default: no bound.
+   * @example maxTimeAhead: '1h'
+   */
+  readonly maxTimeAhead?: Duration;
 }
 
 export interface AggregateOptions extends NodeOptions {

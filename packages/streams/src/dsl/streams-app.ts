@@ -1,5 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Key } from '../runtime/record';
+import { parseDuration } from '../time/duration';
 import { buildTopology, type Topology } from '../topology/topology';
 import { AppGraph } from './app-graph';
 import type { SourceOptions } from './options';
@@ -63,6 +64,7 @@ export function streams(options: StreamsAppOptions): StreamsApp {
         watermarkDelay: 0,
         ...(opts.deadLetter ? { deadLetter: opts.deadLetter } : {}),
         ...(opts.maxValueBytes !== undefined ? { maxValueBytes: opts.maxValueBytes } : {}),
+        ...(opts.maxTimeAhead !== undefined ? { maxTimeAhead: parseDuration(opts.maxTimeAhead, `source '${topic}' maxTimeAhead`) } : {}),
       });
       return new StreamImpl<Static<S>, K>(graph, node);
     },

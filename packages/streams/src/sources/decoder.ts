@@ -1,6 +1,8 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { RawRecord } from '../runtime/record';
 import type { SourceNode } from '../topology/nodes';
+import type { Clock } from '../time/clock';
+import { formatDuration } from '../time/duration';
 import { registerStandardFormats } from './formats';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth';
 
@@ -13,10 +15,10 @@ export type Decoded =
  * MAX_JSON_DEPTH deep), the TypeBox schema (compiled once), then the key and event time. Anything
  * that fails says why, for the dead-letter record.
  */
-export function createDecoder(source: SourceNode): (raw: RawRecord) => Decoded {
+export function createDecoder(source: SourceNode, clock: Clock): (raw: RawRecord) => Decoded {
   registerStandardFormats();
   const check = TypeCompiler.Compile(source.schema);
-  const { key: keyOf, timestamp: timeOf, maxValueBytes } = source;
+  const { key: keyOf, timestamp: timeOf, maxValueBytes, maxTimeAhead } = source;
   return (raw) => {
     if (raw.value === null) return { ok: false, reason: 'empty value (null)' };
     if (maxValueBytes !== undefined && raw.value.length > maxValueBytes) {
@@ -44,6 +46,13 @@ export function createDecoder(source: SourceNode): (raw: RawRecord) => Decoded {
     }
     if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
       return { ok: false, reason: `event time is not a valid timestamp (got ${String(timestamp)})` };
+    }
+    if (maxTimeAhead !== undefined) {
+      const now = clock.now();
+      if (timestamp - now > maxTimeAhead) {
+        const when = (ms: number) => new Date(ms).toISOString();
+        return { ok: false, reason: `event time ${when(timestamp)} is more than ${formatDuration(maxTimeAhead)} (the source's maxTimeAhead) ahead of the clock, ${when(now)}` };
+      }
     }
     return { ok: true, value, key, timestamp };
   };

@@ -145,7 +145,7 @@ export class TopologyTestDriver {
     const source = this.topology.sources.find((s) => s.topic === topic);
     if (source === undefined || source.deadLetter !== undefined) return undefined;
     let decode = this.unguarded.get(topic);
-    if (decode === undefined) this.unguarded.set(topic, (decode = createDecoder(source)));
+    if (decode === undefined) this.unguarded.set(topic, (decode = createDecoder(source, this.clock)));
     return decode;
   }
 

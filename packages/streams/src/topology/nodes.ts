@@ -49,6 +49,8 @@ export interface SourceNode extends BaseNode {
   readonly deadLetter?: Sink<DeadLetter>;
   /** Values over this many bytes are dead-lettered unread. */
   readonly maxValueBytes?: number;
+  /** Event times more than this many ms ahead of the wall clock are dead-lettered. */
+  readonly maxTimeAhead?: number;
 }
 
 export interface FilterNode extends ChildNode {

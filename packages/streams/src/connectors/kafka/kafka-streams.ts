@@ -20,6 +20,7 @@ import type { KafkaSinkContext } from './kafka-sink';
 import { DEFAULT_BATCH_SIZE, type KafkaStreamsMetrics, type KafkaStreamsOptions } from './kafka-streams-options';
 import * as rd from './promisified';
 import { connectClient } from './connect-client';
+import { unboundedTimestamps } from './future-timestamps';
 import { createRuntimeConsumer, type Rebalance } from './runtime-consumer';
 import { addCounters, retire } from './runtime-metrics';
 import { processInSlices } from './process-in-slices';
@@ -96,6 +97,12 @@ export class KafkaStreams {
     const { applicationId } = this.topology;
     if (!this.backend.durable) {
       this.logger.warn('state backend is not durable: a restart loses window and processor state', { backend: this.backend.kind });
+    }
+    for (const { source, sinkTopic } of unboundedTimestamps(this.topology)) {
+      this.logger.warn(
+        `kafka sink ${sinkTopic} writes event times as Kafka timestamps, and source ${source} has no maxTimeAhead: the broker refuses a timestamp more than log.message.timestamp.after.max.ms (default 1h) ahead of its clock, and one such record would stop the runtime at every restart`,
+        { source, sinkTopic },
+      );
     }
     const connection = this.options.connection;
     let clients: Awaited<ReturnType<typeof connectProducers>> | undefined;

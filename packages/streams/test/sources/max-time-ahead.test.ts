@@ -1,0 +1,66 @@
+import { count, memorySink, streams, tumbling, type DeadLetter, type WindowResult } from '../../src';
+import { kafkaSink } from '../../src/connectors/kafka';
+import { unboundedTimestamps } from '../../src/connectors/kafka/future-timestamps';
+import { TopologyTestDriver } from '../../src/testing';
+import { event, MIN, sourceOptions, T0 } from '../support/events';
+
+// One record from a device whose clock is a day fast moved its partition's watermark a day ahead:
+// every later record of the partition was late. maxTimeAhead dead-letters records whose event
+// time is further ahead of the wall clock than that, so they move nothing.
+
+function app() {
+  const a = streams({ applicationId: 'max-time-ahead' });
+  const deadLetter = memorySink<DeadLetter>();
+  const counts = memorySink<WindowResult<string, number>>();
+  a.source('events', { ...sourceOptions, maxTimeAhead: '1h', deadLetter })
+    .withWatermark('1m')
+    .groupBy((e) => e.page_url)
+    .window(tumbling('1m'))
+    .aggregate(count())
+    .to(counts);
+  return { app: a, deadLetter, counts };
+}
+
+it('dead-letters an event time more than maxTimeAhead ahead of the wall clock, which then moves no watermark', async () => {
+  const { app: a, deadLetter, counts } = app();
+  const driver = await TopologyTestDriver.create(a, { wallClockStart: T0 });
+  await driver.pipe('events', event(0));
+  await driver.pipe('events', event(60 * MIN + 1)); // 1 ms more than 1h ahead: refused
+  await driver.pipe('events', event(24 * 60 * MIN)); // a day ahead: refused
+  await driver.pipe('events', event(30 * 1000)); // on time: neither moved the watermark past its window
+  await driver.pipe('events', event(60 * MIN)); // exactly 1h ahead: taken
+
+  expect(driver.values(deadLetter).map((d) => [d.offset, d.reason])).toEqual([
+    [1, "event time 2024-01-01T13:00:00.001Z is more than 1h (the source's maxTimeAhead) ahead of the clock, 2024-01-01T12:00:00.000Z"],
+    [2, "event time 2024-01-02T12:00:00.000Z is more than 1h (the source's maxTimeAhead) ahead of the clock, 2024-01-01T12:00:00.000Z"],
+  ]);
+  expect(driver.metrics().late).toEqual({});
+  const last = new Map(driver.values(counts).map((r) => [r.windowStart, r.value]));
+  expect(last).toEqual(
+    new Map([
+      [T0, 2],
+      [T0 + 60 * MIN, 1],
+    ]),
+  );
+
+  // The bound follows the clock: once it is an hour later, the same time is taken.
+  await driver.advanceWallClock('1h');
+  await driver.pipe('events', event(60 * MIN + 1));
+  expect(driver.values(deadLetter)).toHaveLength(2);
+  await driver.close();
+});
+
+it('describes the bound, and refuses one that is not a duration, naming the source', () => {
+  expect(app().app.describe()).toContain('event times up to 1h ahead of the clock');
+  expect(() => streams({ applicationId: 'bad' }).source('events', { ...sourceOptions, maxTimeAhead: 'soon' as never })).toThrow(/source 'events' maxTimeAhead/);
+});
+
+it('names the Kafka sinks fed from a source with no maxTimeAhead, whose event times the broker may refuse as timestamps', () => {
+  const a = streams({ applicationId: 'future-timestamps' });
+  const bounded = a.source('bounded', { ...sourceOptions, maxTimeAhead: '50m' });
+  const unbounded = a.source('unbounded', sourceOptions);
+  bounded.to(kafkaSink({ topic: 'out-a' }));
+  unbounded.filter((e) => e.event_type === 'click').to(kafkaSink({ topic: 'out-b' }));
+  unbounded.to(memorySink());
+  expect(unboundedTimestamps(a.topology())).toEqual([{ source: 'unbounded', sinkTopic: 'out-b' }]);
+});
