@@ -1,5 +1,6 @@
 import { parseDateTime } from '@pipeline/streams';
 import { FormatRegistry, Type, type Static } from '@sinclair/typebox';
+import { isKeyText } from './key-text';
 
 /**
  * The longest `user_id` and `page_url`, in UTF-8 bytes. Each is part of a primary key
@@ -14,11 +15,10 @@ export const MAX_KEY_BYTES = 2048;
  * the same poison pill as an oversized key. Nor half a surrogate pair (`"\ud800"`, valid JSON):
  * pg sends it as U+FFFD, so '/a\ud800' and '/a\udbff' are one key in the table and two in the
  * sink's buffer, and the upsert that holds both fails ("ON CONFLICT DO UPDATE command cannot
- * affect row a second time") at every restart. With `u`, `\p{Cs}` matches only unpaired halves.
+ * affect row a second time") at every restart.
  */
 const KEY_TEXT = 'postgres-key-text';
-const UNPAIRED_SURROGATE = /\p{Cs}/u;
-FormatRegistry.Set(KEY_TEXT, (v) => !v.includes('\u0000') && !UNPAIRED_SURROGATE.test(v) && Buffer.byteLength(v, 'utf8') <= MAX_KEY_BYTES);
+FormatRegistry.Set(KEY_TEXT, (v) => isKeyText(v, MAX_KEY_BYTES));
 
 /**
  * The longest `event_time`, in characters: nanoseconds and an offset take 35. ISO 8601 allows any
