@@ -51,7 +51,7 @@ export const SETTINGS = {
   SESSION_CACHE_USERS: { default: '10000', about: 'with SESSION_STORE=sqlite, users per partition kept in memory' },
   SINK_THREADS: { default: 'on', about: 'on: the lake and user_sessions sinks encode and write in a thread of their own, on another core than the processing (12-35 % more throughput on 2 cores, ~35 MB more memory); off: everything on one thread' },
   WATERMARK_DELAY: { default: '2m', about: 'how late an event may be and still count' },
-  MAX_TIME_AHEAD: { default: '50m', about: "events whose event_time is further ahead of this machine's clock are dead-lettered: one from a device with a fast clock would move the watermark, so every later event would be late, and Kafka refuses an enriched record whose timestamp is over log.message.timestamp.after.max.ms (default 1h) ahead, which would stop the app at every restart; keep it under that; off: no bound" },
+  MAX_TIME_AHEAD: { default: '10m', about: "how far an event_time may be ahead of when it was written to Kafka (or of this machine's clock, if earlier); events further ahead are dead-lettered, and must be under the broker's log.message.timestamp.after.max.ms (1h); off: no bound" },
   SESSION_TIMEOUT: { default: '30m', about: 'event time without activity that closes a session as timed_out' },
   IDLE_PARTITION_TIMEOUT: { default: '30s', about: 'a partition quiet this long stops holding windows open' },
   COMMIT_INTERVAL: { default: '250ms', about: 'flush every sink and commit this often' },
@@ -101,14 +101,14 @@ export function loadConfig(env: Env): Config {
     if (!allowed.includes(value)) problems.push(`${name} must be one of ${allowed.join(', ')}, got '${value}'`);
     return value;
   };
-  const duration = (name: string, fallback: string, min = 0, max = Infinity): number => {
+  const duration = (name: string, fallback: string, min = 0, max = Infinity, orElse = ''): number => {
     const value = env[name]?.trim() || fallback;
     let ms;
     try {
       // A unit is required: SESSION_TIMEOUT=30 is not 30 ms.
       ms = durationWithUnit(value, name);
     } catch (error) {
-      problems.push((error as Error).message);
+      problems.push(`${(error as Error).message}${orElse}`);
       return 0;
     }
     if (ms < min) problems.push(`${name} must be at least ${min} ms, got '${value}'`);
@@ -145,7 +145,7 @@ export function loadConfig(env: Env): Config {
     sessionCacheUsers: count('SESSION_CACHE_USERS', Number(SETTINGS.SESSION_CACHE_USERS.default)),
     sinkThreads: oneOf('SINK_THREADS', SETTINGS.SINK_THREADS.default, ['on', 'off']),
     watermarkDelayMs: duration('WATERMARK_DELAY', SETTINGS.WATERMARK_DELAY.default),
-    maxTimeAheadMs: env.MAX_TIME_AHEAD?.trim() === 'off' ? undefined : duration('MAX_TIME_AHEAD', SETTINGS.MAX_TIME_AHEAD.default, 1),
+    maxTimeAheadMs: env.MAX_TIME_AHEAD?.trim() === 'off' ? undefined : duration('MAX_TIME_AHEAD', SETTINGS.MAX_TIME_AHEAD.default, 1, Infinity, ", or off"),
     sessionTimeoutMs: duration('SESSION_TIMEOUT', SETTINGS.SESSION_TIMEOUT.default, 1),
     idlePartitionTimeoutMs: duration('IDLE_PARTITION_TIMEOUT', SETTINGS.IDLE_PARTITION_TIMEOUT.default, 1),
     commitIntervalMs: duration('COMMIT_INTERVAL', SETTINGS.COMMIT_INTERVAL.default, 10),

@@ -29,20 +29,23 @@ export interface SourceOptions<S extends TSchema, K> extends NodeOptions {
    * UTF-8 grows from 1 to 3 bytes a character once decoded) can outgrow the producer's
    * `message.max.bytes` (1,000,000) while the input fit the topic's: the producer refuses it,
    * and the app stops at every restart. A bound well under a third of that keeps every such
-   * record sendable. Default: no bound.
+   * record sendable, if keys are small too (a repartition record holds its key, which may be taken
+   * from the value, as well as the value). Default: no bound.
    */
   readonly maxValueBytes?: number;
   /**
-   * How far ahead of the wall clock an event time may be; records further ahead are dead-lettered.
-   * One record from a device whose clock is a day (or a century) fast would move its partition's
-   * watermark that far: every later record of the partition would be late, and its sessions would
-   * time out. And a Kafka sink writes event times as Kafka timestamps, which the broker refuses
-   * more than `log.message.timestamp.after.max.ms` (default 1 h) ahead of its clock: such a
-   * record stops the runtime at every restart, so a source that feeds a Kafka sink needs a bound
-   * under that one. This is the one rule that reads the wall
-   * clock: a record refused while its time was ahead is taken by a replay once it no longer is.
-   * Default: no bound.
-   * @example maxTimeAhead: '1h'
+   * How far ahead an event time may be of when its record was written to Kafka (the record's
+   * timestamp), or of the wall clock if that is earlier; records further ahead are dead-lettered.
+   * One record from a device whose clock is a day fast would move its partition's watermark a day
+   * ahead, and every later record of the partition would be late; records within the bound still
+   * move it that far. And a Kafka sink writes event times as Kafka timestamps, which the broker
+   * refuses more than `log.message.timestamp.after.max.ms` (default 1 h) ahead of its clock: such
+   * a record stops the runtime at every restart, so a source that feeds a Kafka sink needs a
+   * bound under that one. Against the record's own timestamp, a replay decides as the first
+   * reading did; only a record whose Kafka timestamp was ahead of the wall clock can be decided
+   * otherwise. In the test driver, a piped record's timestamp is the virtual clock (1970 unless
+   * `wallClockStart` says otherwise). Default: no bound.
+   * @example maxTimeAhead: '10m'
    */
   readonly maxTimeAhead?: Duration;
 }

@@ -44,7 +44,7 @@ interface Input {
   readonly partition: number;
   readonly task: Task;
   /** For a source partition: its decoder and the task's entry; absent for a repartition partition. */
-  readonly source?: { readonly node: SourceNode; readonly decode: (raw: RawRecord) => Decoded; readonly ingest: SourceIngest };
+  readonly source?: { readonly node: SourceNode; readonly decode: (raw: RawRecord, now: number) => Decoded; readonly ingest: SourceIngest };
   /** Next offset to read. */
   position: number | undefined;
   lastActivity: number;
@@ -64,7 +64,7 @@ interface Input {
  */
 export class Engine {
   private readonly topology: Topology;
-  private readonly decoders = new Map<string, { source: SourceNode; decode: (raw: RawRecord) => Decoded }>();
+  private readonly decoders = new Map<string, { source: SourceNode; decode: (raw: RawRecord, now: number) => Decoded }>();
   private readonly tasks = new Map<string, Task>();
   /** In process: the tasks of each re-keyed sub-topology, by partition. */
   private readonly repartitionTasks = new Map<number, Task[]>();
@@ -88,7 +88,7 @@ export class Engine {
 
   constructor(private readonly options: EngineOptions) {
     this.topology = options.topology;
-    for (const source of this.topology.sources) this.decoders.set(source.topic, { source, decode: createDecoder(source, options.clock) });
+    for (const source of this.topology.sources) this.decoders.set(source.topic, { source, decode: createDecoder(source) });
     this.host = {
       logger: options.logger,
       wallClockTime: () => options.clock.now(),
@@ -216,7 +216,7 @@ export class Engine {
         input.idle = false;
         this.options.logger.info('partition active again', { partition: input.id });
       }
-      const decoded = source.decode(raw);
+      const decoded = source.decode(raw, now);
       if (decoded.ok) source.ingest(raw.offset, decoded.key, decoded.value, decoded.timestamp);
       else this.deadLetter(raw, decoded.reason);
     }

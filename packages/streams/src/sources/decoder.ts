@@ -1,7 +1,6 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { RawRecord } from '../runtime/record';
 import type { SourceNode } from '../topology/nodes';
-import type { Clock } from '../time/clock';
 import { formatDuration } from '../time/duration';
 import { registerStandardFormats } from './formats';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth';
@@ -15,11 +14,11 @@ export type Decoded =
  * MAX_JSON_DEPTH deep), the TypeBox schema (compiled once), then the key and event time. Anything
  * that fails says why, for the dead-letter record.
  */
-export function createDecoder(source: SourceNode, clock: Clock): (raw: RawRecord) => Decoded {
+export function createDecoder(source: SourceNode): (raw: RawRecord, now: number) => Decoded {
   registerStandardFormats();
   const check = TypeCompiler.Compile(source.schema);
   const { key: keyOf, timestamp: timeOf, maxValueBytes, maxTimeAhead } = source;
-  return (raw) => {
+  return (raw, now) => {
     if (raw.value === null) return { ok: false, reason: 'empty value (null)' };
     if (maxValueBytes !== undefined && raw.value.length > maxValueBytes) {
       return { ok: false, reason: `value of ${raw.value.length} bytes, over the source's maxValueBytes (${maxValueBytes})` };
@@ -48,10 +47,13 @@ export function createDecoder(source: SourceNode, clock: Clock): (raw: RawRecord
       return { ok: false, reason: `event time is not a valid timestamp (got ${String(timestamp)})` };
     }
     if (maxTimeAhead !== undefined) {
-      const now = clock.now();
-      if (timestamp - now > maxTimeAhead) {
+      // Against when the record was written to Kafka, so a replay decides as the first reading did;
+      // against the wall clock when that is earlier (a producer whose own clock is fast).
+      const reference = raw.timestamp === undefined || raw.timestamp > now ? now : raw.timestamp;
+      if (timestamp - reference > maxTimeAhead) {
         const when = (ms: number) => new Date(ms).toISOString();
-        return { ok: false, reason: `event time ${when(timestamp)} is more than ${formatDuration(maxTimeAhead)} (the source's maxTimeAhead) ahead of the clock, ${when(now)}` };
+        const of = reference === now ? 'the clock' : "the record's Kafka timestamp";
+        return { ok: false, reason: `event time ${when(timestamp)} is more than ${formatDuration(maxTimeAhead)} (the source's maxTimeAhead) ahead of ${of}, ${when(reference)}` };
       }
     }
     return { ok: true, value, key, timestamp };

@@ -23,7 +23,10 @@ export interface TestDriverOptions {
   readonly idleTimeout?: Duration;
   /** Where state is committed. Default: in memory, which survives `restart()`. */
   readonly backend?: StateBackend;
-  /** Initial wall-clock time (epoch ms). Default 0. */
+  /**
+   * Initial wall-clock time (epoch ms). Default 0, 1970: give it (or each piped record a
+   * `timestamp`) when a source has `maxTimeAhead`, or every record of today is ahead of it.
+   */
   readonly wallClockStart?: number;
   readonly logger?: Logger;
   /**
@@ -75,7 +78,7 @@ export class TopologyTestDriver {
   /** Sent to a repartition topic and not yet read. */
   private pendingInternal: RawRecord[] = [];
   /** Decoders of the sources without a dead-letter sink, whose invalid records `pipe` reports. */
-  private readonly unguarded = new Map<string, (raw: RawRecord) => Decoded>();
+  private readonly unguarded = new Map<string, (raw: RawRecord, now: number) => Decoded>();
   private engine!: Engine;
 
   private constructor(
@@ -135,17 +138,17 @@ export class TopologyTestDriver {
     if ((this.options.commit ?? 'each') === 'each') await this.commit();
     // The engine skips an invalid record, and with no dead-letter sink only logs it (through a
     // silent logger here): a test record with a misspelt field would vanish without a word.
-    const decoded = this.unguardedDecoder(topic)?.(raw);
+    const decoded = this.unguardedDecoder(topic)?.(raw, this.clock.now());
     if (decoded?.ok === false) {
       throw new Error(`the record piped to ${topic} (partition ${partition}, offset ${raw.offset}) is invalid and was skipped (${decoded.reason}); give the source a deadLetter sink to test invalid records`);
     }
   }
 
-  private unguardedDecoder(topic: string): ((raw: RawRecord) => Decoded) | undefined {
+  private unguardedDecoder(topic: string): ((raw: RawRecord, now: number) => Decoded) | undefined {
     const source = this.topology.sources.find((s) => s.topic === topic);
     if (source === undefined || source.deadLetter !== undefined) return undefined;
     let decode = this.unguarded.get(topic);
-    if (decode === undefined) this.unguarded.set(topic, (decode = createDecoder(source, this.clock)));
+    if (decode === undefined) this.unguarded.set(topic, (decode = createDecoder(source)));
     return decode;
   }
 

@@ -1,12 +1,13 @@
 import { count, memorySink, streams, tumbling, type DeadLetter, type WindowResult } from '../../src';
 import { kafkaSink } from '../../src/connectors/kafka';
-import { unboundedTimestamps } from '../../src/connectors/kafka/future-timestamps';
+import { unboundedTimestamps } from '../../src/connectors/kafka/unbounded-timestamps';
 import { TopologyTestDriver } from '../../src/testing';
 import { event, MIN, sourceOptions, T0 } from '../support/events';
 
 // One record from a device whose clock is a day fast moved its partition's watermark a day ahead:
 // every later record of the partition was late. maxTimeAhead dead-letters records whose event
-// time is further ahead of the wall clock than that, so they move nothing.
+// time is further ahead than that of when they were written to Kafka (or of the wall clock, if
+// earlier), so they move nothing.
 
 function app() {
   const a = streams({ applicationId: 'max-time-ahead' });
@@ -43,10 +44,29 @@ it('dead-letters an event time more than maxTimeAhead ahead of the wall clock, w
     ]),
   );
 
-  // The bound follows the clock: once it is an hour later, the same time is taken.
+  // A record written an hour later is judged from then: the same event time is taken.
   await driver.advanceWallClock('1h');
   await driver.pipe('events', event(60 * MIN + 1));
   expect(driver.values(deadLetter)).toHaveLength(2);
+  expect(driver.values(counts).at(-1)).toMatchObject({ windowStart: T0 + 60 * MIN, value: 2 });
+  await driver.close();
+});
+
+it('judges a record by when it was written to Kafka, so a replay an hour later decides the same', async () => {
+  const { app: a, deadLetter, counts } = app();
+  const driver = await TopologyTestDriver.create(a, { wallClockStart: T0 + 120 * MIN });
+  // Written at T0, read two hours later (a backlog, or a replay): 90 minutes ahead of its writing.
+  await driver.pipe('events', event(90 * MIN), { timestamp: T0 });
+  await driver.pipe('events', event(30 * MIN), { timestamp: T0 });
+  expect(driver.values(deadLetter).map((d) => d.reason)).toEqual([
+    "event time 2024-01-01T13:30:00.000Z is more than 1h (the source's maxTimeAhead) ahead of the record's Kafka timestamp, 2024-01-01T12:00:00.000Z",
+  ]);
+  expect(driver.values(counts).map((r) => [r.windowStart, r.value])).toEqual([[T0 + 30 * MIN, 1]]);
+  // Written ahead of the wall clock (a producer whose clock is fast): the wall clock decides.
+  await driver.pipe('events', event(200 * MIN), { timestamp: T0 + 180 * MIN });
+  expect(driver.values(deadLetter).at(-1)!.reason).toBe(
+    "event time 2024-01-01T15:20:00.000Z is more than 1h (the source's maxTimeAhead) ahead of the clock, 2024-01-01T14:00:00.000Z",
+  );
   await driver.close();
 });
 
@@ -55,12 +75,17 @@ it('describes the bound, and refuses one that is not a duration, naming the sour
   expect(() => streams({ applicationId: 'bad' }).source('events', { ...sourceOptions, maxTimeAhead: 'soon' as never })).toThrow(/source 'events' maxTimeAhead/);
 });
 
-it('names the Kafka sinks fed from a source with no maxTimeAhead, whose event times the broker may refuse as timestamps', () => {
+it('names the Kafka sinks fed from a source with no maxTimeAhead, or one over the broker’s hour, whose event times the broker may refuse as timestamps', () => {
   const a = streams({ applicationId: 'future-timestamps' });
   const bounded = a.source('bounded', { ...sourceOptions, maxTimeAhead: '50m' });
   const unbounded = a.source('unbounded', sourceOptions);
+  const beyondTheBroker = a.source('beyond', { ...sourceOptions, maxTimeAhead: '2h' });
   bounded.to(kafkaSink({ topic: 'out-a' }));
   unbounded.filter((e) => e.event_type === 'click').to(kafkaSink({ topic: 'out-b' }));
   unbounded.to(memorySink());
-  expect(unboundedTimestamps(a.topology())).toEqual([{ source: 'unbounded', sinkTopic: 'out-b' }]);
+  beyondTheBroker.groupBy((e) => e.page_url).window(tumbling('1m')).aggregate(count()).to(kafkaSink({ topic: 'out-c' }));
+  expect(unboundedTimestamps(a.topology())).toEqual([
+    { source: 'unbounded', sinkTopic: 'out-b' },
+    { source: 'beyond', sinkTopic: 'out-c', maxTimeAhead: 7_200_000 },
+  ]);
 });

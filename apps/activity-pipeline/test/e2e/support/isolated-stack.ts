@@ -43,7 +43,7 @@ export async function isolatedStack(settings: Record<string, string> = {}, input
     LAKE_DIR: lakeDir,
     STATE_DIR: stateDir,
     WATERMARK_DELAY: '2m',
-    MAX_TIME_AHEAD: '50m',
+    MAX_TIME_AHEAD: '10m',
     SESSION_TIMEOUT: '30m',
     // Idleness is wall-clock: a partition read to its end before the others could otherwise
     // follow their event time, and results would depend on timing. A run is far shorter.

@@ -9,7 +9,7 @@ import type { CommitInfo, Sink, SinkWriter } from '../../sinks/sink';
 import { localBackend } from '../../state/backends/local-backend';
 import type { StateBackend } from '../../state/backends/state-backend';
 import { systemClock, type Clock } from '../../time/clock';
-import { parseDuration } from '../../time/duration';
+import { formatDuration, parseDuration } from '../../time/duration';
 import type { Topology } from '../../topology/topology';
 import { checkKafkaStreamsOptions } from './check-options';
 import { readPartitions } from './changelog-reader';
@@ -20,8 +20,8 @@ import type { KafkaSinkContext } from './kafka-sink';
 import { DEFAULT_BATCH_SIZE, type KafkaStreamsMetrics, type KafkaStreamsOptions } from './kafka-streams-options';
 import * as rd from './promisified';
 import { connectClient } from './connect-client';
-import { unboundedTimestamps } from './future-timestamps';
-import { createRuntimeConsumer, type Rebalance } from './runtime-consumer';
+import { unboundedTimestamps } from './unbounded-timestamps';
+import { createRuntimeConsumer, runtimeConsumerConfig, type Rebalance } from './runtime-consumer';
 import { addCounters, retire } from './runtime-metrics';
 import { processInSlices } from './process-in-slices';
 import { toRaw } from './to-raw-record';
@@ -98,9 +98,10 @@ export class KafkaStreams {
     if (!this.backend.durable) {
       this.logger.warn('state backend is not durable: a restart loses window and processor state', { backend: this.backend.kind });
     }
-    for (const { source, sinkTopic } of unboundedTimestamps(this.topology)) {
+    for (const { source, sinkTopic, maxTimeAhead } of unboundedTimestamps(this.topology)) {
+      const bound = maxTimeAhead === undefined ? 'has no maxTimeAhead' : `has a maxTimeAhead of ${formatDuration(maxTimeAhead)}`;
       this.logger.warn(
-        `kafka sink ${sinkTopic} writes event times as Kafka timestamps, and source ${source} has no maxTimeAhead: the broker refuses a timestamp more than log.message.timestamp.after.max.ms (default 1h) ahead of its clock, and one such record would stop the runtime at every restart`,
+        `kafka sink ${sinkTopic} writes event times as Kafka timestamps, and source ${source} ${bound}: the broker refuses a timestamp more than log.message.timestamp.after.max.ms (default 1h) ahead of its clock, and one such record would stop the runtime at every restart`,
         { source, sinkTopic },
       );
     }
@@ -119,7 +120,7 @@ export class KafkaStreams {
       });
       // Emitted in the order of the stream, before the batch that holds the records before it is handed over.
       consumer.on('partition.eof', (end) => this.ends.push(end));
-      await connectClient(consumer, { client: connection.clientId ?? `${applicationId}-consumer`, brokers: connection.brokers, timeoutMs: 30_000, logger: this.logger });
+      await connectClient(consumer, { client: String(runtimeConsumerConfig(connection, applicationId)['client.id']), brokers: connection.brokers, timeoutMs: 30_000, logger: this.logger });
       const topics = await prepareTopics(consumer, this.topology, this.options, this.partitionCounts);
       consumer.subscribe(topics);
     } catch (error) {

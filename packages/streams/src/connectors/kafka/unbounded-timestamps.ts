@@ -1,9 +1,14 @@
 import { rootSourceOf, type Topology } from '../../topology/topology';
 
-/** A Kafka sink fed from a source with no bound on how far ahead of the clock its event times may be. */
+/** `log.message.timestamp.after.max.ms`'s default since Kafka 4.0. */
+export const BROKER_MAX_TIMESTAMP_AHEAD_MS = 3_600_000;
+
+/** A Kafka sink fed from a source whose event times may be further ahead than the broker takes. */
 export interface UnboundedTimestamps {
   readonly source: string;
   readonly sinkTopic: string;
+  /** The source's bound, when it has one (over the broker's default). */
+  readonly maxTimeAhead?: number;
 }
 
 /**
@@ -20,6 +25,7 @@ export function unboundedTimestamps(topology: Topology): UnboundedTimestamps[] {
     if (node.sink.kind !== 'kafka') continue;
     const source = rootSourceOf(node);
     if (source.maxTimeAhead === undefined) found.push({ source: source.topic, sinkTopic: node.sink.target });
+    else if (source.maxTimeAhead >= BROKER_MAX_TIMESTAMP_AHEAD_MS) found.push({ source: source.topic, sinkTopic: node.sink.target, maxTimeAhead: source.maxTimeAhead });
   }
   return found;
 }
