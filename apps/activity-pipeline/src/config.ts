@@ -51,7 +51,7 @@ export const SETTINGS = {
   SESSION_CACHE_USERS: { default: '10000', about: 'with SESSION_STORE=sqlite, users per partition kept in memory' },
   SINK_THREADS: { default: 'on', about: 'on: the lake and user_sessions sinks encode and write in a thread of their own, on another core than the processing (12-35 % more throughput on 2 cores, ~35 MB more memory); off: everything on one thread' },
   WATERMARK_DELAY: { default: '2m', about: 'how late an event may be and still count' },
-  MAX_TIME_AHEAD: { default: '10m', about: "how far an event_time may be ahead of when it was written to Kafka (or of this machine's clock, if earlier); events further ahead are dead-lettered, and must be under the broker's log.message.timestamp.after.max.ms (1h); off: no bound" },
+  MAX_TIME_AHEAD: { default: '10m', about: "events whose event_time is further ahead of their Kafka timestamp (or of this machine's clock, if earlier) are dead-lettered; keep it well under the broker's log.message.timestamp.after.max.ms (1h by default); off: no bound" },
   SESSION_TIMEOUT: { default: '30m', about: 'event time without activity that closes a session as timed_out' },
   IDLE_PARTITION_TIMEOUT: { default: '30s', about: 'a partition quiet this long stops holding windows open' },
   COMMIT_INTERVAL: { default: '250ms', about: 'flush every sink and commit this often' },
@@ -101,19 +101,32 @@ export function loadConfig(env: Env): Config {
     if (!allowed.includes(value)) problems.push(`${name} must be one of ${allowed.join(', ')}, got '${value}'`);
     return value;
   };
-  const duration = (name: string, fallback: string, min = 0, max = Infinity, orElse = ''): number => {
+  const duration = (name: string, fallback: string, min = 0, max = Infinity): number => {
     const value = env[name]?.trim() || fallback;
     let ms;
     try {
       // A unit is required: SESSION_TIMEOUT=30 is not 30 ms.
       ms = durationWithUnit(value, name);
     } catch (error) {
-      problems.push(`${(error as Error).message}${orElse}`);
+      problems.push((error as Error).message);
       return 0;
     }
     if (ms < min) problems.push(`${name} must be at least ${min} ms, got '${value}'`);
     if (ms > max) problems.push(`${name} must be at most ${max} ms (a timer's longest delay, about 24.8 days), got '${value}'`);
     return ms;
+  };
+  /** A duration of 1 ms or more, or `off` (undefined). */
+  const durationOrOff = (name: string, fallback: string): number | undefined => {
+    const value = env[name]?.trim() || fallback;
+    if (value === 'off') return undefined;
+    try {
+      const ms = durationWithUnit(value, name);
+      if (ms >= 1) return ms;
+    } catch {
+      // reported below, with `off` among the choices
+    }
+    problems.push(`${name} must be a duration like 30s, 10m or 1h, or off; got '${value}'`);
+    return undefined;
   };
   const integer = (name: string, fallback: number, min: number, max: number, what: string): number => {
     const raw = env[name]?.trim() || String(fallback);
@@ -145,7 +158,7 @@ export function loadConfig(env: Env): Config {
     sessionCacheUsers: count('SESSION_CACHE_USERS', Number(SETTINGS.SESSION_CACHE_USERS.default)),
     sinkThreads: oneOf('SINK_THREADS', SETTINGS.SINK_THREADS.default, ['on', 'off']),
     watermarkDelayMs: duration('WATERMARK_DELAY', SETTINGS.WATERMARK_DELAY.default),
-    maxTimeAheadMs: env.MAX_TIME_AHEAD?.trim() === 'off' ? undefined : duration('MAX_TIME_AHEAD', SETTINGS.MAX_TIME_AHEAD.default, 1, Infinity, ", or off"),
+    maxTimeAheadMs: durationOrOff('MAX_TIME_AHEAD', SETTINGS.MAX_TIME_AHEAD.default),
     sessionTimeoutMs: duration('SESSION_TIMEOUT', SETTINGS.SESSION_TIMEOUT.default, 1),
     idlePartitionTimeoutMs: duration('IDLE_PARTITION_TIMEOUT', SETTINGS.IDLE_PARTITION_TIMEOUT.default, 1),
     commitIntervalMs: duration('COMMIT_INTERVAL', SETTINGS.COMMIT_INTERVAL.default, 10),

@@ -30,7 +30,7 @@ export interface PipelineSettings {
   readonly applicationId: string;
   readonly inputTopic: string;
   readonly watermarkDelayMs: number;
-  /** Event times further ahead of the wall clock are dead-lettered (default: no bound). */
+  /** Event times further ahead of their record's Kafka timestamp (or the wall clock, if earlier) are dead-lettered (default: no bound). */
   readonly maxTimeAheadMs?: number;
   readonly sessionTimeoutMs: number;
   /** Where the session tracker keeps its state and timers (default: in memory). */

@@ -37,8 +37,8 @@ describe('configuration', () => {
   it('reads MAX_TIME_AHEAD as a duration of 1 ms or more, or off', () => {
     expect(loadConfig({ MAX_TIME_AHEAD: '10m' }).maxTimeAheadMs).toBe(600_000);
     expect(loadConfig({ MAX_TIME_AHEAD: 'off' }).maxTimeAheadMs).toBeUndefined();
-    expect(problemsOf({ MAX_TIME_AHEAD: 'OFF' })).toEqual(["MAX_TIME_AHEAD must be a duration like 500ms, 30s, 2m or 1h, got 'OFF', or off"]);
-    expect(problemsOf({ MAX_TIME_AHEAD: '0s' })).toEqual(["MAX_TIME_AHEAD must be at least 1 ms, got '0s'"]);
+    expect(problemsOf({ MAX_TIME_AHEAD: 'OFF' })).toEqual(["MAX_TIME_AHEAD must be a duration like 30s, 10m or 1h, or off; got 'OFF'"]);
+    expect(problemsOf({ MAX_TIME_AHEAD: '0s' })).toEqual(["MAX_TIME_AHEAD must be a duration like 30s, 10m or 1h, or off; got '0s'"]);
   });
 
   it('names every wrong setting in one error', () => {

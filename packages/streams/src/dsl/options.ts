@@ -42,8 +42,10 @@ export interface SourceOptions<S extends TSchema, K> extends NodeOptions {
    * refuses more than `log.message.timestamp.after.max.ms` (default 1 h) ahead of its clock: such
    * a record stops the runtime at every restart, so a source that feeds a Kafka sink needs a
    * bound under that one. Against the record's own timestamp, a replay decides as the first
-   * reading did; only a record whose Kafka timestamp was ahead of the wall clock can be decided
-   * otherwise. In the test driver, a piped record's timestamp is the virtual clock (1970 unless
+   * reading did; only a record whose Kafka timestamp was ahead of the wall clock, or missing (0,
+   * -1), is judged by the clock and can be decided otherwise. Under `CreateTime` the producer sets
+   * that timestamp: one that sets its own (an anchor earlier than the event) gets its records
+   * dead-lettered; `LogAppendTime` on the input topic avoids it. In the test driver, a piped record's timestamp is the virtual clock (1970 unless
    * `wallClockStart` says otherwise). Default: no bound.
    * @example maxTimeAhead: '10m'
    */

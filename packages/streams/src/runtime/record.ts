@@ -35,7 +35,10 @@ export interface RawRecord {
   readonly offset: number;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
-  /** The broker's (or producer's) timestamp; event time comes from the value. */
+  /**
+   * The record's Kafka timestamp: the producer's (CreateTime) or the broker's (LogAppendTime).
+   * Event time comes from the value; a source's `maxTimeAhead` judges it against this.
+   */
   readonly timestamp?: number;
   readonly headers?: ReadonlyArray<Readonly<Record<string, Buffer | string>>>;
 }

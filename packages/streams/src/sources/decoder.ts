@@ -48,11 +48,13 @@ export function createDecoder(source: SourceNode): (raw: RawRecord, now: number)
     }
     if (maxTimeAhead !== undefined) {
       // Against when the record was written to Kafka, so a replay decides as the first reading did;
-      // against the wall clock when that is earlier (a producer whose own clock is fast).
-      const reference = raw.timestamp === undefined || raw.timestamp > now ? now : raw.timestamp;
+      // against the wall clock when that is earlier (a producer or broker whose clock is fast), or
+      // when the record has no usable timestamp (none, -1, 0: "not set" to most producers).
+      const byClock = raw.timestamp === undefined || !(raw.timestamp > 0) || raw.timestamp > now;
+      const reference = byClock ? now : raw.timestamp!;
       if (timestamp - reference > maxTimeAhead) {
         const when = (ms: number) => new Date(ms).toISOString();
-        const of = reference === now ? 'the clock' : "the record's Kafka timestamp";
+        const of = byClock ? 'the clock' : "the record's Kafka timestamp";
         return { ok: false, reason: `event time ${when(timestamp)} is more than ${formatDuration(maxTimeAhead)} (the source's maxTimeAhead) ahead of ${of}, ${when(reference)}` };
       }
     }

@@ -42,7 +42,7 @@ export interface PipeOptions {
   readonly partition?: number;
   /** Kafka record key (bytes of the string). */
   readonly key?: string;
-  /** Broker timestamp; event time still comes from the value. */
+  /** The record's Kafka timestamp (default: the virtual clock); event time still comes from the value. `maxTimeAhead` judges against it. */
   readonly timestamp?: number;
 }
 

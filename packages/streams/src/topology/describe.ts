@@ -30,7 +30,7 @@ function label(node: Node): string {
     case 'source': {
       const parts = [`topic ${node.topic}`, `watermark ${formatDuration(node.watermarkDelay)}`];
       if (node.maxValueBytes !== undefined) parts.push(`values up to ${node.maxValueBytes} bytes`);
-      if (node.maxTimeAhead !== undefined) parts.push(`event times up to ${formatDuration(node.maxTimeAhead)} ahead of the clock`);
+      if (node.maxTimeAhead !== undefined) parts.push(`event times up to ${formatDuration(node.maxTimeAhead)} ahead of their record's timestamp`);
       if (node.deadLetter) parts.push(`dead letters → ${node.deadLetter.kind} ${node.deadLetter.target}`);
       return `${node.name} [source] ${parts.join(', ')}`;
     }

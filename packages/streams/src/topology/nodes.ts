@@ -49,7 +49,7 @@ export interface SourceNode extends BaseNode {
   readonly deadLetter?: Sink<DeadLetter>;
   /** Values over this many bytes are dead-lettered unread. */
   readonly maxValueBytes?: number;
-  /** Event times more than this many ms ahead of the wall clock are dead-lettered. */
+  /** Event times more than this many ms ahead of their record's Kafka timestamp (or the wall clock, if earlier) are dead-lettered. */
   readonly maxTimeAhead?: number;
 }
 

@@ -1,6 +1,6 @@
 import { count, memorySink, streams, tumbling, type DeadLetter, type WindowResult } from '../../src';
 import { kafkaSink } from '../../src/connectors/kafka';
-import { unboundedTimestamps } from '../../src/connectors/kafka/unbounded-timestamps';
+import { timestampRisks } from '../../src/connectors/kafka/timestamp-risks';
 import { TopologyTestDriver } from '../../src/testing';
 import { event, MIN, sourceOptions, T0 } from '../support/events';
 
@@ -22,7 +22,7 @@ function app() {
   return { app: a, deadLetter, counts };
 }
 
-it('dead-letters an event time more than maxTimeAhead ahead of the wall clock, which then moves no watermark', async () => {
+it('dead-letters an event time more than maxTimeAhead ahead of its record’s Kafka timestamp, which then moves no watermark', async () => {
   const { app: a, deadLetter, counts } = app();
   const driver = await TopologyTestDriver.create(a, { wallClockStart: T0 });
   await driver.pipe('events', event(0));
@@ -32,8 +32,8 @@ it('dead-letters an event time more than maxTimeAhead ahead of the wall clock, w
   await driver.pipe('events', event(60 * MIN)); // exactly 1h ahead: taken
 
   expect(driver.values(deadLetter).map((d) => [d.offset, d.reason])).toEqual([
-    [1, "event time 2024-01-01T13:00:00.001Z is more than 1h (the source's maxTimeAhead) ahead of the clock, 2024-01-01T12:00:00.000Z"],
-    [2, "event time 2024-01-02T12:00:00.000Z is more than 1h (the source's maxTimeAhead) ahead of the clock, 2024-01-01T12:00:00.000Z"],
+    [1, "event time 2024-01-01T13:00:00.001Z is more than 1h (the source's maxTimeAhead) ahead of the record's Kafka timestamp, 2024-01-01T12:00:00.000Z"],
+    [2, "event time 2024-01-02T12:00:00.000Z is more than 1h (the source's maxTimeAhead) ahead of the record's Kafka timestamp, 2024-01-01T12:00:00.000Z"],
   ]);
   expect(driver.metrics().late).toEqual({});
   const last = new Map(driver.values(counts).map((r) => [r.windowStart, r.value]));
@@ -70,8 +70,19 @@ it('judges a record by when it was written to Kafka, so a replay an hour later d
   await driver.close();
 });
 
+it('judges by the clock a record with no usable Kafka timestamp (0, -1, not a number), which most producers mean as "not set"', async () => {
+  const { app: a, deadLetter } = app();
+  const driver = await TopologyTestDriver.create(a, { wallClockStart: T0 });
+  for (const timestamp of [0, -1, Number.NaN]) await driver.pipe('events', event(30 * MIN), { timestamp });
+  await driver.pipe('events', event(90 * MIN), { timestamp: 0 });
+  expect(driver.values(deadLetter).map((d) => [d.offset, d.reason])).toEqual([
+    [3, "event time 2024-01-01T13:30:00.000Z is more than 1h (the source's maxTimeAhead) ahead of the clock, 2024-01-01T12:00:00.000Z"],
+  ]);
+  await driver.close();
+});
+
 it('describes the bound, and refuses one that is not a duration, naming the source', () => {
-  expect(app().app.describe()).toContain('event times up to 1h ahead of the clock');
+  expect(app().app.describe()).toContain("event times up to 1h ahead of their record's timestamp");
   expect(() => streams({ applicationId: 'bad' }).source('events', { ...sourceOptions, maxTimeAhead: 'soon' as never })).toThrow(/source 'events' maxTimeAhead/);
 });
 
@@ -80,11 +91,14 @@ it('names the Kafka sinks fed from a source with no maxTimeAhead, or one over th
   const bounded = a.source('bounded', { ...sourceOptions, maxTimeAhead: '50m' });
   const unbounded = a.source('unbounded', sourceOptions);
   const beyondTheBroker = a.source('beyond', { ...sourceOptions, maxTimeAhead: '2h' });
+  const atTheBroker = a.source('at', { ...sourceOptions, maxTimeAhead: '1h' });
+  atTheBroker.to(kafkaSink({ topic: 'out-d' }));
   bounded.to(kafkaSink({ topic: 'out-a' }));
   unbounded.filter((e) => e.event_type === 'click').to(kafkaSink({ topic: 'out-b' }));
   unbounded.to(memorySink());
   beyondTheBroker.groupBy((e) => e.page_url).window(tumbling('1m')).aggregate(count()).to(kafkaSink({ topic: 'out-c' }));
-  expect(unboundedTimestamps(a.topology())).toEqual([
+  expect(timestampRisks(a.topology())).toEqual([
+    { source: 'at', sinkTopic: 'out-d', maxTimeAhead: 3_600_000 },
     { source: 'unbounded', sinkTopic: 'out-b' },
     { source: 'beyond', sinkTopic: 'out-c', maxTimeAhead: 7_200_000 },
   ]);

@@ -20,7 +20,7 @@ import type { KafkaSinkContext } from './kafka-sink';
 import { DEFAULT_BATCH_SIZE, type KafkaStreamsMetrics, type KafkaStreamsOptions } from './kafka-streams-options';
 import * as rd from './promisified';
 import { connectClient } from './connect-client';
-import { unboundedTimestamps } from './unbounded-timestamps';
+import { timestampRisks } from './timestamp-risks';
 import { createRuntimeConsumer, runtimeConsumerConfig, type Rebalance } from './runtime-consumer';
 import { addCounters, retire } from './runtime-metrics';
 import { processInSlices } from './process-in-slices';
@@ -98,7 +98,7 @@ export class KafkaStreams {
     if (!this.backend.durable) {
       this.logger.warn('state backend is not durable: a restart loses window and processor state', { backend: this.backend.kind });
     }
-    for (const { source, sinkTopic, maxTimeAhead } of unboundedTimestamps(this.topology)) {
+    for (const { source, sinkTopic, maxTimeAhead } of timestampRisks(this.topology)) {
       const bound = maxTimeAhead === undefined ? 'has no maxTimeAhead' : `has a maxTimeAhead of ${formatDuration(maxTimeAhead)}`;
       this.logger.warn(
         `kafka sink ${sinkTopic} writes event times as Kafka timestamps, and source ${source} ${bound}: the broker refuses a timestamp more than log.message.timestamp.after.max.ms (default 1h) ahead of its clock, and one such record would stop the runtime at every restart`,
