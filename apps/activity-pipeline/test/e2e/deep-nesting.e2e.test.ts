@@ -1,8 +1,6 @@
-import { startApp, type AppProcess } from './support/app-process';
 import { isolatedStack, type IsolatedStack } from './support/isolated-stack';
-import { headersOf, produce, readTopic } from './support/kafka';
-import { scrape, waitFor } from './support/http';
 import { readLake } from './support/lake';
+import { runOver } from './support/run-over';
 
 // The schema lets events carry properties of their own (additionalProperties), and JSON.parse
 // reads any depth. But structured clone, which hands the lake's records to the sink thread
@@ -19,11 +17,7 @@ const nested = (depth: number, fields: { user_id: string; page_url: string }) =>
   Buffer.from(`{"event_time":"${at}","user_id":"${fields.user_id}","page_url":"${fields.page_url}","event_type":"page_view","extra":${'{"a":'.repeat(depth - 1)}1${'}'.repeat(depth - 1)}}`);
 
 let stack: IsolatedStack | undefined;
-let app: AppProcess | undefined;
-afterAll(async () => {
-  await app?.kill();
-  await stack?.remove();
-});
+afterAll(() => stack?.remove());
 
 it('dead-letters an event nested deeper than 1,000 levels, processes one of 1,000, and keeps running', async () => {
   stack = await isolatedStack({ SINK_THREADS: 'on' }, 1);
@@ -34,18 +28,8 @@ it('dead-letters an event nested deeper than 1,000 levels, processes one of 1,00
     { key: 'u3', value: nested(1001, { user_id: 'u3', page_url: '/deep' }) },
     { key: 'u4', value: nested(1, { user_id: 'u4', page_url: '/after' }) },
   ].map((r) => ({ partition: 0, ...r }));
-  await produce(stack.input, records);
-  app = await startApp(stack.env);
-
-  const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? -1);
-  const read = async () => (await scrape(`${app!.baseUrl}/metrics`)).body;
-  await waitFor(async () => metric(await read(), 'streams_records_total') === records.length, 30_000, 'the app to read every record');
-  await waitFor(async () => metric(await read(), 'streams_commits_total') >= 1, 10_000, 'a commit');
-  const metrics = (await scrape(`${app.baseUrl}/metrics`)).body;
-  expect(await app.stop()).toBe(0);
-
-  expect(metric(metrics, 'streams_dead_lettered_total')).toBe(2);
-  const letters = (await readTopic(stack.deadLetter, 1, 2)).map((m) => ({ offset: headersOf(m)['dlq.offset'], reason: headersOf(m)['dlq.reason'] }));
+  const { deadLettered, letters } = await runOver(stack, records);
+  expect(deadLettered).toBe(2);
   expect(letters).toEqual([
     { offset: '0', reason: 'JSON nested deeper than 1000 levels of arrays and objects' },
     { offset: '2', reason: 'JSON nested deeper than 1000 levels of arrays and objects' },

@@ -1,7 +1,6 @@
-import { startApp, type AppProcess } from './support/app-process';
 import { isolatedStack, type IsolatedStack } from './support/isolated-stack';
-import { headersOf, produce, readTopic } from './support/kafka';
-import { scrape, waitFor } from './support/http';
+import { readTopic } from './support/kafka';
+import { runOver } from './support/run-over';
 
 // An ISO 8601 time may have any number of fraction digits, and the date-time format took them
 // all: an event_time of ~1 MB ('2026-01-05T10:00:00.000…0Z') was a valid event. The enriched
@@ -27,11 +26,7 @@ const event = (eventTime: string, user: Buffer) =>
 const withDigits = (digits: number) => `2026-01-05T10:00:00.${'0'.repeat(digits)}Z`;
 
 let stack: IsolatedStack | undefined;
-let app: AppProcess | undefined;
-afterAll(async () => {
-  await app?.kill();
-  await stack?.remove();
-});
+afterAll(() => stack?.remove());
 
 it('dead-letters an event_time over 64 characters, takes one of 64, and keeps running', async () => {
   stack = await isolatedStack({}, 1);
@@ -44,18 +39,8 @@ it('dead-letters an event_time over 64 characters, takes one of 64, and keeps ru
     { key: null, value: event('2026-01-05T10:00:00.000Z', Buffer.from('u4')) },
   ].map((r) => ({ partition: 0, ...r }));
   expect(withDigits(64 - 21)).toHaveLength(64);
-  await produce(stack.input, records);
-  app = await startApp(stack.env);
-
-  const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? -1);
-  const read = async () => (await scrape(`${app!.baseUrl}/metrics`)).body;
-  await waitFor(async () => metric(await read(), 'streams_records_total') === records.length, 30_000, 'the app to read every record');
-  await waitFor(async () => metric(await read(), 'streams_commits_total') >= 1, 10_000, 'a commit');
-  const metrics = (await scrape(`${app.baseUrl}/metrics`)).body;
-  expect(await app.stop()).toBe(0);
-
-  expect(metric(metrics, 'streams_dead_lettered_total')).toBe(2);
-  const letters = (await readTopic(stack.deadLetter, 1, 2)).map((m) => ({ offset: headersOf(m)['dlq.offset'], reason: headersOf(m)['dlq.reason'] }));
+  const { deadLettered, letters } = await runOver(stack, records);
+  expect(deadLettered).toBe(2);
   expect(letters).toEqual([
     { offset: '0', reason: expect.stringMatching(/^schema: \/event_time: /) },
     { offset: '2', reason: expect.stringMatching(/^schema: \/event_time: /) },

@@ -1,7 +1,5 @@
-import { startApp, type AppProcess } from './support/app-process';
 import { isolatedStack, type IsolatedStack } from './support/isolated-stack';
-import { headersOf, produce, readTopic } from './support/kafka';
-import { scrape, waitFor } from './support/http';
+import { runOver } from './support/run-over';
 
 // user_id and page_url are parts of primary keys (init-db.sql), and PostgreSQL refuses a btree
 // entry over 2,704 bytes. One event with a longer value used to stop the pipeline at its first
@@ -19,11 +17,7 @@ const longUrl = `/${incompressible(MAX - 1)}`;
 const longUser = incompressible(MAX);
 
 let stack: IsolatedStack | undefined;
-let app: AppProcess | undefined;
-afterAll(async () => {
-  await app?.kill();
-  await stack?.remove();
-});
+afterAll(() => stack?.remove());
 
 it('stores user_id and page_url of 2,048 bytes, dead-letters longer ones (in bytes, not characters), and keeps running', async () => {
   stack = await isolatedStack({}, 1);
@@ -37,18 +31,8 @@ it('stores user_id and page_url of 2,048 bytes, dead-letters longer ones (in byt
     { key: 'u4', value: event({ user_id: 'u4', page_url: `/${incompressible(3000)}`, event_type: 'page_view' }) },
     { key: 'u5', value: event({ user_id: 'u5', page_url: '/after', event_type: 'page_view' }) },
   ].map((r) => ({ partition: 0, ...r }));
-  await produce(stack.input, records);
-  app = await startApp(stack.env);
-
-  const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? -1);
-  const read = async () => (await scrape(`${app!.baseUrl}/metrics`)).body;
-  await waitFor(async () => metric(await read(), 'streams_records_total') === 6, 30_000, 'the app to read all six records');
-  await waitFor(async () => metric(await read(), 'streams_commits_total') >= 1, 10_000, 'a commit');
-  const metrics = (await scrape(`${app.baseUrl}/metrics`)).body;
-  expect(await app.stop()).toBe(0);
-
-  expect(metric(metrics, 'streams_dead_lettered_total')).toBe(3);
-  const letters = (await readTopic(stack.deadLetter, 1, 3)).map((m) => ({ offset: headersOf(m)['dlq.offset'], reason: headersOf(m)['dlq.reason'] }));
+  const { deadLettered, letters } = await runOver(stack, records);
+  expect(deadLettered).toBe(3);
   expect(letters).toEqual([
     { offset: '2', reason: expect.stringMatching(/^schema: \/page_url: /) },
     { offset: '3', reason: expect.stringMatching(/^schema: \/user_id: /) },

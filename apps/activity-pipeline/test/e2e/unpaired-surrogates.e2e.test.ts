@@ -1,7 +1,5 @@
-import { startApp, type AppProcess } from './support/app-process';
 import { isolatedStack, type IsolatedStack } from './support/isolated-stack';
-import { headersOf, produce, readTopic } from './support/kafka';
-import { scrape, waitFor } from './support/http';
+import { runOver } from './support/run-over';
 
 // JSON can escape half of a UTF-16 surrogate pair on its own ("\ud800"): valid JSON, a valid
 // JavaScript string, but no Unicode text. pg sends it to PostgreSQL as UTF-8, where it becomes
@@ -18,11 +16,7 @@ const at = '2026-01-05T10:00:00.000Z';
 const event = (fields: { user_id: string; page_url: string; event_type: string }) => Buffer.from(JSON.stringify({ event_time: at, ...fields }));
 
 let stack: IsolatedStack | undefined;
-let app: AppProcess | undefined;
-afterAll(async () => {
-  await app?.kill();
-  await stack?.remove();
-});
+afterAll(() => stack?.remove());
 
 it('dead-letters a user_id or page_url holding an unpaired surrogate, stores U+FFFD, and keeps running', async () => {
   stack = await isolatedStack({}, 1);
@@ -36,18 +30,8 @@ it('dead-letters a user_id or page_url holding an unpaired surrogate, stores U+F
   ].map((r) => ({ partition: 0, ...r }));
   // The escapes travel as ASCII, as a producer's JSON encoder writes them.
   expect(records[0]!.value.toString('latin1')).toContain('"/a\\ud800"');
-  await produce(stack.input, records);
-  app = await startApp(stack.env);
-
-  const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? -1);
-  const read = async () => (await scrape(`${app!.baseUrl}/metrics`)).body;
-  await waitFor(async () => metric(await read(), 'streams_records_total') === records.length, 30_000, 'the app to read every record');
-  await waitFor(async () => metric(await read(), 'streams_commits_total') >= 1, 10_000, 'a commit');
-  const metrics = (await scrape(`${app.baseUrl}/metrics`)).body;
-  expect(await app.stop()).toBe(0);
-
-  expect(metric(metrics, 'streams_dead_lettered_total')).toBe(3);
-  const letters = (await readTopic(stack.deadLetter, 1, 3)).map((m) => ({ offset: headersOf(m)['dlq.offset'], reason: headersOf(m)['dlq.reason'] }));
+  const { deadLettered, letters } = await runOver(stack, records);
+  expect(deadLettered).toBe(3);
   expect(letters).toEqual([
     { offset: '0', reason: expect.stringMatching(/^schema: \/page_url: /) },
     { offset: '2', reason: expect.stringMatching(/^schema: \/user_id: /) },

@@ -1,7 +1,5 @@
-import { startApp, type AppProcess } from './support/app-process';
 import { isolatedStack, type IsolatedStack } from './support/isolated-stack';
-import { headersOf, produce, readTopic } from './support/kafka';
-import { scrape, waitFor } from './support/http';
+import { runOver } from './support/run-over';
 
 // A user_id or page_url holding U+0000 is valid JSON ("\u0000") and passed the schema, but
 // PostgreSQL's text cannot store it ("invalid byte sequence for encoding UTF8: 0x00"). One such
@@ -17,11 +15,7 @@ const event = (fields: { event_time?: string; user_id: string; page_url: string;
   Buffer.from(JSON.stringify({ event_time: at, ...fields }));
 
 let stack: IsolatedStack | undefined;
-let app: AppProcess | undefined;
-afterAll(async () => {
-  await app?.kill();
-  await stack?.remove();
-});
+afterAll(() => stack?.remove());
 
 it('dead-letters a user_id or page_url holding U+0000, stores a window of year 0, and keeps running', async () => {
   stack = await isolatedStack({}, 1);
@@ -31,18 +25,8 @@ it('dead-letters a user_id or page_url holding U+0000, stores a window of year 0
     { key: 'u3', value: event({ event_time: '0000-06-01T10:00:30.000Z', user_id: 'u3', page_url: '/ancient', event_type: 'page_view' }) },
     { key: 'u6', value: event({ user_id: 'u6', page_url: '/after', event_type: 'page_view' }) },
   ].map((r) => ({ partition: 0, ...r }));
-  await produce(stack.input, records);
-  app = await startApp(stack.env);
-
-  const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? -1);
-  const read = async () => (await scrape(`${app!.baseUrl}/metrics`)).body;
-  await waitFor(async () => metric(await read(), 'streams_records_total') === records.length, 30_000, 'the app to read every record');
-  await waitFor(async () => metric(await read(), 'streams_commits_total') >= 1, 10_000, 'a commit');
-  const metrics = (await scrape(`${app.baseUrl}/metrics`)).body;
-  expect(await app.stop()).toBe(0);
-
-  expect(metric(metrics, 'streams_dead_lettered_total')).toBe(2);
-  const letters = (await readTopic(stack.deadLetter, 1, 2)).map((m) => ({ offset: headersOf(m)['dlq.offset'], reason: headersOf(m)['dlq.reason'] }));
+  const { deadLettered, letters } = await runOver(stack, records);
+  expect(deadLettered).toBe(2);
   expect(letters).toEqual([
     { offset: '0', reason: expect.stringMatching(/^schema: \/user_id: /) },
     { offset: '1', reason: expect.stringMatching(/^schema: \/page_url: /) },
