@@ -23,7 +23,9 @@ FormatRegistry.Set(KEY_TEXT, (v) => isKeyText(v, MAX_KEY_BYTES));
 /**
  * The longest `event_time`, in characters: nanoseconds and an offset take 35. ISO 8601 allows any
  * number of fraction digits, and the enriched record copies `event_time`: an event_time of ~1 MB
- * made an enriched record the producer refused (message.max.bytes) at every restart.
+ * made an enriched record the producer refused (message.max.bytes) at every restart. Since then
+ * MAX_EVENT_BYTES bounds the whole event; this keeps what an event adds to the enriched record
+ * small, and refuses an `event_time` no clock writes.
  */
 export const MAX_EVENT_TIME_LENGTH = 64;
 

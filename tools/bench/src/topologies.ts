@@ -9,11 +9,13 @@ import { nullSink } from './infra/sinks';
 
 const WATERMARK_MS = 2 * 60_000;
 const SESSION_TIMEOUT_MS = 30 * 60_000;
+/** The app's default MAX_TIME_AHEAD: the source's check runs here as in the app. */
+const MAX_TIME_AHEAD_MS = 10 * 60_000;
 const APPLICATION_ID = 'bench-stages';
 
 function source(topic: string) {
   const app = streams({ applicationId: APPLICATION_ID });
-  const events = activityEvents(app, { inputTopic: topic, watermarkDelayMs: WATERMARK_MS }, nullSink());
+  const events = activityEvents(app, { inputTopic: topic, watermarkDelayMs: WATERMARK_MS, maxTimeAheadMs: MAX_TIME_AHEAD_MS }, nullSink());
   return { app, events };
 }
 
@@ -55,7 +57,7 @@ export function enrichedOnly(topic: string, sink: Sink<EnrichedEvent> = nullSink
 /** The real topology (activityPipeline itself), every sink a null sink. */
 export function wholeTopology(topic: string): StreamsApp {
   return activityPipeline(
-    { applicationId: APPLICATION_ID, inputTopic: topic, watermarkDelayMs: WATERMARK_MS, sessionTimeoutMs: SESSION_TIMEOUT_MS },
+    { applicationId: APPLICATION_ID, inputTopic: topic, watermarkDelayMs: WATERMARK_MS, maxTimeAheadMs: MAX_TIME_AHEAD_MS, sessionTimeoutMs: SESSION_TIMEOUT_MS },
     { pageViews: nullSink(), activeUsers: nullSink(), sessions: nullSink(), lake: nullSink(), enriched: nullSink(), deadLetters: nullSink() },
   );
 }

@@ -45,8 +45,9 @@ export interface SourceOptions<S extends TSchema, K> extends NodeOptions {
    * reading did; only a record whose Kafka timestamp was ahead of the wall clock, or missing (0,
    * -1), is judged by the clock and can be decided otherwise. Under `CreateTime` the producer sets
    * that timestamp: one that sets its own (an anchor earlier than the event) gets its records
-   * dead-lettered; `LogAppendTime` on the input topic avoids it. In the test driver, a piped record's timestamp is the virtual clock (1970 unless
-   * `wallClockStart` says otherwise). Default: no bound.
+   * dead-lettered; `LogAppendTime` on the input topic avoids it. In the test driver, a piped
+   * record's timestamp is the virtual clock (1970 unless `wallClockStart` says otherwise).
+   * Default: no bound.
    * @example maxTimeAhead: '10m'
    */
   readonly maxTimeAhead?: Duration;

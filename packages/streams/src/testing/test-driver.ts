@@ -24,8 +24,9 @@ export interface TestDriverOptions {
   /** Where state is committed. Default: in memory, which survives `restart()`. */
   readonly backend?: StateBackend;
   /**
-   * Initial wall-clock time (epoch ms). Default 0, 1970: give it (or each piped record a
-   * `timestamp`) when a source has `maxTimeAhead`, or every record of today is ahead of it.
+   * Initial wall-clock time (epoch ms). Default 0, 1970: give it when a source has
+   * `maxTimeAhead`, or every record of today is ahead of the clock and dead-lettered (a piped
+   * record's own `timestamp` does not help: one later than the clock is judged by the clock).
    */
   readonly wallClockStart?: number;
   readonly logger?: Logger;
@@ -42,7 +43,10 @@ export interface PipeOptions {
   readonly partition?: number;
   /** Kafka record key (bytes of the string). */
   readonly key?: string;
-  /** The record's Kafka timestamp (default: the virtual clock); event time still comes from the value. `maxTimeAhead` judges against it. */
+  /**
+   * The record's Kafka timestamp (default: the virtual clock); event time still comes from the
+   * value. `maxTimeAhead` judges against it, or against the clock if that is earlier.
+   */
   readonly timestamp?: number;
 }
 

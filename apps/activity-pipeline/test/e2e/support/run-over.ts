@@ -12,7 +12,7 @@ export interface Run {
 }
 
 /** A counter of a /metrics text, or -1 when it is absent. */
-export function metric(text: string, name: string): number {
+function metric(text: string, name: string): number {
   return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? -1);
 }
 

@@ -9,7 +9,7 @@ import type { CommitInfo, Sink, SinkWriter } from '../../sinks/sink';
 import { localBackend } from '../../state/backends/local-backend';
 import type { StateBackend } from '../../state/backends/state-backend';
 import { systemClock, type Clock } from '../../time/clock';
-import { formatDuration, parseDuration } from '../../time/duration';
+import { parseDuration } from '../../time/duration';
 import type { Topology } from '../../topology/topology';
 import { checkKafkaStreamsOptions } from './check-options';
 import { readPartitions } from './changelog-reader';
@@ -20,7 +20,7 @@ import type { KafkaSinkContext } from './kafka-sink';
 import { DEFAULT_BATCH_SIZE, type KafkaStreamsMetrics, type KafkaStreamsOptions } from './kafka-streams-options';
 import * as rd from './promisified';
 import { connectClient } from './connect-client';
-import { timestampRisks } from './timestamp-risks';
+import { describeTimestampRisk, timestampRisks } from './timestamp-risks';
 import { createRuntimeConsumer, runtimeConsumerConfig, type Rebalance } from './runtime-consumer';
 import { addCounters, retire } from './runtime-metrics';
 import { processInSlices } from './process-in-slices';
@@ -98,13 +98,7 @@ export class KafkaStreams {
     if (!this.backend.durable) {
       this.logger.warn('state backend is not durable: a restart loses window and processor state', { backend: this.backend.kind });
     }
-    for (const { source, sinkTopic, maxTimeAhead } of timestampRisks(this.topology)) {
-      const bound = maxTimeAhead === undefined ? 'has no maxTimeAhead' : `has a maxTimeAhead of ${formatDuration(maxTimeAhead)}`;
-      this.logger.warn(
-        `kafka sink ${sinkTopic} writes event times as Kafka timestamps, and source ${source} ${bound}: the broker refuses a timestamp more than log.message.timestamp.after.max.ms (default 1h) ahead of its clock, and one such record would stop the runtime at every restart`,
-        { source, sinkTopic },
-      );
-    }
+    for (const risk of timestampRisks(this.topology)) this.logger.warn(describeTimestampRisk(risk), { source: risk.source, sinkTopic: risk.sinkTopic });
     const connection = this.options.connection;
     let clients: Awaited<ReturnType<typeof connectProducers>> | undefined;
     let consumer: KafkaConsumer | undefined;

@@ -1,3 +1,4 @@
+import { formatDuration } from '../../time/duration';
 import { rootSourceOf, type Topology } from '../../topology/topology';
 
 /** `log.message.timestamp.after.max.ms`'s default since Kafka 4.0. */
@@ -30,4 +31,14 @@ export function timestampRisks(topology: Topology): TimestampRisk[] {
     else if (source.maxTimeAhead >= BROKER_MAX_TIMESTAMP_AHEAD_MS) found.push({ source: source.topic, sinkTopic: node.sink.target, maxTimeAhead: source.maxTimeAhead });
   }
   return found;
+}
+
+/** The start-time warning about one risk: which sink, which source, and why it matters. */
+export function describeTimestampRisk({ source, sinkTopic, maxTimeAhead }: TimestampRisk): string {
+  const bound = maxTimeAhead === undefined ? 'has no maxTimeAhead' : `has a maxTimeAhead of ${formatDuration(maxTimeAhead)}`;
+  return (
+    `kafka sink ${sinkTopic} writes event times as Kafka timestamps, and source ${source} ${bound}: ` +
+    'the broker refuses a timestamp more than log.message.timestamp.after.max.ms (default 1h) ahead of its clock, ' +
+    'and one such record would stop the runtime at every restart'
+  );
 }

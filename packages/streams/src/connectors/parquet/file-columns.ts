@@ -115,4 +115,3 @@ function valuesArray(column: ParquetColumn, capacity: number): ColumnValues {
   }
   return new Array<unknown>(capacity);
 }
-
