@@ -1,8 +1,9 @@
-import { memoryBackend, streams, type Logger } from '../../../src';
+import { memoryBackend, streams } from '../../../src';
 import { kafkaSink, KafkaStreams } from '../../../src/connectors/kafka';
 import { sourceOptions } from '../../support/events';
 import { scratchTopics } from '../../support/scratch-topics';
 import { brokers, uniqueName } from '../../support/kafka';
+import { recordingLogger } from '../../support/recording-logger';
 
 jest.setTimeout(60_000);
 
@@ -20,13 +21,12 @@ it('warns at start about each Kafka sink fed from a source with no maxTimeAhead,
   app.source(unbounded, sourceOptions).to(kafkaSink({ topic: out }));
   app.source(beyond, { ...sourceOptions, maxTimeAhead: '2h' }).to(kafkaSink({ topic: out }));
   app.source(bounded, { ...sourceOptions, maxTimeAhead: '10m' }).to(kafkaSink({ topic: out }));
-  const warnings: Array<{ message: string; fields?: Record<string, unknown> }> = [];
-  const logger: Logger = { error: () => {}, info: () => {}, debug: () => {}, warn: (message, fields) => warnings.push({ message, fields }), child: () => logger };
+  const { logger, lines } = recordingLogger();
   const runtime = new KafkaStreams(app, { connection: { brokers }, stateBackend: memoryBackend(), logger });
   await runtime.start();
   await runtime.stop();
 
-  const about = warnings.filter((w) => w.message.includes('writes event times as Kafka timestamps'));
+  const about = lines.filter((l) => l.level === 'warn' && l.message.includes('writes event times as Kafka timestamps'));
   expect(about.map((w) => w.fields)).toEqual([
     { source: unbounded, sinkTopic: out },
     { source: beyond, sinkTopic: out },

@@ -2,27 +2,14 @@ import { createServer } from 'node:net';
 import { KafkaConsumer, Producer } from 'node-rdkafka';
 import { connectClient } from '../../../src/connectors/kafka/connect-client';
 import { disconnectProducer } from '../../../src/connectors/kafka/promisified';
-import type { Logger } from '../../../src/logging/logger';
 import { brokers } from '../../support/kafka';
+import { recordingLogger } from '../../support/recording-logger';
 
 jest.setTimeout(30_000);
 
 // librdkafka retries a broker it cannot reach quietly until the connect times out, then says only
 // "broker transport failure": the app sat 30 s with no word, then failed without naming the
 // address or why. connectClient logs librdkafka's own reason at once and puts it in the error.
-
-interface Line {
-  readonly level: string;
-  readonly message: string;
-  readonly fields: Record<string, unknown>;
-  readonly at: number;
-}
-
-function recordingLogger(lines: Line[]): Logger {
-  const log = (level: string) => (message: string, fields: Record<string, unknown> = {}) => lines.push({ level, message, fields, at: Date.now() });
-  const logger: Logger = { error: log('error'), warn: log('warn'), info: log('info'), debug: log('debug'), child: () => logger };
-  return logger;
-}
 
 /** A port nothing listens on: bound, then closed. */
 async function closedPort(): Promise<number> {
@@ -39,10 +26,10 @@ const consumer = (to: string) =>
 
 it('warns at once with the reason a broker is unreachable, and the timeout names the brokers and the reason', async () => {
   const to = `127.0.0.1:${await closedPort()}`;
-  const lines: Line[] = [];
+  const { logger, lines } = recordingLogger();
   const started = Date.now();
   const client = producer(to);
-  const error = await connectClient(client, { client: 'test-producer', brokers: to, timeoutMs: 3_000, logger: recordingLogger(lines) }).catch((e: Error) => e);
+  const error = await connectClient(client, { client: 'test-producer', brokers: to, timeoutMs: 3_000, logger }).catch((e: Error) => e);
   // Nothing to disconnect: node-rdkafka refuses to disconnect a client that never connected.
 
   expect(error).toBeInstanceOf(Error);
@@ -67,18 +54,18 @@ it('warns at once with the reason a broker is unreachable, and the timeout names
 
 it('says a host name does not resolve, for a consumer too', async () => {
   const to = 'no-such-broker.invalid:9092';
-  const lines: Line[] = [];
+  const { logger, lines } = recordingLogger();
   const client = consumer(to);
-  const error = await connectClient(client, { client: 'test-consumer', brokers: to, timeoutMs: 2_000, logger: recordingLogger(lines) }).catch((e: Error) => e);
+  const error = await connectClient(client, { client: 'test-consumer', brokers: to, timeoutMs: 2_000, logger }).catch((e: Error) => e);
 
   expect((error as Error).message).toMatch(/^kafka test-consumer: could not connect to no-such-broker\.invalid:9092 \(waited up to 2 s\): .*Failed to resolve 'no-such-broker\.invalid:9092'/);
   expect(lines.filter((l) => l.level === 'warn').map((l) => l.fields.reason)).toEqual([expect.stringContaining("Failed to resolve 'no-such-broker.invalid:9092'")]);
 });
 
 it('connects to a reachable broker without a word, and stops listening to its log', async () => {
-  const lines: Line[] = [];
+  const { logger, lines } = recordingLogger();
   const client = producer(brokers);
-  await connectClient(client, { client: 'test-producer', brokers, timeoutMs: 10_000, logger: recordingLogger(lines) });
+  await connectClient(client, { client: 'test-producer', brokers, timeoutMs: 10_000, logger });
   try {
     expect(lines).toEqual([]);
     expect(client.listenerCount('event.log')).toBe(0);

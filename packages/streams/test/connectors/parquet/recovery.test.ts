@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { silentLogger, type Logger } from '../../../src';
+import { recordingLogger } from '../../support/recording-logger';
 import { parquetSink } from '../../../src/connectors/parquet';
 import { commit, flushAndRoll, finalFiles, listFiles, makeLake, open, position, readLake, records, row, Row } from './lake-helpers';
 
@@ -180,11 +180,11 @@ describe('parquet sink recovery after a crash', () => {
     await first.close();
     expect(await listFiles(lake.dir)).toEqual([`${DIR}/part-events-0-0-3.parquet`]);
 
-    const warnings: string[] = [];
-    const logger: Logger = { ...silentLogger, warn: (message) => void warnings.push(message), child: () => logger };
+    const { logger, lines } = recordingLogger();
+    const warnings = () => lines.filter((l) => l.level === 'warn').map((l) => l.message);
     const second = await parquetSink({ dir: lake.dir, schema: Row, rollRows: 4 }).open({ applicationId: 't', nodeName: 'n', logger });
     await second.recover!(position(2));
     expect(await finalFiles(lake.dir)).toEqual([`${DIR}/part-events-0-0-3.parquet`]);
-    expect(warnings).toEqual([expect.stringMatching(/straddles the resume offset and its staging file is gone/)]);
+    expect(warnings()).toEqual([expect.stringMatching(/straddles the resume offset and its staging file is gone/)]);
   });
 });
