@@ -46,6 +46,18 @@ const MINUTE = 60_000;
  * @example parseDateTime('2024-01-01T01:00:00.5+01:00') // 1704067200500
  */
 export function parseDateTime(text: string): number {
+  if (text === lastText) return lastMillis;
+  lastMillis = readDateTime(text);
+  lastText = text;
+  return lastMillis;
+}
+
+// A source's `date-time` check and its event time read the same string one after the other: the
+// last reading is kept, so the second one costs a comparison (the same string object: no scan).
+let lastText: string | undefined;
+let lastMillis = Number.NaN;
+
+function readDateTime(text: string): number {
   const year = digits(text, 0, 4);
   const month = digits(text, 5, 2);
   const day = digits(text, 8, 2);
