@@ -1,6 +1,7 @@
 import { isolatedStack, type IsolatedStack } from './support/isolated-stack';
 import { readLake } from './support/lake';
 import { runOver } from './support/run-over';
+import { A_DAY_AGO } from './support/event-time';
 
 // The schema lets events carry properties of their own (additionalProperties), and JSON.parse
 // reads any depth. But structured clone, which hands the lake's records to the sink thread
@@ -11,7 +12,7 @@ import { runOver } from './support/run-over';
 
 jest.setTimeout(90_000);
 
-const at = '2026-01-05T10:00:00.000Z';
+const at = A_DAY_AGO;
 /** An event whose `extra` property makes it `depth` arrays and objects deep (the event itself is one). */
 const nested = (depth: number, fields: { user_id: string; page_url: string }) =>
   Buffer.from(`{"event_time":"${at}","user_id":"${fields.user_id}","page_url":"${fields.page_url}","event_type":"page_view","extra":${'{"a":'.repeat(depth - 1)}1${'}'.repeat(depth - 1)}}`);

@@ -1,6 +1,7 @@
 import { isolatedStack, type IsolatedStack } from './support/isolated-stack';
 import { readTopic } from './support/kafka';
 import { runOver } from './support/run-over';
+import { A_DAY_AGO, aDayAgoPlus } from './support/event-time';
 
 // One event from a device whose clock was fast stopped the pipeline at every restart: the enriched
 // record carries the event time as its Kafka timestamp, and the broker refuses one over an hour
@@ -20,10 +21,10 @@ it('dead-letters events from a clock 61 minutes or decades ahead, and the events
   stack = await isolatedStack({}, 1);
   const fiveMinutesAhead = new Date(Date.now() + 5 * 60_000).toISOString();
   const records = [
-    { key: 'u1', value: view('2026-01-05T10:00:10Z', 'u1') },
+    { key: 'u1', value: view(aDayAgoPlus(10_000), 'u1') },
     { key: 'u2', value: view('9999-12-31T23:59:59Z', 'u2') },
     { key: 'u3', value: view(new Date(Date.now() + 61 * 60_000).toISOString(), 'u3') },
-    { key: 'u4', value: view('2026-01-05T10:00:20Z', 'u4') },
+    { key: 'u4', value: view(aDayAgoPlus(20_000), 'u4') },
     // 5 minutes ahead: taken, and the broker takes its enriched record.
     { key: 'u5', value: view(fiveMinutesAhead, 'u5') },
   ].map((r) => ({ partition: 0, ...r }));
@@ -35,7 +36,7 @@ it('dead-letters events from a clock 61 minutes or decades ahead, and the events
   ]);
   const views = await stack.db.query<{ window_start: Date; view_count: string }>('SELECT window_start, view_count FROM page_view_counts ORDER BY window_start');
   expect(views.map((v) => [v.window_start.toISOString().slice(0, 7), Number(v.view_count)])).toEqual([
-    ['2026-01', 2],
+    [A_DAY_AGO.slice(0, 7), 2],
     [fiveMinutesAhead.slice(0, 7), 1],
   ]);
   const enriched = (await readTopic(stack.enriched, 3, 3)).map((m) => (JSON.parse(m.value!.toString()) as { user_id: string }).user_id);

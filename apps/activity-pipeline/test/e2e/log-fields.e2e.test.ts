@@ -2,6 +2,7 @@ import { startApp, type AppProcess } from './support/app-process';
 import { isolatedStack, type IsolatedStack } from './support/isolated-stack';
 import { produce } from './support/kafka';
 import { scrape, waitFor } from './support/http';
+import { A_DAY_AGO } from './support/event-time';
 
 // What a log collector gets from a run (LOG_FORMAT=json, as off a terminal): one JSON object a
 // line, each with level, message, timestamp, and the component that wrote it (the app, the
@@ -24,7 +25,7 @@ it('every log line is a JSON object with level, message, timestamp and component
   stack = await isolatedStack({ STATUS_INTERVAL: '300ms' }, 1);
   // The local PostgreSQL trusts its local users: the password is sent and ignored.
   const databaseUrl = stack.env.DATABASE_URL!.replace('postgres://postgres@', `postgres://postgres:${PASSWORD}@`);
-  const at = '2026-01-05T10:00:00.000Z';
+  const at = A_DAY_AGO;
   const records = Array.from({ length: 300 }, (_, i) => ({
     partition: 0,
     key: `u${i % 7}`,

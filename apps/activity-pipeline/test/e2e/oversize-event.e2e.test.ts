@@ -1,5 +1,6 @@
 import { isolatedStack, type IsolatedStack } from './support/isolated-stack';
 import { runOver } from './support/run-over';
+import { A_DAY_AGO } from './support/event-time';
 
 // With SCALING=multi-instance every event goes through repartition topics whole, in an envelope,
 // and invalid UTF-8 in it grows from 1 to 3 bytes a character once decoded. An event of ~400 kB
@@ -10,7 +11,7 @@ import { runOver } from './support/run-over';
 jest.setTimeout(120_000);
 
 const MAX = 64 * 1024;
-const at = '2026-01-05T10:00:00.000Z';
+const at = A_DAY_AGO;
 /** A page view whose JSON is exactly `bytes` long, padded with an extra property of invalid UTF-8. */
 function viewOfBytes(user: string, bytes: number): Buffer {
   const head = Buffer.from(`{"event_time":"${at}","user_id":"${user}","page_url":"/a","event_type":"page_view","note":"`);

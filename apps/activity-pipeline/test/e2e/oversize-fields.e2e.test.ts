@@ -1,5 +1,6 @@
 import { isolatedStack, type IsolatedStack } from './support/isolated-stack';
 import { runOver } from './support/run-over';
+import { A_DAY_AGO } from './support/event-time';
 
 // user_id and page_url are parts of primary keys (init-db.sql), and PostgreSQL refuses a btree
 // entry over 2,704 bytes. One event with a longer value used to stop the pipeline at its first
@@ -9,7 +10,7 @@ import { runOver } from './support/run-over';
 jest.setTimeout(90_000);
 
 const MAX = 2048;
-const at = '2026-01-05T10:00:00.000Z';
+const at = A_DAY_AGO;
 const event = (fields: { user_id: string; page_url: string; event_type: string }) => Buffer.from(JSON.stringify({ event_time: at, ...fields }));
 /** A string of exactly `bytes` UTF-8 bytes that does not compress (an index entry could otherwise be compressed under the limit). */
 const incompressible = (bytes: number) => Array.from({ length: bytes }, () => String.fromCharCode(33 + Math.floor(Math.random() * 94))).join('');

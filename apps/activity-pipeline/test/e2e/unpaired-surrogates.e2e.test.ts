@@ -1,5 +1,6 @@
 import { isolatedStack, type IsolatedStack } from './support/isolated-stack';
 import { runOver } from './support/run-over';
+import { A_DAY_AGO } from './support/event-time';
 
 // JSON can escape half of a UTF-16 surrogate pair on its own ("\ud800"): valid JSON, a valid
 // JavaScript string, but no Unicode text. pg sends it to PostgreSQL as UTF-8, where it becomes
@@ -12,7 +13,7 @@ import { runOver } from './support/run-over';
 
 jest.setTimeout(90_000);
 
-const at = '2026-01-05T10:00:00.000Z';
+const at = A_DAY_AGO;
 const event = (fields: { user_id: string; page_url: string; event_type: string }) => Buffer.from(JSON.stringify({ event_time: at, ...fields }));
 
 let stack: IsolatedStack | undefined;
