@@ -5,8 +5,8 @@ import type { StateCodec } from '../util/json';
  * answer. `add` and `merge` may mutate the accumulator they are given and return it (no copy per
  * record), and `result` may return it (an update-mode result is sent as a copy); `add` must not
  * mutate the record's value, which other windows and branches share. `merge` combines two
- * accumulators; session windows need it to join sessions. Accumulators that are not plain JSON (a Set, bytes) give a `codec` so durable stores can save
- * them; an `EntriesCodec` saves a large accumulator part by part.
+ * accumulators; session windows need it to join sessions. Accumulators that are not plain JSON (a Set, bytes, a number that may be Infinity or NaN, which
+ * JSON writes as null) give a `codec` so durable stores can save them; an `EntriesCodec` saves a large accumulator part by part.
  *
  * @example
  * const average = aggregator({

@@ -1,4 +1,5 @@
 import type { MergeableAggregator } from './aggregator';
+import { numberCodec } from './number-codec';
 
 /**
  * The smallest number read from the records. A window exists once a record is in it, so its
@@ -26,5 +27,6 @@ function extreme<V>(
     merge,
     // Only ever called on a window that took a record: not null.
     result: (acc: number | null) => acc as number,
+    codec: numberCodec<number | null>(),
   });
 }

@@ -1,4 +1,5 @@
 import type { MergeableAggregator } from './aggregator';
+import { numberCodec } from './number-codec';
 
 /**
  * Sums a number read from each record.
@@ -11,5 +12,6 @@ export function sum<V>(selector: (value: V) => number): MergeableAggregator<V, n
     add: (total: number, value: V) => total + selector(value),
     merge: (a: number, b: number) => a + b,
     result: (total: number) => total,
+    codec: numberCodec<number>(),
   });
 }
