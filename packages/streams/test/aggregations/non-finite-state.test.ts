@@ -16,15 +16,16 @@ const reading = (e: Event) => ({ '/inf': Infinity, '/-inf': -Infinity, '/nan': N
 function app() {
   const a = streams({ applicationId: 'non-finite' });
   const sink = <V>() => memorySink<WindowResult<null, V>>();
-  const sinks = { max: sink<number>(), min: sink<number>(), sum: sink<number>(), nanSum: sink<number>(), sessionMax: memorySink<WindowResult<string, number>>() };
+  const sinks = { max: sink<number>(), min: sink<number>(), sum: sink<number>(), nanSum: sink<number>() };
+  const sessionMax = memorySink<WindowResult<string, number>>();
   const events = a.source('events', sourceOptions).withWatermark('1m');
   const minute = () => events.filter((e) => e.page_url !== '/nan').window(tumbling('1m'));
   minute().aggregate(max(reading), { emit: 'final' }).to(sinks.max);
   minute().aggregate(min(reading), { emit: 'final' }).to(sinks.min);
   minute().aggregate(sum(reading), { emit: 'final' }).to(sinks.sum);
   events.window(tumbling('1m')).aggregate(sum(reading), { emit: 'final' }).to(sinks.nanSum);
-  events.filter((e) => e.page_url !== '/nan').groupByKey().window(session('30s')).aggregate(max(reading), { emit: 'final' }).to(sinks.sessionMax);
-  return { app: a, sinks };
+  events.filter((e) => e.page_url !== '/nan').groupByKey().window(session('30s')).aggregate(max(reading), { emit: 'final' }).to(sessionMax);
+  return { app: a, sinks, sessionMax };
 }
 
 const stream = [
@@ -40,7 +41,7 @@ const stream = [
 async function results(restartAfter?: number) {
   const dir = await mkdtemp(join(tmpdir(), 'non-finite-'));
   try {
-    const { app: a, sinks } = app();
+    const { app: a, sinks, sessionMax } = app();
     const driver = await TopologyTestDriver.create(a, { commit: 'manual', backend: localBackend({ dir }) });
     await driver.pipeAll('events', stream.slice(0, restartAfter));
     if (restartAfter !== undefined) {
@@ -49,7 +50,8 @@ async function results(restartAfter?: number) {
       await driver.pipeAll('events', stream.slice(restartAfter));
     }
     await driver.commit();
-    return Object.fromEntries(Object.entries(sinks).map(([name, s]) => [name, driver.values(s).map((r) => r.value)]));
+    const windows = Object.fromEntries(Object.entries(sinks).map(([name, s]) => [name, driver.values(s).map((r) => r.value)]));
+    return { ...windows, sessionMax: driver.values(sessionMax).map((r) => r.value) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
