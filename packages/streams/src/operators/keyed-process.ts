@@ -99,6 +99,12 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
         ctx.forwardLate(record);
         return;
       }
+      // A result an operator above made as this watermark advance passed it (a window that
+      // closed, a timer's output) carries the watermark it was made at, below the task's: the
+      // timers due by then fire first, as they would had the watermark stopped there (a re-keyed
+      // task's does, before each re-keyed record). Otherwise every result of one advance came
+      // before every timer it passed, and how far one advance goes depends on the batches.
+      if (record.origin.offset < 0 && record.origin.watermark < ctx.watermark()) timers.fireDue('event-time', record.origin.watermark, fire);
       currentKey = record.key;
       currentTime = record.timestamp;
       origin = record.origin;
