@@ -56,11 +56,11 @@ interface DataEnvelope {
   v: unknown;
   t: number;
   /**
-   * origin topic, partition, offset, watermark before the record, sequence within one origin
-   * record (flatMap), and the origin partition's watermark after the record (absent in records
-   * written before it was added).
+   * origin topic, partition, offset, watermark before the record (null for none: JSON's -Infinity),
+   * sequence within one origin record (flatMap), and the origin partition's watermark after the
+   * record (absent in records written before it was added).
    */
-  o: [string, number, number, number, number, number?];
+  o: [string, number, number, number | null, number, number?];
 }
 
 /** A watermark record: the watermark of each source partition of the sending instance. */
@@ -142,7 +142,11 @@ export class RepartitionExchange {
       task.advanceWatermark(lowestWatermark(task, followed));
       return;
     }
-    const [topic, partition, offset, watermark, sequence, watermarkAfter] = envelope.o;
+    const [topic, partition, offset, sentWatermark, sequence, watermarkAfter] = envelope.o;
+    // A partition's first record has no watermark before it (-Infinity), which JSON writes as
+    // null; read as null, the lateness rules compared event times with 0, so a first record
+    // from before 1970 was late (`t < null`, `end <= null`).
+    const watermark = sentWatermark ?? -Infinity;
     const id = partitionId(topic, partition);
     if (!task.acceptOrigin(id, offset, sequence)) return; // sent again by a replay
     if (watermarkAfter !== undefined && Number.isFinite(watermarkAfter)) {
