@@ -211,14 +211,20 @@ export class Engine {
         continue;
       }
       this.counters.recordsIn++;
+      const decoded = source.decode(raw, now);
+      if (!decoded.ok) {
+        // Not activity: a partition that gets nothing but dead letters (a broken producer) has
+        // no event time to hold windows at, and goes idle like a quiet one; counted as activity,
+        // it held every re-keyed window open for as long as the garbage came.
+        this.deadLetter(raw, decoded.reason);
+        continue;
+      }
       input.lastActivity = now;
       if (input.idle) {
         input.idle = false;
         this.options.logger.info('partition active again', { partition: input.id });
       }
-      const decoded = source.decode(raw, now);
-      if (decoded.ok) source.ingest(raw.offset, decoded.key, decoded.value, decoded.timestamp);
-      else this.deadLetter(raw, decoded.reason);
+      source.ingest(raw.offset, decoded.key, decoded.value, decoded.timestamp);
     }
     this.propagateWatermarks();
     this.sinks.drain();

@@ -1,4 +1,4 @@
-import { count, memorySink, streams, tumbling, type WindowResult } from '../../src';
+import { count, memorySink, streams, tumbling, type DeadLetter, type WindowResult } from '../../src';
 import { TopologyTestDriver } from '../../src/testing';
 import { event, MIN, SEC, sourceOptions, T0 } from '../support/events';
 
@@ -62,6 +62,27 @@ describe('stream time per partition', () => {
     await driver.pipe('events', event(3 * MIN + 30 * SEC), { partition: 1 });
     expect(driver.metrics().late).toEqual({ 'windowAggregate-1': 1 });
     expect(driver.metrics().idlePartitions).toEqual([]);
+  });
+
+  it('lets a partition that gets only invalid records go idle: a dead letter has no event time to hold windows at', async () => {
+    const a = streams({ applicationId: 'partitions-garbage' });
+    const sink = memorySink<WindowResult<string, number>>();
+    const deadLetter = memorySink<DeadLetter>();
+    a.source('events', { ...sourceOptions, deadLetter }).withWatermark('2m').groupBy((e) => e.page_url).window(tumbling('1m')).aggregate(count(), { emit: 'final' }).to(sink);
+    const driver = await TopologyTestDriver.create(a, { partitions: 2, idleTimeout: '30s' });
+    await driver.pipe('events', event(0), { partition: 1 }); // p1 watermark -2m
+    await driver.pipe('events', event(10 * SEC), { partition: 0 });
+    await driver.pipe('events', event(5 * MIN), { partition: 0 }); // p0 watermark 3m
+    // A broken producer writes to p1 from now on: 40 s of records that are not events.
+    for (let s = 0; s < 40; s += 10) {
+      await driver.pipe('events', 'not json', { partition: 1 });
+      await driver.advanceWallClock('10s');
+    }
+    await driver.pipe('events', event(6 * MIN), { partition: 0 });
+    await driver.advanceWallClock('1s');
+    expect(driver.values(deadLetter)).toHaveLength(4);
+    expect(driver.metrics().idlePartitions).toEqual(['events:1']);
+    expect(minutes(driver.values(sink))).toEqual(['/home@0=2']);
   });
 });
 
