@@ -53,7 +53,7 @@ export const SETTINGS = {
   WATERMARK_DELAY: { default: '2m', about: 'how late an event may be and still count' },
   MAX_TIME_AHEAD: { default: '10m', about: "events whose event_time is further ahead of their Kafka timestamp (or of this machine's clock, if earlier) are dead-lettered; keep it well under the broker's log.message.timestamp.after.max.ms (1h by default); off: no bound" },
   SESSION_TIMEOUT: { default: '30m', about: 'event time without activity that closes a session as timed_out' },
-  IDLE_PARTITION_TIMEOUT: { default: '30s', about: 'a partition quiet this long stops holding windows open' },
+  IDLE_PARTITION_TIMEOUT: { default: '30s', about: 'a partition quiet this long (dead letters aside) stops holding windows open' },
   COMMIT_INTERVAL: { default: '250ms', about: 'flush every sink and commit this often' },
   PROCESSING_GUARANTEE: { default: 'at_least_once', about: 'at_least_once or exactly_once (Kafka transactions)' },
   SCALING: { default: 'single-instance', about: 'single-instance, or multi-instance (changelog and repartition topics)' },

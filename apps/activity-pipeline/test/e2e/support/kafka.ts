@@ -11,12 +11,17 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 }
 
+/**
+ * Creates topics that keep their records whatever their timestamps (`retention.ms` -1): the app
+ * gives each enriched record its event time, and the scenario's events are of 2024, which the
+ * broker's time-based retention (7 days, checked every 5 minutes) deletes at its next check.
+ */
 export async function createTopics(topics: ReadonlyArray<{ name: string; partitions: number }>): Promise<void> {
   const admin = AdminClient.create({ 'metadata.broker.list': brokers });
   try {
     for (const { name, partitions } of topics) {
       await new Promise<void>((resolve, reject) =>
-        admin.createTopic({ topic: name, num_partitions: partitions, replication_factor: 1 }, 15_000, (err) => (err ? reject(err) : resolve())),
+        admin.createTopic({ topic: name, num_partitions: partitions, replication_factor: 1, config: { 'retention.ms': '-1' } }, 15_000, (err) => (err ? reject(err) : resolve())),
       );
     }
   } finally {
