@@ -1,5 +1,6 @@
 import type { RawRecord } from '@pipeline/streams';
 import { generateEvents, type SimulationOptions } from 'producer/simulation';
+import { EVENTS_START_MS } from './event-start';
 
 /** How the benchmark's input is generated: the producer's simulation with fixed settings. */
 export interface DatasetSpec extends SimulationOptions {
@@ -18,7 +19,7 @@ export function mainDatasetSpec(count: number): DatasetSpec {
     count,
     partitions: 3,
     seed: 20_240_101,
-    startTime: '2026-01-05T09:00:00.000Z',
+    startTime: new Date(EVENTS_START_MS).toISOString(),
     eventsPerSecond: 1_000,
     users: 10_000,
     pages: 100,

@@ -1,5 +1,6 @@
 import { Dataset, mainDatasetSpec, partitionOf } from '../src/dataset';
 import { memoryEvents } from '../src/steps/memory';
+import { EVENTS_START_MS } from '../src/event-start';
 
 describe('Dataset', () => {
   const dataset = Dataset.generate(mainDatasetSpec(20_000));
@@ -18,7 +19,8 @@ describe('Dataset', () => {
   it('gives back each record as it was generated', () => {
     const first = JSON.parse(dataset.value(0).toString()) as { user_id: string; event_time: string };
     expect(first.user_id).toBe(dataset.keyString(0));
-    expect(first.event_time).toBe('2026-01-05T09:00:00.000Z');
+    expect(first.event_time).toBe(new Date(EVENTS_START_MS).toISOString());
+    expect(EVENTS_START_MS % 3_600_000).toBe(0);
   });
 });
 

@@ -3,11 +3,12 @@ import { startPipelineChild } from '../child/run-child';
 import type { ChildResult } from '../child/protocol';
 import { Dataset, type DatasetRecord } from '../dataset';
 import type { Scratch } from '../infra/scratch';
+import { EVENTS_START_MS } from '../event-start';
 import { startProgress } from '../progress';
 import { preload } from './preload';
 
 /** Event time of the memory run's first event: a whole minute, so one 5-minute window holds them all. */
-const START = Date.parse('2026-01-05T12:00:00.000Z');
+const START = EVENTS_START_MS;
 /** Session starts are spread over this much event time… */
 const SPREAD_MS = 3 * 60_000;
 /** …and each user's page view comes this long after its session start. */
@@ -16,7 +17,7 @@ const VIEW_AFTER_MS = 60_000;
 /**
  * Every user sends a `session_start`, then a `page_view` a minute later, all within 4 minutes of
  * event time and in time order; nobody sends `session_end`. At the end every session is open (the
- * timeout is 30 minutes) and the window [12:00, 12:05) has seen every user.
+ * timeout is 30 minutes) and the 5-minute window from START has seen every user.
  */
 export function* memoryEvents(users: number, seed: number): Generator<DatasetRecord> {
   const pages = createPageCatalog(100);
