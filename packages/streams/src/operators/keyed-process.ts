@@ -42,9 +42,15 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
     set: (value) => state.put(currentKey, value),
     clear: () => void state.delete(currentKey),
   };
+  // A timer's time is saved as JSON, which writes Infinity and NaN as null: a timer set to
+  // Infinity ("never") came back from a restart as due at the first watermark. Refused at once.
+  const finite = (name: string, time: number) => {
+    if (!Number.isFinite(time)) throw new RangeError(`processor ${node.name}: timer '${name}' set to ${String(time)}: a timer's time must be a finite number of milliseconds (cancel it instead)`);
+    return time;
+  };
   const keyTimers: KeyTimers = {
-    setEventTime: (name, time) => timers.set(currentKey, { name, time, type: 'event-time' }),
-    setProcessingTime: (name, time) => timers.set(currentKey, { name, time, type: 'processing-time' }),
+    setEventTime: (name, time) => timers.set(currentKey, { name, time: finite(name, time), type: 'event-time' }),
+    setProcessingTime: (name, time) => timers.set(currentKey, { name, time: finite(name, time), type: 'processing-time' }),
     cancel: (name) => timers.cancel(currentKey, name),
     get: (name) => timers.get(currentKey, name)?.time,
   };

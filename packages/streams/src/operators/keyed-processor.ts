@@ -18,7 +18,10 @@ export interface KeyTimers {
    * moves, as in Flink; set from `onTimer`, it fires in the same pass, after the timer firing.
    */
   setEventTime(name: string, time: number): void;
-  /** Fires `onTimer` once the wall clock reaches `time` (processing time: not deterministic). */
+  /**
+   * Fires `onTimer` once the wall clock reaches `time` (processing time: not deterministic). Both
+   * throw a RangeError for a `time` that is not finite (Infinity, NaN): cancel a timer instead.
+   */
   setProcessingTime(name: string, time: number): void;
   cancel(name: string): void;
   /** The time a timer of this key is set to, if it is set. */
