@@ -5,7 +5,7 @@ import type { Duration } from '../../time/duration';
 import type { Logger } from '../../logging/logger';
 import type { KafkaConnection } from './connection';
 
-/** Records per consume call unless `batchSize` says otherwise. */
+/** Records per batch at most unless `batchSize` says otherwise. */
 export const DEFAULT_BATCH_SIZE = 5_000;
 
 export interface KafkaStreamsOptions {
@@ -26,7 +26,7 @@ export interface KafkaStreamsOptions {
   readonly autoOffsetReset?: 'earliest' | 'latest';
   /** A partition with no new data for this long stops holding windows open. Default 30s. */
   readonly idleTimeout?: Duration;
-  /** Records per consume call. Default DEFAULT_BATCH_SIZE (5,000). */
+  /** Records per batch at most (a batch takes what has been fetched, without waiting for more). Default DEFAULT_BATCH_SIZE (5,000). */
   readonly batchSize?: number;
   /** Commit early once sinks buffer this many records (backpressure). Default 200,000. */
   readonly maxBufferedRecords?: number;

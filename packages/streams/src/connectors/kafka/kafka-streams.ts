@@ -24,6 +24,7 @@ import { describeTimestampRisk, timestampRisks } from './timestamp-risks';
 import { createRuntimeConsumer, runtimeConsumerConfig, type Rebalance } from './runtime-consumer';
 import { addCounters, retire } from './runtime-metrics';
 import { processInSlices } from './process-in-slices';
+import { batchReader } from './batch-reader';
 import { toRaw } from './to-raw-record';
 
 /**
@@ -195,11 +196,12 @@ export class KafkaStreams {
     const consumer = this.consumer!;
     const batchSize = this.options.batchSize ?? DEFAULT_BATCH_SIZE;
     const maxBuffered = this.options.maxBufferedRecords ?? 200_000;
+    const readBatch = batchReader(consumer, 100);
     try {
       while (!this.stopping) {
         if (this.commitFailure !== undefined) throw this.commitFailure;
         await this.applyRebalances();
-        const messages = await rd.consume(consumer, batchSize).catch((error: Error & { code?: number }) => {
+        const messages = await readBatch(batchSize).catch((error: Error & { code?: number }) => {
           // A topic that is still being created (or a leader moving) is transient: try again.
           if (error.code === CODES.ERRORS.ERR_UNKNOWN_TOPIC_OR_PART || error.code === CODES.ERRORS.ERR__UNKNOWN_PARTITION || error.code === CODES.ERRORS.ERR__TRANSPORT) {
             this.logger.warn('consume failed, retrying', { error: error.message });

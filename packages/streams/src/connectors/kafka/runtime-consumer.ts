@@ -43,9 +43,9 @@ export function runtimeConsumerConfig(connection: KafkaConnection, applicationId
     // same; librdkafka warns that low values may cost some CPU.
     'fetch.queue.backoff.ms': 50,
     'fetch.wait.max.ms': 100,
-    // node-rdkafka's consume(n) waits up to its timeout for *each* of the n messages, so under a
-    // steady stream a batch returns only when full. An end-of-partition event shortens the
-    // wait to 1 ms: a caught-up consumer gets what is there at once (latency, not batch size).
+    // The end of a partition, past the records read when a transaction's commit marker ends it
+    // (see Engine.skipTo). It does not end a batch's wait under a steady input: librdkafka reports
+    // it only when a fetch comes back empty (see batch-reader.ts).
     'enable.partition.eof': true,
     // A crashed instance holds its partitions until its session expires: 10 s, not 45 s,
     // so a restarted instance resumes quickly (heartbeats come from librdkafka's own thread).
