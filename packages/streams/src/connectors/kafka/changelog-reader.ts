@@ -1,10 +1,17 @@
 import { KafkaConsumer, type Message } from 'node-rdkafka';
 import { baseConfig, type KafkaConnection } from './connection';
+import { batchReader } from './batch-reader';
 import * as rd from './promisified';
 
 /**
  * Reads whole partitions from their beginning to their current end, committed records only
  * (`read_committed`): what a state restore needs. Not a group member: it assigns partitions.
+ *
+ * The end is where each partition stood when the read began (its last stable offset): a partition
+ * is read once the end of the log is reported or a record at or past that end arrives. The end
+ * event alone is not enough: librdkafka reports it only when a fetch comes back empty, and the
+ * checkpoint and commit-marker topics, which every instance writes to in each commit, may never
+ * be quiet that long while another instance runs (a read waited for as long as one committed).
  */
 export async function readPartitions(
   connection: KafkaConnection,
@@ -25,16 +32,23 @@ export async function readPartitions(
   );
   await rd.connect(consumer as never, 30_000);
   try {
-    const remaining = new Set(partitions.map((p) => `${p.topic}:${p.partition}`));
-    // An empty or fully read partition reports end of partition; the restore is done when all have.
+    // Read committed, the high watermark librdkafka gives is the last stable offset.
+    const ends = new Map(
+      await Promise.all(partitions.map(async (p) => [`${p.topic}:${p.partition}`, (await rd.watermarks(consumer as never, p.topic, p.partition, 10_000)).highOffset] as [string, number])),
+    );
+    const remaining = new Set(ends.keys());
+    // An empty or fully read partition reports end of partition.
     consumer.on('partition.eof', (eof: { topic: string; partition: number }) => remaining.delete(`${eof.topic}:${eof.partition}`));
-    consumer.setDefaultConsumeTimeout(100);
     consumer.assign(partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: 0 })));
+    // consume(n) alone would wait for n records as long as they keep coming (see batch-reader.ts).
+    const readBatch = batchReader(consumer, 100);
     while (remaining.size > 0) {
-      const messages = await rd.consume(consumer, 10_000);
+      const messages = await readBatch(10_000);
       for (const m of messages) {
         onMessage(m);
-        // A message after an EOF means the partition grew: keep reading it.
+        // Records after the end (the partition grew meanwhile) are read too: they are committed.
+        const id = `${m.topic}:${m.partition}`;
+        if (m.offset + 1 >= ends.get(id)!) remaining.delete(id);
       }
     }
   } finally {
