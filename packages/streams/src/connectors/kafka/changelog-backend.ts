@@ -7,6 +7,7 @@ import type { KafkaConnection } from './connection';
 import { changelogTopic, checkpointTopic } from './internal-topics';
 import type { KafkaProducer } from './kafka-producer';
 import { readPartitions } from './changelog-reader';
+import { waitForOpenTransactions } from './open-transactions';
 
 export interface ChangelogBackendOptions {
   readonly connection: KafkaConnection;
@@ -44,6 +45,17 @@ export class ChangelogBackend implements StateBackend {
   async restore(applicationId: string, taskIds: readonly string[]): Promise<Map<string, TaskSnapshot>> {
     const { connection, topology } = this.options;
     const wanted = new Set(taskIds);
+    // A transaction still open on these partitions (an instance killed in a commit) would end the
+    // reads below at its first record, on some partitions and not others: checkpoints older than
+    // the changelogs (see waitForOpenTransactions). Wait for it to end first.
+    const changelogsOfTasks = taskIds.flatMap((task) => {
+      const [sub, partition] = task.split('_').map(Number) as [number, number];
+      return (topology.subtopologies[sub]?.stores ?? []).map((store) => ({ topic: changelogTopic(applicationId, store), partition }));
+    });
+    await waitForOpenTransactions(connection, `${applicationId}-restore`, [{ topic: checkpointTopic(applicationId), partition: 0 }, ...changelogsOfTasks], {
+      onWait: (partitions) =>
+        this.options.logger.warn('restore waits for a transaction left open on the state topics (most likely an instance that stopped in a commit) to end: the broker aborts it after its transaction.timeout.ms', { partitions }),
+    });
     const checkpoints = new Map<string, CheckpointRecord>();
     await readPartitions(connection, `${applicationId}-restore`, [{ topic: checkpointTopic(applicationId), partition: 0 }], (m) => {
       const task = m.key?.toString();

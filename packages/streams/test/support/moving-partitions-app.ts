@@ -1,0 +1,128 @@
+import { count, countDistinct, hopping, memorySink, processor, streams, tumbling, type MemorySink, type WindowResult } from '../../src';
+import { TopologyTestDriver } from '../../src/testing';
+import { event, MIN, sourceOptions, type Event } from './events';
+
+/**
+ * A stateful app for the tests where partitions move between instances (scaling
+ * 'multi-instance'): windowed counts after a groupBy (through a repartition topic), a distinct
+ * count over hopping windows, a session tracker with event-time timers in the source's tasks and a
+ * count of each page's views per minute from event-time timers after the groupBy. Every result is written to a memory
+ * sink; its table (the last value per key) must not depend on where the partitions ran.
+ */
+
+interface OpenSession {
+  start: number;
+  last: number;
+  count: number;
+}
+export interface Session {
+  user: string;
+  start: number;
+  end: number;
+  count: number;
+}
+
+/** A user's session ends a minute after its last event: one record per session, from the timer. */
+const sessionTracker = processor<Event, Session, OpenSession>({
+  name: 'sessions',
+  process(_e, ctx) {
+    const open = ctx.state.get();
+    const next = open ? { ...open, last: ctx.timestamp, count: open.count + 1 } : { start: ctx.timestamp, last: ctx.timestamp, count: 1 };
+    ctx.state.set(next);
+    ctx.timers.setEventTime('end', next.last + MIN);
+  },
+  onTimer(_t, ctx) {
+    const open = ctx.state.get()!;
+    ctx.emit({ user: ctx.key, start: open.start, end: open.last, count: open.count });
+    ctx.state.clear();
+  },
+});
+
+/**
+ * A page's views per minute, from an event-time timer at the minute's end. (Not "a page quiet for
+ * a minute": after a groupBy, whether the next view comes before that timer fires depends on how
+ * the source partitions' records interleave; a minute's views are never late, so never do.)
+ */
+const viewsPerMinute = processor<Event, PageMinute, Record<string, number>>({
+  name: 'views-per-minute',
+  process(_e, ctx) {
+    const minute = Math.floor(ctx.timestamp / MIN) * MIN;
+    const counts = ctx.state.get() ?? {};
+    ctx.state.set({ ...counts, [minute]: (counts[minute] ?? 0) + 1 });
+    ctx.timers.setEventTime(String(minute), minute + MIN);
+  },
+  onTimer(timer, ctx) {
+    const { [timer.name]: views, ...rest } = ctx.state.get()!;
+    ctx.emit({ page: ctx.key, minute: Number(timer.name), views: views! });
+    if (Object.keys(rest).length === 0) ctx.state.clear();
+    else ctx.state.set(rest);
+  },
+});
+
+export interface PageMinute {
+  page: string;
+  minute: number;
+  views: number;
+}
+
+export interface MovingPartitionsApp {
+  readonly app: ReturnType<typeof streams>;
+  readonly pages: MemorySink<WindowResult<string, number>>;
+  readonly users: MemorySink<WindowResult<null, number>>;
+  readonly sessions: MemorySink<Session>;
+  readonly perMinute: MemorySink<PageMinute>;
+}
+
+export function movingPartitionsApp(applicationId: string, input: string): MovingPartitionsApp {
+  const app = streams({ applicationId });
+  const pages = memorySink<WindowResult<string, number>>('pages');
+  const users = memorySink<WindowResult<null, number>>('users');
+  const sessions = memorySink<Session>('sessions');
+  const perMinute = memorySink<PageMinute>('per-minute');
+  const events = app.source(input, sourceOptions).withWatermark('1m');
+  const byPage = events.groupBy((e) => e.page_url);
+  byPage.window(tumbling('1m')).aggregate(count(), { name: 'page-counts' }).to(pages);
+  byPage.process(viewsPerMinute).to(perMinute);
+  events.window(hopping({ size: '3m', advance: '1m' })).aggregate(countDistinct((e) => e.user_id), { name: 'users' }).to(users);
+  events.groupByKey().process(sessionTracker).to(sessions);
+  return { app, pages, users, sessions, perMinute };
+}
+
+/** An input event and the partition it is written to (a user's events all go to one partition). */
+export interface PlacedEvent {
+  readonly event: Event;
+  readonly partition: number;
+}
+
+/**
+ * `count` events in bursts of 100 (50 s each, half a second apart) separated by 3-minute pauses,
+ * in which sessions end; 7 users, 3 pages; none late.
+ */
+export function burstyEvents(count: number, partitions: number): PlacedEvent[] {
+  return Array.from({ length: count }, (_, i) => {
+    const user = i % 7;
+    return { event: event(i * 500 + Math.floor(i / 100) * 3 * MIN, { user_id: `user-${user}`, page_url: `/p${i % 3}` }), partition: user % partitions };
+  });
+}
+
+/** What the app's sinks hold as tables (the last value per key), in a form `toEqual` compares. */
+export function tablesOf(app: MovingPartitionsApp, valuesOf: <T>(sink: MemorySink<T>) => T[] = (sink) => sink.values()) {
+  const last = <T>(records: T[], key: (r: T) => string) => Object.fromEntries(records.map((r) => [key(r), r]));
+  return {
+    pages: last(valuesOf(app.pages), (r) => `${r.key}|${r.windowStart}`),
+    users: last(valuesOf(app.users), (r) => String(r.windowStart)),
+    sessions: last(valuesOf(app.sessions), (r) => `${r.user}|${r.start}`),
+    perMinute: last(valuesOf(app.perMinute), (r) => `${r.page}|${r.minute}`),
+  };
+}
+
+/** The tables one uninterrupted run gives: the in-memory test driver on the same partitions. */
+export async function expectedTables(events: readonly PlacedEvent[], input: string, partitions: number) {
+  const reference = movingPartitionsApp('reference', input);
+  const driver = await TopologyTestDriver.create(reference.app, { partitions, commit: 'manual', idleTimeout: '1h' });
+  for (const { event: e, partition } of events) await driver.pipe(input, e, { partition, key: e.user_id });
+  await driver.commit();
+  const tables = tablesOf(reference, (sink) => driver.values(sink));
+  await driver.close();
+  return tables;
+}
