@@ -1,4 +1,4 @@
-import { count, countDistinct, hopping, memorySink, processor, streams, tumbling, type MemorySink, type WindowResult } from '../../src';
+import { count, countDistinct, hopping, memorySink, processor, streams, tumbling, type MemorySink, type Sink, type WindowResult } from '../../src';
 import { TopologyTestDriver } from '../../src/testing';
 import { event, MIN, sourceOptions, type Event } from './events';
 
@@ -73,7 +73,40 @@ export interface MovingPartitionsApp {
   readonly perMinute: MemorySink<PageMinute>;
 }
 
-export function movingPartitionsApp(applicationId: string, input: string): MovingPartitionsApp {
+/**
+ * A sink of every input event whose next flush fails once armed: the commit fails, and the
+ * instance that ran it stops without committing (its state and offsets stay at its last commit),
+ * as a crash would leave them.
+ */
+export function crashSwitch(): { readonly sink: Sink<Event>; arm(): void; readonly fired: boolean } {
+  let armed = false;
+  let fired = false;
+  const sink: Sink<Event> = {
+    kind: 'memory',
+    target: 'crash-switch',
+    async open() {
+      return {
+        write: () => undefined,
+        flush: async () => {
+          if (!armed) return;
+          armed = false;
+          fired = true;
+          throw new Error('crash switch: this commit fails');
+        },
+        close: async () => undefined,
+      };
+    },
+  };
+  return {
+    sink,
+    arm: () => void (armed = true),
+    get fired() {
+      return fired;
+    },
+  };
+}
+
+export function movingPartitionsApp(applicationId: string, input: string, crash?: Sink<Event>): MovingPartitionsApp {
   const app = streams({ applicationId });
   const pages = memorySink<WindowResult<string, number>>('pages');
   const users = memorySink<WindowResult<null, number>>('users');
@@ -85,6 +118,7 @@ export function movingPartitionsApp(applicationId: string, input: string): Movin
   byPage.process(viewsPerMinute).to(perMinute);
   events.window(hopping({ size: '3m', advance: '1m' })).aggregate(countDistinct((e) => e.user_id), { name: 'users' }).to(users);
   events.groupByKey().process(sessionTracker).to(sessions);
+  if (crash) events.to(crash);
   return { app, pages, users, sessions, perMinute };
 }
 

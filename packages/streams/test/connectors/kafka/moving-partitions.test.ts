@@ -1,0 +1,74 @@
+import { silentLogger } from '../../../src';
+import { KafkaStreams } from '../../../src/connectors/kafka';
+import { brokers, createTopic, produce, uniqueName, waitFor } from '../../support/kafka';
+import { burstyEvents, crashSwitch, expectedTables, movingPartitionsApp, tablesOf, type PlacedEvent } from '../../support/moving-partitions-app';
+
+jest.setTimeout(240_000);
+
+// Two instances of a stateful app (a groupBy through a repartition topic, hopping distinct
+// counts, event-time timers before and after it) while partitions move: b joins, a commit fails
+// (the instance stops without committing, as a crash leaves it), the instance comes back, the
+// other leaves cleanly. Its tables must be those of one uninterrupted run: no window result lost
+// or counted twice, every timer's output there, whatever ran where.
+
+const running: KafkaStreams[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => r.stop()));
+});
+
+it.each(['at_least_once', 'exactly_once'] as const)('%s: instances joining, failing and leaving give the tables of one uninterrupted run', async (guarantee) => {
+  const partitions = 3;
+  const input = uniqueName('moving-in');
+  await createTopic(input, partitions);
+  const events = burstyEvents(900, partitions);
+  const send = (part: readonly PlacedEvent[]) => produce(input, part.map(({ event, partition }) => ({ value: JSON.stringify(event), key: event.user_id, partition })));
+  const applicationId = uniqueName('moving-app');
+  const crash = crashSwitch();
+  const app = movingPartitionsApp(applicationId, input, crash.sink);
+  const start = async (instanceId: string) => {
+    const runtime = new KafkaStreams(app.app, {
+      connection: { brokers },
+      scaling: 'multi-instance',
+      processingGuarantee: guarantee,
+      instanceId,
+      commitInterval: '200ms',
+      idleTimeout: '1h',
+      logger: silentLogger,
+    });
+    await runtime.start();
+    runtime.done.catch(() => undefined);
+    running.push(runtime);
+    return runtime;
+  };
+  const drained = (...runtimes: KafkaStreams[]) => () =>
+    runtimes.every((r) => r.metrics().state === 'running' && r.metrics().assigned.length > 0 && Object.values(r.metrics().lag).every((lag) => lag === 0));
+  const readAll = (n: number, ...runtimes: KafkaStreams[]) => () => runtimes.reduce((sum, r) => sum + r.metrics().recordsIn, 0) >= n;
+
+  await send(events.slice(0, 300));
+  const a = await start('a');
+  await waitFor(drained(a), 60_000, 'a to read the first part');
+  const b = await start('b');
+  await waitFor(drained(a, b), 60_000, 'b to join');
+  await send(events.slice(300, 600));
+  await waitFor(() => readAll(600, a, b)() && drained(a, b)(), 60_000, 'a and b to read the second part');
+
+  // The next commit of one of them fails: it stops, and the other takes its partitions.
+  crash.arm();
+  await send(events.slice(600, 750));
+  await waitFor(() => crash.fired && [a, b].some((r) => r.metrics().state === 'failed'), 60_000, 'a commit to fail');
+  const [failed, survivor] = a.metrics().state === 'failed' ? [a, b] : [b, a];
+  await waitFor(() => survivor.metrics().assigned.filter((p) => p.startsWith(input)).length === partitions && drained(survivor)(), 60_000, 'the survivor to take every partition');
+
+  // The failed instance comes back; then the survivor leaves cleanly.
+  const back = await start(failed === a ? 'a' : 'b');
+  await waitFor(drained(back, survivor), 60_000, 'the instance to come back');
+  const readBefore = back.metrics().recordsIn + survivor.metrics().recordsIn;
+  await send(events.slice(750));
+  await waitFor(() => readAll(readBefore + 150, back, survivor)() && drained(back, survivor)(), 60_000, 'both to read the last part');
+  await survivor.stop();
+  await waitFor(() => back.metrics().assigned.filter((p) => p.startsWith(input)).length === partitions && drained(back)(), 60_000, 'the instance back to take every partition');
+  await new Promise((r) => setTimeout(r, 2_000)); // commits, and watermark records through the repartition topic
+  await back.stop();
+
+  expect(tablesOf(app)).toEqual(await expectedTables(events, input, partitions));
+});
