@@ -106,7 +106,8 @@ export function crashSwitch(): { readonly sink: Sink<Event>; arm(): void; readon
   };
 }
 
-export function movingPartitionsApp(applicationId: string, input: string, crash?: Sink<Event>): MovingPartitionsApp {
+/** `crash`: a sink of every event (see crashSwitch); `sessionsTo`: a sink the sessions are written to as well (a Kafka topic). */
+export function movingPartitionsApp(applicationId: string, input: string, crash?: Sink<Event>, sessionsTo?: Sink<Session>): MovingPartitionsApp {
   const app = streams({ applicationId });
   const pages = memorySink<WindowResult<string, number>>('pages');
   const users = memorySink<WindowResult<null, number>>('users');
@@ -117,7 +118,9 @@ export function movingPartitionsApp(applicationId: string, input: string, crash?
   byPage.window(tumbling('1m')).aggregate(count(), { name: 'page-counts' }).to(pages);
   byPage.process(viewsPerMinute).to(perMinute);
   events.window(hopping({ size: '3m', advance: '1m' })).aggregate(countDistinct((e) => e.user_id), { name: 'users' }).to(users);
-  events.groupByKey().process(sessionTracker).to(sessions);
+  const tracked = events.groupByKey().process(sessionTracker);
+  tracked.to(sessions);
+  if (sessionsTo) tracked.to(sessionsTo);
   if (crash) events.to(crash);
   return { app, pages, users, sessions, perMinute };
 }
@@ -157,6 +160,7 @@ export async function expectedTables(events: readonly PlacedEvent[], input: stri
   for (const { event: e, partition } of events) await driver.pipe(input, e, { partition, key: e.user_id });
   await driver.commit();
   const tables = tablesOf(reference, (sink) => driver.values(sink));
+  const sessions = driver.values(reference.sessions);
   await driver.close();
-  return tables;
+  return { tables, sessions };
 }

@@ -1,7 +1,7 @@
 import { silentLogger } from '../../../src';
-import { KafkaStreams } from '../../../src/connectors/kafka';
-import { brokers, createTopic, produce, uniqueName, waitFor } from '../../support/kafka';
-import { burstyEvents, crashSwitch, expectedTables, movingPartitionsApp, tablesOf, type PlacedEvent } from '../../support/moving-partitions-app';
+import { kafkaSink, KafkaStreams } from '../../../src/connectors/kafka';
+import { brokers, consumeAll, createTopic, produce, uniqueName, waitFor } from '../../support/kafka';
+import { burstyEvents, crashSwitch, expectedTables, movingPartitionsApp, tablesOf, type PlacedEvent, type Session } from '../../support/moving-partitions-app';
 
 jest.setTimeout(240_000);
 
@@ -19,12 +19,13 @@ afterEach(async () => {
 it.each(['at_least_once', 'exactly_once'] as const)('%s: instances joining, failing and leaving give the tables of one uninterrupted run', async (guarantee) => {
   const partitions = 3;
   const input = uniqueName('moving-in');
-  await createTopic(input, partitions);
+  const sessionsTopic = uniqueName('moving-sessions');
+  await Promise.all([createTopic(input, partitions), createTopic(sessionsTopic, 1)]);
   const events = burstyEvents(900, partitions);
   const send = (part: readonly PlacedEvent[]) => produce(input, part.map(({ event, partition }) => ({ value: JSON.stringify(event), key: event.user_id, partition })));
   const applicationId = uniqueName('moving-app');
   const crash = crashSwitch();
-  const app = movingPartitionsApp(applicationId, input, crash.sink);
+  const app = movingPartitionsApp(applicationId, input, crash.sink, kafkaSink<Session>({ topic: sessionsTopic, key: (s) => s.user }));
   const start = async (instanceId: string) => {
     const runtime = new KafkaStreams(app.app, {
       connection: { brokers },
@@ -70,5 +71,13 @@ it.each(['at_least_once', 'exactly_once'] as const)('%s: instances joining, fail
   await new Promise((r) => setTimeout(r, 2_000)); // commits, and watermark records through the repartition topic
   await back.stop();
 
-  expect(tablesOf(app)).toEqual(await expectedTables(events, input, partitions));
+  const expected = await expectedTables(events, input, partitions);
+  expect(tablesOf(app)).toEqual(expected.tables);
+  // The sessions' topic, read committed: exactly once, every session once (its timer fired once,
+  // wherever its partition was); at least once, every session, a replay's again.
+  const sessionOf = (s: Session) => `${s.user}|${s.start}|${s.end}|${s.count}`;
+  const written = (await consumeAll(sessionsTopic, { expected: expected.sessions.length, timeoutMs: 20_000, idleMs: 1_000 })).map((m) => sessionOf(JSON.parse(m.value!.toString()) as Session));
+  const once = expected.sessions.map(sessionOf).sort();
+  if (guarantee === 'exactly_once') expect(written.sort()).toEqual(once);
+  else expect([...new Set(written)].sort()).toEqual(once);
 });
