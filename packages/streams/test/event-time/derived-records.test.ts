@@ -1,6 +1,7 @@
-import { count, Engine, memoryBackend, memorySink, processor, session, silentLogger, streams, sum, tumbling, VirtualClock, type SinkWriter, type WindowResult } from '../../src';
+import { count, memoryBackend, memorySink, processor, session, streams, sum, tumbling, VirtualClock, type WindowResult } from '../../src';
 import { TopologyTestDriver } from '../../src/testing';
 import { quietCountsApp } from '../support/processors';
+import { startEngine } from '../support/engine';
 import { event, MIN, sourceOptions, T0, type Event } from '../support/events';
 
 // What a stateful operator emits as the watermark moves (closed windows, timer output) is event
@@ -76,16 +77,7 @@ describe('results of one advance or of many', () => {
   it('a re-keyed task gives the same results downstream whatever the batches', async () => {
     const run = async (batches: number[][]) => {
       const { app, hourly } = rollupApp('final');
-      const engine = new Engine({
-        topology: app.topology(),
-        backend: memoryBackend(),
-        clock: new VirtualClock(0),
-        logger: silentLogger,
-        idleTimeoutMs: 30_000,
-        openSink: (s, nodeName) => s.open({ applicationId: 'batching', nodeName, logger: silentLogger }) as Promise<SinkWriter<unknown>>,
-      });
-      await engine.start({ partitions: [{ topic: 'events', partition: 0 }], partitionCounts: new Map([['events', 1]]) });
-      await engine.resumeFrom([{ topic: 'events', partition: 0, offset: 0 }]);
+      const { engine } = await startEngine(app, memoryBackend(), new VirtualClock(0));
       let offset = 0;
       for (const batch of batches) engine.process(batch.map((at) => ({ topic: 'events', partition: 0, offset: offset++, key: null, value: Buffer.from(JSON.stringify(event(at))) })));
       await engine.committed(await engine.commit());

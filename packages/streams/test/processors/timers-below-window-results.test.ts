@@ -1,4 +1,5 @@
-import { count, Engine, memoryBackend, memorySink, processor, silentLogger, streams, tumbling, VirtualClock, type SinkWriter, type WindowResult } from '../../src';
+import { count, memoryBackend, memorySink, processor, streams, tumbling, VirtualClock, type WindowResult } from '../../src';
+import { startEngine } from '../support/engine';
 import { event, MIN, SEC, sourceOptions, T0 } from '../support/events';
 
 // A keyed processor below window results, in a re-keyed task, with event-time timers: the order in
@@ -36,16 +37,7 @@ function totalsApp() {
 
 async function run(batches: number[]) {
   const { app, sink } = totalsApp();
-  const engine = new Engine({
-    topology: app.topology(),
-    backend: memoryBackend(),
-    clock: new VirtualClock(0),
-    logger: silentLogger,
-    idleTimeoutMs: 30_000,
-    openSink: (s, nodeName) => s.open({ applicationId: 'batching', nodeName, logger: silentLogger }) as Promise<SinkWriter<unknown>>,
-  });
-  await engine.start({ partitions: [{ topic: 'events', partition: 0 }], partitionCounts: new Map([['events', 1]]) });
-  await engine.resumeFrom([{ topic: 'events', partition: 0, offset: 0 }]);
+  const { engine } = await startEngine(app, memoryBackend(), new VirtualClock(0));
   const input = [event(0), event(70 * SEC), event(100 * SEC, { event_type: 'click' }), event(5 * MIN)];
   let offset = 0;
   for (const size of batches) {

@@ -1,5 +1,7 @@
-import { count, countDistinct, hopping, memorySink, processor, streams, tumbling, type MemorySink, type Sink, type WindowResult } from '../../src';
+import { count, countDistinct, hopping, memorySink, processor, silentLogger, streams, tumbling, type Logger, type MemorySink, type Sink, type WindowResult } from '../../src';
+import { KafkaStreams } from '../../src/connectors/kafka';
 import { TopologyTestDriver } from '../../src/testing';
+import { brokers } from './kafka';
 import { event, MIN, sourceOptions, type Event } from './events';
 
 /**
@@ -163,4 +165,31 @@ export async function expectedTables(events: readonly PlacedEvent[], input: stri
   const sessions = driver.values(reference.sessions);
   await driver.close();
   return { tables, sessions };
+}
+
+/**
+ * Starts an instance of the app as the tests of moving partitions run it (multi-instance, commits
+ * every 200 ms, no idle rule) and adds it to `running`, which the tests stop after each. Its
+ * failure is left to the test's own checks (a commit made to fail is one of the scenarios).
+ */
+export async function startInstance(
+  app: MovingPartitionsApp,
+  guarantee: 'at_least_once' | 'exactly_once',
+  instanceId: string,
+  running: KafkaStreams[],
+  logger: Logger = silentLogger,
+): Promise<KafkaStreams> {
+  const runtime = new KafkaStreams(app.app, {
+    connection: { brokers },
+    scaling: 'multi-instance',
+    processingGuarantee: guarantee,
+    instanceId,
+    commitInterval: '200ms',
+    idleTimeout: '1h',
+    logger,
+  });
+  await runtime.start();
+  runtime.done.catch(() => undefined);
+  running.push(runtime);
+  return runtime;
 }

@@ -53,8 +53,8 @@ export class ChangelogBackend implements StateBackend {
       return (topology.subtopologies[sub]?.stores ?? []).map((store) => ({ topic: changelogTopic(applicationId, store), partition }));
     });
     await waitForOpenTransactions(connection, `${applicationId}-restore`, [{ topic: checkpointTopic(applicationId), partition: 0 }, ...changelogsOfTasks], {
-      onWait: (partitions) =>
-        this.options.logger.warn('restore waits for a transaction left open on the state topics (most likely an instance that stopped in a commit) to end: the broker aborts it after its transaction.timeout.ms', { partitions }),
+      onWait: (partitions, waitedMs) =>
+        this.options.logger.warn('restore waits for a transaction left open on the state topics (most likely an instance that stopped in a commit) to end: the broker aborts it after its transaction.timeout.ms', { partitions, waitedMs }),
     });
     const checkpoints = new Map<string, CheckpointRecord>();
     await readPartitions(connection, `${applicationId}-restore`, [{ topic: checkpointTopic(applicationId), partition: 0 }], (m) => {

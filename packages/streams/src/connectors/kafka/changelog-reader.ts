@@ -38,7 +38,12 @@ export async function readPartitions(
     );
     const remaining = new Set(ends.keys());
     // An empty or fully read partition reports end of partition.
-    consumer.on('partition.eof', (eof: { topic: string; partition: number }) => remaining.delete(`${eof.topic}:${eof.partition}`));
+    // An end reported below the one taken at the start (a new leader briefly behind) is not it:
+    // librdkafka reports the end again once it gets there.
+    consumer.on('partition.eof', (eof: { topic: string; partition: number; offset: number }) => {
+      const id = `${eof.topic}:${eof.partition}`;
+      if (eof.offset >= ends.get(id)!) remaining.delete(id);
+    });
     consumer.assign(partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: 0 })));
     // consume(n) alone would wait for n records as long as they keep coming (see batch-reader.ts).
     const readBatch = batchReader(consumer, 100);

@@ -3,8 +3,13 @@ import { baseConfig, type KafkaConnection } from './connection';
 import * as rd from './promisified';
 
 export interface OpenTransactionsOptions {
-  /** Called once if some partition has to be waited for, with those partitions. */
-  readonly onWait?: (partitions: readonly string[]) => void;
+  /**
+   * Called when some partition has to be waited for, with those partitions, then again every
+   * `repeatMs` (15 s) with how long it has waited: a transaction the broker never aborts (a
+   * hanging one: `kafka-transactions.sh find-hanging`) would otherwise hold a restore in silence.
+   */
+  readonly onWait?: (partitions: readonly string[], waitedMs: number) => void;
+  readonly repeatMs?: number;
   readonly pollMs?: number;
 }
 
@@ -39,13 +44,16 @@ export async function waitForOpenTransactions(
   try {
     const highWatermarks = await Promise.all(partitions.map((p) => endOf(uncommitted, p)));
     let pending = partitions.map((p, i) => ({ ...p, highWatermark: highWatermarks[i]! }));
-    let waited = false;
+    const started = Date.now();
+    let nextWarning = started;
     for (;;) {
       const stable = await Promise.all(pending.map((p) => endOf(committed, p)));
       pending = pending.filter((_, i) => stable[i]! < pending[i]!.highWatermark);
       if (pending.length === 0) return;
-      if (!waited) options.onWait?.(pending.map((p) => `${p.topic}:${p.partition}`));
-      waited = true;
+      if (Date.now() >= nextWarning) {
+        options.onWait?.(pending.map((p) => `${p.topic}:${p.partition}`), Date.now() - started);
+        nextWarning = Date.now() + (options.repeatMs ?? 15_000);
+      }
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 200));
     }
   } finally {

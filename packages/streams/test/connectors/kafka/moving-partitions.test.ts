@@ -1,7 +1,7 @@
-import { silentLogger } from '../../../src';
-import { kafkaSink, KafkaStreams } from '../../../src/connectors/kafka';
-import { brokers, consumeAll, createTopic, produce, uniqueName, waitFor } from '../../support/kafka';
-import { burstyEvents, crashSwitch, expectedTables, movingPartitionsApp, tablesOf, type PlacedEvent, type Session } from '../../support/moving-partitions-app';
+import { isDeepStrictEqual } from 'node:util';
+import { kafkaSink, type KafkaStreams } from '../../../src/connectors/kafka';
+import { consumeAll, createTopic, produce, uniqueName, waitFor } from '../../support/kafka';
+import { burstyEvents, crashSwitch, expectedTables, movingPartitionsApp, tablesOf, startInstance, type PlacedEvent, type Session } from '../../support/moving-partitions-app';
 
 jest.setTimeout(240_000);
 
@@ -26,21 +26,7 @@ it.each(['at_least_once', 'exactly_once'] as const)('%s: instances joining, fail
   const applicationId = uniqueName('moving-app');
   const crash = crashSwitch();
   const app = movingPartitionsApp(applicationId, input, crash.sink, kafkaSink<Session>({ topic: sessionsTopic, key: (s) => s.user }));
-  const start = async (instanceId: string) => {
-    const runtime = new KafkaStreams(app.app, {
-      connection: { brokers },
-      scaling: 'multi-instance',
-      processingGuarantee: guarantee,
-      instanceId,
-      commitInterval: '200ms',
-      idleTimeout: '1h',
-      logger: silentLogger,
-    });
-    await runtime.start();
-    runtime.done.catch(() => undefined);
-    running.push(runtime);
-    return runtime;
-  };
+  const start = (instanceId: string) => startInstance(app, guarantee, instanceId, running);
   const drained = (...runtimes: KafkaStreams[]) => () =>
     runtimes.every((r) => r.metrics().state === 'running' && r.metrics().assigned.length > 0 && Object.values(r.metrics().lag).every((lag) => lag === 0));
   const readAll = (n: number, ...runtimes: KafkaStreams[]) => () => runtimes.reduce((sum, r) => sum + r.metrics().recordsIn, 0) >= n;
@@ -68,10 +54,10 @@ it.each(['at_least_once', 'exactly_once'] as const)('%s: instances joining, fail
   await waitFor(() => readAll(readBefore + 150, back, survivor)() && drained(back, survivor)(), 60_000, 'both to read the last part');
   await survivor.stop();
   await waitFor(() => back.metrics().assigned.filter((p) => p.startsWith(input)).length === partitions && drained(back)(), 60_000, 'the instance back to take every partition');
-  await new Promise((r) => setTimeout(r, 2_000)); // commits, and watermark records through the repartition topic
-  await back.stop();
-
+  // Commits, and watermark records through the repartition topic, then what it holds must stay so.
   const expected = await expectedTables(events, input, partitions);
+  await waitFor(() => isDeepStrictEqual(tablesOf(app), expected.tables), 30_000, "the tables to equal the test driver's").catch(() => undefined);
+  await back.stop();
   expect(tablesOf(app)).toEqual(expected.tables);
   // The sessions' topic, read committed: exactly once, every session once (its timer fired once,
   // wherever its partition was); at least once, every session, a replay's again.

@@ -1,11 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Producer } from 'node-rdkafka';
-import { silentLogger } from '../../../src';
-import { KafkaStreams } from '../../../src/connectors/kafka';
+import { type KafkaStreams } from '../../../src/connectors/kafka';
 import { checkpointTopic } from '../../../src/connectors/kafka/internal-topics';
 import { disconnectProducer } from '../../../src/connectors/kafka/promisified';
 import { brokers, createTopic, produce, uniqueName, waitFor } from '../../support/kafka';
-import { burstyEvents, expectedTables, movingPartitionsApp, tablesOf, type PlacedEvent } from '../../support/moving-partitions-app';
+import { recordingLogger } from '../../support/recording-logger';
+import { burstyEvents, expectedTables, movingPartitionsApp, tablesOf, startInstance, type PlacedEvent } from '../../support/moving-partitions-app';
 
 jest.setTimeout(180_000);
 
@@ -43,38 +43,33 @@ it.each(['at_least_once', 'exactly_once'] as const)('%s: a restore waits for a t
   const send = (part: readonly PlacedEvent[]) => produce(input, part.map(({ event, partition }) => ({ value: JSON.stringify(event), key: event.user_id, partition })));
   const applicationId = uniqueName('open-tx-app');
   const app = movingPartitionsApp(applicationId, input);
-  const start = async (instanceId: string) => {
-    const runtime = new KafkaStreams(app.app, {
-      connection: { brokers },
-      scaling: 'multi-instance',
-      processingGuarantee: guarantee,
-      instanceId,
-      commitInterval: '200ms',
-      idleTimeout: '1h',
-      logger: silentLogger,
-    });
-    await runtime.start();
-    running.push(runtime);
-    return runtime;
-  };
+  const start = (instanceId: string) => startInstance(app, guarantee, instanceId, running);
   const afterFirstPart = (await expectedTables(events.slice(0, 300), input, partitions)).tables;
 
   await send(events.slice(0, 300));
   const b = await start('b');
   await waitFor(() => isDeepStrictEqual(tablesOf(app), afterFirstPart), 60_000, 'b to commit the first part');
   await new Promise((r) => setTimeout(r, 500)); // the commit that flushed it finalizes
-  // Instance a dies in its commit; the broker aborts its transaction 5 s later (at its next check).
-  const killed = await leaveCommitOpen(guarantee === 'exactly_once' ? `${applicationId}-a` : `${applicationId}-a-state`, applicationId, 5_000);
+  // Instance a dies in its commit; the broker would abort its transaction 60 s later. The test
+  // aborts it itself once c's restore says it waits for it, so the restore cannot run after it
+  // ended however slow the machine (with a short timeout, the test could pass without the wait).
+  const killed = await leaveCommitOpen(guarantee === 'exactly_once' ? `${applicationId}-a` : `${applicationId}-a-state`, applicationId, 60_000);
   try {
     await send(events.slice(300));
     await waitFor(() => b.metrics().recordsIn >= 600, 60_000, 'b to read the second part');
     await b.stop();
     // c takes every partition, and restores them from what b committed.
-    const c = await start('c');
+    const { logger, lines } = recordingLogger();
+    const starting = startInstance(app, guarantee, 'c', running, logger);
+    await waitFor(() => lines.some((l) => l.level === 'warn' && l.message.startsWith('restore waits for a transaction left open')), 60_000, "c's restore to wait for the open transaction");
+    await call((cb) => killed.abortTransaction(10_000, cb));
+    const c = await starting;
     await waitFor(() => c.metrics().state === 'running' && c.metrics().assigned.length > 0 && Object.values(c.metrics().lag).every((lag) => lag === 0), 60_000, 'c to catch up');
-    await new Promise((r) => setTimeout(r, 2_000)); // commits, and watermark records through the repartition topic
+    // Commits, and watermark records through the repartition topic, then what c holds must stay so.
+    const expected = (await expectedTables(events, input, partitions)).tables;
+    await waitFor(() => isDeepStrictEqual(tablesOf(app), expected), 30_000, "the tables to equal the test driver's").catch(() => undefined);
     await c.stop();
-    expect(tablesOf(app)).toEqual((await expectedTables(events, input, partitions)).tables);
+    expect(tablesOf(app)).toEqual(expected);
   } finally {
     await call((cb) => killed.abortTransaction(10_000, cb)).catch(() => undefined);
     await disconnectProducer(killed);
