@@ -21,6 +21,10 @@ import { interleave } from './support/interleavings';
 import { echoThenTimer } from './support/processors';
 import { cutSessions } from './support/session-cuts';
 
+// Property tests: their length is bounded by numRuns. Jest's default 5 s per test was too short
+// on a loaded CI machine (sqlite-stores' session test timed out there once, complete but slow).
+jest.setTimeout(60_000);
+
 /**
  * Property tests of multi-hop topologies (a second groupBy, a keyed processor emitting from
  * process and from event-time timers, session results re-keyed): for the same records per

@@ -5,6 +5,10 @@ import { TopologyTestDriver } from '../src/testing';
 import { event, MIN, sourceOptions, T0, type Event } from './support/events';
 import { interleave } from './support/interleavings';
 
+// Property tests: their length is bounded by numRuns. Jest's default 5 s per test was too short
+// on a loaded CI machine (sqlite-stores' session test timed out there once, complete but slow).
+jest.setTimeout(60_000);
+
 /**
  * Property tests: the engine's windowed results against a naive batch computation of the same
  * rules, over random streams with out-of-order and late records on several partitions; and

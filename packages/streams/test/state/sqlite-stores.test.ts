@@ -13,6 +13,10 @@ import { SpillDatabase } from '../../src/state/sqlite/spill-database';
 import { compareKeys } from '../../src/util/compare-keys';
 import { event, MIN, SEC, sourceOptions, type Event } from '../support/events';
 
+// Property tests: their length is bounded by numRuns. Jest's default 5 s per test was too short
+// on a loaded CI machine (sqlite-stores' session test timed out there once, complete but slow).
+jest.setTimeout(60_000);
+
 let dir: string;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'streams-sqlite-'));

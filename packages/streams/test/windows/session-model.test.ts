@@ -4,6 +4,10 @@ import { TopologyTestDriver } from '../../src/testing';
 import { event, MIN, sourceOptions, T0 } from '../support/events';
 import { cutSessions } from '../support/session-cuts';
 
+// Property tests: their length is bounded by numRuns. Jest's default 5 s per test was too short
+// on a loaded CI machine (sqlite-stores' session test timed out there once, complete but slow).
+jest.setTimeout(60_000);
+
 // Session windows against a model written the obvious way: drop the records that are late on
 // their own partition (before its stream time minus the delay), then cut each key's sorted times
 // where two neighbours are more than the gap apart. Two partitions, re-keyed, commits between
