@@ -1,13 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KafkaConsumer, Producer } from 'node-rdkafka';
 import { silentLogger, streams } from '../../../src';
 import { kafkaSink, KafkaStreams } from '../../../src/connectors/kafka';
-import { disconnectProducer } from '../../../src/connectors/kafka/promisified';
-import { event, sourceOptions } from '../../support/events';
+import { sourceOptions } from '../../support/events';
 import { scratchTopics } from '../../support/scratch-topics';
 import { brokers, consumeAll, uniqueName, waitFor } from '../../support/kafka';
+import { endOffset, steadyInput } from '../../support/steady-input';
 
 jest.setTimeout(180_000);
 
@@ -19,35 +18,6 @@ const topics = scratchTopics();
 afterEach(() => topics.dropAll());
 const dirs: string[] = [];
 afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
-
-/** 10 events every 20 ms over 3 partitions, user u<n> for the n-th, until `stop`; resolves with how many. */
-function steadyInput(topic: string) {
-  let stopped = false;
-  const done = (async () => {
-    const producer = new Producer({ 'metadata.broker.list': brokers, 'enable.idempotence': true, 'linger.ms': 5 });
-    await new Promise<void>((resolve, reject) => producer.connect({}, (err) => (err ? reject(err) : resolve())));
-    let n = 0;
-    while (!stopped) {
-      for (let k = 0; k < 10; k++, n++) producer.produce(topic, n % 3, Buffer.from(JSON.stringify(event(n * 10, { user_id: `u${n}` }))));
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    await new Promise<void>((resolve, reject) => producer.flush(30_000, (err) => (err ? reject(err) : resolve())));
-    await disconnectProducer(producer);
-    return n;
-  })();
-  return { stop: () => ((stopped = true), done) };
-}
-
-/** A partition's end for a reader: `read_committed`, the last stable offset; else the high watermark. */
-async function endOffset(topic: string, isolation: 'read_committed' | 'read_uncommitted'): Promise<number> {
-  const consumer = new KafkaConsumer({ 'metadata.broker.list': brokers, 'group.id': uniqueName('end'), 'isolation.level': isolation }, {});
-  await new Promise<void>((resolve, reject) => consumer.connect({}, (err) => (err ? reject(err) : resolve())));
-  try {
-    return await new Promise<number>((resolve, reject) => consumer.queryWatermarkOffsets(topic, 0, 10_000, (err, o) => (err ? reject(err) : resolve(o.highOffset))));
-  } finally {
-    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
-  }
-}
 
 it('exactly_once: instances that join and stop right after rebalances under steady input leave every record once, and no transaction open', async () => {
   const input = uniqueName('traffic-in');
@@ -75,7 +45,7 @@ it('exactly_once: instances that join and stop right after rebalances under stea
     await Promise.all(some.map((i) => i.runtime.stop()));
     stopTimes.push(Date.now() - started);
   };
-  const traffic = steadyInput(input);
+  const traffic = steadyInput(input, { records: 10, everyMs: 20, partitions: 3, spacingMs: 10 });
   let sent = 0;
   try {
     const a = await start('a');

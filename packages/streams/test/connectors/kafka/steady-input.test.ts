@@ -1,13 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KafkaConsumer, Producer } from 'node-rdkafka';
 import { silentLogger, streams } from '../../../src';
 import { kafkaSink, KafkaStreams } from '../../../src/connectors/kafka';
-import { disconnectProducer } from '../../../src/connectors/kafka/promisified';
-import { event, sourceOptions } from '../../support/events';
+import { sourceOptions } from '../../support/events';
 import { scratchTopics } from '../../support/scratch-topics';
 import { brokers, uniqueName } from '../../support/kafka';
+import { endOffset, steadyInput } from '../../support/steady-input';
 
 jest.setTimeout(90_000);
 
@@ -18,32 +17,6 @@ jest.setTimeout(90_000);
 
 const topics = scratchTopics();
 afterEach(() => topics.dropAll());
-
-/** 5 records every 25 ms (200/s) to partition 0, until `stop`. */
-function steadyInput(topic: string) {
-  let stopped = false;
-  const done = (async () => {
-    const producer = new Producer({ 'metadata.broker.list': brokers, 'linger.ms': 5 });
-    await new Promise<void>((resolve, reject) => producer.connect({}, (err) => (err ? reject(err) : resolve())));
-    for (let n = 0; !stopped; ) {
-      for (let k = 0; k < 5; k++, n++) producer.produce(topic, 0, Buffer.from(JSON.stringify(event(n, { user_id: `u${n}` }))));
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    await disconnectProducer(producer);
-  })();
-  return { stop: () => ((stopped = true), done) };
-}
-
-/** The end a read_committed reader sees: the last stable offset. */
-async function lastStableOffset(topic: string): Promise<number> {
-  const consumer = new KafkaConsumer({ 'metadata.broker.list': brokers, 'group.id': uniqueName('lso'), 'isolation.level': 'read_committed' }, {});
-  await new Promise<void>((resolve, reject) => consumer.connect({}, (err) => (err ? reject(err) : resolve())));
-  try {
-    return await new Promise<number>((resolve, reject) => consumer.queryWatermarkOffsets(topic, 0, 10_000, (err, o) => (err ? reject(err) : resolve(o.highOffset))));
-  } finally {
-    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
-  }
-}
 
 /** Matchers that print as `>= n` / `<= n` in a failure's diff, beside the numbers received. */
 const bound = (text: string, test: (v: number) => boolean) => ({ $$typeof: Symbol.for('jest.asymmetricMatcher'), asymmetricMatch: test, toAsymmetricMatcher: () => text });
@@ -60,12 +33,12 @@ it.each(['exactly_once', 'at_least_once'] as const)('%s: a steady input is commi
   app.source(input, sourceOptions).withWatermark('1m').to(kafkaSink({ topic: output, key: (e) => e.user_id }));
   const stateDir = await mkdtemp(join(tmpdir(), 'steady-'));
   const runtime = new KafkaStreams(app, { connection: { brokers }, processingGuarantee: guarantee, stateDir, commitInterval: '200ms', logger: silentLogger });
-  const traffic = steadyInput(input);
+  const traffic = steadyInput(input, { records: 5, everyMs: 25, partitions: 1, spacingMs: 1 }); // 200/s to partition 0
   try {
     await runtime.start();
     await new Promise((r) => setTimeout(r, 6000));
     const { commits, recordsIn } = runtime.metrics();
-    const visible = await lastStableOffset(output);
+    const visible = await endOffset(output, 'read_committed');
     const stopping = Date.now();
     await runtime.stop();
     const stopMs = Date.now() - stopping;
