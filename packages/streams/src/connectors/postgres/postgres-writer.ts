@@ -4,6 +4,7 @@ import { partitionId, type PartitionOffset } from '../../runtime/record';
 import type { CommitInfo, SinkRecord, SinkWriter } from '../../sinks/sink';
 import { withRetry, type RetryOptions } from './retry';
 import type { OffsetsTable } from './sink-offsets';
+import { currentTransactionId, transactionOutcome } from './transaction-outcome';
 import type { UntypedDb } from './untyped-db';
 import { appendOnlyBuffer, lastWriteWinsBuffer, type Row, type WriteBuffer, type WriteStep } from './write-buffer';
 import { writeStep, type WriteTarget } from './write-steps';
@@ -46,6 +47,8 @@ export function postgresWriter<T>(config: WriterConfig<T>): SinkWriter<T> {
 
   /** Set when a COMMIT failed: it may have gone through on the server before the connection died. */
   let outcomeUnknown = false;
+  /** Exactly-once: the id of the last transaction begun, which the server can say the fate of. */
+  let lastTransaction: string | undefined;
   // BEGIN/COMMIT by hand rather than kysely's `transaction()`: a failed ROLLBACK (the connection is
   // dead) must not replace the error that says what went wrong, and only a failed COMMIT leaves
   // the outcome unknown.
@@ -53,6 +56,8 @@ export function postgresWriter<T>(config: WriterConfig<T>): SinkWriter<T> {
     db.connection().execute(async (conn) => {
       await sql`begin`.execute(conn);
       try {
+        // Without offsets a flush written twice is harmless (upserts) or allowed (at-least-once inserts).
+        if (offsets) lastTransaction = await currentTransactionId(conn);
         for (const step of steps) await writeStep(conn, target, step);
         if (offsets) await offsets.table.write(conn, offsets.sinkId, commit);
       } catch (error) {
@@ -66,6 +71,23 @@ export function postgresWriter<T>(config: WriterConfig<T>): SinkWriter<T> {
         throw error;
       }
     });
+
+  /**
+   * Whether the transaction of a COMMIT whose reply never came committed. Asked of the server, by
+   * transaction id: not by looking for the commit's id and offsets in the offsets table, which
+   * another instance's commit can hold too (each instance numbers its own commits), and which
+   * a commit that read nothing new leaves as they were.
+   */
+  const committedAlready = async (xid: string): Promise<boolean> => {
+    const outcome = await transactionOutcome(db, xid);
+    if (outcome === 'committed') return true;
+    if (outcome === 'aborted') return false;
+    if (outcome === 'in progress') {
+      // The server has not yet noticed that the connection is gone: retried like a connection failure.
+      throw Object.assign(new Error(`the transaction of the failed COMMIT (${xid}) is still open on the server`), { code: '08006' });
+    }
+    throw new Error(`cannot tell whether the failed COMMIT went through: the server no longer knows transaction ${xid}; a restart resumes from what the offsets table holds`);
+  };
 
   return {
     write(records) {
@@ -107,7 +129,7 @@ export function postgresWriter<T>(config: WriterConfig<T>): SinkWriter<T> {
       try {
         await withRetry(
           async () => {
-            if (outcomeUnknown && offsets && (await offsets.table.holds(offsets.sinkId, commit))) {
+            if (outcomeUnknown && lastTransaction !== undefined && (await committedAlready(lastTransaction))) {
               logger.info(`${label}: the failed COMMIT had gone through; not writing again`, { commitId: commit.id });
               return;
             }

@@ -28,8 +28,6 @@ export interface OffsetsTable {
   read(sink: string): Promise<Map<string, number>>;
   /** Records the offsets of `commit` for `sink`; run it in the transaction that writes the rows. */
   write(db: Kysely<UntypedDb>, sink: string, commit: CommitInfo): Promise<void>;
-  /** Whether `sink` already stored exactly `commit` (a COMMIT whose outcome was unknown went through). */
-  holds(sink: string, commit: CommitInfo): Promise<boolean>;
 }
 
 /**
@@ -40,7 +38,7 @@ export interface OffsetsTable {
 export function offsetsTable(db: Kysely<UntypedDb>, name: string): OffsetsTable {
   const typed = (k: Kysely<UntypedDb>) => k as unknown as Kysely<OffsetsDb>;
   const select = (sink: string) =>
-    typed(db).selectFrom(name).select(['topic', 'partition', 'next_offset', 'commit_id']).where('sink', '=', sink).execute();
+    typed(db).selectFrom(name).select(['topic', 'partition', 'next_offset']).where('sink', '=', sink).execute();
   return {
     async ensure() {
       const { rows } = await sql<{ found: boolean }>`select to_regclass(${quotedName(name)}) is not null as found`.execute(db);
@@ -78,14 +76,6 @@ export function offsetsTable(db: Kysely<UntypedDb>, name: string): OffsetsTable 
           }),
         )
         .execute();
-    },
-    async holds(sink, commit) {
-      if (commit.offsets.length === 0) return false; // nothing was stored that could tell
-      const stored = new Map((await select(sink)).map((r) => [`${r.topic}:${r.partition}`, r]));
-      return commit.offsets.every((o) => {
-        const row = stored.get(`${o.topic}:${o.partition}`);
-        return row !== undefined && Number(row.next_offset) === o.offset && Number(row.commit_id) === commit.id;
-      });
     },
   };
 }

@@ -15,11 +15,17 @@ export interface TcpProxy {
    * the server's reply: the statement ran, the client cannot know (e.g. a COMMIT that went through).
    */
   loseReplyTo(text: string): void;
+  /**
+   * The next time a client sends `text`, cuts the connection without relaying it: the statement
+   * never ran, and the client cannot know either (e.g. a COMMIT lost on its way: rolled back).
+   */
+  cutBefore(text: string): void;
 }
 
 export async function tcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
   let trap: string | undefined;
+  let cut: string | undefined;
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
     for (const s of [client, upstream]) {
@@ -29,6 +35,12 @@ export async function tcpProxy(target: { host: string; port: number }): Promise<
     }
     let sprung = false;
     client.on('data', (chunk: Buffer) => {
+      if (cut !== undefined && chunk.includes(cut)) {
+        cut = undefined;
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
       if (trap !== undefined && chunk.includes(trap)) {
         trap = undefined;
         sprung = true;
@@ -57,6 +69,9 @@ export async function tcpProxy(target: { host: string; port: number }): Promise<
     up: () => listen(port),
     loseReplyTo(text) {
       trap = text;
+    },
+    cutBefore(text) {
+      cut = text;
     },
   };
 }
