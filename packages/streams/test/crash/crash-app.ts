@@ -1,5 +1,6 @@
 import { createLogger, localBackend, type Sink, type StateBackend } from '../../src';
 import { KafkaStreams } from '../../src/connectors/kafka';
+import { ChangelogBackend } from '../../src/connectors/kafka/changelog-backend';
 import { createPostgresDb } from '../../src/connectors/postgres';
 import { decoratedWriter } from '../../src/sinks/decorated-writer';
 import { PHASES, type Phase } from './crash-plan';
@@ -7,7 +8,8 @@ import { crashTopology, type CrashDb } from './crash-topology';
 
 /**
  * The crash test's fixture: runs `crashTopology` on the real broker and database until SIGTERM
- * (clean stop, exit 0) or until it is killed. Started by crash.test.ts as a child process:
+ * (clean stop, exit 0) or until it is killed. Started by crash.test.ts and
+ * multi-instance-crash.test.ts as a child process:
  *
  *   node --conditions=@pipeline/source --import tsx test/crash/crash-app.ts
  *
@@ -15,10 +17,16 @@ import { crashTopology, type CrashDb } from './crash-topology';
  *   CRASH_APPLICATION_ID, CRASH_INPUT_TOPIC, CRASH_OUTPUT_TOPIC, CRASH_LAKE_DIR, CRASH_STATE_DIR,
  *   CRASH_DATABASE_URL   required
  *   CRASH_GUARANTEE      at_least_once (default) | exactly_once
+ *   CRASH_SCALING        single-instance (default: state in CRASH_STATE_DIR) | multi-instance
+ *                        (state in changelog topics, the counts' re-keying through a repartition topic)
+ *   CRASH_INSTANCE_ID    default `instance`: the runtime's instanceId (transactional ids) and, with
+ *                        the application id, its static group membership (group.instance.id)
  *   CRASH_BROKERS        default 127.0.0.1:9092
  *   CRASH_SINK_THREADS   on: the PostgreSQL and lake sinks run in sink threads (default off)
  *   CRASH_KILL_AT        optional `<phase>@<records>`: SIGKILL itself in that phase of the first
- *                        commit whose offsets cover at least <records> input records (see Phase)
+ *                        commit whose offsets cover at least <records> input records (see Phase);
+ *                        or `<phase>@signal`: in that phase of the first commit after a SIGUSR2
+ *                        (the test picks the moment from what the running instances report)
  *
  * stdout carries one `progress {json}` line every 100 ms (what the test waits on); logs go to stderr.
  */
@@ -29,14 +37,17 @@ function required(name: string): string {
   return value;
 }
 
+/** `<phase>@signal` waits for SIGUSR2 (records Infinity until then, 0 after). */
 function parseKillAt(text: string | undefined): { phase: Phase; records: number } | undefined {
   if (text === undefined || text === '') return undefined;
   const [phase, records] = text.split('@');
-  if (!PHASES.includes(phase as Phase) || !/^\d+$/.test(records ?? '')) throw new Error(`crash-app: CRASH_KILL_AT '${text}' is not <phase>@<records>`);
-  return { phase: phase as Phase, records: Number(records) };
+  if (!PHASES.includes(phase as Phase) || !/^(\d+|signal)$/.test(records ?? '')) throw new Error(`crash-app: CRASH_KILL_AT '${text}' is not <phase>@<records> or <phase>@signal`);
+  return { phase: phase as Phase, records: records === 'signal' ? Infinity : Number(records) };
 }
 
 const killAt = parseKillAt(process.env.CRASH_KILL_AT);
+if (killAt?.records === Infinity) process.once('SIGUSR2', () => (killAt.records = 0));
+const inputTopic = required('CRASH_INPUT_TOPIC');
 
 /** Kills this process, hard, if `phase` of a commit covering `records` input records is the chosen point. */
 function crashPoint(phase: Phase, records: number): void {
@@ -45,35 +56,41 @@ function crashPoint(phase: Phase, records: number): void {
   process.kill(process.pid, 'SIGKILL');
 }
 
-/** Input records a set of `topic:partition` → next offset covers (offsets start at 0 in fresh topics). */
-const covered = (offsets: Iterable<number>) => [...offsets].reduce((a, b) => a + b, 0);
+/**
+ * Input records a commit's offsets cover (offsets start at 0 in fresh topics). Only the input
+ * topic's: with several instances a commit also holds offsets of the repartition topic.
+ */
+const covered = (offsets: Iterable<readonly [id: string, offset: number]>) =>
+  [...offsets].filter(([id]) => id.startsWith(`${inputTopic}:`)).reduce((sum, [, offset]) => sum + offset, 0);
 
-/** The local backend, with crash points around prepare and finalize. */
-function crashingBackend(inner: StateBackend): StateBackend & { readonly committedRecords: number } {
+/** Input records covered by the last commit this process finalized. */
+let committedRecords = 0;
+
+/**
+ * Puts crash points around `prepare` and `finalize` of `target`, in place: a local backend, or the
+ * prototype of the changelog backend that a multi-instance runtime makes for itself (the fixture
+ * cannot hand it one: it needs the runtime's transactional producer). Multi-instance, exactly
+ * once, `prepared` is inside the open Kafka transaction and `finalizing` right after its commit.
+ */
+function armCommitCrashPoints(target: Pick<StateBackend, 'prepare' | 'finalize'>): void {
+  const { prepare, finalize } = target;
   const preparedRecords = new Map<number, number>();
-  let committedRecords = 0;
-  return {
-    ...inner,
-    get committedRecords() {
-      return committedRecords;
-    },
-    async prepare(app, commitId, tasks) {
-      const offsets = new Map<string, number>();
-      for (const changes of tasks.values()) for (const [id, o] of Object.entries(changes.checkpoint.offsets)) offsets.set(id, Math.max(o, offsets.get(id) ?? 0));
-      const records = covered(offsets.values());
-      preparedRecords.set(commitId, records);
-      crashPoint('flushed', records);
-      await inner.prepare(app, commitId, tasks);
-      crashPoint('prepared', records);
-    },
-    async finalize(app, commitId) {
-      // A finalize at start (a commit prepared before a crash) has no records known here: -1.
-      const records = preparedRecords.get(commitId) ?? -1;
-      crashPoint('finalizing', records);
-      await inner.finalize(app, commitId);
-      committedRecords = Math.max(committedRecords, records);
-      crashPoint('finalized', records);
-    },
+  target.prepare = async function (this: StateBackend, app, commitId, tasks) {
+    const offsets = new Map<string, number>();
+    for (const changes of tasks.values()) for (const [id, o] of Object.entries(changes.checkpoint.offsets)) offsets.set(id, Math.max(o, offsets.get(id) ?? 0));
+    const records = covered(offsets);
+    preparedRecords.set(commitId, records);
+    crashPoint('flushed', records);
+    await prepare.call(this, app, commitId, tasks);
+    crashPoint('prepared', records);
+  };
+  target.finalize = async function (this: StateBackend, app, commitId) {
+    // A finalize at start (a commit prepared before a crash) has no records known here: -1.
+    const records = preparedRecords.get(commitId) ?? -1;
+    crashPoint('finalizing', records);
+    await finalize.call(this, app, commitId);
+    committedRecords = Math.max(committedRecords, records);
+    crashPoint('finalized', records);
   };
 }
 
@@ -85,7 +102,7 @@ function crashingFlush<T>(sink: Sink<T>): Sink<T> {
       const writer = await sink.open(context);
       return decoratedWriter(writer, {
         flush(commit) {
-          setTimeout(() => crashPoint('mid-flush', covered(commit.offsets.map((o) => o.offset))), 3);
+          setTimeout(() => crashPoint('mid-flush', covered(commit.offsets.map((o) => [`${o.topic}:${o.partition}`, o.offset]))), 3);
           return writer.flush(commit);
         },
       });
@@ -99,10 +116,15 @@ async function main(): Promise<number> {
   if (guarantee !== 'at_least_once' && guarantee !== 'exactly_once') throw new Error(`crash-app: CRASH_GUARANTEE '${guarantee}'`);
   const logger = createLogger({ level: 'info', format: 'json', fields: { app: applicationId, pid: process.pid } });
   const db = createPostgresDb<CrashDb>(required('CRASH_DATABASE_URL'), { max: 2, logger });
-  const backend = crashingBackend(localBackend({ dir: required('CRASH_STATE_DIR') }));
+  const scaling = process.env.CRASH_SCALING ?? 'single-instance';
+  if (scaling !== 'single-instance' && scaling !== 'multi-instance') throw new Error(`crash-app: CRASH_SCALING '${scaling}'`);
+  const instanceId = process.env.CRASH_INSTANCE_ID ?? 'instance';
+  let backend: StateBackend | undefined;
+  if (scaling === 'single-instance') armCommitCrashPoints((backend = localBackend({ dir: required('CRASH_STATE_DIR') })));
+  else armCommitCrashPoints(ChangelogBackend.prototype);
   const app = crashTopology({
     applicationId,
-    inputTopic: required('CRASH_INPUT_TOPIC'),
+    inputTopic,
     outputTopic: required('CRASH_OUTPUT_TOPIC'),
     lakeDir: required('CRASH_LAKE_DIR'),
     db,
@@ -114,11 +136,12 @@ async function main(): Promise<number> {
       brokers: process.env.CRASH_BROKERS ?? '127.0.0.1:9092',
       // Static membership: a restarted instance takes its partitions back at once, instead of
       // waiting for the group to expire the killed member's session.
-      config: { 'group.instance.id': `${applicationId}-instance` },
+      config: { 'group.instance.id': `${applicationId}-${instanceId}` },
     },
     processingGuarantee: guarantee,
-    stateBackend: backend,
-    instanceId: 'instance',
+    scaling,
+    ...(backend ? { stateBackend: backend } : {}),
+    instanceId,
     // Many small commits, so that crashes land in and around them.
     commitInterval: '100ms',
     batchSize: 20,
@@ -131,7 +154,7 @@ async function main(): Promise<number> {
 
   const progress = setInterval(() => {
     const m = runtime.metrics();
-    const line = { state: m.state, recordsIn: m.recordsIn, commits: m.commits, committedRecords: backend.committedRecords, lag: m.lag, assigned: m.assigned };
+    const line = { state: m.state, recordsIn: m.recordsIn, commits: m.commits, committedRecords, lag: m.lag, assigned: m.assigned };
     process.stdout.write(`progress ${JSON.stringify(line)}\n`);
   }, 100);
   try {

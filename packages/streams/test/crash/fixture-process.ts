@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
@@ -63,6 +65,37 @@ export function startFixture(env: Record<string, string>, logFd: number): Fixtur
   };
 }
 
+/** Starts fixtures of one case into one log file, and explains a failure with that log's end. */
+export interface FixtureLauncher {
+  /** Starts a fixture with the case's environment and `extra`, and adds it to the running set. */
+  start(extra?: Record<string, string>): Fixture;
+  /** Throws `error` again with the last 40 lines of the log. */
+  explain(error: unknown): Promise<never>;
+  close(): void;
+}
+
+/**
+ * @example
+ * const fixtures = fixtureLauncher(env, join(caseDir, 'fixture.log'), running);
+ * const a = fixtures.start({ CRASH_INSTANCE_ID: 'a' });
+ */
+export function fixtureLauncher(env: Record<string, string>, logPath: string, running: Set<Fixture>): FixtureLauncher {
+  const logFd = openSync(logPath, 'a');
+  return {
+    start(extra = {}) {
+      writeSync(logFd, `--- start ${new Date().toISOString()} ${JSON.stringify(extra)}\n`);
+      const fixture = startFixture({ ...env, ...extra }, logFd);
+      running.add(fixture);
+      return fixture;
+    },
+    async explain(error) {
+      const log = (await readFile(logPath, 'utf8')).split('\n').slice(-40).join('\n');
+      throw new Error(`${(error as Error).message}\n--- last lines of the fixture log (${logPath}):\n${log}`, { cause: error });
+    },
+    close: () => closeSync(logFd),
+  };
+}
+
 /** Resolves with the process's end, or rejects after `timeoutMs`. */
 export async function exitOf(fixture: Fixture, timeoutMs: number, what: string): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   let timer: NodeJS.Timeout | undefined;
@@ -81,4 +114,21 @@ export function drained(progress: Progress | undefined, partitions: number): boo
   if (progress === undefined || progress.state !== 'running' || progress.assigned.length !== partitions) return false;
   const lags = Object.values(progress.lag);
   return lags.length === partitions && lags.every((l) => l === 0);
+}
+
+/**
+ * Several instances: between them they hold `partitions` partitions (input and repartition
+ * topics), each once, all running, and none behind the end of any.
+ */
+export function drainedTogether(progresses: ReadonlyArray<Progress | undefined>, partitions: number): boolean {
+  const assigned = new Set<string>();
+  for (const p of progresses) {
+    if (p === undefined || p.state !== 'running') return false;
+    for (const id of p.assigned) {
+      if (assigned.has(id)) return false;
+      assigned.add(id);
+    }
+    if (p.assigned.some((id) => p.lag[id] !== 0)) return false;
+  }
+  return assigned.size === partitions;
 }

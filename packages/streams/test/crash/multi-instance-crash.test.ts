@@ -1,0 +1,172 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { scratchSchema, type Scratch } from '../connectors/postgres/scratch-db';
+import { brokers, createTopic, produce, uniqueName, waitFor } from '../support/kafka';
+import { checkCrashRun, describeOutcome } from './crash-checks';
+import { crashInput, PARTITIONS } from './crash-input';
+import { drainedTogether, exitOf, fixtureLauncher, type Fixture, type Progress } from './fixture-process';
+import { INSTANCES, multiInstanceKillPlan, type InstanceKill, type InstanceName } from './multi-instance-plan';
+import { pacedInput } from './paced-input';
+
+// The library's promises across crashes with several instances (scaling: 'multi-instance': state
+// in changelog topics, the counts re-keyed through a repartition topic): two instances of the
+// crash fixture share the input while it is being written; one of them is SIGKILLed at a commit
+// phase or at a random moment, and either restarted at once or left dead until the other takes
+// its partitions; then both drain the input and stop cleanly. The outputs must be what the
+// single-instance crash test requires (crash-checks.ts), the lake included: the instances share
+// one lake directory, which the Parquet sink's README allows (file names carry their input
+// partition) and for which its exactly-once promise holds (one writer per partition at a time).
+
+jest.setTimeout(180_000);
+
+const EVENTS = 3_000;
+/** Written before the instances start; the rest comes while they run (and die). */
+const PRELOADED = 300;
+/** Fixed seeds: the same input and kill plan every run. CRASH_TEST_SEED=<n> explores others. */
+const BASE_SEED = Number(process.env.CRASH_TEST_SEED ?? 0);
+const CASES = [
+  { name: 'exactly_once', guarantee: 'exactly_once', seed: BASE_SEED + 41 },
+  { name: 'at_least_once', guarantee: 'at_least_once', seed: BASE_SEED + 53 },
+] as const;
+/** What the instances share: the input's partitions and the repartition topic's (as many). */
+const ALL_PARTITIONS = 2 * PARTITIONS;
+
+let scratch: Scratch;
+let workDir: string;
+const running = new Set<Fixture>();
+
+beforeAll(async () => {
+  scratch = await scratchSchema('crash_multi');
+  workDir = await mkdtemp(join(tmpdir(), 'streams-crash-multi-'));
+});
+afterEach(async () => {
+  // A failed case must not leave a fixture running.
+  for (const fixture of running) fixture.kill('SIGKILL');
+  await Promise.all([...running].map((f) => f.exited));
+  running.clear();
+});
+afterAll(async () => {
+  await scratch.drop();
+  if (process.env.CRASH_TEST_KEEP === '1') console.log(`multi-instance crash test: files kept in ${workDir}`);
+  else await rm(workDir, { recursive: true, force: true });
+});
+
+interface KillReport {
+  readonly kill: InstanceKill;
+  /** What the victim had done when it died (its last progress line). */
+  readonly recordsIn: number;
+  readonly committedRecords: number;
+  /** How long it took from the kill until both instances shared the partitions again. */
+  readonly recoveredMs: number;
+}
+
+/** Running, with some of the input's partitions. */
+const holdsInput = (progress: Progress | undefined, input: string) => progress?.state === 'running' && progress.assigned.some((id) => id.startsWith(`${input}:`));
+const holdsAll = (progress: Progress | undefined) => progress?.state === 'running' && progress.assigned.length === ALL_PARTITIONS;
+
+describe('multi-instance crash test: one of two instances SIGKILLed, taken over or restarted, drained', () => {
+  it.each(CASES)('$name: PostgreSQL counts, lake and output topic match the input', async ({ name, guarantee, seed }) => {
+    const started = Date.now();
+    const input = uniqueName(`crash-multi-in-${name}`);
+    const output = uniqueName(`crash-multi-out-${name}`);
+    await Promise.all([createTopic(input, PARTITIONS), createTopic(output, PARTITIONS, { 'retention.ms': '-1' })]);
+    const records = crashInput(EVENTS, seed);
+    await produce(input, records.slice(0, PRELOADED).map((r) => ({ value: JSON.stringify(r.event), key: r.key, partition: r.partition })));
+    await scratch.admin.query('truncate page_view_counts');
+    const caseDir = await mkdtemp(join(workDir, `${name}-`));
+    const applicationId = uniqueName(`crash-multi-app-${name}`);
+    const fixtures = fixtureLauncher(
+      {
+        CRASH_APPLICATION_ID: applicationId,
+        CRASH_GUARANTEE: guarantee,
+        CRASH_SCALING: 'multi-instance',
+        CRASH_BROKERS: brokers,
+        CRASH_INPUT_TOPIC: input,
+        CRASH_OUTPUT_TOPIC: output,
+        CRASH_DATABASE_URL: scratch.url,
+        CRASH_LAKE_DIR: join(caseDir, 'lake'),
+      },
+      join(caseDir, 'fixture.log'),
+      running,
+    );
+    const plan = multiInstanceKillPlan(seed, guarantee);
+    const live = new Map<InstanceName, Fixture>();
+    /** Starts an instance, armed for the phase of its next kill in the plan (it waits for SIGUSR2). */
+    const startInstance = (instance: InstanceName, fromStep: number) => {
+      const next = plan.slice(fromStep).find((k) => k.victim === instance && k.kind !== 'timed');
+      const fixture = fixtures.start({ CRASH_INSTANCE_ID: instance, ...(next ? { CRASH_KILL_AT: `${next.kind}@signal` } : {}) });
+      live.set(instance, fixture);
+      return fixture;
+    };
+    const bothHoldInput = () => INSTANCES.every((i) => holdsInput(live.get(i)?.progress, input));
+
+    const paced = pacedInput(input, records.slice(PRELOADED), { chunk: 12, everyMs: 200 });
+    const kills: KillReport[] = [];
+    try {
+      for (const instance of INSTANCES) startInstance(instance, 0);
+      await waitFor(bothHoldInput, 60_000, 'both instances to share the partitions');
+
+      for (const [step, kill] of plan.entries()) {
+        const victim = live.get(kill.victim)!;
+        const survivor = live.get(INSTANCES.find((i) => i !== kill.victim)!)!;
+        // The victim is at work: it makes commits (a runtime commits only when it processed
+        // something). Not the records its commits cover: that sum falls when partitions leave it.
+        const before = victim.progress?.commits ?? 0;
+        await waitFor(() => (victim.progress?.commits ?? 0) >= before + 3, 30_000, `${kill.victim} to commit more input (${paced.sent} records sent)`);
+        if (kill.kind === 'timed') {
+          await new Promise((r) => setTimeout(r, kill.delayMs));
+          victim.kill('SIGKILL');
+        } else {
+          victim.kill('SIGUSR2'); // it kills itself in that phase of its next commit
+        }
+        const end = await exitOf(victim, 30_000, `die at ${kill.kind}`);
+        const killedAt = Date.now();
+        running.delete(victim);
+        expect(end).toEqual({ code: null, signal: 'SIGKILL' });
+        if (kill.kind !== 'timed') expect(JSON.parse(victim.crashPoint ?? '{}')).toMatchObject({ phase: kill.kind });
+        if (kill.then === 'takeover') {
+          // The group expires the victim's session; the survivor restores its tasks and goes on.
+          await waitFor(() => holdsAll(survivor.progress), 45_000, `${kill.victim}'s partitions to move to the other instance`);
+          const resumed = survivor.progress!.committedRecords;
+          await waitFor(() => survivor.progress!.committedRecords > resumed, 30_000, 'the other instance to commit after taking every partition');
+        }
+        startInstance(kill.victim, step + 1);
+        await waitFor(bothHoldInput, 45_000, `both instances to share the partitions again after ${kill.victim}'s ${kill.then}`);
+        kills.push({ kill, recordsIn: victim.progress?.recordsIn ?? 0, committedRecords: victim.progress?.committedRecords ?? 0, recoveredMs: Date.now() - killedAt });
+      }
+
+      // The rest of the input; both drain it, then stop cleanly one after the other. The first
+      // leaves as a static member does (no leave request): the other takes its partitions when
+      // its session expires, and drains what the first committed as it stopped.
+      await paced.rush();
+      await waitFor(() => drainedTogether(INSTANCES.map((i) => live.get(i)!.progress), ALL_PARTITIONS), 60_000, 'the input to be drained');
+      const [first, last] = INSTANCES.map((i) => live.get(i)!);
+      first!.kill('SIGTERM');
+      expect(await exitOf(first!, 30_000, 'stop after SIGTERM')).toEqual({ code: 0, signal: null });
+      running.delete(first!);
+      await waitFor(() => drainedTogether([last!.progress], ALL_PARTITIONS), 60_000, 'the last instance to hold every partition, drained');
+      last!.kill('SIGTERM');
+      expect(await exitOf(last!, 30_000, 'stop after SIGTERM')).toEqual({ code: 0, signal: null });
+      running.delete(last!);
+    } catch (error) {
+      await fixtures.explain(error);
+    } finally {
+      fixtures.close();
+      await paced.rush().catch(() => undefined);
+    }
+    const ranFor = Date.now() - started;
+
+    const outcome = await checkCrashRun({ input, output, lakeDir: join(caseDir, 'lake'), applicationId, guarantee, scratch, events: EVENTS });
+    console.log(
+      `multi-instance crash test ${name}: ${kills.length} kills, ${ranFor} ms until the clean stop; ${describeOutcome(outcome, EVENTS)}\n` +
+        kills
+          .map(
+            (k, i) =>
+              `  kill ${i + 1}: ${k.kill.victim} at ${k.kill.kind}${k.kill.kind === 'timed' ? ` + ${k.kill.delayMs} ms` : ''}, then ${k.kill.then}: ` +
+              `it had read ${k.recordsIn} records, committed ${k.committedRecords}; both ran again ${k.recoveredMs} ms later`,
+          )
+          .join('\n'),
+    );
+  });
+});

@@ -1,0 +1,47 @@
+import { random } from './crash-input';
+import type { Phase } from './crash-plan';
+
+/** The two instances of the multi-instance crash test (their instanceId and static group membership). */
+export const INSTANCES = ['a', 'b'] as const;
+export type InstanceName = (typeof INSTANCES)[number];
+
+/**
+ * One kill of one of two running instances, with SIGKILL:
+ * - `kind`: a commit phase (the fixture kills itself in that phase of its first commit after the
+ *   test signals it, CRASH_KILL_AT=<phase>@signal), or `timed` (`delayMs` after the victim reported
+ *   a new commit: wherever it then is);
+ * - `then`: `restart`: the victim is started again at once; with static membership it gets its
+ *   partitions back without a rebalance, and its transactional ids abort what it left open.
+ *   `takeover`: it stays dead until the group expires its session (10 s) and the other instance
+ *   holds every partition, restoring the victim's tasks from their changelogs; then it comes
+ *   back, and the partitions are shared again.
+ */
+export interface InstanceKill {
+  readonly victim: InstanceName;
+  readonly kind: 'timed' | Phase;
+  readonly then: 'restart' | 'takeover';
+  readonly delayMs: number;
+}
+
+/**
+ * Three kills, the same for the same seed (which picks the victims and the timed kill's delay).
+ * A takeover only follows a phase where the victim left no transaction open: otherwise the
+ * survivor's restore waits for the broker to abort it (transaction.timeout.ms, 60 s), which the
+ * library documents and restore-behind-open-transaction.test.ts covers.
+ * - exactly once: `prepared` (the Kafka transaction open: outputs, repartition records,
+ *   changelogs, checkpoints) then restart; `finalizing` (committed, not yet finalized) then
+ *   takeover; `timed` then restart.
+ * - at least once: `prepared` (the changelogs' transaction open) then restart; `finalized` (the
+ *   changelogs committed, the group's offsets not) then takeover; `timed` then restart.
+ * @example multiInstanceKillPlan(7, 'exactly_once') // [{ victim: 'b', kind: 'prepared', then: 'restart', delayMs: 0 }, …]
+ */
+export function multiInstanceKillPlan(seed: number, guarantee: 'at_least_once' | 'exactly_once'): InstanceKill[] {
+  const next = random(seed);
+  const first: InstanceName = next() < 0.5 ? 'a' : 'b';
+  const other: InstanceName = first === 'a' ? 'b' : 'a';
+  return [
+    { victim: first, kind: 'prepared', then: 'restart', delayMs: 0 },
+    { victim: other, kind: guarantee === 'exactly_once' ? 'finalizing' : 'finalized', then: 'takeover', delayMs: 0 },
+    { victim: next() < 0.5 ? 'a' : 'b', kind: 'timed', then: 'restart', delayMs: Math.floor(next() * 150) },
+  ];
+}
