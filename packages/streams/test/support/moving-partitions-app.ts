@@ -108,8 +108,19 @@ export function crashSwitch(): { readonly sink: Sink<Event>; arm(): void; readon
   };
 }
 
-/** `crash`: a sink of every event (see crashSwitch); `sessionsTo`: a sink the sessions are written to as well (a Kafka topic). */
-export function movingPartitionsApp(applicationId: string, input: string, crash?: Sink<Event>, sessionsTo?: Sink<Session>): MovingPartitionsApp {
+/** Sinks that get a result stream as well as its memory sink: real sinks whose output follows the partitions. */
+export interface AlsoWriteTo {
+  /** The per-page window counts (re-keyed: written by the tasks of the repartition topic). */
+  readonly pages?: Sink<WindowResult<string, number>>;
+  /** Every input event as it was read (written by the tasks of the source partitions). */
+  readonly events?: ReadonlyArray<Sink<Event>>;
+}
+
+/**
+ * `crash`: a sink of every event (see crashSwitch); `sessionsTo`: a sink the sessions are written
+ * to as well (a Kafka topic); `also`: more sinks of other results.
+ */
+export function movingPartitionsApp(applicationId: string, input: string, crash?: Sink<Event>, sessionsTo?: Sink<Session>, also: AlsoWriteTo = {}): MovingPartitionsApp {
   const app = streams({ applicationId });
   const pages = memorySink<WindowResult<string, number>>('pages');
   const users = memorySink<WindowResult<null, number>>('users');
@@ -117,13 +128,16 @@ export function movingPartitionsApp(applicationId: string, input: string, crash?
   const perMinute = memorySink<PageMinute>('per-minute');
   const events = app.source(input, sourceOptions).withWatermark('1m');
   const byPage = events.groupBy((e) => e.page_url);
-  byPage.window(tumbling('1m')).aggregate(count(), { name: 'page-counts' }).to(pages);
+  const pageCounts = byPage.window(tumbling('1m')).aggregate(count(), { name: 'page-counts' });
+  pageCounts.to(pages);
+  if (also.pages) pageCounts.to(also.pages);
   byPage.process(viewsPerMinute).to(perMinute);
   events.window(hopping({ size: '3m', advance: '1m' })).aggregate(countDistinct((e) => e.user_id), { name: 'users' }).to(users);
   const tracked = events.groupByKey().process(sessionTracker);
   tracked.to(sessions);
   if (sessionsTo) tracked.to(sessionsTo);
   if (crash) events.to(crash);
+  for (const sink of also.events ?? []) events.to(sink);
   return { app, pages, users, sessions, perMinute };
 }
 
