@@ -20,28 +20,40 @@ export interface InstanceKill {
   readonly victim: InstanceName;
   readonly kind: 'timed' | Phase;
   readonly then: 'restart' | 'takeover';
+  /** After a takeover: whether the victim comes back (else the survivor runs on alone to the end). */
+  readonly comesBack: boolean;
   readonly delayMs: number;
 }
 
 /**
- * Three kills, the same for the same seed (which picks the victims and the timed kill's delay).
- * A takeover only follows a phase where the victim left no transaction open: otherwise the
- * survivor's restore waits for the broker to abort it (transaction.timeout.ms, 60 s), which the
- * library documents and restore-behind-open-transaction.test.ts covers.
- * - exactly once: `prepared` (the Kafka transaction open: outputs, repartition records,
- *   changelogs, checkpoints) then restart; `finalizing` (committed, not yet finalized) then
- *   takeover; `timed` then restart.
- * - at least once: `prepared` (the changelogs' transaction open) then restart; `finalized` (the
- *   changelogs committed, the group's offsets not) then takeover; `timed` then restart.
- * @example multiInstanceKillPlan(7, 'exactly_once') // [{ victim: 'b', kind: 'prepared', then: 'restart', delayMs: 0 }, …]
+ * The kills of a case:
+ * - `restarts-and-takeover`: three kills, the same for the same seed (which picks the victims and
+ *   the timed kill's delay). The takeover follows a phase where the victim left no transaction
+ *   open (see `takeover-behind-open-transaction` for the other).
+ *   - exactly once: `prepared` (the Kafka transaction open: outputs, repartition records,
+ *     changelogs, checkpoints) then restart; `finalizing` (committed, not yet finalized) then
+ *     takeover; `timed` then restart.
+ *   - at least once: `prepared` (the changelogs' transaction open) then restart; `finalized` (the
+ *     changelogs committed, the group's offsets not) then takeover; `timed` then restart.
+ * - `takeover-behind-open-transaction`: one kill, `prepared` then takeover, for good (so that
+ *   the case stays under 90 s: the wait below is ~70 s, and a comeback costs a rebalance and the
+ *   final stop a session timeout). The victim's
+ *   transaction stays open on the changelogs, the checkpoint topic and (exactly once) the
+ *   repartition and output topics until the broker aborts it (transaction.timeout.ms, 60 s): the
+ *   survivor's restore of the victim's tasks must wait for that, and its own re-keyed tasks cannot
+ *   read past the open transaction meanwhile.
+ * @example multiInstanceKillPlan(7, 'exactly_once', 'restarts-and-takeover') // [{ victim: 'b', kind: 'prepared', then: 'restart', delayMs: 0 }, …]
  */
-export function multiInstanceKillPlan(seed: number, guarantee: 'at_least_once' | 'exactly_once'): InstanceKill[] {
+export function multiInstanceKillPlan(seed: number, guarantee: 'at_least_once' | 'exactly_once', scenario: KillScenario): InstanceKill[] {
   const next = random(seed);
   const first: InstanceName = next() < 0.5 ? 'a' : 'b';
   const other: InstanceName = first === 'a' ? 'b' : 'a';
+  if (scenario === 'takeover-behind-open-transaction') return [{ victim: first, kind: 'prepared', then: 'takeover', comesBack: false, delayMs: 0 }];
   return [
-    { victim: first, kind: 'prepared', then: 'restart', delayMs: 0 },
-    { victim: other, kind: guarantee === 'exactly_once' ? 'finalizing' : 'finalized', then: 'takeover', delayMs: 0 },
-    { victim: next() < 0.5 ? 'a' : 'b', kind: 'timed', then: 'restart', delayMs: Math.floor(next() * 150) },
+    { victim: first, kind: 'prepared', then: 'restart', comesBack: true, delayMs: 0 },
+    { victim: other, kind: guarantee === 'exactly_once' ? 'finalizing' : 'finalized', then: 'takeover', comesBack: true, delayMs: 0 },
+    { victim: next() < 0.5 ? 'a' : 'b', kind: 'timed', then: 'restart', comesBack: true, delayMs: Math.floor(next() * 150) },
   ];
 }
+
+export type KillScenario = 'restarts-and-takeover' | 'takeover-behind-open-transaction';
