@@ -5,21 +5,6 @@ import { dirname, join, relative, sep } from 'node:path';
 // and a new or renamed name survives a power loss (fsync of the directory that holds it).
 
 /**
- * Appends data to a file (created if missing) and syncs its data. Whoever creates the file syncs
- * its directory too ({@link syncDirectory}).
- * @example await appendDurably('/lake/d/.staging-events-0-0.jsonl', lines);
- */
-export async function appendDurably(path: string, data: string | Uint8Array): Promise<void> {
-  const handle = await open(path, 'a');
-  try {
-    await handle.writeFile(data);
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/**
  * Writes a whole file under `temporary`, syncs it and renames it to `path`: readers see either no
  * file or the complete one, never a part of it, even after a crash.
  * @example await replaceDurably('/lake/d/.staging-events-0-4.jsonl.tmp', '/lake/d/.staging-events-0-4.jsonl', lines);

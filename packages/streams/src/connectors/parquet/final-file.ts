@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ParquetColumn } from './columns';
-import { renameDurably, writeSynced } from './durable-fs';
+import { removeFile, renameDurably, writeSynced } from './durable-fs';
 import { FileColumns } from './file-columns';
+import { isOwnFile, takenOver } from './owned-files';
 import { finalName, stagingName, writingName } from './lake-files';
 import { ROW_GROUP_SIZE, type ParquetEncoder } from './parquet-encoder';
 import type { Segment } from './segment';
@@ -99,17 +100,24 @@ async function* rowGroups(
  * final name. The staging file stays: the writer removes it once the commit of the flush that
  * staged its last rows has completed.
  * @returns the final file's path, and the staging file's.
- * @example const { file, staging } = await rollSegment(root, { dir, input, stagingFirst: 0, stagedRows: 100_000 }, columns, encoder);
+ * @example const { file, staging } = await rollSegment(root, { dir, input, stagingFirst: 0, stagingIno, stagedRows: 100_000 }, columns, encoder);
  */
 export async function rollSegment(
   root: string,
-  staged: StagedFile,
+  staged: StagedFile & { readonly stagingIno: number },
   columns: readonly ParquetColumn[],
   encoder: ParquetEncoder,
 ): Promise<{ file: string; staging: string; rows: number }> {
   const dir = join(root, staged.dir);
   const made = await writeRollFile(root, staged, columns, encoder);
   const file = join(dir, finalName(staged.input.files, made.first, made.last));
+  const staging = join(dir, stagingName(staged.input.files, staged.stagingFirst));
+  // Another instance that recovered the partition since has the rows of this staging file (those
+  // of completed commits) and writes the rest again: a final file made now would hold them twice.
+  if (!(await isOwnFile(staging, staged.stagingIno))) {
+    await removeFile(made.temporary);
+    throw takenOver(staging);
+  }
   await renameDurably(made.temporary, file);
-  return { file, staging: join(dir, stagingName(staged.input.files, staged.stagingFirst)), rows: made.rows };
+  return { file, staging, rows: made.rows };
 }

@@ -4,10 +4,11 @@ import { partitionId, type PartitionOffset } from '../../runtime/record';
 import type { CommitInfo, SinkRecord, SinkWriter } from '../../sinks/sink';
 import type { Clock } from '../../time/clock';
 import { METADATA_COLUMNS, type ParquetColumn } from './columns';
-import { appendDurably, makeDirectoryDurably, removeFile, syncDirectory } from './durable-fs';
+import { makeDirectoryDurably, removeFile, syncDirectory } from './durable-fs';
 import { rollSegment } from './final-file';
 import { filePartition, stagingName } from './lake-files';
 import { listLake } from './lake-listing';
+import { appendToOwnStaging, isOwnFile } from './owned-files';
 import type { ParquetEncoder } from './parquet-encoder';
 import { recoverPartition } from './recover-partition';
 import type { RowCheck } from './row-check';
@@ -38,6 +39,8 @@ export const MAX_QUEUED_ROLLS = 4;
 /** A rolled staging file, removed once the commit of the flush that rolled it has completed. */
 interface RetiredStaging {
   readonly path: string;
+  /** Its inode: another instance that recovered the partition since may have its own file under that name. */
+  readonly ino: number;
   readonly input: InputPartition;
   readonly commitId: number;
 }
@@ -167,6 +170,7 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
       for (const staging of surviving) {
         const segment = newSegment(input, staging.dir);
         segment.stagingFirst = staging.first;
+        segment.stagingIno = staging.ino;
         segment.stagedRows = staging.rows;
         // When its rows arrived is not recorded: its age counts from this restart.
         segment.firstRowAt = clock.now();
@@ -264,7 +268,7 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
     const path = join(this.config.root, segment.dir, stagingName(segment.input.files, first));
     try {
       const dir = await this.directory(segment);
-      await appendDurably(path, text);
+      segment.stagingIno = await appendToOwnStaging(path, text, segment.stagingIno);
       if (segment.stagingFirst === undefined) await syncDirectory(dir);
     } catch (error) {
       // A full or read-only disk says only "ENOSPC: no space left on device, write": name the file.
@@ -292,10 +296,10 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
    * waiting for its roll is on disk like any other: a crash before the roll leaves it to recovery.
    */
   private startRoll(segment: Segment, commitId: number): void {
-    const { input, stagingFirst } = segment;
-    if (stagingFirst === undefined) throw new Error('parquet sink: a roll of a segment with no staging file');
+    const { input, stagingFirst, stagingIno } = segment;
+    if (stagingFirst === undefined || stagingIno === undefined) throw new Error('parquet sink: a roll of a segment with no staging file');
     // What the roll takes, read now: the segment moves on to a new staging file at once.
-    const staged = { dir: segment.dir, input, stagingFirst, stagedRows: segment.stagedRows };
+    const staged = { dir: segment.dir, input, stagingFirst, stagingIno, stagedRows: segment.stagedRows };
     const roll = this.lastRoll.then(async () => {
       // After a failure the writer is unusable: the rolls queued behind it are left to recovery.
       if (this.rollFailure !== undefined) throw this.rollFailure;
@@ -303,7 +307,7 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
       const rolled = await rollSegment(this.config.root, staged, this.config.columns, this.config.encoder).catch((error: unknown) => {
         throw named(this.config.name, error, `cannot roll ${join(this.config.root, staged.dir, stagingName(input.files, stagingFirst))} into a Parquet file`);
       });
-      this.retired.push({ path: rolled.staging, input, commitId });
+      this.retired.push({ path: rolled.staging, ino: stagingIno, input, commitId });
       this.config.logger.debug('parquet sink: rolled a file', { file: rolled.file, rows: rolled.rows, ms: Date.now() - started });
     });
     this.queuedRolls.push(roll);
@@ -316,6 +320,7 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
       },
     );
     segment.stagingFirst = undefined;
+    segment.stagingIno = undefined;
     segment.stagedRows = 0;
     // Rows staged after a cut in this flush arrived by now: the next file's age starts here.
     segment.firstRowAt = this.config.clock.now();
@@ -343,11 +348,13 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
     if (done.length === 0) return;
     this.retired = this.retired.filter((r) => r.commitId > this.committedThrough);
     await Promise.all(
-      done.map((r) =>
-        removeFile(r.path).catch((error: unknown) => {
+      done.map(async (r) => {
+        // Gone, or another instance's staging under that name: it recovered the partition since.
+        if (!(await isOwnFile(r.path, r.ino).catch(() => true))) return;
+        await removeFile(r.path).catch((error: unknown) => {
           throw named(this.config.name, error, `cannot remove ${r.path}, a staging file already rolled into a Parquet file`);
-        }),
-      ),
+        });
+      }),
     );
   }
 

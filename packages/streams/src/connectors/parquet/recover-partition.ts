@@ -4,6 +4,7 @@ import type { Logger } from '../../logging/logger';
 import { removeFile, replaceDurably, syncDirectory } from './durable-fs';
 import type { LakeListing } from './lake-listing';
 import { lakeFile, rewritingName, stagingName, type FilePartition } from './lake-files';
+import { inodeOf } from './owned-files';
 import { lineOffset, stagingLines } from './staging-lines';
 
 /** An input partition to recover, and the offset where processing resumes. */
@@ -22,6 +23,8 @@ export interface SurvivingStaging {
   readonly first: number;
   readonly last: number;
   readonly rows: number;
+  /** Its inode: a new file, whoever wrote the one it replaces (see owned-files.ts). */
+  readonly ino: number;
 }
 
 interface Range {
@@ -111,10 +114,13 @@ async function recoverDirectory(
   let survivor: SurvivingStaging | undefined;
   if (lines.length > 0) {
     const first = lineOffset(lines[0]!);
-    survivor = { dir, first, last: lineOffset(lines[lines.length - 1]!), rows: lines.length };
-    if (changed) await replaceDurably(join(path, rewritingName(files, first)), join(path, stagingName(files, first)), `${lines.join('\n')}\n`);
+    const kept = join(path, stagingName(files, first));
+    // Rewritten even when unchanged: the instance that wrote it before (one the group dropped,
+    // whose late commit or close may still come) must find that it is no longer its file.
+    await replaceDurably(join(path, rewritingName(files, first)), kept, `${lines.join('\n')}\n`);
+    survivor = { dir, first, last: lineOffset(lines[lines.length - 1]!), rows: lines.length, ino: await inodeOf(kept) };
   }
-  const obsolete = staging.filter((first) => survivor === undefined || (changed && first !== survivor.first));
+  const obsolete = staging.filter((first) => survivor === undefined || first !== survivor.first);
   for (const first of obsolete) await removeFile(join(path, stagingName(files, first)));
   // Removals must be durable before anything is written again: a final file that came back after
   // a power loss would duplicate the rows the replay writes.

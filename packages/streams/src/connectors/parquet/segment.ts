@@ -21,6 +21,8 @@ export interface Segment {
   readonly dir: string;
   /** First offset of the staging file on disk (its name), or `undefined` when there is none. */
   stagingFirst: number | undefined;
+  /** The staging file's inode: the file this writer made or adopted (see owned-files.ts). */
+  stagingIno: number | undefined;
   /** Rows in the staging file. */
   stagedRows: number;
   /** Wall-clock time of the first row not yet in Parquet (the staging file's age). */
@@ -32,5 +34,5 @@ export interface Segment {
 
 /** @example const segment = newSegment(input, 'event_date=2024-01-01'); */
 export function newSegment(input: InputPartition, dir: string): Segment {
-  return { input, dir, stagingFirst: undefined, stagedRows: 0, firstRowAt: 0, pending: [], pendingOffsets: [] };
+  return { input, dir, stagingFirst: undefined, stagingIno: undefined, stagedRows: 0, firstRowAt: 0, pending: [], pendingOffsets: [] };
 }
