@@ -14,8 +14,9 @@ import { crashTopology, type CrashDb } from './crash-topology';
  *   node --conditions=@pipeline/source --import tsx test/crash/crash-app.ts
  *
  * Configuration (environment):
- *   CRASH_APPLICATION_ID, CRASH_INPUT_TOPIC, CRASH_OUTPUT_TOPIC, CRASH_LAKE_DIR, CRASH_STATE_DIR,
- *   CRASH_DATABASE_URL   required
+ *   CRASH_APPLICATION_ID, CRASH_INPUT_TOPIC, CRASH_OUTPUT_TOPIC, CRASH_LAKE_DIR, CRASH_DATABASE_URL
+ *                        required
+ *   CRASH_STATE_DIR      required with single-instance scaling
  *   CRASH_GUARANTEE      at_least_once (default) | exactly_once
  *   CRASH_SCALING        single-instance (default: state in CRASH_STATE_DIR) | multi-instance
  *                        (state in changelog topics, the counts' re-keying through a repartition topic)

@@ -27,21 +27,23 @@ export interface InstanceKill {
 
 /**
  * The kills of a case:
- * - `restarts-and-takeover`: three kills, the same for the same seed (which picks the victims and
- *   the timed kill's delay). The takeover follows a phase where the victim left no transaction
- *   open (see `takeover-behind-open-transaction` for the other).
+ * - `restarts-and-takeover`: four kills, the same for the same seed (which picks the victims, the
+ *   timed kill's delay and the last kill's phase). The takeover follows a phase where the victim
+ *   left no transaction open (see `takeover-behind-open-transaction` for the other).
  *   - exactly once: `prepared` (the Kafka transaction open: outputs, repartition records,
  *     changelogs, checkpoints) then restart; `finalizing` (committed, not yet finalized) then
  *     takeover; `timed` then restart.
  *   - at least once: `prepared` (the changelogs' transaction open) then restart; `finalized` (the
  *     changelogs committed, the group's offsets not) then takeover; `timed` then restart.
- * - `takeover-behind-open-transaction`: one kill, `prepared` then takeover, for good (so that
- *   the case stays under 90 s: the wait below is ~70 s, and a comeback costs a rebalance and the
- *   final stop a session timeout). The victim's
- *   transaction stays open on the changelogs, the checkpoint topic and (exactly once) the
+ *   - last, a restart after `mid-flush` (the sinks writing), `flushed`, or the one of `finalizing`
+ *     and `finalized` not used above.
+ * - `takeover-behind-open-transaction`: one kill, `prepared` then takeover, for good. The
+ *   victim's transaction stays open on the changelogs, the checkpoint topic and (exactly once) the
  *   repartition and output topics until the broker aborts it (transaction.timeout.ms, 60 s): the
  *   survivor's restore of the victim's tasks must wait for that, and its own re-keyed tasks cannot
- *   read past the open transaction meanwhile.
+ *   read past the open transaction meanwhile. The victim does not come back, so that the case
+ *   stays under 90 s (that wait is ~70 s; a comeback costs a rebalance, and the final stop then a
+ *   session timeout).
  * @example multiInstanceKillPlan(7, 'exactly_once', 'restarts-and-takeover') // [{ victim: 'b', kind: 'prepared', then: 'restart', delayMs: 0 }, …]
  */
 export function multiInstanceKillPlan(seed: number, guarantee: 'at_least_once' | 'exactly_once', scenario: KillScenario): InstanceKill[] {
@@ -53,7 +55,10 @@ export function multiInstanceKillPlan(seed: number, guarantee: 'at_least_once' |
     { victim: first, kind: 'prepared', then: 'restart', comesBack: true, delayMs: 0 },
     { victim: other, kind: guarantee === 'exactly_once' ? 'finalizing' : 'finalized', then: 'takeover', comesBack: true, delayMs: 0 },
     { victim: next() < 0.5 ? 'a' : 'b', kind: 'timed', then: 'restart', comesBack: true, delayMs: Math.floor(next() * 150) },
+    { victim: next() < 0.5 ? 'a' : 'b', kind: pick(next, ['mid-flush', 'flushed', guarantee === 'exactly_once' ? 'finalized' : 'finalizing']), then: 'restart', comesBack: true, delayMs: 0 },
   ];
 }
+
+const pick = <T>(next: () => number, items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
 
 export type KillScenario = 'restarts-and-takeover' | 'takeover-behind-open-transaction';
