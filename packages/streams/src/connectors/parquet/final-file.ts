@@ -3,7 +3,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ParquetColumn } from './columns';
 import { removeFile, renameDurably, writeSynced } from './durable-fs';
 import { FileColumns } from './file-columns';
-import { isOwnFile, takenOver } from './owned-files';
+import { takenOver } from './owned-files';
 import { finalName, stagingName, writingName } from './lake-files';
 import { ROW_GROUP_SIZE, type ParquetEncoder } from './parquet-encoder';
 import type { Segment } from './segment';
@@ -98,15 +98,17 @@ async function* rowGroups(
  * Rolls a staging file into a final file `part-<topic>-<partition>-<first>-<last>.parquet`: made
  * under a hidden temporary name, synced, then renamed, so readers never see a partial file under a
  * final name. The staging file stays: the writer removes it once the commit of the flush that
- * staged its last rows has completed.
+ * staged its last rows has completed. `stillOwned`, asked before the rename: whether the partition
+ * is still the writer's (see owned-files.ts).
  * @returns the final file's path, and the staging file's.
- * @example const { file, staging } = await rollSegment(root, { dir, input, stagingFirst: 0, stagingIno, stagedRows: 100_000 }, columns, encoder);
+ * @example const { file, staging } = await rollSegment(root, { dir, input, stagingFirst: 0, stagedRows: 100_000 }, columns, encoder, stillOwned);
  */
 export async function rollSegment(
   root: string,
-  staged: StagedFile & { readonly stagingIno: number },
+  staged: StagedFile,
   columns: readonly ParquetColumn[],
   encoder: ParquetEncoder,
+  stillOwned: () => Promise<boolean> = async () => true,
 ): Promise<{ file: string; staging: string; rows: number }> {
   const dir = join(root, staged.dir);
   const made = await writeRollFile(root, staged, columns, encoder);
@@ -114,9 +116,9 @@ export async function rollSegment(
   const staging = join(dir, stagingName(staged.input.files, staged.stagingFirst));
   // Another instance that recovered the partition since has the rows of this staging file (those
   // of completed commits) and writes the rest again: a final file made now would hold them twice.
-  if (!(await isOwnFile(staging, staged.stagingIno))) {
+  if (!(await stillOwned())) {
     await removeFile(made.temporary);
-    throw takenOver(staging);
+    throw takenOver(`${staging} is no longer this writer's to roll`);
   }
   await renameDurably(made.temporary, file);
   return { file, staging, rows: made.rows };

@@ -8,7 +8,7 @@ import { makeDirectoryDurably, removeFile, syncDirectory } from './durable-fs';
 import { rollSegment } from './final-file';
 import { filePartition, stagingName } from './lake-files';
 import { listLake } from './lake-listing';
-import { appendToOwnStaging, isOwnFile } from './owned-files';
+import { appendToOwnStaging, claimPartition, isOwnFile, ownerMarker, takenOver } from './owned-files';
 import type { ParquetEncoder } from './parquet-encoder';
 import { recoverPartition } from './recover-partition';
 import type { RowCheck } from './row-check';
@@ -165,7 +165,10 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
         for (const segment of previous.segments.values()) this.pendingRows -= segment.pending.length;
         this.retired = this.retired.filter((r) => r.input !== previous);
       }
-      const input: InputPartition = { topic, partition, files: filePartition(topic, partition), lastOffset: -1, segments: new Map() };
+      const files = filePartition(topic, partition);
+      // Claimed before anything is read: a writer that had the partition before stops touching it.
+      const ownerIno = await claimPartition(root, files);
+      const input: InputPartition = { topic, partition, files, lastOffset: -1, segments: new Map(), ownerIno };
       const surviving = await recoverPartition(root, listing, { topic, partition, files: input.files, resume: offset }, logger);
       for (const staging of surviving) {
         const segment = newSegment(input, staging.dir);
@@ -268,6 +271,7 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
     const path = join(this.config.root, segment.dir, stagingName(segment.input.files, first));
     try {
       const dir = await this.directory(segment);
+      if (segment.stagingFirst === undefined && !(await this.ownsPartition(segment.input))) throw takenOver(`${path} is not to be started by this writer`);
       segment.stagingIno = await appendToOwnStaging(path, text, segment.stagingIno);
       if (segment.stagingFirst === undefined) await syncDirectory(dir);
     } catch (error) {
@@ -304,7 +308,9 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
       // After a failure the writer is unusable: the rolls queued behind it are left to recovery.
       if (this.rollFailure !== undefined) throw this.rollFailure;
       const started = Date.now();
-      const rolled = await rollSegment(this.config.root, staged, this.config.columns, this.config.encoder).catch((error: unknown) => {
+      const staging = join(this.config.root, staged.dir, stagingName(input.files, stagingFirst));
+      const stillOwned = async () => (await this.ownsPartition(input)) && (await isOwnFile(staging, stagingIno));
+      const rolled = await rollSegment(this.config.root, staged, this.config.columns, this.config.encoder, stillOwned).catch((error: unknown) => {
         throw named(this.config.name, error, `cannot roll ${join(this.config.root, staged.dir, stagingName(input.files, stagingFirst))} into a Parquet file`);
       });
       this.retired.push({ path: rolled.staging, ino: stagingIno, input, commitId });
@@ -356,6 +362,11 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
         });
       }),
     );
+  }
+
+  /** Whether no other writer has recovered the partition since this one did (see owned-files.ts). */
+  private ownsPartition(input: InputPartition): Promise<boolean> {
+    return isOwnFile(ownerMarker(this.config.root, input.files), input.ownerIno);
   }
 
   private segmentFor(dir: string, topic: string, partition: number): Segment {

@@ -9,6 +9,8 @@ export interface InputPartition {
   lastOffset: number;
   /** Its segments, by partition path. */
   readonly segments: Map<string, Segment>;
+  /** The inode of its owner marker, as this writer's recovery made it (see owned-files.ts). */
+  readonly ownerIno: number;
 }
 
 /**

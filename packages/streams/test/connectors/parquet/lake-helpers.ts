@@ -72,12 +72,17 @@ export async function flushAndRoll<T>(writer: SinkWriter<T>, info: CommitInfo): 
   await rollsFinished(writer);
 }
 
-/** Every file under `dir`, hidden ones included, as sorted relative paths. */
+/**
+ * Every file under `dir`, hidden ones included, as sorted relative paths; but the partitions'
+ * owner markers (`.owners/`, which fence a writer whose partition another has recovered): every
+ * recovery makes one, and they hold no rows.
+ */
 export async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries
     .filter((e) => e.isFile())
     .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+    .filter((f) => !f.startsWith('.owners/'))
     .sort();
 }
 

@@ -78,3 +78,27 @@ it("a dropped instance's flush after the takeover appends nothing to the new own
   await b.close();
   expect(await offsetCounts(lake.dir)).toEqual(once(0, 13));
 });
+
+it("a dropped instance starts no staging file after the takeover, so its close rolls none into a final file", async () => {
+  const a = await open(sinkOn(lake.dir));
+  await a.recover!(position(0));
+  a.write(records(0, 5));
+  await a.flush(commit(1, 5));
+  await a.committed!(commit(1, 5));
+
+  const b = await open(sinkOn(lake.dir));
+  await b.recover!(position(5));
+
+  // a's commit in flight holds the first rows of the next day: a staging file b knows nothing of.
+  a.write(records(5, 9, 1));
+  const late = await a.flush(commit(2, 9)).then(() => undefined, (error: unknown) => error);
+  await a.close().catch(() => undefined);
+
+  b.write(records(5, 13, 1));
+  await flushAndRoll(b, commit(1, 13));
+  await b.committed!(commit(1, 13));
+  await b.close();
+  expect(await offsetCounts(lake.dir)).toEqual(once(0, 13));
+  expect((await listFiles(lake.dir)).filter((f) => !/^event_date=[\d-]+\/part-/.test(f))).toEqual([]);
+  expect(String(late)).toMatch(/another instance has recovered this input partition/);
+});
