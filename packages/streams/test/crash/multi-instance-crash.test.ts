@@ -30,6 +30,7 @@ const CASES = [
   { name: 'exactly_once', guarantee: 'exactly_once', scenario: 'restarts-and-takeover', seed: BASE_SEED + 41 },
   { name: 'at_least_once', guarantee: 'at_least_once', scenario: 'restarts-and-takeover', seed: BASE_SEED + 53 },
   { name: 'exactly_once-open-transaction', guarantee: 'exactly_once', scenario: 'takeover-behind-open-transaction', seed: BASE_SEED + 67 },
+  { name: 'exactly_once-takeover-killed', guarantee: 'exactly_once', scenario: 'takeover-killed', seed: BASE_SEED + 79 },
 ] as const;
 /** What the instances share: the input's partitions and the repartition topic's (as many). */
 const ALL_PARTITIONS = 2 * PARTITIONS;
@@ -127,7 +128,15 @@ describe('multi-instance crash test: one of two instances SIGKILLed, taken over 
         running.delete(victim);
         expect(end).toEqual({ code: null, signal: 'SIGKILL' });
         if (kill.kind !== 'timed') expect(JSON.parse(victim.crashPoint ?? '{}')).toMatchObject({ phase: kill.kind });
-        if (kill.then === 'takeover') {
+        if (kill.then === 'takeover-killed') {
+          // The group expires the victim's session; the survivor dies in the middle of taking its partitions.
+          await waitFor(() => survivor.progress?.state === 'rebalancing', 45_000, `the other instance to begin taking ${kill.victim}'s partitions`);
+          await new Promise((r) => setTimeout(r, kill.survivorDelayMs));
+          survivor.kill('SIGKILL');
+          expect(await exitOf(survivor, 30_000, 'die in the takeover')).toEqual({ code: null, signal: 'SIGKILL' });
+          running.delete(survivor);
+          startInstance(INSTANCES.find((i) => i !== kill.victim)!, step + 1);
+        } else if (kill.then === 'takeover') {
           // The group expires the victim's session; the survivor restores its tasks and goes on.
           // Behind a transaction the victim left open, the restore waits up to 60 s more for the broker to abort it.
           await waitFor(() => holdsAll(survivor.progress), 100_000, `${kill.victim}'s partitions to move to the other instance`);
@@ -170,6 +179,7 @@ describe('multi-instance crash test: one of two instances SIGKILLed, taken over 
           .map(
             (k, i) =>
               `  kill ${i + 1}: ${k.kill.victim} at ${k.kill.kind}${k.kill.kind === 'timed' ? ` + ${k.kill.delayMs} ms` : ''}, then ${k.kill.then}` +
+              `${k.kill.then === 'takeover-killed' ? ` (the other killed ${k.kill.survivorDelayMs} ms into it)` : ''}` +
               `${k.kill.comesBack ? '' : ' for good'}: it had read ${k.recordsIn} records, committed ${k.committedRecords}; ` +
               `${k.kill.comesBack ? 'both ran again' : 'the other held every partition'} ${k.recoveredMs} ms later`,
           )

@@ -14,15 +14,20 @@ export type InstanceName = (typeof INSTANCES)[number];
  *   partitions back without a rebalance, and its transactional ids abort what it left open.
  *   `takeover`: it stays dead until the group expires its session (10 s) and the other instance
  *   holds every partition, restoring the victim's tasks from their changelogs; then it comes
- *   back, and the partitions are shared again.
+ *   back, and the partitions are shared again. `takeover-killed`: as `takeover`, but the other
+ *   instance is SIGKILLed too, `survivorDelayMs` after it begins to take the partitions (its
+ *   revoke's commit, its restore of the victim's tasks, its first batches with every partition);
+ *   then both are started again.
  */
 export interface InstanceKill {
   readonly victim: InstanceName;
   readonly kind: 'timed' | Phase;
-  readonly then: 'restart' | 'takeover';
+  readonly then: 'restart' | 'takeover' | 'takeover-killed';
   /** After a takeover: whether the victim comes back (else the survivor runs on alone to the end). */
   readonly comesBack: boolean;
   readonly delayMs: number;
+  /** `takeover-killed`: how long after the survivor began to take the partitions it is killed. */
+  readonly survivorDelayMs?: number;
 }
 
 /**
@@ -44,16 +49,26 @@ export interface InstanceKill {
  *   read past the open transaction meanwhile. The victim does not come back, so that the case
  *   stays under 90 s (that wait is ~70 s; a comeback costs a rebalance, and the final stop then a
  *   session timeout).
+ * - `takeover-killed`: `finalizing` (exactly once) or `finalized` (at least once), then the
+ *   takeover is interrupted by a kill of the survivor 0-2 s into it (seeded); then `timed` and a
+ *   restart, with both instances back.
  * @example multiInstanceKillPlan(7, 'exactly_once', 'restarts-and-takeover') // [{ victim: 'b', kind: 'prepared', then: 'restart', delayMs: 0 }, …]
  */
 export function multiInstanceKillPlan(seed: number, guarantee: 'at_least_once' | 'exactly_once', scenario: KillScenario): InstanceKill[] {
   const next = random(seed);
   const first: InstanceName = next() < 0.5 ? 'a' : 'b';
   const other: InstanceName = first === 'a' ? 'b' : 'a';
+  const committedPhase = guarantee === 'exactly_once' ? 'finalizing' : 'finalized';
   if (scenario === 'takeover-behind-open-transaction') return [{ victim: first, kind: 'prepared', then: 'takeover', comesBack: false, delayMs: 0 }];
+  if (scenario === 'takeover-killed') {
+    return [
+      { victim: first, kind: committedPhase, then: 'takeover-killed', comesBack: true, delayMs: 0, survivorDelayMs: Math.floor(next() * 2000) },
+      { victim: next() < 0.5 ? 'a' : 'b', kind: 'timed', then: 'restart', comesBack: true, delayMs: Math.floor(next() * 150) },
+    ];
+  }
   return [
     { victim: first, kind: 'prepared', then: 'restart', comesBack: true, delayMs: 0 },
-    { victim: other, kind: guarantee === 'exactly_once' ? 'finalizing' : 'finalized', then: 'takeover', comesBack: true, delayMs: 0 },
+    { victim: other, kind: committedPhase, then: 'takeover', comesBack: true, delayMs: 0 },
     { victim: next() < 0.5 ? 'a' : 'b', kind: 'timed', then: 'restart', comesBack: true, delayMs: Math.floor(next() * 150) },
     { victim: next() < 0.5 ? 'a' : 'b', kind: pick(next, ['mid-flush', 'flushed', guarantee === 'exactly_once' ? 'finalized' : 'finalizing']), then: 'restart', comesBack: true, delayMs: 0 },
   ];
@@ -61,4 +76,4 @@ export function multiInstanceKillPlan(seed: number, guarantee: 'at_least_once' |
 
 const pick = <T>(next: () => number, items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
 
-export type KillScenario = 'restarts-and-takeover' | 'takeover-behind-open-transaction';
+export type KillScenario = 'restarts-and-takeover' | 'takeover-behind-open-transaction' | 'takeover-killed';
