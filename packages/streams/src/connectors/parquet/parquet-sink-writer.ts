@@ -196,6 +196,9 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
       for (const segment of this.segments()) if (segment.stagedRows > 0) this.startRoll(segment, this.lastFlushId);
       await this.waitForQueuedRolls(0);
       await this.removeRetired();
+      // A clean stop leaves nothing but final files: the markers go too, unless another writer's.
+      // A writer fenced by one stays fenced without it (its marker is gone either way).
+      for (const input of this.inputs.values()) if (await this.ownsPartition(input)) await removeFile(ownerMarker(this.config.root, input.files));
       if (this.retired.length > 0) {
         this.config.logger.info('parquet sink: staging files of the last rolls are kept until a restart confirms their commit', {
           files: this.retired.length,

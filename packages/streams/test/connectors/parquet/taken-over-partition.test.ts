@@ -1,4 +1,6 @@
 import { parquetSink } from '../../../src/connectors/parquet';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { commit, flushAndRoll, listFiles, makeLake, open, position, readLake, records, Row } from './lake-helpers';
 
 // With several instances (scaling 'multi-instance'), the group may drop an instance whose commit
@@ -101,4 +103,15 @@ it("a dropped instance starts no staging file after the takeover, so its close r
   expect(await offsetCounts(lake.dir)).toEqual(once(0, 13));
   expect((await listFiles(lake.dir)).filter((f) => !/^event_date=[\d-]+\/part-/.test(f))).toEqual([]);
   expect(String(late)).toMatch(/another instance has recovered this input partition/);
+});
+
+it('a clean close removes the owner markers it still holds: a clean stop leaves nothing but final files', async () => {
+  const a = await open(sinkOn(lake.dir));
+  await a.recover!([...position(0), ...position(0, 1)]);
+  a.write(records(0, 5));
+  await a.flush(commit(1, 5));
+  await a.committed!(commit(1, 5));
+  expect((await readdir(join(lake.dir, '.owners'))).sort()).toEqual(['events-0', 'events-1']);
+  await a.close();
+  expect(await readdir(join(lake.dir, '.owners'))).toEqual([]);
 });
