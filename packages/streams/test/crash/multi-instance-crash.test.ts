@@ -31,6 +31,7 @@ const CASES = [
   { name: 'at_least_once', guarantee: 'at_least_once', scenario: 'restarts-and-takeover', seed: BASE_SEED + 53 },
   { name: 'exactly_once-open-transaction', guarantee: 'exactly_once', scenario: 'takeover-behind-open-transaction', seed: BASE_SEED + 67 },
   { name: 'exactly_once-takeover-killed', guarantee: 'exactly_once', scenario: 'takeover-killed', seed: BASE_SEED + 79 },
+  { name: 'at_least_once-takeover-killed', guarantee: 'at_least_once', scenario: 'takeover-killed', seed: BASE_SEED + 83 },
 ] as const;
 /** What the instances share: the input's partitions and the repartition topic's (as many). */
 const ALL_PARTITIONS = 2 * PARTITIONS;
