@@ -49,6 +49,17 @@ export function postgresWriter<T>(config: WriterConfig<T>): SinkWriter<T> {
   let outcomeUnknown = false;
   /** Exactly-once: the id of the last transaction begun, which the server can say the fate of. */
   let lastTransaction: string | undefined;
+  /**
+   * Exactly-once: per input partition, the stamp of its offsets row as this writer's claim or last
+   * committed write left it; a write finding another stamp fails (see OffsetsTable.claim).
+   */
+  const stamps = new Map<string, string>();
+  /** The stamps the last transaction wrote: they hold once it is known to have committed. */
+  let written = new Map<string, string>();
+  const keepWritten = () => {
+    for (const [id, stamp] of written) stamps.set(id, stamp);
+    written = new Map();
+  };
   // BEGIN/COMMIT by hand rather than kysely's `transaction()`: a failed ROLLBACK (the connection is
   // dead) must not replace the error that says what went wrong, and only a failed COMMIT leaves
   // the outcome unknown.
@@ -59,8 +70,9 @@ export function postgresWriter<T>(config: WriterConfig<T>): SinkWriter<T> {
         // Without offsets a flush written twice is harmless (upserts) or allowed (at-least-once inserts).
         if (offsets) lastTransaction = await currentTransactionId(conn);
         for (const step of steps) await writeStep(conn, target, step);
-        if (offsets) await offsets.table.write(conn, offsets.sinkId, commit);
+        if (offsets) written = await offsets.table.write(conn, offsets.sinkId, commit, stamps);
       } catch (error) {
+        written = new Map();
         await sql`rollback`.execute(conn).catch(() => {});
         throw error;
       }
@@ -70,6 +82,7 @@ export function postgresWriter<T>(config: WriterConfig<T>): SinkWriter<T> {
         outcomeUnknown = true;
         throw error;
       }
+      keepWritten();
     });
 
   /**
@@ -130,6 +143,7 @@ export function postgresWriter<T>(config: WriterConfig<T>): SinkWriter<T> {
         await withRetry(
           async () => {
             if (outcomeUnknown && lastTransaction !== undefined && (await committedAlready(lastTransaction))) {
+              keepWritten();
               logger.info(`${label}: the failed COMMIT had gone through; not writing again`, { commitId: commit.id });
               return;
             }
@@ -148,7 +162,9 @@ export function postgresWriter<T>(config: WriterConfig<T>): SinkWriter<T> {
 
     async recover(positions: readonly PartitionOffset[]) {
       if (offsets === undefined) return;
-      const stored = await withRetry(() => offsets.table.read(offsets.sinkId), config.retry, {
+      // Claimed, not only read: a writer that had these partitions before writes no more offsets
+      // (nor rows with them) from here on, so what is read here is all that is written.
+      const stored = await withRetry(() => offsets.table.claim(offsets.sinkId, positions), config.retry, {
         label,
         table: target.table,
         logger,
@@ -156,7 +172,10 @@ export function postgresWriter<T>(config: WriterConfig<T>): SinkWriter<T> {
       });
       for (const { topic, partition, offset } of positions) {
         const id = partitionId(topic, partition);
-        const next = stored.get(id);
+        const row = stored.get(id);
+        if (row !== undefined) stamps.set(id, row.stamp);
+        else stamps.delete(id);
+        const next = row?.next;
         if (next !== undefined && next > offset) {
           skipBelow.set(id, next);
           logger.info(`${label}: output for ${id} is in PostgreSQL up to offset ${next}; replayed records below it are skipped`, {

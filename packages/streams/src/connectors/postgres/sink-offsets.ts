@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { UntypedDb } from './untyped-db';
+import { partitionId, type PartitionOffset } from '../../runtime/record';
 import type { CommitInfo } from '../../sinks/sink';
 import { quotedName } from './quoted-name';
 
@@ -24,10 +25,31 @@ type OffsetsDb = Record<string, OffsetRow>;
 export interface OffsetsTable {
   /** Creates the table if it is missing. */
   ensure(): Promise<void>;
-  /** Stored next offsets of `sink`, by `topic:partition`. */
-  read(sink: string): Promise<Map<string, number>>;
-  /** Records the offsets of `commit` for `sink`; run it in the transaction that writes the rows. */
-  write(db: Kysely<UntypedDb>, sink: string, commit: CommitInfo): Promise<void>;
+  /**
+   * Claims `partitions` for the writer that recovers them, and returns their stored rows by
+   * `topic:partition`: the next offset, and the row's stamp (`updated_at` as text, to the
+   * microsecond), which the claim sets anew. A writer that recovered them before, and whose
+   * transaction has not written its offsets yet (an instance the group dropped while its commit
+   * waited), finds another stamp at `write` and fails: it can no longer write after the new
+   * owner read the offsets. A partition with no row yet is not claimed.
+   */
+  claim(sink: string, partitions: readonly PartitionOffset[]): Promise<Map<string, { next: number; stamp: string }>>;
+  /**
+   * Records the offsets of `commit` for `sink`; run it in the transaction that writes the rows.
+   * A partition in `stamps` (this writer's claim or last write) is written only if its row still
+   * has that stamp; otherwise another writer has claimed it since, and this throws. Returns the
+   * stamps of the rows written, which hold once the transaction commits.
+   */
+  write(db: Kysely<UntypedDb>, sink: string, commit: CommitInfo, stamps: ReadonlyMap<string, string>): Promise<Map<string, string>>;
+}
+
+/** The error of a write to a partition that another writer has claimed since this one did. */
+export function claimedByAnother(sink: string, partitions: readonly string[]): Error {
+  return new Error(
+    `another writer of sink ${sink} has recovered ${partitions.join(', ')} since this one did: another instance (the group gave the ` +
+      'partition away, e.g. after a commit that waited longer than max.poll.interval.ms), or a second exactly-once sink of this ' +
+      'application with the same name; this transaction is rolled back, its rows would come after the other read the offsets',
+  );
 }
 
 /**
@@ -37,8 +59,6 @@ export interface OffsetsTable {
  */
 export function offsetsTable(db: Kysely<UntypedDb>, name: string): OffsetsTable {
   const typed = (k: Kysely<UntypedDb>) => k as unknown as Kysely<OffsetsDb>;
-  const select = (sink: string) =>
-    typed(db).selectFrom(name).select(['topic', 'partition', 'next_offset']).where('sink', '=', sink).execute();
   return {
     async ensure() {
       const { rows } = await sql<{ found: boolean }>`select to_regclass(${quotedName(name)}) is not null as found`.execute(db);
@@ -58,24 +78,52 @@ export function offsetsTable(db: Kysely<UntypedDb>, name: string): OffsetsTable 
         if (!isAlreadyCreated(error)) throw error;
       }
     },
-    async read(sink) {
-      const stored = new Map<string, number>();
-      for (const row of await select(sink)) stored.set(`${row.topic}:${row.partition}`, Number(row.next_offset));
-      return stored;
+    async claim(sink, partitions) {
+      const claimed = new Map<string, { next: number; stamp: string }>();
+      if (partitions.length === 0) return claimed;
+      const keys = sql.join(partitions.map((p) => sql`(${p.topic}::text, ${p.partition}::int)`));
+      // clock_timestamp, not now(): a stamp no transaction of another writer can have set.
+      const { rows } = await sql<{ topic: string; partition: number; next_offset: string; stamp: string }>`
+        update ${sql.table(name)} as t set updated_at = clock_timestamp()
+        from (values ${keys}) as k(topic, partition)
+        where t.sink = ${sink} and t.topic = k.topic and t.partition = k.partition
+        returning t.topic, t.partition, t.next_offset::text as next_offset, t.updated_at::text as stamp`.execute(db);
+      for (const row of rows) claimed.set(partitionId(row.topic, row.partition), { next: Number(row.next_offset), stamp: row.stamp });
+      return claimed;
     },
-    async write(trx, sink, commit) {
-      if (commit.offsets.length === 0) return;
-      await typed(trx)
-        .insertInto(name)
-        .values(commit.offsets.map((o) => ({ sink, topic: o.topic, partition: o.partition, next_offset: o.offset, commit_id: commit.id, updated_at: sql<Date>`now()` })))
-        .onConflict((oc) =>
-          oc.columns(['sink', 'topic', 'partition']).doUpdateSet({
-            next_offset: sql.ref('excluded.next_offset'),
-            commit_id: sql.ref('excluded.commit_id'),
-            updated_at: sql.ref('excluded.updated_at'),
-          }),
-        )
-        .execute();
+    async write(trx, sink, commit, stamps) {
+      const written = new Map<string, string>();
+      const guarded = commit.offsets.filter((o) => stamps.has(partitionId(o.topic, o.partition)));
+      const free = commit.offsets.filter((o) => !stamps.has(partitionId(o.topic, o.partition)));
+      if (guarded.length > 0) {
+        const values = sql.join(
+          guarded.map((o) => sql`(${o.topic}::text, ${o.partition}::int, ${o.offset}::bigint, ${stamps.get(partitionId(o.topic, o.partition))!}::timestamptz)`),
+        );
+        const { rows } = await sql<{ topic: string; partition: number; stamp: string }>`
+          update ${sql.table(name)} as t set next_offset = v.next_offset, commit_id = ${commit.id}, updated_at = now()
+          from (values ${values}) as v(topic, partition, next_offset, stamp)
+          where t.sink = ${sink} and t.topic = v.topic and t.partition = v.partition and t.updated_at = v.stamp
+          returning t.topic, t.partition, t.updated_at::text as stamp`.execute(trx);
+        for (const row of rows) written.set(partitionId(row.topic, row.partition), row.stamp);
+        const lost = guarded.map((o) => partitionId(o.topic, o.partition)).filter((id) => !written.has(id));
+        if (lost.length > 0) throw claimedByAnother(sink, lost);
+      }
+      if (free.length > 0) {
+        const rows = await typed(trx)
+          .insertInto(name)
+          .values(free.map((o) => ({ sink, topic: o.topic, partition: o.partition, next_offset: o.offset, commit_id: commit.id, updated_at: sql<Date>`now()` })))
+          .onConflict((oc) =>
+            oc.columns(['sink', 'topic', 'partition']).doUpdateSet({
+              next_offset: sql.ref('excluded.next_offset'),
+              commit_id: sql.ref('excluded.commit_id'),
+              updated_at: sql.ref('excluded.updated_at'),
+            }),
+          )
+          .returning(['topic', 'partition', sql<string>`updated_at::text`.as('stamp')])
+          .execute();
+        for (const row of rows) written.set(partitionId(row.topic, row.partition), row.stamp);
+      }
+      return written;
     },
   };
 }
