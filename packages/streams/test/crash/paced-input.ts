@@ -15,7 +15,7 @@ export interface PacedInput {
  * Writes `records` to `topic` in order, `chunk` of them every `everyMs`, so that instances process
  * (and commit) while the test kills them; `rush` sends the rest once the kills are done. One
  * idempotent producer for the whole input: delivery is checked at the end.
- * @example const paced = pacedInput(input, crashInput(3000, seed).slice(300), { chunk: 12, everyMs: 200 });
+ * @example const paced = pacedInput(input, crashInput(3000, seed).slice(300), { chunk: 8, everyMs: 200 });
  */
 export function pacedInput(topic: string, records: readonly InputRecord[], options: { chunk: number; everyMs: number }): PacedInput {
   let sent = 0;
