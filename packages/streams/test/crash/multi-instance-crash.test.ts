@@ -15,8 +15,8 @@ import { pacedInput } from './paced-input';
 // phase or at a random moment, and either restarted at once or left dead until the other takes
 // its partitions; then both drain the input and stop cleanly. The outputs must be what the
 // single-instance crash test requires (crash-checks.ts), the lake included: the instances share
-// one lake directory, which the Parquet sink's README allows (file names carry their input
-// partition) and for which its exactly-once promise holds (one writer per partition at a time).
+// one lake directory, for which the Parquet sink's README promises every committed input record
+// once ("Several instances": one writer per input partition, file names carrying it).
 
 jest.setTimeout(180_000);
 
