@@ -22,6 +22,7 @@ import { crashTopology, type CrashDb } from './crash-topology';
  *                        (state in changelog topics, the counts' re-keying through a repartition topic)
  *   CRASH_INSTANCE_ID    default `instance`: the runtime's instanceId (transactional ids) and, with
  *                        the application id, its static group membership (group.instance.id)
+ *   CRASH_STATIC_MEMBERSHIP  off: no group.instance.id, as the library's default (default on)
  *   CRASH_BROKERS        default 127.0.0.1:9092
  *   CRASH_SINK_THREADS   on: the PostgreSQL and lake sinks run in sink threads (default off)
  *   CRASH_KILL_AT        optional `<phase>@<records>`: SIGKILL itself in that phase of the first
@@ -136,8 +137,8 @@ async function main(): Promise<number> {
     connection: {
       brokers: process.env.CRASH_BROKERS ?? '127.0.0.1:9092',
       // Static membership: a restarted instance takes its partitions back at once, instead of
-      // waiting for the group to expire the killed member's session.
-      config: { 'group.instance.id': `${applicationId}-${instanceId}` },
+      // waiting for the group to expire the killed member's session. Off, the library's default.
+      config: process.env.CRASH_STATIC_MEMBERSHIP === 'off' ? {} : { 'group.instance.id': `${applicationId}-${instanceId}` },
     },
     processingGuarantee: guarantee,
     scaling,

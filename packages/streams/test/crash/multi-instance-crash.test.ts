@@ -25,13 +25,18 @@ const EVENTS = 3_000;
 const PRELOADED = 300;
 /** Fixed seeds: the same input and kill plan every run. CRASH_TEST_SEED=<n> explores others. */
 const BASE_SEED = Number(process.env.CRASH_TEST_SEED ?? 0);
-/** The cases: a guarantee and the kills (see multiInstanceKillPlan). */
+/**
+ * The cases: a guarantee, the kills (see multiInstanceKillPlan) and the group membership: static
+ * (group.instance.id: a restarted instance gets its partitions back at once) or dynamic, the
+ * library's default (it joins as a new member, and the group rebalances once the killed member's
+ * session has expired). Each guarantee has restarts under both.
+ */
 const CASES = [
-  { name: 'exactly_once', guarantee: 'exactly_once', scenario: 'restarts-and-takeover', seed: BASE_SEED + 41 },
-  { name: 'at_least_once', guarantee: 'at_least_once', scenario: 'restarts-and-takeover', seed: BASE_SEED + 53 },
-  { name: 'exactly_once-open-transaction', guarantee: 'exactly_once', scenario: 'takeover-behind-open-transaction', seed: BASE_SEED + 67 },
-  { name: 'exactly_once-takeover-killed', guarantee: 'exactly_once', scenario: 'takeover-killed', seed: BASE_SEED + 79 },
-  { name: 'at_least_once-takeover-killed', guarantee: 'at_least_once', scenario: 'takeover-killed', seed: BASE_SEED + 83 },
+  { name: 'exactly_once', guarantee: 'exactly_once', scenario: 'restarts-and-takeover', membership: 'static', seed: BASE_SEED + 41 },
+  { name: 'at_least_once-dynamic', guarantee: 'at_least_once', scenario: 'restarts-and-takeover', membership: 'dynamic', seed: BASE_SEED + 53 },
+  { name: 'exactly_once-open-transaction', guarantee: 'exactly_once', scenario: 'takeover-behind-open-transaction', membership: 'static', seed: BASE_SEED + 67 },
+  { name: 'exactly_once-takeover-killed-dynamic', guarantee: 'exactly_once', scenario: 'takeover-killed', membership: 'dynamic', seed: BASE_SEED + 79 },
+  { name: 'at_least_once-takeover-killed', guarantee: 'at_least_once', scenario: 'takeover-killed', membership: 'static', seed: BASE_SEED + 83 },
 ] as const;
 /** What the instances share: the input's partitions and the repartition topic's (as many). */
 const ALL_PARTITIONS = 2 * PARTITIONS;
@@ -70,7 +75,7 @@ const holdsInput = (progress: Progress | undefined, input: string) => progress?.
 const holdsAll = (progress: Progress | undefined) => progress?.state === 'running' && progress.assigned.length === ALL_PARTITIONS;
 
 describe('multi-instance crash test: one of two instances SIGKILLed, taken over or restarted, drained', () => {
-  it.each(CASES)('$name: PostgreSQL counts, lake and output topic match the input', async ({ name, guarantee, scenario, seed }) => {
+  it.each(CASES)('$name: PostgreSQL counts, lake and output topic match the input', async ({ name, guarantee, scenario, membership, seed }) => {
     const started = Date.now();
     const input = uniqueName(`crash-multi-in-${name}`);
     const output = uniqueName(`crash-multi-out-${name}`);
@@ -85,6 +90,7 @@ describe('multi-instance crash test: one of two instances SIGKILLed, taken over 
         CRASH_APPLICATION_ID: applicationId,
         CRASH_GUARANTEE: guarantee,
         CRASH_SCALING: 'multi-instance',
+        CRASH_STATIC_MEMBERSHIP: membership === 'static' ? 'on' : 'off',
         CRASH_BROKERS: brokers,
         CRASH_INPUT_TOPIC: input,
         CRASH_OUTPUT_TOPIC: output,
@@ -156,8 +162,8 @@ describe('multi-instance crash test: one of two instances SIGKILLed, taken over 
       }
 
       // The rest of the input; the live instances drain it, then stop cleanly one after the
-      // other. One that stops leaves as a static member does (no leave request): the next takes
-      // its partitions when its session expires, and drains what it committed as it stopped.
+      // other; the next takes the partitions of one that stopped (a static member sends no leave
+      // request: when its session expires) and drains what it committed as it stopped.
       await paced.rush();
       const remaining = [...live.values()];
       while (remaining.length > 0) {

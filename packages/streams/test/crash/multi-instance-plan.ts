@@ -10,8 +10,9 @@ export type InstanceName = (typeof INSTANCES)[number];
  * - `kind`: a commit phase (the fixture kills itself in that phase of its first commit after the
  *   test signals it, CRASH_KILL_AT=<phase>@signal), or `timed` (`delayMs` after the victim reported
  *   a new commit: wherever it then is);
- * - `then`: `restart`: the victim is started again at once; with static membership it gets its
- *   partitions back without a rebalance, and its transactional ids abort what it left open.
+ * - `then`: `restart`: the victim is started again at once, and its transactional ids abort what
+ *   it left open; with static membership it gets its partitions back without a rebalance, with
+ *   dynamic membership once the group has expired its old session.
  *   `takeover`: it stays dead until the group expires its session (10 s) and the other instance
  *   holds every partition, restoring the victim's tasks from their changelogs; then it comes
  *   back, and the partitions are shared again. `takeover-killed`: as `takeover`, but the other
