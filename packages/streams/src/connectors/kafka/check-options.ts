@@ -2,6 +2,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parseDuration } from '../../time/duration';
 import type { KafkaStreamsOptions } from './kafka-streams-options';
+import { RUNTIME_OWNED_SETTINGS } from './runtime-owned-settings';
 
 const oneOf = (...values: string[]) => Type.Union(values.map((v) => Type.Literal(v)), { description: `one of ${values.map((v) => `'${v}'`).join(', ')}` });
 const positiveInteger = Type.Integer({ minimum: 1, description: 'a positive integer' });
@@ -51,6 +52,7 @@ export function checkKafkaStreamsOptions(options: KafkaStreamsOptions): void {
     problems.set(name, error.value === undefined && !known ? `${name} is required` : `${name} must be ${known ?? lowerFirst(error.message)}, got ${show(error.value)}`);
   }
   for (const unknown of unknownKeys(options)) problems.set(unknown, `${unknown} is not an option`);
+  for (const [name, why] of runtimeOwned(options)) problems.set(name, `${name} cannot be set: ${why}`);
   if (problems.size === 0) {
     for (const name of ['commitInterval', 'idleTimeout', 'repartitionRetention'] as const) {
       const value = options[name];
@@ -67,6 +69,15 @@ function unknownKeys(options: KafkaStreamsOptions): string[] {
   const out = Object.keys(options).filter((k) => !(k in known));
   if (typeof options.connection === 'object' && options.connection !== null) out.push(...Object.keys(options.connection).filter((k) => !(k in connection)).map((k) => `connection.${k}`));
   return out;
+}
+
+/** Properties of `connection.config` the runtime sets itself, with the reason. */
+function runtimeOwned(options: KafkaStreamsOptions): Array<[string, string]> {
+  const config: unknown = (options.connection as { config?: unknown } | undefined)?.config;
+  if (typeof config !== 'object' || config === null) return [];
+  return Object.keys(config)
+    .filter((key) => Object.hasOwn(RUNTIME_OWNED_SETTINGS, key))
+    .map((key) => [`connection.config['${key}']`, RUNTIME_OWNED_SETTINGS[key]!]);
 }
 
 function show(value: unknown): string {

@@ -7,13 +7,23 @@ export interface KafkaConnection {
   readonly config?: Readonly<Record<string, string | number | boolean>>;
 }
 
-export function baseConfig(connection: KafkaConnection, clientId: string): Record<string, string | number | boolean> {
+/**
+ * A client's settings: the brokers, `defaults` (a client's own tuning), then the user's
+ * `connection.config`, which overrides both. What a client must fix for its guarantees it
+ * spreads after this (see runtime-owned-settings.ts).
+ */
+export function baseConfig(
+  connection: KafkaConnection,
+  clientId: string,
+  defaults: Readonly<Record<string, string | number | boolean>> = {},
+): Record<string, string | number | boolean> {
   return {
     'metadata.broker.list': connection.brokers,
     'client.id': connection.clientId ?? clientId,
     // A broker that is down is retried by librdkafka itself; these bound how noisy and slow that gets.
     'reconnect.backoff.ms': 100,
     'reconnect.backoff.max.ms': 10_000,
+    ...defaults,
     ...connection.config,
   };
 }

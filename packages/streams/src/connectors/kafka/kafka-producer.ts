@@ -28,6 +28,32 @@ export function maxMessageBytes(connection: KafkaConnection): number {
   return Number(connection.config?.['message.max.bytes'] ?? 1_000_000);
 }
 
+/** The producer's tuning; `connection.config` overrides any of it. */
+const PRODUCER_DEFAULTS = {
+  'linger.ms': 5,
+  'batch.num.messages': 10_000,
+  'compression.type': 'lz4',
+  'queue.buffering.max.messages': 500_000,
+  'queue.buffering.max.kbytes': 262_144,
+};
+
+/**
+ * The settings of a runtime producer: its tuning, the user's `connection.config` over it, then
+ * what the runtime fixes (KafkaStreams refuses those in connection.config: runtime-owned-settings.ts).
+ */
+export function producerConfig(options: Pick<KafkaProducerOptions, 'connection' | 'clientId' | 'transactionalId'>): Record<string, string | number | boolean> {
+  // A transaction spans the sinks' flush: 60 s, not Kafka Streams' 10 s, so that a database
+  // stalling for seconds does not abort commits.
+  const transactional: Record<string, number> = options.transactionalId ? { 'transaction.timeout.ms': 60_000 } : {};
+  return {
+    ...baseConfig(options.connection, options.clientId, { ...PRODUCER_DEFAULTS, ...transactional }),
+    dr_cb: true,
+    'delivery.report.only.error': true,
+    'enable.idempotence': true,
+    ...(options.transactionalId ? { 'transactional.id': options.transactionalId } : {}),
+  };
+}
+
 /**
  * An idempotent (optionally transactional) producer shared by every Kafka sink of a runtime.
  * `send` never blocks: when librdkafka's queue is full the record waits in a backlog that later
@@ -73,18 +99,7 @@ export class KafkaProducer {
   }
 
   static async connect(options: KafkaProducerOptions): Promise<KafkaProducer> {
-    const config: Record<string, string | number | boolean> = {
-      ...baseConfig(options.connection, options.clientId),
-      dr_cb: true,
-      'delivery.report.only.error': true,
-      'enable.idempotence': true,
-      'linger.ms': 5,
-      'batch.num.messages': 10_000,
-      'compression.type': 'lz4',
-      'queue.buffering.max.messages': 500_000,
-      'queue.buffering.max.kbytes': 262_144,
-      ...(options.transactionalId ? { 'transactional.id': options.transactionalId, 'transaction.timeout.ms': 60_000 } : {}),
-    };
+    const config = producerConfig(options);
     const producer = new Producer(config);
     producer.setPollInterval(20);
     await connectClient(producer, { client: String(config['client.id']), brokers: options.connection.brokers, timeoutMs: options.timeoutMs ?? 30_000, logger: options.logger });

@@ -18,6 +18,26 @@ export interface RuntimeConsumerOptions {
   onRebalance(event: Rebalance): void;
 }
 
+/** The runtime consumer's tuning; `connection.config` overrides any of it. */
+const CONSUMER_DEFAULTS = {
+  // Prefetch: up to 20,000 records or 16 MiB a partition, not librdkafka's 100,000 / 64 MiB.
+  // A batch is 5,000 records, so the queue still holds several; the fetched records are native
+  // memory the process keeps while the pipeline is behind (pnpm bench, memory step).
+  'queued.max.messages.kbytes': 16_384,
+  'queued.min.messages': 20_000,
+  // With the queue full, librdkafka looks again only after this backoff (1 s by default). A
+  // 20,000-record queue drains faster than that, and the consumer then starved: a raw consumer
+  // with these settings, consume(5000), read ~85,000 records/s with the default, 145,000-180,000
+  // with 10-100 ms (tools/bench/MEASUREMENTS.md). The queue's bounds, hence its memory, stay the
+  // same; librdkafka warns that low values may cost some CPU.
+  'fetch.queue.backoff.ms': 50,
+  'fetch.wait.max.ms': 100,
+  // A crashed instance holds its partitions until its session expires: 10 s, not 45 s,
+  // so a restarted instance resumes quickly (heartbeats come from librdkafka's own thread).
+  'session.timeout.ms': 10_000,
+  'heartbeat.interval.ms': 2_000,
+};
+
 /**
  * The settings of the runtime's consumer, without its rebalance callback: manual commits only,
  * `read_committed`, eager (range) rebalances. Exported so tools can consume exactly as the runtime
@@ -25,32 +45,17 @@ export interface RuntimeConsumerOptions {
  */
 export function runtimeConsumerConfig(connection: KafkaConnection, applicationId: string): Record<string, string | number | boolean> {
   return {
-    ...baseConfig(connection, `${applicationId}-consumer`),
+    ...baseConfig(connection, `${applicationId}-consumer`, CONSUMER_DEFAULTS),
+    // The runtime's own: KafkaStreams refuses them in connection.config (runtime-owned-settings.ts).
     'group.id': applicationId,
     'enable.auto.commit': false,
     'enable.auto.offset.store': false,
     'isolation.level': 'read_committed',
     'partition.assignment.strategy': 'range',
-    // Prefetch: up to 20,000 records or 16 MiB a partition, not librdkafka's 100,000 / 64 MiB.
-    // A batch is 5,000 records, so the queue still holds several; the fetched records are native
-    // memory the process keeps while the pipeline is behind (pnpm bench, memory step).
-    'queued.max.messages.kbytes': 16_384,
-    'queued.min.messages': 20_000,
-    // With the queue full, librdkafka looks again only after this backoff (1 s by default). A
-    // 20,000-record queue drains faster than that, and the consumer then starved: a raw consumer
-    // with these settings, consume(5000), read ~85,000 records/s with the default, 145,000-180,000
-    // with 10-100 ms (tools/bench/MEASUREMENTS.md). The queue's bounds, hence its memory, stay the
-    // same; librdkafka warns that low values may cost some CPU.
-    'fetch.queue.backoff.ms': 50,
-    'fetch.wait.max.ms': 100,
     // The end of a partition, past the records read when a transaction's commit marker ends it
     // (see Engine.skipTo). It does not end a batch's wait under a steady input: librdkafka reports
     // it only when a fetch comes back empty (see batch-reader.ts).
     'enable.partition.eof': true,
-    // A crashed instance holds its partitions until its session expires: 10 s, not 45 s,
-    // so a restarted instance resumes quickly (heartbeats come from librdkafka's own thread).
-    'session.timeout.ms': 10_000,
-    'heartbeat.interval.ms': 2_000,
   };
 }
 
