@@ -147,7 +147,7 @@ describe('multi-instance crash test: one of two instances SIGKILLed, taken over 
           startInstance(INSTANCES.find((i) => i !== kill.victim)!, step + 1);
         } else if (kill.then === 'takeover') {
           // The group expires the victim's session; the survivor restores its tasks and goes on.
-          // Behind a transaction the victim left open, the restore waits up to 60 s more for the broker to abort it.
+          // Behind a transaction the victim left open, the restore waits up to 30 s more for the broker to abort it (the fixture's transaction.timeout.ms, 20 s, and the broker's 10 s check).
           await waitFor(() => holdsAll(survivor.progress), 100_000, `${kill.victim}'s partitions to move to the other instance`);
           const resumed = survivor.progress!.commits;
           await waitFor(() => survivor.progress!.commits > resumed, 30_000, 'the other instance to commit after taking every partition');

@@ -45,10 +45,10 @@ export interface InstanceKill {
  *     and `finalized` not used above.
  * - `takeover-behind-open-transaction`: one kill, `prepared` then takeover, for good. The
  *   victim's transaction stays open on the changelogs, the checkpoint topic and (exactly once) the
- *   repartition and output topics until the broker aborts it (transaction.timeout.ms, 60 s): the
+ *   repartition and output topics until the broker aborts it (transaction.timeout.ms: the fixture's 20 s): the
  *   survivor's restore of the victim's tasks must wait for that, and its own re-keyed tasks cannot
  *   read past the open transaction meanwhile. The victim does not come back, so that the case
- *   stays under 90 s (that wait is ~70 s; a comeback costs a rebalance, and the final stop then a
+ *   stays short (that wait is ~22 s; a comeback costs a rebalance, and the final stop then a
  *   session timeout).
  * - `takeover-killed`: `finalizing` (exactly once) or `finalized` (at least once), then the
  *   takeover is interrupted by a kill of the survivor 0-2 s into it (seeded); then `timed` and a
