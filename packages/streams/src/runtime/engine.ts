@@ -315,7 +315,9 @@ export class Engine {
       const offsets: PartitionOffset[] = [];
       for (const i of this.inputList) if (i.position !== undefined) offsets.push({ topic: i.topic, partition: i.partition, offset: i.position });
       const info: CommitInfo = { id: this.commitId + 1, offsets };
-      flushed = Promise.all([...this.sinks.flush(info), this.options.repartition?.flush()]);
+      // Every flush settles before a failure is thrown: the runtime stops on it, and a sink still
+      // writing behind it could land its rows after another instance has taken the partitions.
+      flushed = settleAll([...this.sinks.flush(info), this.options.repartition?.flush()]);
       flushed.catch(() => undefined); // awaited by the completion; a failure must not go unhandled meanwhile
 
       // What each task's state reflects: its own input partitions; in process, a re-keyed task has
@@ -532,4 +534,10 @@ export class Engine {
     this.propagateWatermarks();
     return moved;
   }
+}
+
+/** Like `Promise.all`, but waits for every promise to settle before rejecting with the first failure. */
+async function settleAll(promises: ReadonlyArray<Promise<unknown> | undefined>): Promise<void> {
+  const outcomes = await Promise.allSettled(promises);
+  for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
 }
