@@ -97,7 +97,13 @@ export function postgresWriter<T>(config: WriterConfig<T>): SinkWriter<T> {
     if (outcome === 'aborted') return false;
     if (outcome === 'in progress') {
       // The server has not yet noticed that the connection is gone: retried like a connection failure.
-      throw Object.assign(new Error(`the transaction of the failed COMMIT (${xid}) is still open on the server`), { code: '08006' });
+      throw Object.assign(
+        new Error(
+          `the transaction of the failed COMMIT (${xid}) is still open on the server, which has not yet noticed that its connection is gone; ` +
+            'if it stays open, end it (pg_terminate_backend) or let the server notice sooner (tcp_keepalives_idle, idle_in_transaction_session_timeout)',
+        ),
+        { code: '08006' },
+      );
     }
     throw new Error(`cannot tell whether the failed COMMIT went through: the server no longer knows transaction ${xid}; a restart resumes from what the offsets table holds`);
   };

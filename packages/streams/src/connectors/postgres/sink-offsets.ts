@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { UntypedDb } from './untyped-db';
 import { partitionId, type PartitionOffset } from '../../runtime/record';
 import type { CommitInfo } from '../../sinks/sink';
@@ -27,8 +27,8 @@ export interface OffsetsTable {
   ensure(): Promise<void>;
   /**
    * Claims `partitions` for the writer that recovers them, and returns their stored rows by
-   * `topic:partition`: the next offset, and the row's stamp (`updated_at` as text, to the
-   * microsecond), which the claim sets anew. A writer that recovered them before, and whose
+   * `topic:partition`: the next offset, and the row's stamp (`updated_at` to the microsecond, see
+   * `stampOf`), which the claim sets anew. A writer that recovered them before, and whose
    * transaction has not written its offsets yet (an instance the group dropped while its commit
    * waited), finds another stamp at `write` and fails: it can no longer write after the new
    * owner read the offsets. A partition with no row yet is not claimed.
@@ -43,12 +43,24 @@ export interface OffsetsTable {
   write(db: Kysely<UntypedDb>, sink: string, commit: CommitInfo, stamps: ReadonlyMap<string, string>): Promise<Map<string, string>>;
 }
 
+/**
+ * A row's `updated_at` as exact text, the same whatever the session's DateStyle and TimeZone:
+ * `updated_at::text` prints in the session's style, and read back (`::timestamptz`) a zone
+ * abbreviation can mean another zone ('IST' reads as Israel's), so the owner's own stamp would
+ * no longer match and every write of the rightful owner fail.
+ */
+function stampOf(column: RawBuilder<unknown>): RawBuilder<string> {
+  return sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
+}
+
 /** The error of a write to a partition that another writer has claimed since this one did. */
 export function claimedByAnother(sink: string, partitions: readonly string[]): Error {
   return new Error(
     `another writer of sink ${sink} has recovered ${partitions.join(', ')} since this one did: another instance (the group gave the ` +
       'partition away, e.g. after a commit that waited longer than max.poll.interval.ms), or a second exactly-once sink of this ' +
-      'application with the same name; this transaction is rolled back, its rows would come after the other read the offsets',
+      'application with the same name. This transaction is rolled back (its rows would come after the other read the offsets) and ' +
+      'this instance stops; the other goes on from what it recovered. Give each exactlyOnce sink of an application its own name, ' +
+      'and keep max.poll.interval.ms above the longest commit',
   );
 }
 
@@ -87,7 +99,7 @@ export function offsetsTable(db: Kysely<UntypedDb>, name: string): OffsetsTable 
         update ${sql.table(name)} as t set updated_at = clock_timestamp()
         from (values ${keys}) as k(topic, partition)
         where t.sink = ${sink} and t.topic = k.topic and t.partition = k.partition
-        returning t.topic, t.partition, t.next_offset::text as next_offset, t.updated_at::text as stamp`.execute(db);
+        returning t.topic, t.partition, t.next_offset::text as next_offset, ${stampOf(sql.ref('t.updated_at'))} as stamp`.execute(db);
       for (const row of rows) claimed.set(partitionId(row.topic, row.partition), { next: Number(row.next_offset), stamp: row.stamp });
       return claimed;
     },
@@ -97,13 +109,13 @@ export function offsetsTable(db: Kysely<UntypedDb>, name: string): OffsetsTable 
       const free = commit.offsets.filter((o) => !stamps.has(partitionId(o.topic, o.partition)));
       if (guarded.length > 0) {
         const values = sql.join(
-          guarded.map((o) => sql`(${o.topic}::text, ${o.partition}::int, ${o.offset}::bigint, ${stamps.get(partitionId(o.topic, o.partition))!}::timestamptz)`),
+          guarded.map((o) => sql`(${o.topic}::text, ${o.partition}::int, ${o.offset}::bigint, ${stamps.get(partitionId(o.topic, o.partition))!}::text)`),
         );
         const { rows } = await sql<{ topic: string; partition: number; stamp: string }>`
           update ${sql.table(name)} as t set next_offset = v.next_offset, commit_id = ${commit.id}, updated_at = now()
           from (values ${values}) as v(topic, partition, next_offset, stamp)
-          where t.sink = ${sink} and t.topic = v.topic and t.partition = v.partition and t.updated_at = v.stamp
-          returning t.topic, t.partition, t.updated_at::text as stamp`.execute(trx);
+          where t.sink = ${sink} and t.topic = v.topic and t.partition = v.partition and ${stampOf(sql.ref('t.updated_at'))} = v.stamp
+          returning t.topic, t.partition, ${stampOf(sql.ref('t.updated_at'))} as stamp`.execute(trx);
         for (const row of rows) written.set(partitionId(row.topic, row.partition), row.stamp);
         const lost = guarded.map((o) => partitionId(o.topic, o.partition)).filter((id) => !written.has(id));
         if (lost.length > 0) throw claimedByAnother(sink, lost);
@@ -119,7 +131,7 @@ export function offsetsTable(db: Kysely<UntypedDb>, name: string): OffsetsTable 
               updated_at: sql.ref('excluded.updated_at'),
             }),
           )
-          .returning(['topic', 'partition', sql<string>`updated_at::text`.as('stamp')])
+          .returning(['topic', 'partition', stampOf(sql.ref('updated_at')).as('stamp')])
           .execute();
         for (const row of rows) written.set(partitionId(row.topic, row.partition), row.stamp);
       }

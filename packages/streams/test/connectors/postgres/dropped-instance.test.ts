@@ -30,9 +30,9 @@ const p0At = (offset: number) => [{ topic: 'events', partition: 0, offset }];
 const context = () => ({ applicationId: 'moving-app', nodeName: 'to-1', logger: recordingLogger() });
 
 /** Inserts every event once, exactly once, into events_log (whose key refuses a second copy). */
-const eventsSink = () =>
+const eventsSink = (db = scratch.db()) =>
   postgresSink({
-    db: scratch.db(),
+    db,
     table: 'events_log',
     key: ['topic', 'partition', 'offset'],
     mode: 'insert',
@@ -82,4 +82,24 @@ it('a writer goes on writing its own partitions, flush after flush, and after a 
   back.write(range(6, 8));
   await back.flush(commit(3, p0At(8)));
   expect(await logged()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+});
+
+it("keeps writing whatever the sessions' date style and time zone", async () => {
+  // The writer's own stamp must compare equal however the server prints timestamps: with
+  // DateStyle SQL a timestamptz prints with a zone abbreviation, and 'IST' reads back as Israel's.
+  const url = new URL(scratch.url);
+  url.searchParams.set('options', `${url.searchParams.get('options')} -c DateStyle=SQL,DMY -c TimeZone=Asia/Kolkata`);
+  const db = () => scratch.db({ url: url.toString() });
+  const a = await eventsSink(db());
+  await a.recover!(p0At(0));
+  a.write(range(0, 2));
+  await a.flush(commit(1, p0At(2)));
+  await a.close();
+  const back = await eventsSink(db());
+  await back.recover!(p0At(2));
+  back.write(range(2, 4));
+  await back.flush(commit(1, p0At(4)));
+  back.write(range(4, 6));
+  await back.flush(commit(2, p0At(6)));
+  expect(await logged()).toEqual([0, 1, 2, 3, 4, 5]);
 });
