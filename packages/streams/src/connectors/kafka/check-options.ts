@@ -52,7 +52,7 @@ export function checkKafkaStreamsOptions(options: KafkaStreamsOptions): void {
     problems.set(name, error.value === undefined && !known ? `${name} is required` : `${name} must be ${known ?? lowerFirst(error.message)}, got ${show(error.value)}`);
   }
   for (const unknown of unknownKeys(options)) problems.set(unknown, `${unknown} is not an option`);
-  for (const [name, why] of runtimeOwned(options)) problems.set(name, `${name} cannot be set: ${why}`);
+  for (const [name, why] of runtimeOwned(options)) problems.set(name, `${name} cannot be set, remove it: ${why}`);
   if (problems.size === 0) {
     for (const name of ['commitInterval', 'idleTimeout', 'repartitionRetention'] as const) {
       const value = options[name];

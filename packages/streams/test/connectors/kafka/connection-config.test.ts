@@ -41,12 +41,14 @@ describe('connection.config', () => {
     expect(build({ 'enable.auto.commit': true, 'isolation.level': 'read_uncommitted', 'session.timeout.ms': 30_000 })).toThrow(
       new RangeError(
         'KafkaStreams: invalid options:\n' +
-          "  - connection.config['enable.auto.commit'] cannot be set: offsets are committed by the runtime, after the sinks have flushed\n" +
-          "  - connection.config['isolation.level'] cannot be set: the runtime reads 'read_committed', which exactly-once and the restore of state rely on",
+          "  - connection.config['enable.auto.commit'] cannot be set, remove it: offsets are committed by the runtime, after the sinks have flushed\n" +
+          "  - connection.config['isolation.level'] cannot be set, remove it: the runtime reads 'read_committed', which exactly-once and the restore of state rely on",
       ),
     );
-    expect(build({ 'partition.assignment.strategy': 'cooperative-sticky' })).toThrow(/connection\.config\['partition\.assignment\.strategy'\] cannot be set: .*'range'/);
-    expect(build({ 'group.id': 'other' })).toThrow(/connection\.config\['group\.id'\] cannot be set: it is the applicationId/);
+    expect(build({ 'partition.assignment.strategy': 'cooperative-sticky' })).toThrow(/connection\.config\['partition\.assignment\.strategy'\] cannot be set, remove it: .*'range'/);
+    expect(build({ 'group.id': 'other' })).toThrow(/connection\.config\['group\.id'\] cannot be set, remove it: it is the applicationId/);
+    expect(build({ 'auto.offset.reset': 'latest' })).toThrow(/connection\.config\['auto\.offset\.reset'\] cannot be set, remove it: the runtime's autoOffsetReset option sets it/);
+    expect(build({ 'bootstrap.servers': 'kafka:9092' })).toThrow(/connection\.config\['bootstrap\.servers'\] cannot be set, remove it: it is connection\.brokers/);
     expect(build({ 'session.timeout.ms': 30_000, 'security.protocol': 'ssl' })).not.toThrow();
   });
 });
