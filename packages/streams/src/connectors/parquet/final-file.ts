@@ -98,8 +98,9 @@ async function* rowGroups(
  * Rolls a staging file into a final file `part-<topic>-<partition>-<first>-<last>.parquet`: made
  * under a hidden temporary name, synced, then renamed, so readers never see a partial file under a
  * final name. The staging file stays: the writer removes it once the commit of the flush that
- * staged its last rows has completed. `stillOwned`, asked before the rename: whether the partition
- * is still the writer's (see owned-files.ts).
+ * staged its last rows has completed. `stillOwned`: whether the partition and the staging file are
+ * still the writer's (see owned-files.ts), asked before the staging file is read (a fenced writer
+ * fails saying so, not on a staging file the new owner removed) and again before the rename.
  * @returns the final file's path, and the staging file's.
  * @example const { file, staging } = await rollSegment(root, { dir, input, stagingFirst: 0, stagedRows: 100_000 }, columns, encoder, stillOwned);
  */
@@ -108,12 +109,13 @@ export async function rollSegment(
   staged: StagedFile,
   columns: readonly ParquetColumn[],
   encoder: ParquetEncoder,
-  stillOwned: () => Promise<boolean> = async () => true,
+  stillOwned: () => Promise<boolean>,
 ): Promise<{ file: string; staging: string; rows: number }> {
   const dir = join(root, staged.dir);
+  const staging = join(dir, stagingName(staged.input.files, staged.stagingFirst));
+  if (!(await stillOwned())) throw takenOver(`${staging} is no longer this writer's to roll`);
   const made = await writeRollFile(root, staged, columns, encoder);
   const file = join(dir, finalName(staged.input.files, made.first, made.last));
-  const staging = join(dir, stagingName(staged.input.files, staged.stagingFirst));
   // Another instance that recovered the partition since has the rows of this staging file (those
   // of completed commits) and writes the rest again: a final file made now would hold them twice.
   if (!(await stillOwned())) {

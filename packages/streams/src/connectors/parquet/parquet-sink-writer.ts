@@ -8,7 +8,7 @@ import { makeDirectoryDurably, removeFile, syncDirectory } from './durable-fs';
 import { rollSegment } from './final-file';
 import { filePartition, stagingName } from './lake-files';
 import { listLake } from './lake-listing';
-import { appendToOwnStaging, claimPartition, isOwnFile, ownerMarker, takenOver } from './owned-files';
+import { appendToOwnStaging, claimPartition, holdsPartition, isOwnFile, type FileId } from './owned-files';
 import type { ParquetEncoder } from './parquet-encoder';
 import { recoverPartition } from './recover-partition';
 import type { RowCheck } from './row-check';
@@ -39,8 +39,8 @@ export const MAX_QUEUED_ROLLS = 4;
 /** A rolled staging file, removed once the commit of the flush that rolled it has completed. */
 interface RetiredStaging {
   readonly path: string;
-  /** Its inode: another instance that recovered the partition since may have its own file under that name. */
-  readonly ino: number;
+  /** Its identity: another instance that recovered the partition since may have its own file under that name. */
+  readonly id: FileId;
   readonly input: InputPartition;
   readonly commitId: number;
 }
@@ -156,31 +156,38 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
     await this.waitForQueuedRolls(0);
     const { root, logger, clock } = this.config;
     await makeDirectoryDurably(root);
-    const listing = await listLake(root);
-    for (const { topic, partition, offset } of positions) {
-      const id = partitionId(topic, partition);
-      const previous = this.inputs.get(id);
+    // Every partition is claimed before the lake is listed: a writer that had one of them before
+    // stops touching it, and so starts no file that the listing would miss (were the partitions
+    // claimed one at a time, it would go on with the later ones while the earlier ones recover).
+    const claimed: InputPartition[] = [];
+    for (const { topic, partition } of positions) {
+      const previous = this.inputs.get(partitionId(topic, partition));
       if (previous !== undefined) {
         // What this writer knew of the partition is void: the disk is the truth from here.
         for (const segment of previous.segments.values()) this.pendingRows -= segment.pending.length;
         this.retired = this.retired.filter((r) => r.input !== previous);
+        this.inputs.delete(partitionId(topic, partition));
       }
       const files = filePartition(topic, partition);
-      // Claimed before anything is read: a writer that had the partition before stops touching it.
-      const ownerIno = await claimPartition(root, files);
-      const input: InputPartition = { topic, partition, files, lastOffset: -1, segments: new Map(), ownerIno };
-      const surviving = await recoverPartition(root, listing, { topic, partition, files: input.files, resume: offset }, logger);
+      const ownerToken = await claimPartition(root, files);
+      claimed.push({ topic, partition, files, lastOffset: -1, segments: new Map(), ownerToken });
+    }
+    const listing = await listLake(root);
+    for (const [i, input] of claimed.entries()) {
+      const { topic, partition, files } = input;
+      const target = { topic, partition, files, resume: positions[i]!.offset, held: () => this.ownsPartition(input) };
+      const surviving = await recoverPartition(root, listing, target, logger);
       for (const staging of surviving) {
         const segment = newSegment(input, staging.dir);
         segment.stagingFirst = staging.first;
-        segment.stagingIno = staging.ino;
+        segment.stagingId = staging.id;
         segment.stagedRows = staging.rows;
         // When its rows arrived is not recorded: its age counts from this restart.
         segment.firstRowAt = clock.now();
         input.segments.set(staging.dir, segment);
         input.lastOffset = Math.max(input.lastOffset, staging.last);
       }
-      this.inputs.set(id, input);
+      this.inputs.set(partitionId(topic, partition), input);
     }
     this.cached = undefined;
   }
@@ -196,9 +203,8 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
       for (const segment of this.segments()) if (segment.stagedRows > 0) this.startRoll(segment, this.lastFlushId);
       await this.waitForQueuedRolls(0);
       await this.removeRetired();
-      // A clean stop leaves nothing but final files: the markers go too, unless another writer's.
-      // A writer fenced by one stays fenced without it (its marker is gone either way).
-      for (const input of this.inputs.values()) if (await this.ownsPartition(input)) await removeFile(ownerMarker(this.config.root, input.files));
+      // The owner markers stay (see owned-files.ts): a removal after a check could remove the
+      // marker of an instance whose claim came in between, and fence the partition's new owner.
       if (this.retired.length > 0) {
         this.config.logger.info('parquet sink: staging files of the last rolls are kept until a restart confirms their commit', {
           files: this.retired.length,
@@ -274,8 +280,7 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
     const path = join(this.config.root, segment.dir, stagingName(segment.input.files, first));
     try {
       const dir = await this.directory(segment);
-      if (segment.stagingFirst === undefined && !(await this.ownsPartition(segment.input))) throw takenOver(`${path} is not to be started by this writer`);
-      segment.stagingIno = await appendToOwnStaging(path, text, segment.stagingIno);
+      segment.stagingId = await appendToOwnStaging(path, text, segment.stagingId, () => this.ownsPartition(segment.input));
       if (segment.stagingFirst === undefined) await syncDirectory(dir);
     } catch (error) {
       // A full or read-only disk says only "ENOSPC: no space left on device, write": name the file.
@@ -303,20 +308,20 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
    * waiting for its roll is on disk like any other: a crash before the roll leaves it to recovery.
    */
   private startRoll(segment: Segment, commitId: number): void {
-    const { input, stagingFirst, stagingIno } = segment;
-    if (stagingFirst === undefined || stagingIno === undefined) throw new Error('parquet sink: a roll of a segment with no staging file');
+    const { input, stagingFirst, stagingId } = segment;
+    if (stagingFirst === undefined || stagingId === undefined) throw new Error('parquet sink: a roll of a segment with no staging file');
     // What the roll takes, read now: the segment moves on to a new staging file at once.
-    const staged = { dir: segment.dir, input, stagingFirst, stagingIno, stagedRows: segment.stagedRows };
+    const staged = { dir: segment.dir, input, stagingFirst, stagedRows: segment.stagedRows };
     const roll = this.lastRoll.then(async () => {
       // After a failure the writer is unusable: the rolls queued behind it are left to recovery.
       if (this.rollFailure !== undefined) throw this.rollFailure;
       const started = Date.now();
       const staging = join(this.config.root, staged.dir, stagingName(input.files, stagingFirst));
-      const stillOwned = async () => (await this.ownsPartition(input)) && (await isOwnFile(staging, stagingIno));
+      const stillOwned = async () => (await this.ownsPartition(input)) && (await isOwnFile(staging, stagingId));
       const rolled = await rollSegment(this.config.root, staged, this.config.columns, this.config.encoder, stillOwned).catch((error: unknown) => {
         throw named(this.config.name, error, `cannot roll ${join(this.config.root, staged.dir, stagingName(input.files, stagingFirst))} into a Parquet file`);
       });
-      this.retired.push({ path: rolled.staging, ino: stagingIno, input, commitId });
+      this.retired.push({ path: rolled.staging, id: stagingId, input, commitId });
       this.config.logger.debug('parquet sink: rolled a file', { file: rolled.file, rows: rolled.rows, ms: Date.now() - started });
     });
     this.queuedRolls.push(roll);
@@ -329,7 +334,7 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
       },
     );
     segment.stagingFirst = undefined;
-    segment.stagingIno = undefined;
+    segment.stagingId = undefined;
     segment.stagedRows = 0;
     // Rows staged after a cut in this flush arrived by now: the next file's age starts here.
     segment.firstRowAt = this.config.clock.now();
@@ -358,8 +363,9 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
     this.retired = this.retired.filter((r) => r.commitId > this.committedThrough);
     await Promise.all(
       done.map(async (r) => {
-        // Gone, or another instance's staging under that name: it recovered the partition since.
-        if (!(await isOwnFile(r.path, r.ino).catch(() => true))) return;
+        // Another instance has recovered the partition since (its staging may be under that name),
+        // or the file is gone: left alone.
+        if (!(await this.ownsPartition(r.input)) || !(await isOwnFile(r.path, r.id))) return;
         await removeFile(r.path).catch((error: unknown) => {
           throw named(this.config.name, error, `cannot remove ${r.path}, a staging file already rolled into a Parquet file`);
         });
@@ -369,7 +375,7 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
 
   /** Whether no other writer has recovered the partition since this one did (see owned-files.ts). */
   private ownsPartition(input: InputPartition): Promise<boolean> {
-    return isOwnFile(ownerMarker(this.config.root, input.files), input.ownerIno);
+    return holdsPartition(this.config.root, input.files, input.ownerToken);
   }
 
   private segmentFor(dir: string, topic: string, partition: number): Segment {

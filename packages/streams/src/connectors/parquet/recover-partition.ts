@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../logging/logger';
-import { removeFile, replaceDurably, syncDirectory } from './durable-fs';
+import { isErrorCode, removeFile, replaceDurably, syncDirectory } from './durable-fs';
 import type { LakeListing } from './lake-listing';
 import { lakeFile, rewritingName, stagingName, type FilePartition } from './lake-files';
-import { inodeOf } from './owned-files';
+import { fileIdOf, takenOver, type FileId } from './owned-files';
 import { lineOffset, stagingLines } from './staging-lines';
 
 /** An input partition to recover, and the offset where processing resumes. */
@@ -14,6 +14,8 @@ export interface RecoveryTarget {
   readonly files: FilePartition;
   /** The next offset processing reads: output at or after it is about to be written again. */
   readonly resume: number;
+  /** Whether the recovering writer still holds the partition: asked before each directory's changes. */
+  readonly held: () => Promise<boolean>;
 }
 
 /** A staging file that survived recovery: it keeps filling. */
@@ -23,8 +25,8 @@ export interface SurvivingStaging {
   readonly first: number;
   readonly last: number;
   readonly rows: number;
-  /** Its inode: a new file, whoever wrote the one it replaces (see owned-files.ts). */
-  readonly ino: number;
+  /** Its identity: a new file, whoever wrote the one it replaces (see owned-files.ts). */
+  readonly id: FileId;
 }
 
 interface Range {
@@ -44,7 +46,7 @@ interface Range {
  * - staging lines at or after `resume`, or already in a final file (a crash between a roll's rename
  *   and the staging file's removal), go; what is left is one staging file that keeps filling.
  *
- * @example await recoverPartition(root, await listLake(root), { topic: 'events', partition: 0, files, resume: 1200 }, logger);
+ * @example await recoverPartition(root, await listLake(root), { topic: 'events', partition: 0, files, resume: 1200, held }, logger);
  */
 export async function recoverPartition(root: string, listing: LakeListing, target: RecoveryTarget, logger: Logger): Promise<SurvivingStaging[]> {
   const surviving: SurvivingStaging[] = [];
@@ -65,15 +67,27 @@ async function recoverDirectory(
   const { files, resume } = target;
   const path = join(root, dir);
   const kept: Range[] = [];
-  const staging: number[] = [];
+  const listed: number[] = [];
   const removed: string[] = [];
   const finals: Array<Range & { name: string }> = [];
   for (const name of names) {
     const file = lakeFile(name, files);
     if (file?.kind === 'temporary') removed.push(name);
-    else if (file?.kind === 'staging') staging.push(file.first);
+    else if (file?.kind === 'staging') listed.push(file.first);
     else if (file?.kind === 'final') finals.push({ ...file, name });
   }
+  // The staging files are read before anything is removed: one gone since the listing (the rolled
+  // staging of an instance the group dropped, which removed it in the moment after its last check,
+  // see owned-files.ts) counts as gone, so the final file it was rolled into stays.
+  const texts = new Map<number, string>();
+  for (const first of listed) {
+    try {
+      texts.set(first, await readFile(join(path, stagingName(files, first)), 'utf8'));
+    } catch (error) {
+      if (!isErrorCode(error, 'ENOENT')) throw error;
+    }
+  }
+  const staging = [...texts.keys()];
   for (const file of finals) {
     if (file.first >= resume) removed.push(file.name);
     else if (file.last < resume) kept.push(file);
@@ -86,6 +100,8 @@ async function recoverDirectory(
       });
     }
   }
+  // Another instance that claimed the partition since recovers it itself: this one stops.
+  if ((removed.length > 0 || staging.length > 0) && !(await target.held())) throw takenOver(`${path} is no longer this writer's to recover`);
   for (const name of removed) await removeFile(join(path, name));
 
   staging.sort((a, b) => a - b);
@@ -95,7 +111,7 @@ async function recoverDirectory(
   let changed = staging.length > 1;
   const seen = new Set<number>();
   for (const first of staging) {
-    const text = await readFile(join(path, stagingName(files, first)), 'utf8');
+    const text = texts.get(first)!;
     if (text.length > 0 && !text.endsWith('\n')) changed = true;
     // A row's offset in an earlier staging file wins: a crash in a rewrite leaves copies behind.
     const fromThisFile = new Set<number>();
@@ -118,7 +134,7 @@ async function recoverDirectory(
     // Rewritten even when unchanged: the instance that wrote it before (one the group dropped,
     // whose late commit or close may still come) must find that it is no longer its file.
     await replaceDurably(join(path, rewritingName(files, first)), kept, `${lines.join('\n')}\n`);
-    survivor = { dir, first, last: lineOffset(lines[lines.length - 1]!), rows: lines.length, ino: await inodeOf(kept) };
+    survivor = { dir, first, last: lineOffset(lines[lines.length - 1]!), rows: lines.length, id: await fileIdOf(kept) };
   }
   const obsolete = staging.filter((first) => survivor === undefined || first !== survivor.first);
   for (const first of obsolete) await removeFile(join(path, stagingName(files, first)));

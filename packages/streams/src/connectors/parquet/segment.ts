@@ -1,4 +1,5 @@
 import type { FilePartition } from './lake-files';
+import type { FileId } from './owned-files';
 
 /** An input partition the sink writes rows of (recovered before its first row). */
 export interface InputPartition {
@@ -9,8 +10,8 @@ export interface InputPartition {
   lastOffset: number;
   /** Its segments, by partition path. */
   readonly segments: Map<string, Segment>;
-  /** The inode of its owner marker, as this writer's recovery made it (see owned-files.ts). */
-  readonly ownerIno: number;
+  /** The token this writer's recovery put in its owner marker (see owned-files.ts). */
+  readonly ownerToken: string;
 }
 
 /**
@@ -23,8 +24,8 @@ export interface Segment {
   readonly dir: string;
   /** First offset of the staging file on disk (its name), or `undefined` when there is none. */
   stagingFirst: number | undefined;
-  /** The staging file's inode: the file this writer made or adopted (see owned-files.ts). */
-  stagingIno: number | undefined;
+  /** The staging file's identity: the file this writer made or adopted (see owned-files.ts). */
+  stagingId: FileId | undefined;
   /** Rows in the staging file. */
   stagedRows: number;
   /** Wall-clock time of the first row not yet in Parquet (the staging file's age). */
@@ -36,5 +37,5 @@ export interface Segment {
 
 /** @example const segment = newSegment(input, 'event_date=2024-01-01'); */
 export function newSegment(input: InputPartition, dir: string): Segment {
-  return { input, dir, stagingFirst: undefined, stagingIno: undefined, stagedRows: 0, firstRowAt: 0, pending: [], pendingOffsets: [] };
+  return { input, dir, stagingFirst: undefined, stagingId: undefined, stagedRows: 0, firstRowAt: 0, pending: [], pendingOffsets: [] };
 }

@@ -16,7 +16,7 @@ export function stagingLine(offset: number, rowJson: string): string {
  * The staging lines of `values[start..end)`, UTF-8 encoded into one buffer as they are made: one
  * append of a flush, with no long string to build and then encode. `columns`: the schema's
  * properties (see `rowJson`).
- * @example await appendToOwnStaging(path, encodeStagingLines([{ user_id: 'u1' }], [42], 0, 1, ['user_id']));
+ * @example await appendToOwnStaging(path, encodeStagingLines([{ user_id: 'u1' }], [42], 0, 1, ['user_id']), segment.stagingId, held);
  */
 export function encodeStagingLines(values: readonly unknown[], offsets: readonly number[], start: number, end: number, columns: readonly string[]): Uint8Array {
   let buffer = Buffer.allocUnsafe(Math.max(4096, (end - start) * 160));

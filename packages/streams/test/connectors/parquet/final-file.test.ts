@@ -13,7 +13,7 @@ import { makeLake, readParquet, row, Row } from './lake-helpers';
 
 const columns = parquetColumns(Row);
 const files = filePartition('events', 2);
-const input = { topic: 'events', partition: 2, files, lastOffset: -1, segments: new Map(), ownerIno: 0 };
+const input = { topic: 'events', partition: 2, files, lastOffset: -1, segments: new Map(), ownerToken: '' };
 
 /** Stages rows `first..first+count-1` (offsets 100 + i) in `dir`; the staged file says `stagedRows`. */
 async function staged(dir: string, first: number, count: number, stagedRows = count): Promise<StagedFile> {

@@ -1,5 +1,9 @@
+import { silentLogger, type SinkWriter } from '../../../src';
 import { parquetSink } from '../../../src/connectors/parquet';
-import { readdir } from 'node:fs/promises';
+import { filePartition } from '../../../src/connectors/parquet/lake-files';
+import { listLake } from '../../../src/connectors/parquet/lake-listing';
+import { recoverPartition } from '../../../src/connectors/parquet/recover-partition';
+import { readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { commit, flushAndRoll, listFiles, makeLake, open, position, readLake, records, Row } from './lake-helpers';
 
@@ -71,7 +75,7 @@ it("a dropped instance's flush after the takeover appends nothing to the new own
 
   // a's next commit, flushed after b recovered the partition (a zombie's commit in flight).
   a.write(records(5, 9));
-  await expect(a.flush(commit(2, 9))).rejects.toThrow(/is not the staging file this writer made: another instance has recovered this input partition/);
+  await expect(a.flush(commit(2, 9))).rejects.toThrow(/staging-events-0-0.jsonl is no longer this writer's to append to: another instance has recovered this input partition, and this instance stops here/);
   await a.close();
 
   b.write(records(5, 13));
@@ -105,13 +109,151 @@ it("a dropped instance starts no staging file after the takeover, so its close r
   expect(String(late)).toMatch(/another instance has recovered this input partition/);
 });
 
-it('a clean close removes the owner markers it still holds: a clean stop leaves nothing but final files', async () => {
+it('a clean close leaves the owner markers: removing one could undo a claim that came after the check', async () => {
+  // A close that checked its marker and then removed it would remove the marker of an instance
+  // whose claim landed in between, and fence the rightful owner: markers stay (tiny, hidden).
   const a = await open(sinkOn(lake.dir));
   await a.recover!([...position(0), ...position(0, 1)]);
   a.write(records(0, 5));
   await a.flush(commit(1, 5));
   await a.committed!(commit(1, 5));
-  expect((await readdir(join(lake.dir, '.owners'))).sort()).toEqual(['events-0', 'events-1']);
   await a.close();
-  expect(await readdir(join(lake.dir, '.owners'))).toEqual([]);
+  expect((await readdir(join(lake.dir, '.owners'))).sort()).toEqual(['events-0', 'events-1']);
+  expect(await listFiles(lake.dir)).toEqual([`${DIR}/part-events-0-0-4.parquet`]);
+});
+
+/**
+ * Instances recovering the partition one after another (from offset 5), until its owner marker and
+ * staging file have the inode numbers they had before the first (ext4: after two or three
+ * claims; at most 50): returns the last one, which holds the partition.
+ */
+async function reclaimUntilInodesReturn(): Promise<SinkWriter<Row>> {
+  const marker = join(lake.dir, '.owners', 'events-0');
+  const staging = join(lake.dir, DIR, '.staging-events-0-0.jsonl');
+  const inodes = async () => `${(await stat(marker)).ino}/${(await stat(staging)).ino}`;
+  const before = await inodes();
+  let owner: SinkWriter<Row> | undefined;
+  for (let claims = 0; claims < 50 && (owner === undefined || (await inodes()) !== before); claims++) {
+    owner = await open(sinkOn(lake.dir));
+    await owner.recover!(position(5));
+  }
+  return owner!;
+}
+
+it('a later claim fences the first writer, though the file system hands its inode numbers to the new files', async () => {
+  // Each claim replaces the marker and each recovery rewrites the staging: ext4 gives the freed
+  // inode numbers straight to the next new files, so a few claims later a's numbers are c's files.
+  const a = await open(sinkOn(lake.dir));
+  await a.recover!(position(0));
+  a.write(records(0, 5));
+  await a.flush(commit(1, 5));
+  await a.committed!(commit(1, 5));
+
+  const c = await reclaimUntilInodesReturn();
+
+  // a's late flush: rows for its staging file (now c's), and the first rows of the next day.
+  a.write([...records(5, 8), ...records(8, 10, 1)]);
+  await expect(a.flush(commit(2, 10))).rejects.toThrow(/another instance has recovered this input partition/);
+  await a.close().catch(() => undefined);
+
+  c.write([...records(5, 8), ...records(8, 14, 1)]);
+  await flushAndRoll(c, commit(1, 14));
+  await c.committed!(commit(1, 14));
+  await c.close();
+  expect(await offsetCounts(lake.dir)).toEqual(once(0, 14));
+  expect((await listFiles(lake.dir)).filter((f) => !/^event_date=[\d-]+\/part-/.test(f))).toEqual([]);
+});
+
+it('a later claim fences the first writer\'s roll too', async () => {
+  const a = await open(sinkOn(lake.dir));
+  await a.recover!(position(0));
+  a.write(records(0, 5));
+  await a.flush(commit(1, 5));
+  await a.committed!(commit(1, 5));
+
+  const c = await reclaimUntilInodesReturn();
+
+  // a's close rolls its staging (now c's, rows 0-4): a final file c does not know of.
+  const closed = await a.close().then(() => undefined, (error: unknown) => error);
+  expect(String(closed)).toMatch(/another instance has recovered this input partition/);
+  c.write(records(5, 14));
+  await flushAndRoll(c, commit(1, 14));
+  await c.committed!(commit(1, 14));
+  await c.close();
+  expect(await offsetCounts(lake.dir)).toEqual(once(0, 14));
+});
+
+it('a recovery of several partitions claims them all before it lists the lake', async () => {
+  // a writes partitions 0 and 1, partition 1 in 60 date directories: b's recovery of partition 1
+  // takes a while. a's late flush of partition 0 comes after b listed the lake: it must be fenced,
+  // or it starts a staging file b's listing does not have, under the name b's flush needs.
+  const a = await open(sinkOn(lake.dir));
+  await a.recover!([...position(0), ...position(0, 1)]);
+  for (let day = 0; day < 60; day++) a.write(records(2 * day, 2 * day + 2, day, 1));
+  a.write(records(0, 5));
+  await a.flush({ id: 1, offsets: [...commit(1, 5).offsets, ...commit(1, 120, 1).offsets] });
+  await a.committed!({ id: 1, offsets: [] });
+
+  let lateFlush: Promise<unknown> | undefined;
+  const logger = {
+    ...silentLogger,
+    info(message: string, fields?: Record<string, unknown>) {
+      // b has listed the lake and recovered a first directory of partition 1.
+      if (lateFlush === undefined && message === 'parquet sink: recovered input partition files' && fields?.['partition'] === 'events:1') {
+        a.write(records(5, 9, 100));
+        lateFlush = a.flush(commit(2, 9)).then(() => 'accepted', (error: unknown) => error);
+      }
+    },
+    child() {
+      return logger;
+    },
+  };
+  const b = await sinkOn(lake.dir).open({ applicationId: 'parquet-test', nodeName: 'sink-1', logger });
+  await b.recover!([...position(0, 1), ...position(5)]);
+  expect(lateFlush).toBeDefined();
+  expect(String(await lateFlush)).toMatch(/another instance has recovered this input partition/);
+  await a.close().catch(() => undefined);
+
+  b.write(records(5, 13, 100));
+  for (let day = 0; day < 60; day++) b.write(records(2 * day, 2 * day + 2, day, 1));
+  await flushAndRoll(b, { id: 1, offsets: [...commit(1, 13).offsets, ...commit(1, 120, 1).offsets] });
+  await b.committed!({ id: 1, offsets: [] });
+  await b.close();
+  const counts: Record<string, number> = {};
+  for (const r of await readLake(lake.dir)) counts[`${String(r._partition)}:${String(r._offset)}`] = (counts[`${String(r._partition)}:${String(r._offset)}`] ?? 0) + 1;
+  const expected: Record<string, number> = {};
+  for (let i = 0; i < 13; i++) expected[`0:${i}`] = 1;
+  for (let i = 0; i < 120; i++) expected[`1:${i}`] = 1;
+  expect(counts).toEqual(expected);
+});
+
+it("a fenced writer's close fails saying the partition was taken over, not with the staging file's absence", async () => {
+  const a = await open(sinkOn(lake.dir));
+  await a.recover!(position(0));
+  a.write(records(0, 5));
+  await a.flush(commit(1, 5));
+  await a.committed!(commit(1, 5));
+
+  // b recovers from offset 0 (a's rows were never committed in b's view): a's staging file goes.
+  const b = await open(sinkOn(lake.dir));
+  await b.recover!(position(0));
+  await expect(a.close()).rejects.toThrow(/another instance has recovered this input partition/);
+  await b.close();
+});
+
+it('a staging file removed between the listing and its recovery counts as gone: the final file rolled from it stays', async () => {
+  // The last window of the fence: a dropped instance removes its rolled staging file just after
+  // its check, when a recovery has listed the lake. Before, that recovery removed the final file
+  // (its staging was listed) and then failed to read the staging: the committed rows of both lost.
+  const a = await open(sinkOn(lake.dir));
+  await a.recover!(position(0));
+  a.write(records(0, 10));
+  await flushAndRoll(a, commit(1, 10));
+  const listing = await listLake(lake.dir);
+  await unlink(join(lake.dir, DIR, '.staging-events-0-0.jsonl'));
+
+  const held = async () => true;
+  const files = filePartition('events', 0);
+  await recoverPartition(lake.dir, listing, { topic: 'events', partition: 0, files, resume: 5, held }, silentLogger);
+  expect(await listFiles(lake.dir)).toEqual([`${DIR}/part-events-0-0-9.parquet`]);
 });
