@@ -103,3 +103,17 @@ it("keeps writing whatever the sessions' date style and time zone", async () => 
   await back.flush(commit(2, p0At(6)));
   expect(await logged()).toEqual([0, 1, 2, 3, 4, 5]);
 });
+
+it('two exactly-once sinks of one application with the same name fail a flush, naming the cause, rather than share offsets silently', async () => {
+  // Both default to the table's name: each claims and moves the other's offsets rows.
+  const first = await eventsSink();
+  const second = await eventsSink();
+  await first.recover!(p0At(0));
+  await second.recover!(p0At(0));
+  first.write(range(0, 2));
+  await first.flush(commit(1, p0At(2)));
+  second.write(range(10, 12));
+  await second.flush(commit(1, p0At(12)));
+  first.write(range(2, 4));
+  await expect(first.flush(commit(2, p0At(4)))).rejects.toThrow(/or a second exactly-once sink of this application with the same name.*Give each exactlyOnce sink of an application its own name/);
+});
