@@ -1,7 +1,7 @@
 import { count, countDistinct, hopping, memorySink, processor, silentLogger, streams, tumbling, type Logger, type MemorySink, type Sink, type WindowResult } from '../../src';
 import { KafkaStreams } from '../../src/connectors/kafka';
 import { TopologyTestDriver } from '../../src/testing';
-import { brokers } from './kafka';
+import { brokers, waitFor } from './kafka';
 import { event, MIN, sourceOptions, type Event } from './events';
 
 /**
@@ -206,4 +206,52 @@ export async function startInstance(
   runtime.done.catch(() => undefined);
   running.push(runtime);
   return runtime;
+}
+
+/** What `moveThroughScenario` needs: how to start an instance and send a part of the input, and the commit to fail. */
+export interface MovingScenario {
+  readonly input: string;
+  readonly partitions: number;
+  readonly events: readonly PlacedEvent[];
+  send(part: readonly PlacedEvent[]): Promise<void>;
+  start(instanceId: string): Promise<KafkaStreams>;
+  /** Fails the next commit of whichever instance makes it, once armed. */
+  readonly crash: { arm(): void; readonly fired: boolean };
+}
+
+/**
+ * The moving-partitions scenario, on `events` (900, in parts of 300, 300, 150, 150): a reads the
+ * first part; b joins and both read the second; the next commit of one of them fails (it stops
+ * without committing, as a crash leaves it) and the other takes every partition; the failed one
+ * comes back and both read the last part; the survivor leaves cleanly and the one back takes
+ * every partition. Returns the instance still running, for the test to check and stop.
+ */
+export async function moveThroughScenario(s: MovingScenario): Promise<{ back: KafkaStreams }> {
+  const drained = (...runtimes: KafkaStreams[]) => () =>
+    runtimes.every((r) => r.metrics().state === 'running' && r.metrics().assigned.length > 0 && Object.values(r.metrics().lag).every((lag) => lag === 0));
+  const readAll = (n: number, ...runtimes: KafkaStreams[]) => () => runtimes.reduce((sum, r) => sum + r.metrics().recordsIn, 0) >= n;
+  const holdsEvery = (r: KafkaStreams) => r.metrics().assigned.filter((p) => p.startsWith(s.input)).length === s.partitions;
+
+  await s.send(s.events.slice(0, 300));
+  const a = await s.start('a');
+  await waitFor(drained(a), 60_000, 'a to read the first part');
+  const b = await s.start('b');
+  await waitFor(drained(a, b), 60_000, 'b to join');
+  await s.send(s.events.slice(300, 600));
+  await waitFor(() => readAll(600, a, b)() && drained(a, b)(), 60_000, 'a and b to read the second part');
+
+  s.crash.arm();
+  await s.send(s.events.slice(600, 750));
+  await waitFor(() => s.crash.fired && [a, b].some((r) => r.metrics().state === 'failed'), 60_000, 'a commit to fail');
+  const [failed, survivor] = a.metrics().state === 'failed' ? [a, b] : [b, a];
+  await waitFor(() => holdsEvery(survivor) && drained(survivor)(), 60_000, 'the survivor to take every partition');
+
+  const back = await s.start(failed === a ? 'a' : 'b');
+  await waitFor(drained(back, survivor), 60_000, 'the instance to come back');
+  const readBefore = back.metrics().recordsIn + survivor.metrics().recordsIn;
+  await s.send(s.events.slice(750));
+  await waitFor(() => readAll(readBefore + 150, back, survivor)() && drained(back, survivor)(), 60_000, 'both to read the last part');
+  await survivor.stop();
+  await waitFor(() => holdsEvery(back) && drained(back)(), 60_000, 'the instance back to take every partition');
+  return { back };
 }

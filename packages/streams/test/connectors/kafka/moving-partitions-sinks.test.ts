@@ -6,7 +6,7 @@ import { parquetSink } from '../../../src/connectors/parquet';
 import { createPostgresDb, postgresSink } from '../../../src/connectors/postgres';
 import { Event } from '../../support/events';
 import { createTopic, produce, uniqueName, waitFor } from '../../support/kafka';
-import { burstyEvents, expectedTables, movingPartitionsApp, startInstance, type PlacedEvent } from '../../support/moving-partitions-app';
+import { burstyEvents, expectedTables, movingPartitionsApp, moveThroughScenario, startInstance, type PlacedEvent } from '../../support/moving-partitions-app';
 import { listFiles, makeLake, readLake } from '../parquet/lake-helpers';
 import { recordingLogger, scratchSchema, type Scratch } from '../postgres/scratch-db';
 
@@ -108,33 +108,8 @@ it.each(['at_least_once', 'exactly_once'] as const)('%s: PostgreSQL and the lake
     // Says what the new owners found of what the failed instance wrote past its last commit.
     const log = recordingLogger();
     const start = (instanceId: string) => startInstance(app, guarantee, instanceId, running, log);
-    const drained = (...runtimes: KafkaStreams[]) => () =>
-      runtimes.every((r) => r.metrics().state === 'running' && r.metrics().assigned.length > 0 && Object.values(r.metrics().lag).every((lag) => lag === 0));
-    const readAll = (n: number, ...runtimes: KafkaStreams[]) => () => runtimes.reduce((sum, r) => sum + r.metrics().recordsIn, 0) >= n;
-
-    await send(events.slice(0, 300));
-    const a = await start('a');
-    await waitFor(drained(a), 60_000, 'a to read the first part');
-    const b = await start('b');
-    await waitFor(drained(a, b), 60_000, 'b to join');
-    await send(events.slice(300, 600));
-    await waitFor(() => readAll(600, a, b)() && drained(a, b)(), 60_000, 'a and b to read the second part');
-
-    // The next commit of one of them fails after the real sinks have written (the crash switch
-    // fails its own flush only): it stops, and the other takes its partitions.
-    crash.arm();
-    await send(events.slice(600, 750));
-    await waitFor(() => crash.fired && [a, b].some((r) => r.metrics().state === 'failed'), 60_000, 'a commit to fail');
-    const [failed, survivor] = a.metrics().state === 'failed' ? [a, b] : [b, a];
-    await waitFor(() => survivor.metrics().assigned.filter((p) => p.startsWith(input)).length === partitions && drained(survivor)(), 60_000, 'the survivor to take every partition');
-
-    const back = await start(failed === a ? 'a' : 'b');
-    await waitFor(drained(back, survivor), 60_000, 'the instance to come back');
-    const readBefore = back.metrics().recordsIn + survivor.metrics().recordsIn;
-    await send(events.slice(750));
-    await waitFor(() => readAll(readBefore + 150, back, survivor)() && drained(back, survivor)(), 60_000, 'both to read the last part');
-    await survivor.stop();
-    await waitFor(() => back.metrics().assigned.filter((p) => p.startsWith(input)).length === partitions && drained(back)(), 60_000, 'the instance back to take every partition');
+    // The failed commit's rows reach PostgreSQL and the lake: only the crash switch's own flush fails.
+    const { back } = await moveThroughScenario({ input, partitions, events, send, start, crash });
 
     const expected = await expectedTables(events, input, partitions);
     const expectedCounts = Object.values(expected.tables.pages)
