@@ -18,7 +18,7 @@ import type { FilePartition } from './lake-files';
 // Not the marker's inode: ext4 hands a freed inode number straight to the next new file, so a few
 // claims later the marker has the first owner's number again.
 // As a second guard, each writer remembers the identity of the staging files it made or adopted
-// (inode and birth time, see FileId); recovery always rewrites the staging it keeps, under the same
+// (device and inode, see FileId); recovery always rewrites the staging it keeps, under the same
 // name but as a new file, and an append opens a known staging file without creating it.
 // What is left: each check comes before the step it guards, so a claim that lands between the two
 // (a `readFile` and the `write`, `rename` or `unlink` after it) is not seen by that step.
@@ -69,13 +69,16 @@ export async function holdsPartition(root: string, files: FilePartition, token: 
 }
 
 /**
- * Which file a name held: its inode and, where the file system records one, its birth time (an
- * inode number alone comes back for the next new file).
+ * Which file a name held: its device and inode. Not its birth time: where Node cannot call
+ * `statx` (kernels before 4.11, sandboxes whose seccomp profile refuses it) the birth time it
+ * reports is the change time, which every append moves, and the writer's own file would look
+ * like another's at its next append. An inode number can come back for a later file; the owner
+ * marker's token, checked first, is what tells a writer it lost the partition.
  */
 export type FileId = string;
 
 function fileId(stats: BigIntStats): FileId {
-  return `${stats.dev}:${stats.ino}:${stats.birthtimeNs}`;
+  return `${stats.dev}:${stats.ino}`;
 }
 
 /**
