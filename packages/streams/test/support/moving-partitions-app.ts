@@ -80,17 +80,21 @@ export interface MovingPartitionsApp {
  * instance that ran it stops without committing (its state and offsets stay at its last commit),
  * as a crash would leave them.
  */
-export function crashSwitch(): { readonly sink: Sink<Event>; arm(): void; readonly fired: boolean } {
+export function crashSwitch(options: { onlyWithEvents?: boolean } = {}): { readonly sink: Sink<Event>; arm(): void; readonly fired: boolean } {
   let armed = false;
   let fired = false;
   const sink: Sink<Event> = {
     kind: 'memory',
     target: 'crash-switch',
     async open() {
+      let written = 0;
       return {
-        write: () => undefined,
+        write: (records) => void (written += records.length),
         flush: async () => {
-          if (!armed) return;
+          const held = written;
+          written = 0;
+          // `onlyWithEvents`: a commit that read no event leaves nothing past it for a new owner to find.
+          if (!armed || (options.onlyWithEvents === true && held === 0)) return;
           armed = false;
           fired = true;
           throw new Error('crash switch: this commit fails');

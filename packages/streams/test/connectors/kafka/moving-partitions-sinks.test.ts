@@ -1,12 +1,12 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ColumnType } from 'kysely';
-import type { Sink, WindowResult } from '../../../src';
+import type { WindowResult } from '../../../src';
 import type { KafkaStreams } from '../../../src/connectors/kafka';
 import { parquetSink } from '../../../src/connectors/parquet';
 import { createPostgresDb, postgresSink } from '../../../src/connectors/postgres';
 import { Event } from '../../support/events';
 import { createTopic, produce, uniqueName, waitFor } from '../../support/kafka';
-import { burstyEvents, expectedTables, movingPartitionsApp, moveThroughScenario, startInstance, type PlacedEvent } from '../../support/moving-partitions-app';
+import { burstyEvents, crashSwitch, expectedTables, movingPartitionsApp, moveThroughScenario, startInstance, type PlacedEvent } from '../../support/moving-partitions-app';
 import { listFiles, makeLake, readLake } from '../parquet/lake-helpers';
 import { recordingLogger, scratchSchema, type Scratch } from '../postgres/scratch-db';
 
@@ -40,42 +40,6 @@ beforeAll(async () => {
 afterAll(() => scratch.drop());
 beforeEach(() => scratch.admin.query('truncate page_view_counts, moving_events; drop table if exists streams_sink_offsets'));
 
-/**
- * A sink of every event whose flush fails once armed, at the first flush that holds events: the
- * commit that fails then has rows in PostgreSQL and the lake (their flushes run beside this one's
- * and succeed), which the instance that takes its partitions must find.
- */
-function crashOnEvents(): { readonly sink: Sink<Event>; arm(): void; readonly fired: boolean } {
-  let armed = false;
-  let fired = false;
-  const sink: Sink<Event> = {
-    kind: 'memory',
-    target: 'crash-on-events',
-    async open() {
-      let written = 0;
-      return {
-        write: (records) => void (written += records.length),
-        flush: async () => {
-          const held = written;
-          written = 0;
-          if (!armed || held === 0) return;
-          armed = false;
-          fired = true;
-          throw new Error('crash switch: this commit fails');
-        },
-        close: async () => undefined,
-      };
-    },
-  };
-  return {
-    sink,
-    arm: () => void (armed = true),
-    get fired() {
-      return fired;
-    },
-  };
-}
-
 const running: KafkaStreams[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((r) => r.stop()));
@@ -90,7 +54,10 @@ it.each(['at_least_once', 'exactly_once'] as const)('%s: PostgreSQL and the lake
   const db = createPostgresDb<Db>(scratch.url, { max: 4 });
   const lake = await makeLake();
   try {
-    const crash = crashOnEvents();
+    // Fails the first flush that holds events once armed: the commit that fails then has rows in
+    // PostgreSQL and the lake (their flushes run beside this one's and succeed), which the
+    // instance that takes its partitions must find.
+    const crash = crashSwitch({ onlyWithEvents: true });
     const app = movingPartitionsApp(uniqueName('moving-sinks-app'), input, crash.sink, undefined, {
       pages: postgresSink({
         db,
