@@ -31,7 +31,8 @@ export interface OffsetsTable {
    * `stampOf`), which the claim sets anew. A writer that recovered them before, and whose
    * transaction has not written its offsets yet (an instance the group dropped while its commit
    * waited), finds another stamp at `write` and fails: it can no longer write after the new
-   * owner read the offsets. A partition with no row yet is not claimed.
+   * owner read the offsets. A partition with no row yet gets one, with next offset 0 (no output
+   * written): its first write is fenced like every other.
    */
   claim(sink: string, partitions: readonly PartitionOffset[]): Promise<Map<string, { next: number; stamp: string }>>;
   /**
@@ -94,11 +95,13 @@ export function offsetsTable(db: Kysely<UntypedDb>, name: string): OffsetsTable 
       const claimed = new Map<string, { next: number; stamp: string }>();
       if (partitions.length === 0) return claimed;
       const keys = sql.join(partitions.map((p) => sql`(${p.topic}::text, ${p.partition}::int)`));
-      // clock_timestamp, not now(): a stamp no transaction of another writer can have set.
+      // clock_timestamp, not now(): a stamp no transaction of another writer can have set. A
+      // partition with no row gets one, else a writer dropped before its first commit could still
+      // insert that first row after the new owner found none.
       const { rows } = await sql<{ topic: string; partition: number; next_offset: string; stamp: string }>`
-        update ${sql.table(name)} as t set updated_at = clock_timestamp()
-        from (values ${keys}) as k(topic, partition)
-        where t.sink = ${sink} and t.topic = k.topic and t.partition = k.partition
+        insert into ${sql.table(name)} as t (sink, topic, partition, next_offset, commit_id, updated_at)
+        select ${sink}, k.topic, k.partition, 0, 0, clock_timestamp() from (values ${keys}) as k(topic, partition)
+        on conflict (sink, topic, partition) do update set updated_at = clock_timestamp()
         returning t.topic, t.partition, t.next_offset::text as next_offset, ${stampOf(sql.ref('t.updated_at'))} as stamp`.execute(db);
       for (const row of rows) claimed.set(partitionId(row.topic, row.partition), { next: Number(row.next_offset), stamp: row.stamp });
       return claimed;
