@@ -69,6 +69,15 @@ export async function holdsPartition(root: string, files: FilePartition, token: 
 }
 
 /**
+ * Whether no other writer has recovered the input partition since this one did: its owner marker
+ * still holds the token this writer's recovery put there.
+ * @example if (!(await ownsPartition(root, segment.input))) return;
+ */
+export function ownsPartition(root: string, input: { readonly files: FilePartition; readonly ownerToken: string }): Promise<boolean> {
+  return holdsPartition(root, input.files, input.ownerToken);
+}
+
+/**
  * Which file a name held: its device and inode. Not its birth time: where Node cannot call
  * `statx` (kernels before 4.11, sandboxes whose seccomp profile refuses it) the birth time it
  * reports is the change time, which every append moves, and the writer's own file would look

@@ -4,7 +4,8 @@ import { METADATA_COLUMNS, parquetColumns } from '../../../src/connectors/parque
 import { loadHyparquetWriter } from '../../../src/connectors/parquet/load-hyparquet-writer';
 import { ParquetEncoder, ROW_GROUP_SIZE, type RowGroups } from '../../../src/connectors/parquet/parquet-encoder';
 import { eventDatePartition } from '../../../src/connectors/parquet/partition-path';
-import { MAX_QUEUED_ROLLS, ParquetSinkWriter } from '../../../src/connectors/parquet/parquet-sink-writer';
+import { ParquetSinkWriter } from '../../../src/connectors/parquet/parquet-sink-writer';
+import { MAX_QUEUED_ROLLS } from '../../../src/connectors/parquet/roll-queue';
 import { rowCheck } from '../../../src/connectors/parquet/row-check';
 import { VirtualClock } from '../../../src/time/clock';
 import { commit, finalFiles, listFiles, makeLake, position, readLake, records, Row } from './lake-helpers';
