@@ -65,12 +65,23 @@ export function claimedByAnother(sink: string, partitions: readonly string[]): E
   );
 }
 
+export interface OffsetsTableOptions {
+  /**
+   * How long a claim waits for another session's lock on the partitions' rows before it fails
+   * with an error (retried) that names that session. Default 10 s: the old owner's last flush
+   * ends well within it; a connection the server has not seen die would hold it for hours.
+   */
+  readonly claimLockTimeoutMs?: number;
+}
+
 /**
  * @example
  * const offsets = offsetsTable(db, 'streams_sink_offsets');
  * await offsets.ensure();
  */
-export function offsetsTable(db: Kysely<UntypedDb>, name: string): OffsetsTable {
+export function offsetsTable(db: Kysely<UntypedDb>, name: string, options: OffsetsTableOptions = {}): OffsetsTable {
+  const lockTimeoutMs = options.claimLockTimeoutMs ?? 10_000;
+  if (!Number.isInteger(lockTimeoutMs) || lockTimeoutMs < 1) throw new Error(`claimLockTimeoutMs must be a positive integer, not ${lockTimeoutMs}`);
   const typed = (k: Kysely<UntypedDb>) => k as unknown as Kysely<OffsetsDb>;
   return {
     async ensure() {
@@ -95,14 +106,26 @@ export function offsetsTable(db: Kysely<UntypedDb>, name: string): OffsetsTable 
       const claimed = new Map<string, { next: number; stamp: string }>();
       if (partitions.length === 0) return claimed;
       const keys = sql.join(partitions.map((p) => sql`(${p.topic}::text, ${p.partition}::int)`));
-      // clock_timestamp, not now(): a stamp no transaction of another writer can have set. A
-      // partition with no row gets one, else a writer dropped before its first commit could still
-      // insert that first row after the new owner found none.
-      const { rows } = await sql<{ topic: string; partition: number; next_offset: string; stamp: string }>`
-        insert into ${sql.table(name)} as t (sink, topic, partition, next_offset, commit_id, updated_at)
-        select ${sink}, k.topic, k.partition, 0, 0, clock_timestamp() from (values ${keys}) as k(topic, partition)
-        on conflict (sink, topic, partition) do update set updated_at = clock_timestamp()
-        returning t.topic, t.partition, t.next_offset::text as next_offset, ${stampOf(sql.ref('t.updated_at'))} as stamp`.execute(db);
+      const rows = await db.connection().execute(async (conn) => {
+        await sql`begin`.execute(conn);
+        try {
+          await sql.raw(`set local lock_timeout = ${lockTimeoutMs}`).execute(conn);
+          // clock_timestamp, not now(): a stamp no transaction of another writer can have set. A
+          // partition with no row gets one, else a writer dropped before its first commit could
+          // still insert that first row after the new owner found none.
+          const result = await sql<{ topic: string; partition: number; next_offset: string; stamp: string }>`
+            insert into ${sql.table(name)} as t (sink, topic, partition, next_offset, commit_id, updated_at)
+            select ${sink}, k.topic, k.partition, 0, 0, clock_timestamp() from (values ${keys}) as k(topic, partition)
+            on conflict (sink, topic, partition) do update set updated_at = clock_timestamp()
+            returning t.topic, t.partition, t.next_offset::text as next_offset, ${stampOf(sql.ref('t.updated_at'))} as stamp`.execute(conn);
+          await sql`commit`.execute(conn);
+          return result.rows;
+        } catch (error) {
+          await sql`rollback`.execute(conn).catch(() => {});
+          if (codeOf(error) === LOCK_NOT_AVAILABLE) throw await heldUpClaim(db, name, partitions, lockTimeoutMs, error);
+          throw error;
+        }
+      });
       for (const row of rows) claimed.set(partitionId(row.topic, row.partition), { next: Number(row.next_offset), stamp: row.stamp });
       return claimed;
     },
@@ -143,7 +166,44 @@ export function offsetsTable(db: Kysely<UntypedDb>, name: string): OffsetsTable 
   };
 }
 
+/** SQLSTATE of a `lock_timeout`: classified as transient, so the claim is tried again. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/**
+ * The error of a claim that waited `lockTimeoutMs` for the partitions' rows: it names the sessions
+ * in a transaction on the offsets table (the row's holder is among them; PostgreSQL does not list
+ * row locks), so the operator can tell a slow flush from a connection that is gone.
+ */
+async function heldUpClaim(db: Kysely<UntypedDb>, name: string, partitions: readonly PartitionOffset[], lockTimeoutMs: number, cause: unknown): Promise<Error> {
+  const holders = await sql<{ pid: number; application: string; state: string; since: string }>`
+    select a.pid, coalesce(nullif(a.application_name, ''), host(a.client_addr), 'local') as application, a.state,
+           to_char(a.xact_start at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as since
+    from pg_locks l join pg_stat_activity a on a.pid = l.pid
+    where l.locktype = 'relation' and l.relation = to_regclass(${quotedName(name)}) and l.granted and l.pid <> pg_backend_pid()
+    order by a.xact_start`
+    .execute(db)
+    .then(
+      ({ rows }) => rows.map((h) => `pid ${h.pid} (${h.application}, ${h.state} since ${h.since})`).join(', '),
+      () => 'unknown: they could not be listed',
+    );
+  const which = partitions.map((p) => partitionId(p.topic, p.partition)).join(', ');
+  return Object.assign(
+    new Error(
+      `the offsets rows of ${which} in ${name} stayed locked by another session's transaction for ${lockTimeoutMs} ms: most likely the ` +
+        "instance that had these partitions, whose last flush is still open (slow, or its connection is gone and the server has not " +
+        `noticed yet). Sessions in a transaction on ${name}: ${holders || 'none any more'}. If it stays, end it with ` +
+        'pg_terminate_backend(pid), or let the server notice lost connections sooner (tcp_keepalives_idle, idle_in_transaction_session_timeout)',
+      { cause },
+    ),
+    { code: LOCK_NOT_AVAILABLE },
+  );
+}
+
+function codeOf(error: unknown): unknown {
+  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+}
+
 function isAlreadyCreated(error: unknown): boolean {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  const code = codeOf(error);
   return code === '42P07' || code === '23505';
 }

@@ -1,0 +1,60 @@
+import pg from 'pg';
+import { untyped } from '../../../src/connectors/postgres/untyped-db';
+import { offsetsTable } from '../../../src/connectors/postgres/sink-offsets';
+import { scratchSchema, type Scratch } from './scratch-db';
+
+// An instance's claim (at `recover`) waits for the row lock of any transaction still writing the
+// partition's offsets: the old owner's flush, which normally ends in moments. A connection the
+// server has not yet seen die (a host gone, a network cut) holds that lock until TCP keepalive
+// notices, by default more than two hours: the claim must not wait that long without a word.
+
+let scratch: Scratch;
+let holder: pg.Client;
+beforeAll(async () => {
+  scratch = await scratchSchema('claim_lock');
+});
+afterAll(() => scratch.drop());
+beforeEach(async () => {
+  await scratch.admin.query('drop table if exists streams_sink_offsets');
+  holder = new pg.Client({ connectionString: scratch.url, application_name: 'old-owner' });
+  await holder.connect();
+});
+afterEach(() => holder.end());
+
+const p0 = [{ topic: 'events', partition: 0, offset: 0 }];
+
+/** The old owner's transaction: it wrote the partition's offsets and never ended. */
+async function holdOffsetsRow(): Promise<void> {
+  await holder.query('begin');
+  await holder.query(`update streams_sink_offsets set next_offset = 7 where sink = 'app.events_log' and topic = 'events' and partition = 0`);
+}
+
+it("fails a claim held up by another session's open transaction after the lock timeout, naming that session and how to end it", async () => {
+  const table = offsetsTable(untyped(scratch.db()), 'streams_sink_offsets', { claimLockTimeoutMs: 300 });
+  await table.ensure();
+  await table.claim('app.events_log', p0);
+  await holdOffsetsRow();
+  const pid = (await holder.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+
+  const started = Date.now();
+  const failure = await table.claim('app.events_log', p0).then(
+    () => undefined,
+    (error: unknown) => error as Error & { code?: string },
+  );
+  expect(Date.now() - started).toBeLessThan(5_000);
+  expect(failure?.code).toBe('55P03'); // retried as transient: the lock may go
+  expect(failure?.message).toMatch(/events:0/);
+  expect(failure?.message).toMatch(new RegExp(`pid ${pid} \\(old-owner, idle in transaction since \\d{4}-\\d\\d-\\d\\dT[\\d:]+Z\\)`));
+  expect(failure?.message).toMatch(/pg_terminate_backend\(pid\).*tcp_keepalives_idle/);
+  await holder.query('rollback');
+});
+
+it('waits for a transaction that ends within the lock timeout, then reads what it committed', async () => {
+  const table = offsetsTable(untyped(scratch.db()), 'streams_sink_offsets', { claimLockTimeoutMs: 5_000 });
+  await table.ensure();
+  await table.claim('app.events_log', p0);
+  await holdOffsetsRow();
+  setTimeout(() => void holder.query('commit'), 300);
+  const claimed = await table.claim('app.events_log', p0);
+  expect(claimed.get('events:0')?.next).toBe(7);
+});
