@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { OPTION_DEFAULTS, UsageError, validateOptions, type LogLevelSource, type ProducerOptions, type RawOptions } from './options';
+import { OPTION_DEFAULTS, UsageError, validateOptions, type OPTION_ENV, type ProducerOptions, type RawOptions, type ValueSource } from './options';
 
 const EXAMPLES = `
 Examples:
@@ -73,8 +73,10 @@ export function parseCommandLine(argv: readonly string[], output: CliOutput = pr
   const program = buildProgram(output);
   try {
     program.parse(args, { from: 'user' });
-    // The source names LOG_LEVEL or --log-level in a message, whichever gave the value.
-    return { kind: 'run', options: validateOptions(program.opts<RawOptions>(), program.getOptionValueSource('logLevel') as LogLevelSource) };
+    // A message names the flag or its variable (KAFKA_BROKERS, INPUT_TOPIC, LOG_LEVEL), whichever gave the value.
+    const source = (field: keyof typeof OPTION_ENV) => program.getOptionValueSource(field) as ValueSource;
+    const sources = { brokers: source('brokers'), topic: source('topic'), logLevel: source('logLevel') };
+    return { kind: 'run', options: validateOptions(program.opts<RawOptions>(), sources) };
   } catch (error) {
     if (error instanceof CommanderError) return { kind: 'exit', code: error.exitCode === 0 ? 0 : 2 };
     if (error instanceof UsageError) {

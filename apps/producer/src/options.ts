@@ -82,22 +82,31 @@ const BROKER = /^[^\s,:]+:\d{1,5}$/;
 const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
+/** The options an environment variable can set too, and that variable. */
+export const OPTION_ENV = { brokers: 'KAFKA_BROKERS', topic: 'INPUT_TOPIC', logLevel: 'LOG_LEVEL' } as const;
+
 /**
- * Where the log level came from, as commander's `getOptionValueSource('logLevel')` says: `cli`
- * (`--log-level`), `env` (`LOG_LEVEL`), `default`; undefined when not known.
+ * Where a value came from, as commander's `getOptionValueSource` says: `cli` (the flag), `env`
+ * (its variable), `default`; undefined when not known.
  */
-export type LogLevelSource = 'cli' | 'env' | 'default' | undefined;
+export type ValueSource = 'cli' | 'env' | 'default' | undefined;
+export type ValueSources = Readonly<Partial<Record<keyof typeof OPTION_ENV, ValueSource>>>;
 
 /**
  * Checks every option and returns the settings, or throws a {@link UsageError} listing each bad
- * value with the option it came from, e.g. `--rate must be a positive number, got 'abc'`.
+ * value with the option it came from, e.g. `--rate must be a positive number, got 'abc'`, or
+ * `KAFKA_BROKERS must be …` when `sources` says the environment gave it.
  */
-export function validateOptions(raw: RawOptions, logLevelSource?: LogLevelSource): ProducerOptions {
+export function validateOptions(raw: RawOptions, sources: ValueSources = {}): ProducerOptions {
   const problems: string[] = [];
   const v = { ...OPTION_DEFAULTS, ...definedOnly(raw) };
+  const nameOf = (field: keyof typeof OPTION_ENV, unknown: string) =>
+    sources[field] === 'cli' ? OPTION_NAMES[field] : sources[field] === 'env' ? OPTION_ENV[field] : unknown;
   const names: Record<keyof typeof OPTION_NAMES, string> = {
     ...OPTION_NAMES,
-    logLevel: logLevelSource === 'cli' ? '--log-level' : logLevelSource === 'env' ? 'LOG_LEVEL' : '--log-level (or env LOG_LEVEL)',
+    brokers: nameOf('brokers', OPTION_NAMES.brokers),
+    topic: nameOf('topic', OPTION_NAMES.topic),
+    logLevel: nameOf('logLevel', '--log-level (or env LOG_LEVEL)'),
   };
   const fail = (field: keyof typeof OPTION_NAMES, expected: string): undefined => {
     problems.push(`${names[field]} must be ${expected}, got '${v[field] ?? ''}'`);
@@ -122,8 +131,11 @@ export function validateOptions(raw: RawOptions, logLevelSource?: LogLevelSource
   const count = v.count === undefined ? undefined : integer('count', 1);
   const users = integer('users', 1);
   const pages = integer('pages', 1);
-  const brokers = v.brokers.split(',').every((b) => BROKER.test(b.trim())) ? v.brokers : fail('brokers', 'a comma-separated list of host:port');
-  const topic = TOPIC.test(v.topic) ? v.topic : fail('topic', "a Kafka topic name (letters, digits, '.', '_', '-')");
+  // Trimmed, and empty is the default, as the pipeline reads KAFKA_BROKERS and INPUT_TOPIC (one .env serves both apps).
+  const brokersText = v.brokers.trim() || OPTION_DEFAULTS.brokers;
+  const brokers = brokersText.split(',').every((b) => BROKER.test(b.trim())) ? brokersText : fail('brokers', 'a comma-separated list of host:port');
+  const topicText = v.topic.trim() || OPTION_DEFAULTS.topic;
+  const topic = TOPIC.test(topicText) ? topicText : fail('topic', "a Kafka topic name (letters, digits, '.', '_', '-')");
   let seed: number | undefined = randomInt(0, 2 ** 32);
   if (v.seed !== undefined) seed = INTEGER.test(v.seed.trim()) && Number(v.seed) < 2 ** 32 ? Number(v.seed) : fail('seed', 'an integer from 0 to 4294967295');
   const startTime =

@@ -184,6 +184,31 @@ describe('parseCommandLine', () => {
   });
 });
 
+describe('KAFKA_BROKERS and INPUT_TOPIC', () => {
+  it('a bad value from the environment is named as the variable, a bad flag as the flag; empty is the default, as the pipeline reads them (one .env serves both)', () => {
+    const saved = { brokers: process.env.KAFKA_BROKERS, topic: process.env.INPUT_TOPIC };
+    try {
+      process.env.KAFKA_BROKERS = 'kafka';
+      process.env.INPUT_TOPIC = 'bad topic';
+      const fromEnv = run('--count', '1');
+      expect(fromEnv.result).toEqual({ kind: 'exit', code: 2 });
+      expect(fromEnv.err).toContain("error: KAFKA_BROKERS must be a comma-separated list of host:port, got 'kafka'");
+      expect(fromEnv.err).toContain("error: INPUT_TOPIC must be a Kafka topic name (letters, digits, '.', '_', '-'), got 'bad topic'");
+      // The flags win, and a message about one names it, not the environment.
+      const fromFlags = run('--count', '1', '--brokers', 'kafka:', '--topic', 'a/b');
+      expect(fromFlags.err).toContain("error: --brokers must be a comma-separated list of host:port, got 'kafka:'");
+      expect(fromFlags.err).toContain("error: --topic must be a Kafka topic name (letters, digits, '.', '_', '-'), got 'a/b'");
+      expect(fromFlags.err).not.toMatch(/KAFKA_BROKERS|INPUT_TOPIC/);
+      process.env.KAFKA_BROKERS = '';
+      process.env.INPUT_TOPIC = ' ';
+      expect(run('--count', '1').result).toMatchObject({ kind: 'run', options: { brokers: '127.0.0.1:9092', topic: 'user_activity' } });
+    } finally {
+      restore('KAFKA_BROKERS', saved.brokers);
+      restore('INPUT_TOPIC', saved.topic);
+    }
+  });
+});
+
 function restore(name: string, value: string | undefined): void {
   if (value === undefined) delete process.env[name];
   else process.env[name] = value;
