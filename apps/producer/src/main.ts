@@ -4,7 +4,7 @@ import { createLogger, type Logger } from './logger';
 import type { ProducerOptions } from './options';
 import { systemClock, TokenBucket } from './pacing';
 import { produceLoop } from './produce-loop';
-import { startProgress } from './progress';
+import { expectedTotal, startProgress } from './progress';
 import { generateEvents } from './simulation';
 import { sleep } from './sleep';
 import { formatSummary, RunCounters, summarize, type Snapshot } from './stats';
@@ -48,7 +48,7 @@ async function main(argv: readonly string[]): Promise<number> {
     mode: format === 'pretty' && process.stderr.isTTY ? 'bar' : 'log',
     logger,
     read,
-    total: options.count ?? (options.durationMs === undefined ? undefined : Math.ceil((options.rate * options.durationMs) / 1000)),
+    total: expectedTotal(options),
   });
 
   const reason = await produceLoop({

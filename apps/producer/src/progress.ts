@@ -24,6 +24,16 @@ export function startProgress(options: ProgressOptions): Progress {
   return options.mode === 'bar' ? startBar(options) : startLog(options);
 }
 
+/**
+ * Records the run is expected to send (the progress bar's 100 %): `count`, or `rate` × `durationMs`,
+ * the smaller when both are set (the run stops at whichever comes first); undefined when open-ended.
+ */
+export function expectedTotal(o: { readonly count: number | undefined; readonly rate: number; readonly durationMs: number | undefined }): number | undefined {
+  const byDuration = o.durationMs === undefined ? undefined : Math.ceil((o.rate * o.durationMs) / 1000);
+  if (o.count === undefined) return byDuration;
+  return byDuration === undefined ? o.count : Math.min(o.count, byDuration);
+}
+
 /** Events per second between two snapshots. */
 function rateBetween(before: Snapshot, after: Snapshot): number {
   const ms = after.elapsedMs - before.elapsedMs;
