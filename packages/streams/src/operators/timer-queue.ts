@@ -135,12 +135,19 @@ export class TimerQueue implements TimerStore {
     for (let next = heap.peek(); next !== undefined && next.queuedAt <= now; next = heap.peek()) {
       heap.pop();
       // By value, not identity: a store of your own may return a copy of what was put.
-      const live = find(this.store.get(next.key), next.name);
+      const timers = this.store.get(next.key);
+      const live = find(timers, next.name);
       if (live === undefined || live.type !== type) continue; // cancelled
       if (live.time > next.queuedAt) {
         next.time = live.time; // moved later: wait for its time
         next.queuedAt = live.time;
         heap.push(next);
+        // A copy keeps the old queuedAt, by which `set` would move the timer earlier in place,
+        // with no entry of its own: the one queued here would then skip it as moved earlier.
+        if (live !== next) {
+          live.queuedAt = live.time;
+          this.store.put(next.key, timers!);
+        }
         continue;
       }
       if (live.time < next.queuedAt) continue; // moved earlier: fired (or to fire) from its own entry

@@ -14,6 +14,17 @@ class CopyingStore extends InMemoryKeyValueStore<Key, KeyTimerSlots> {
   }
 }
 
+/** A store that keeps its own copies, whole objects included: what it returns is a copy of what was put, fields and all. */
+class CloningStore extends InMemoryKeyValueStore<Key, KeyTimerSlots> {
+  override get(key: Key): KeyTimerSlots | undefined {
+    const value = super.get(key);
+    return value === undefined ? undefined : structuredClone(value);
+  }
+  override put(key: Key, value: KeyTimerSlots): void {
+    super.put(key, structuredClone(value));
+  }
+}
+
 function fired(queue: TimerQueue, type: 'event-time' | 'processing-time', now: number): string[] {
   const out: string[] = [];
   queue.fireDue(type, now, (key, t) => out.push(`${String(key)}.${t.name}@${t.time}`));
@@ -87,5 +98,19 @@ describe('TimerQueue', () => {
     expect(fired(q, 'event-time', 29)).toEqual([]);
     expect(fired(q, 'event-time', 30)).toEqual(['a.t@30']);
     expect(fired(q, 'event-time', 1_000)).toEqual([]);
+  });
+
+  it('with a store that keeps copies of whole objects, fires a timer moved earlier after its entry surfaced and was queued again later', () => {
+    // The entry queued at 10 surfaces at 10, finds the timer moved to 30 and goes back in at 30;
+    // the store's copy must learn that, or the move to 20 is made in place with no entry of its own.
+    for (const store of [newStore(), new CloningStore('timers', keyTimersCodec)]) {
+      const q = new TimerQueue(store);
+      q.set('a', { name: 't', time: 10, type: 'event-time' });
+      q.set('a', { name: 't', time: 30, type: 'event-time' });
+      expect(fired(q, 'event-time', 10)).toEqual([]);
+      q.set('a', { name: 't', time: 20, type: 'event-time' });
+      expect(fired(q, 'event-time', 25)).toEqual(['a.t@20']);
+      expect(fired(q, 'event-time', 1_000)).toEqual([]);
+    }
   });
 });
