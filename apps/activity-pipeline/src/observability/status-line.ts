@@ -2,8 +2,9 @@ import { busyShare, type Logger, type SinkThread } from '@pipeline/streams';
 import type { KafkaStreamsMetrics } from '@pipeline/streams/kafka';
 
 /**
- * Logs a status line every `intervalMs`: events/s since the last line, consumer lag, late and
- * dead-lettered records, open page-view windows (one per window and page), the users the
+ * Logs a status line every `intervalMs`: events/s since the last line, consumer lag, late records
+ * per operator (one late event is late in every window and processor it reaches: a sum would count
+ * it two or three times), dead-lettered records, open page-view windows (one per window and page), the users the
  * active-users windows hold (each once, whatever the number of windows it is in), open sessions,
  * and how busy each sink thread was since the last line (near 1: it holds the commits back).
  */
@@ -23,7 +24,7 @@ export function startStatusLine(logger: Logger, intervalMs: number, read: () => 
       eventsPerSecond: Math.round(rate),
       records: m.recordsIn,
       lag: sum(m.lag),
-      late: sum(m.late),
+      late: { ...m.late },
       deadLettered: m.deadLettered,
       openWindows: m.storeEntries['page-view-counts-store'] ?? 0,
       activeUsersHeld: m.storeEntries['active-users-store'] ?? 0,
