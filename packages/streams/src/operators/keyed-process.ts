@@ -16,7 +16,7 @@ interface Pending {
 
 /**
  * Runs a user's keyed processor. A source's record before its partition's watermark is late and
- * goes to `late()` (a stateful operator's result never is); due event-time timers fire whenever its watermark moves, which happens before the
+ * goes to `late()` (a stateful operator's result never is, a processor's emit included); due event-time timers fire whenever its watermark moves, which happens before the
  * record that moved it is processed (after a groupBy too: the engine moves a re-keyed task's
  * watermark before each record). So a key sees the same records and timer firings, in the same
  * order, live or replayed.
@@ -37,6 +37,21 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
   let currentKey: Key = null;
   let currentTime = 0;
   let origin: Origin = ctx.derivedOrigin();
+  /**
+   * The origin of what `emit` sends while a source's record is processed: that record's, marked
+   * as emitted (see Origin.emitted). One object per record, shared by its emits: a repartition
+   * numbers the records of one origin by it.
+   */
+  let emittedFrom: Origin | undefined;
+  let emittedOrigin: Origin = origin;
+  const emitOrigin = (): Origin => {
+    if (origin.offset < 0 || origin.emitted === true) return origin;
+    if (emittedFrom !== origin) {
+      emittedFrom = origin;
+      emittedOrigin = { ...origin, emitted: true };
+    }
+    return emittedOrigin;
+  };
   const keyState: KeyState<unknown> = {
     get: () => state.get(currentKey),
     set: (value) => state.put(currentKey, value),
@@ -66,7 +81,7 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
     state: keyState,
     timers: keyTimers,
     emit(value, timestamp) {
-      ctx.forward({ key: currentKey, value, timestamp: timestamp ?? currentTime, origin });
+      ctx.forward({ key: currentKey, value, timestamp: timestamp ?? currentTime, origin: emitOrigin() });
     },
     emitLatest(id, value, timestamp) {
       const time = timestamp ?? currentTime;
@@ -100,7 +115,9 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
       // Only a record read from a partition can be late. What a stateful operator above made
       // (offset -1) was made at the watermark it carries: a window result is stamped with its
       // start, always behind that watermark, so judged by it every final result would be late.
-      if (record.origin.offset >= 0 && record.timestamp < record.origin.watermark) {
+      // What a processor above emitted from `process` keeps its record's offset, but is its
+      // output too (a session's row stamped with the session's start).
+      if (record.origin.offset >= 0 && record.origin.emitted !== true && record.timestamp < record.origin.watermark) {
         ctx.countLate();
         ctx.forwardLate(record);
         return;

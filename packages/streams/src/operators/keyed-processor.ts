@@ -63,8 +63,8 @@ export interface ProcessorContext<K, Out, S> {
  * Records arrive in the order of their input partition. A source's record behind the watermark of
  * its partition is late: it goes to `late()` and never reaches `process`, so a processor never sees
  * such a record older than a timer that already fired (one at the timer's own time, it may). The
- * results of a stateful operator above (a window's, stamped with its start) are never late: they
- * were made at the watermark they carry.
+ * results of a stateful operator above (a window's, stamped with its start; what a processor
+ * emits, whatever its stamp) are never late: they were made at the watermark they carry.
  *
  * @example
  * const firstSeen = processor<Click, { user: string; at: number }, true>({

@@ -15,6 +15,11 @@ export interface Origin {
    * decision downstream reads this value, so it never depends on how partitions interleave.
    */
   readonly watermark: number;
+  /**
+   * Set on what a keyed processor emits from `process`: a stateful operator's output, which a
+   * processor below never takes as late (a window below still does, once its window closed).
+   */
+  readonly emitted?: true;
 }
 
 /** A record flowing between operators. */

@@ -57,10 +57,11 @@ interface DataEnvelope {
   t: number;
   /**
    * origin topic, partition, offset, watermark before the record (null for none: JSON's -Infinity),
-   * sequence within one origin record (flatMap), and the origin partition's watermark after the
-   * record (absent in records written before it was added).
+   * sequence within one origin record (flatMap), the origin partition's watermark after the
+   * record (absent in records written before it was added), and 1 for a processor's emit
+   * (Origin.emitted; absent otherwise).
    */
-  o: [string, number, number, number | null, number, number?];
+  o: [string, number, number, number | null, number, number?, 1?];
 }
 
 /** A watermark record: the watermark of each source partition of the sending instance. */
@@ -113,7 +114,9 @@ export class RepartitionExchange {
     const topic = this.topics.get(node)!;
     const { origin } = record;
     if (origin.offset < 0) throw new Error(multiInstanceCannot(`send a processor's timer or emitLatest output (re-keyed by ${node.name}) through a repartition topic: a replay after a crash could not tell its duplicates`));
-    const envelope: DataEnvelope = { v: record.value, t: record.timestamp, o: [origin.topic, origin.partition, origin.offset, origin.watermark, sequence, watermarkAfter] };
+    const o: DataEnvelope['o'] = [origin.topic, origin.partition, origin.offset, origin.watermark, sequence, watermarkAfter];
+    if (origin.emitted === true) o.push(1);
+    const envelope: DataEnvelope = { v: record.value, t: record.timestamp, o };
     const key = JSON.stringify(record.key);
     this.transport.send(topic.name, partitionOfKey(record.key, topic.partitions), Buffer.from(key), Buffer.from(JSON.stringify(envelope)));
   }
@@ -142,7 +145,7 @@ export class RepartitionExchange {
       task.advanceWatermark(lowestWatermark(task, followed));
       return;
     }
-    const [topic, partition, offset, sentWatermark, sequence, watermarkAfter] = envelope.o;
+    const [topic, partition, offset, sentWatermark, sequence, watermarkAfter, emitted] = envelope.o;
     // A partition's first record has no watermark before it (-Infinity), which JSON writes as
     // null; read as null, the lateness rules compared event times with 0, so a first record
     // from before 1970 was late (`t < null`, `end <= null`).
@@ -162,7 +165,7 @@ export class RepartitionExchange {
       // From here on the record is at its place in the repartition topic, the input this task
       // reads and commits: what exactly-once sinks compare with the offsets they stored, and what
       // a further repartition numbers it by. Its lateness stays its source partition's.
-      origin: { topic: raw.topic, partition: raw.partition, offset: raw.offset, watermark },
+      origin: { topic: raw.topic, partition: raw.partition, offset: raw.offset, watermark, ...(emitted === 1 ? { emitted: true as const } : {}) },
     });
   }
 }
