@@ -99,7 +99,14 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
       else latest.set(currentKey, new Map([[held.id, held], [id, pending]]));
     },
   };
-  Object.defineProperty(context, 'watermark', { get: () => ctx.watermark() });
+  /**
+   * While a result from an operator above is handled, the watermark it carries (below the task's):
+   * what `ctx.watermark` shows then, so that every timer at or before it has fired.
+   */
+  let carried: number | undefined;
+  /** The watermark event-time timers have fired up to: a timer set behind it waits for the next move. */
+  let firedThrough = -Infinity;
+  Object.defineProperty(context, 'watermark', { get: () => carried ?? ctx.watermark() });
   Object.defineProperty(context, 'wallClockTime', { get: () => ctx.wallClockTime() });
 
   const fire = (key: Key, timer: Timer) => {
@@ -127,13 +134,21 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
       // timers due by then fire first, as they would had the watermark stopped there (a re-keyed
       // task's does, before each re-keyed record). Otherwise every result of one advance came
       // before every timer it passed, and how far one advance goes depends on the batches.
-      if (record.origin.offset < 0 && record.origin.watermark < ctx.watermark()) timers.fireDue('event-time', record.origin.watermark, fire);
+      // A timer set behind the watermark (from `process`) fires when it next moves, not at the next
+      // result of the same advance.
+      carried = record.origin.offset < 0 && record.origin.watermark < ctx.watermark() ? record.origin.watermark : undefined;
+      if (carried !== undefined && carried > firedThrough) {
+        firedThrough = carried;
+        timers.fireDue('event-time', carried, fire);
+      }
       currentKey = record.key;
       currentTime = record.timestamp;
       origin = record.origin;
       processor.process(record.value, context);
+      carried = undefined;
     },
     advanceWatermark(watermark) {
+      if (watermark > firedThrough) firedThrough = watermark;
       timers.fireDue('event-time', watermark, fire);
     },
     advanceWallClock(now) {
