@@ -19,7 +19,9 @@ interface Pending {
  * goes to `late()` (a stateful operator's result never is, a processor's emit included); due event-time timers fire whenever its watermark moves, which happens before the
  * record that moved it is processed (after a groupBy too: the engine moves a re-keyed task's
  * watermark before each record). So a key sees the same records and timer firings, in the same
- * order, live or replayed.
+ * order, live or replayed, on the source's key; after a groupBy, the order of one key's records
+ * from different partitions, and of its timers among them, follows how the partitions interleave
+ * (the README, "Keyed processors").
  */
 export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): Operator {
   const { processor } = node;
