@@ -106,8 +106,6 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
    * what `ctx.watermark` shows then, so that every timer at or before it has fired.
    */
   let carried: number | undefined;
-  /** The watermark event-time timers have fired up to: a timer set behind it waits for the next move. */
-  let firedThrough = -Infinity;
   Object.defineProperty(context, 'watermark', { get: () => carried ?? ctx.watermark() });
   Object.defineProperty(context, 'wallClockTime', { get: () => ctx.wallClockTime() });
 
@@ -136,13 +134,9 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
       // timers due by then fire first, as they would had the watermark stopped there (a re-keyed
       // task's does, before each re-keyed record). Otherwise every result of one advance came
       // before every timer it passed, and how far one advance goes depends on the batches.
-      // A timer set behind the watermark (from `process`) fires when it next moves, not at the next
-      // result of the same advance.
+      // Kept in no state: a restart must not change which timers fire before which result.
       carried = record.origin.offset < 0 && record.origin.watermark < ctx.watermark() ? record.origin.watermark : undefined;
-      if (carried !== undefined && carried > firedThrough) {
-        firedThrough = carried;
-        timers.fireDue('event-time', carried, fire);
-      }
+      if (carried !== undefined) timers.fireDue('event-time', carried, fire);
       currentKey = record.key;
       currentTime = record.timestamp;
       origin = record.origin;
@@ -150,7 +144,6 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
       carried = undefined;
     },
     advanceWatermark(watermark) {
-      if (watermark > firedThrough) firedThrough = watermark;
       timers.fireDue('event-time', watermark, fire);
     },
     advanceWallClock(now) {

@@ -15,7 +15,9 @@ export interface KeyTimers {
   /**
    * Fires `onTimer` once the watermark reaches `time` (event time: deterministic on replay). A
    * `time` the watermark has already reached, set from `process`, fires when the watermark next
-   * moves, as in Flink; set from `onTimer`, it fires in the same pass, after the timer firing.
+   * moves, as in Flink, or, below another stateful operator, before the next result of it that
+   * carries a watermark at or past `time`; set from `onTimer`, it fires in the same pass, after
+   * the timer firing.
    */
   setEventTime(name: string, time: number): void;
   /**

@@ -39,7 +39,7 @@ describe('a processor below window results', () => {
     ]);
   });
 
-  it('fires a timer set behind the watermark from process when the watermark next moves, not at the next result of the same window', async () => {
+  it('fires a timer set behind the watermark from process before the next result that carries a watermark past it', async () => {
     const p = processor<WindowResult<string, number>, string, never>({
       name: 'behind',
       process(r, ctx) {
@@ -50,8 +50,41 @@ describe('a processor below window results', () => {
         ctx.emit(`timer ${String(ctx.key)} ${sec(t.time)}`);
       },
     });
-    // The event at 5m closes [0,1m): results a and b carry the same watermark; then the task's moves to 5m.
-    // (On the key of the results, groupByKey: a re-keyed task moves its own watermark to each result's.)
-    expect(await trace(p, [0, 1 * SEC, 5 * MIN], ['a', 'b', 'c'])).toEqual(['result a [0m)', 'result b [0m)', 'timer a 10s']);
+    // The event at 5m closes [0,1m): results a and b carry its last open watermark (59.999s), past the timer.
+    expect(await trace(p, [0, 1 * SEC, 5 * MIN], ['a', 'b', 'c'])).toEqual(['result a [0m)', 'timer a 10s', 'result b [0m)']);
+  });
+
+  it('fires its timers among the results in the same order after a restart as live (no state decides it)', async () => {
+    // A timer set at the watermark by an update-mode result at a commit; the window's closing
+    // result later carries that same watermark.
+    const p = processor<WindowResult<string, number>, string, boolean>({
+      name: 'restart-order',
+      process(r, ctx) {
+        if (ctx.state.get() === undefined) {
+          ctx.state.set(true);
+          ctx.timers.setEventTime('t', ctx.watermark);
+        }
+        ctx.emit(`result [${min(r.windowStart)})=${r.value}`);
+      },
+      onTimer(_t, ctx) {
+        ctx.emit('timer');
+      },
+    });
+    const run = async (restart: boolean) => {
+      const app = streams({ applicationId: 'watermark-below-restart' });
+      const out = memorySink<string>();
+      app.source('events', sourceOptions).withWatermark(0).groupByKey().window(tumbling('1m')).aggregate(count()).groupByKey().process(p).to(out);
+      const driver = await TopologyTestDriver.create(app, { commit: 'manual' });
+      await driver.pipe('events', event(59_999));
+      await driver.commit();
+      if (restart) await driver.restart();
+      await driver.pipe('events', event(59_500));
+      await driver.pipe('events', event(130_000)); // closes [0,1m): its result carries 59.999s
+      await driver.commit();
+      return driver.values(out);
+    };
+    const live = await run(false);
+    expect(live).toEqual(['result [0m)=1', 'timer', 'result [0m)=2', 'result [2m)=1']);
+    expect(await run(true)).toEqual(live);
   });
 });
