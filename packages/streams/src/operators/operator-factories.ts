@@ -3,6 +3,7 @@ import type { Topology } from '../topology/topology';
 import type { SinkRecord } from '../sinks/sink';
 import type { StreamRecord } from '../runtime/record';
 import type { GroupByNode } from '../topology/nodes';
+import { checkedKey } from '../runtime/key-problem';
 import { keyedProcessOperator } from './keyed-process';
 import type { Operator, OperatorContext } from './operator';
 import { sessionAggregateOperator } from './session-aggregate';
@@ -77,7 +78,7 @@ function groupByRecordOperator(node: GroupByNode, ctx: OperatorContext, env: Ope
     process: (r) => {
       sequence = r.origin === lastOrigin ? sequence + 1 : 0;
       lastOrigin = r.origin;
-      env.repartition(node, { key: selector(r.value) as never, value: r.value, timestamp: r.timestamp, origin: r.origin }, sequence);
+      env.repartition(node, { key: checkedKey(node.name, selector(r.value)), value: r.value, timestamp: r.timestamp, origin: r.origin }, sequence);
     },
   };
 }

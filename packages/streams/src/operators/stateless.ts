@@ -1,4 +1,5 @@
 import type { FilterNode, FlatMapNode, GroupByNode, MapNode, PeekNode } from '../topology/nodes';
+import { checkedKey } from '../runtime/key-problem';
 import type { Operator, OperatorContext } from './operator';
 
 // The stateless operators: a few lines each, no state, no time.
@@ -51,7 +52,6 @@ export function groupByOperator(node: GroupByNode, { forward }: OperatorContext)
   const { selector } = node;
   if (selector === undefined) return { process: forward };
   return {
-    process: (r) =>
-      forward({ key: selector(r.value) as never, value: r.value, timestamp: r.timestamp, origin: r.origin }),
+    process: (r) => forward({ key: checkedKey(node.name, selector(r.value)), value: r.value, timestamp: r.timestamp, origin: r.origin }),
   };
 }

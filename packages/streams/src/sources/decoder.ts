@@ -1,4 +1,5 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { keyProblem } from '../runtime/key-problem';
 import type { RawRecord } from '../runtime/record';
 import type { SourceNode } from '../topology/nodes';
 import { formatDuration } from '../time/duration';
@@ -43,6 +44,8 @@ export function createDecoder(source: SourceNode): (raw: RawRecord, now: number)
     } catch (error) {
       return { ok: false, reason: `key or timestamp: ${(error as Error).message}` };
     }
+    const badKey = keyProblem(key);
+    if (badKey !== undefined) return { ok: false, reason: `key: ${badKey}` };
     if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
       return { ok: false, reason: `event time is not a valid timestamp (got ${String(timestamp)})` };
     }
