@@ -23,6 +23,11 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V> {
   }
 
   put(key: K, value: V): void {
+    // As in Kafka Streams: a changelog holds null as a delete, so null is one here too.
+    if (value === null || value === undefined) {
+      this.delete(key);
+      return;
+    }
     this.map.set(key, value);
     this.dirty.add(key);
   }

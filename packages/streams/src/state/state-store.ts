@@ -28,6 +28,7 @@ export interface StateStore {
 /** A typed key-value store, as processors use it. */
 export interface KeyValueStore<K, V> extends StateStore {
   get(key: K): V | undefined;
+  /** Null (or undefined) deletes the key, as in Kafka Streams: a changelog holds null as a delete. */
   put(key: K, value: V): void;
   delete(key: K): boolean;
   entries(): IterableIterator<[K, V]>;

@@ -69,6 +69,12 @@ export class SqliteKeyValueStore<K, V> implements KeyValueStore<K, V> {
   }
 
   put(key: K, value: V): void {
+    // As in Kafka Streams: a changelog holds null as a delete, so null is one here too (kept as a
+    // value, it was counted, then gone from the file at its eviction, and counted again).
+    if (value === null || value === undefined) {
+      this.delete(key);
+      return;
+    }
     const c = this.cached(key);
     if (c.value === undefined) this.count++;
     c.value = value;
