@@ -141,12 +141,21 @@ export function loadConfig(env: Env): Config {
     if (!/^postgres(ql)?:\/\//.test(value) || !URL.canParse(value)) problems.push(`${name} must be a postgres:// URL, got '${redactedUrl(value)}'`);
     return value;
   };
+  /** host:port, comma-separated, each port 1-65535: librdkafka takes 127.0.0.1:90920 as port 25384 and retries it. */
+  const brokers = (name: string, fallback: string): string => {
+    const value = env[name]?.trim() || fallback;
+    const ports = value.split(',').map((b) => /^[^,\s]+:(\d+)$/.exec(b)?.[1]);
+    if (!ports.every((p) => p !== undefined && Number(p) >= 1 && Number(p) <= 65535)) {
+      problems.push(`${name} must be a comma-separated list of host:port (port 1-65535), got '${value}'`);
+    }
+    return value;
+  };
   const count = (name: string, fallback: number): number => integer(name, fallback, 1, Number.MAX_SAFE_INTEGER, 'a positive integer');
   const port = (name: string, fallback: number): number => integer(name, fallback, 0, 65535, 'a port number (0-65535)');
 
   const topicName = /^[A-Za-z0-9._-]{1,249}$/;
   const config: Config = {
-    kafkaBrokers: text('KAFKA_BROKERS', SETTINGS.KAFKA_BROKERS.default, /^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'a comma-separated list of host:port'),
+    kafkaBrokers: brokers('KAFKA_BROKERS', SETTINGS.KAFKA_BROKERS.default),
     applicationId: text('APPLICATION_ID', SETTINGS.APPLICATION_ID.default, topicName, 'letters, digits, . _ -'),
     inputTopic: text('INPUT_TOPIC', SETTINGS.INPUT_TOPIC.default, topicName, 'a topic name'),
     enrichedTopic: text('ENRICHED_TOPIC', SETTINGS.ENRICHED_TOPIC.default, topicName, 'a topic name'),

@@ -59,7 +59,7 @@ describe('configuration', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([
-      "KAFKA_BROKERS must be a comma-separated list of host:port, got 'localhost'",
+      "KAFKA_BROKERS must be a comma-separated list of host:port (port 1-65535), got 'localhost'",
       "DATABASE_URL must be a postgres:// URL, got 'mysql://x'",
       "SESSION_STORE must be one of sqlite, memory, got 'rocksdb'",
       "SESSION_CACHE_USERS must be a positive integer, got '0'",
@@ -138,6 +138,14 @@ describe('configuration', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('refuses a KAFKA_BROKERS port outside 1-65535 at start (librdkafka took 127.0.0.1:90920 as port 25384 and retried it for 30 s, exit 1)', () => {
+    const message = (value: string) => `KAFKA_BROKERS must be a comma-separated list of host:port (port 1-65535), got '${value}'`;
+    expect(problemsOf({ KAFKA_BROKERS: '127.0.0.1:90920' })).toEqual([message('127.0.0.1:90920')]);
+    expect(problemsOf({ KAFKA_BROKERS: 'a:9092,b:0' })).toEqual([message('a:9092,b:0')]);
+    expect(problemsOf({ KAFKA_BROKERS: 'kafka:65536' })).toEqual([message('kafka:65536')]);
+    expect(loadConfig({ KAFKA_BROKERS: 'a:1,[::1]:65535' }).kafkaBrokers).toBe('a:1,[::1]:65535');
   });
 
   it('refuses a status interval longer than Node’s timers take', () => {
