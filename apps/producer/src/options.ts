@@ -133,7 +133,12 @@ export function validateOptions(raw: RawOptions, sources: ValueSources = {}): Pr
   const pages = integer('pages', 1);
   // Trimmed, and empty is the default, as the pipeline reads KAFKA_BROKERS and INPUT_TOPIC (one .env serves both apps).
   const brokersText = v.brokers.trim() || OPTION_DEFAULTS.brokers;
-  const brokers = brokersText.split(',').every((b) => BROKER.test(b.trim())) ? brokersText : fail('brokers', 'a comma-separated list of host:port');
+  // Each port 1-65535: librdkafka takes 127.0.0.1:90920 as port 25384 and retries it.
+  const brokerOk = (b: string) => {
+    const port = Number(b.slice(b.lastIndexOf(':') + 1));
+    return BROKER.test(b) && port >= 1 && port <= 65535;
+  };
+  const brokers = brokersText.split(',').every((b) => brokerOk(b.trim())) ? brokersText : fail('brokers', 'a comma-separated list of host:port (port 1-65535)');
   const topicText = v.topic.trim() || OPTION_DEFAULTS.topic;
   const topic = TOPIC.test(topicText) ? topicText : fail('topic', "a Kafka topic name (letters, digits, '.', '_', '-')");
   let seed: number | undefined = randomInt(0, 2 ** 32);

@@ -91,7 +91,7 @@ describe('validateOptions', () => {
     [{ count: '0' }, '--count must be a positive integer'],
     [{ users: 'many' }, "--users must be a positive integer, got 'many'"],
     [{ pages: '0' }, '--pages must be a positive integer'],
-    [{ brokers: 'localhost' }, "--brokers must be a comma-separated list of host:port, got 'localhost'"],
+    [{ brokers: 'localhost' }, "--brokers must be a comma-separated list of host:port (port 1-65535), got 'localhost'"],
     [{ topic: 'bad topic' }, '--topic must be a Kafka topic name'],
     [{ seed: '-1' }, "--seed must be an integer from 0 to 4294967295, got '-1'"],
     [{ seed: '4294967296' }, '--seed must be an integer'],
@@ -107,6 +107,12 @@ describe('validateOptions', () => {
     [{ logLevel: 'WARN' }, "--log-level (or env LOG_LEVEL) must be one of error, warn, info, debug, got 'WARN'"],
   ])('rejects %j: %s', (raw, message) => {
     expect(usageError(raw)).toContain(message);
+  });
+
+  it('refuses a broker port outside 1-65535 (librdkafka took 127.0.0.1:90920 as port 25384: 10 s of retries, then exit 1 as unreachable)', () => {
+    expect(usageError({ brokers: '127.0.0.1:90920' })).toBe("--brokers must be a comma-separated list of host:port (port 1-65535), got '127.0.0.1:90920'");
+    expect(usageError({ brokers: 'a:9092,b:0' })).toContain('--brokers must be');
+    expect(validateOptions({ brokers: 'a:1,b:65535' }).brokers).toBe('a:1,b:65535');
   });
 
   it('lists every bad option at once', () => {
@@ -192,11 +198,11 @@ describe('KAFKA_BROKERS and INPUT_TOPIC', () => {
       process.env.INPUT_TOPIC = 'bad topic';
       const fromEnv = run('--count', '1');
       expect(fromEnv.result).toEqual({ kind: 'exit', code: 2 });
-      expect(fromEnv.err).toContain("error: KAFKA_BROKERS must be a comma-separated list of host:port, got 'kafka'");
+      expect(fromEnv.err).toContain("error: KAFKA_BROKERS must be a comma-separated list of host:port (port 1-65535), got 'kafka'");
       expect(fromEnv.err).toContain("error: INPUT_TOPIC must be a Kafka topic name (letters, digits, '.', '_', '-'), got 'bad topic'");
       // The flags win, and a message about one names it, not the environment.
       const fromFlags = run('--count', '1', '--brokers', 'kafka:', '--topic', 'a/b');
-      expect(fromFlags.err).toContain("error: --brokers must be a comma-separated list of host:port, got 'kafka:'");
+      expect(fromFlags.err).toContain("error: --brokers must be a comma-separated list of host:port (port 1-65535), got 'kafka:'");
       expect(fromFlags.err).toContain("error: --topic must be a Kafka topic name (letters, digits, '.', '_', '-'), got 'a/b'");
       expect(fromFlags.err).not.toMatch(/KAFKA_BROKERS|INPUT_TOPIC/);
       process.env.KAFKA_BROKERS = '';
