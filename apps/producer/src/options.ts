@@ -76,6 +76,8 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** Most --users or --pages: the generator keeps each in memory (10 million users: ~1.2 GB, 4 s to build). */
+export const MAX_POOL = 10_000_000;
 const INTEGER = /^\d+$/;
 const NUMBER = /^(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
 const BROKER = /^[^\s,:]+:\d{1,5}$/;
@@ -116,10 +118,11 @@ export function validateOptions(raw: RawOptions, sources: ValueSources = {}): Pr
     const n = Number(v[field]);
     return NUMBER.test(v[field].trim()) && n > 0 && Number.isFinite(n) ? n : fail(field, 'a positive number');
   };
-  const integer = (field: keyof typeof OPTION_NAMES, min: number) => {
+  const integer = (field: keyof typeof OPTION_NAMES, min: number, max = Number.MAX_SAFE_INTEGER) => {
     const text = v[field]?.trim() ?? '';
     const n = Number(text);
-    return INTEGER.test(text) && Number.isSafeInteger(n) && n >= min ? n : fail(field, min > 0 ? 'a positive integer' : 'an integer, 0 or more');
+    const expected = (min > 0 ? 'a positive integer' : 'an integer, 0 or more') + (max < Number.MAX_SAFE_INTEGER ? ` up to ${max}` : '');
+    return INTEGER.test(text) && Number.isSafeInteger(n) && n >= min && n <= max ? n : fail(field, expected);
   };
   const duration = (field: 'duration' | 'lateBy' | 'away', min: number) => {
     const ms = parseDuration(v[field] ?? '');
@@ -129,8 +132,9 @@ export function validateOptions(raw: RawOptions, sources: ValueSources = {}): Pr
   const rate = positiveNumber('rate');
   const durationMs = v.duration === undefined ? undefined : duration('duration', 1);
   const count = v.count === undefined ? undefined : integer('count', 1);
-  const users = integer('users', 1);
-  const pages = integer('pages', 1);
+  // The generator holds every user and page (10 million users: ~1.2 GB); beyond an array's length it crashed.
+  const users = integer('users', 1, MAX_POOL);
+  const pages = integer('pages', 1, MAX_POOL);
   // Trimmed, and empty is the default, as the pipeline reads KAFKA_BROKERS and INPUT_TOPIC (one .env serves both apps).
   const brokersText = v.brokers.trim() || OPTION_DEFAULTS.brokers;
   // Each port 1-65535: librdkafka takes 127.0.0.1:90920 as port 25384 and retries it.

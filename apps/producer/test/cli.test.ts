@@ -89,7 +89,7 @@ describe('validateOptions', () => {
     [{ duration: '0s' }, '--duration must be'],
     [{ count: '1.5' }, "--count must be a positive integer, got '1.5'"],
     [{ count: '0' }, '--count must be a positive integer'],
-    [{ users: 'many' }, "--users must be a positive integer, got 'many'"],
+    [{ users: 'many' }, "--users must be a positive integer up to 10000000, got 'many'"],
     [{ pages: '0' }, '--pages must be a positive integer'],
     [{ brokers: 'localhost' }, "--brokers must be a comma-separated list of host:port (port 1-65535), got 'localhost'"],
     [{ topic: 'bad topic' }, '--topic must be a Kafka topic name'],
@@ -115,10 +115,16 @@ describe('validateOptions', () => {
     expect(validateOptions({ brokers: 'a:1,b:65535' }).brokers).toBe('a:1,b:65535');
   });
 
+  it('refuses --users or --pages the generator cannot hold (--users 5000000000 was taken, then crashed with RangeError: Invalid array length after connecting, exit 1)', () => {
+    expect(usageError({ users: '5000000000' })).toBe("--users must be a positive integer up to 10000000, got '5000000000'");
+    expect(usageError({ pages: '50000000' })).toBe("--pages must be a positive integer up to 10000000, got '50000000'");
+    expect(validateOptions({ users: '10000000', pages: '10000000' })).toMatchObject({ users: 10_000_000, pages: 10_000_000 });
+  });
+
   it('lists every bad option at once', () => {
     expect(usageError({ rate: 'x', users: '-3' }).split('\n')).toEqual([
       "--rate must be a positive number, got 'x'",
-      "--users must be a positive integer, got '-3'",
+      "--users must be a positive integer up to 10000000, got '-3'",
     ]);
   });
 });
