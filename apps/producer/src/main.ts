@@ -26,7 +26,15 @@ async function main(argv: readonly string[]): Promise<number> {
   logger.info('starting', describe(options));
   let output: KafkaOutput;
   try {
-    output = await KafkaOutput.connect({ brokers: options.brokers, topic: options.topic, logger });
+    const connecting = KafkaOutput.connect({ brokers: options.brokers, topic: options.topic, logger });
+    // A stop while Kafka is still out of reach ends the run (exit 0): nothing was sent. The process
+    // itself ends once node-rdkafka's connection attempt does (it holds a libuv thread until then).
+    if (await Promise.race([connecting.then(() => false), aborted(stop)])) {
+      connecting.then((late) => late.close(), () => {});
+      logger.info('stopped before Kafka was reached: nothing sent (exiting once the connection attempt ends, within 10 s)');
+      return 0;
+    }
+    output = await connecting;
   } catch (error) {
     logger.error((error as Error).message);
     return 1;
@@ -108,6 +116,11 @@ function onStopSignals(logger: Logger): AbortSignal {
   process.on('SIGINT', handle);
   process.on('SIGTERM', handle);
   return controller.signal;
+}
+
+/** Resolves with true once `signal` aborts. */
+function aborted(signal: AbortSignal): Promise<true> {
+  return new Promise((resolve) => (signal.aborted ? resolve(true) : signal.addEventListener('abort', () => resolve(true), { once: true })));
 }
 
 function describe(o: ProducerOptions): Record<string, unknown> {

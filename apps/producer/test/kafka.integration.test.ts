@@ -98,6 +98,17 @@ describe('producer CLI on the real broker', () => {
     expect(run.stderr).toContain('cannot reach Kafka at 127.0.0.1:1');
   });
 
+  it('on SIGTERM while it still tries to reach Kafka, stops with exit 0 and says nothing was sent (it used to report Kafka unreachable and exit 1)', async () => {
+    const cli = startCli(['--brokers', '127.0.0.1:1', '--log-format', 'json']);
+    await cli.logged('starting');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    cli.child.kill('SIGTERM');
+    const run = await cli.exited;
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('stopped before Kafka was reached: nothing sent');
+    expect(run.stderr).not.toContain('cannot reach Kafka');
+  });
+
   it('exits 2 on a bad option before connecting', async () => {
     const run = await startCli(['--rate', 'abc']).exited;
     expect(run.code).toBe(2);
