@@ -41,8 +41,13 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
   let origin: Origin = ctx.derivedOrigin();
   /**
    * The origin of what `emit` sends while a source's record is processed: that record's, marked
-   * as emitted (see Origin.emitted). One object per record, shared by its emits: a repartition
-   * numbers the records of one origin by it.
+   * as emitted (see Origin.emitted), with the watermark as that record left it. A processor may
+   * stamp an emit earlier than its record: the windows below closed as the record moved the
+   * watermark, before it was processed, so judged by the watermark from before the record, the
+   * emit would open a closed window again with a partial result; judged by this one, it is late.
+   * (On the source's key this is the record's partition's own watermark, so lateness still never
+   * depends on how partitions interleave.) One object per record, shared by its emits: a
+   * repartition numbers the records of one origin by it.
    */
   let emittedFrom: Origin | undefined;
   let emittedOrigin: Origin = origin;
@@ -50,7 +55,7 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
     if (origin.offset < 0 || origin.emitted === true) return origin;
     if (emittedFrom !== origin) {
       emittedFrom = origin;
-      emittedOrigin = { ...origin, emitted: true };
+      emittedOrigin = { ...origin, watermark: Math.max(origin.watermark, ctx.watermark()), emitted: true };
     }
     return emittedOrigin;
   };

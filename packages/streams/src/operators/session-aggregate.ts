@@ -32,11 +32,7 @@ interface Closing {
  * watermark delay. A session closes once the watermark passes its last record + gap: a record
  * that is not late is at or after the task's watermark (the record that moves the watermark, at
  * or after the new one), so none can extend the session or bridge it to another any more, and
- * closing never contradicts the lateness rule, whatever the interleaving of partitions. A record
- * before the watermark sessions were last closed at is late too: what a processor above emits in
- * `process`, stamped before the record it handles, carries that record's watermark from before
- * the record moved it, and could otherwise join a session that has closed already, as a second,
- * partial one (see window-aggregate.ts).
+ * closing never contradicts the lateness rule, whatever the interleaving of partitions.
  */
 export function sessionAggregateOperator(node: SessionAggregateNode, ctx: OperatorContext): Operator {
   const { aggregator: agg, emit } = node;
@@ -56,8 +52,6 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
    */
   const changed = new Map<Key, Set<number>>();
   let restored = false;
-  /** The watermark sessions were last closed at: a session that a record before it would join may be gone. */
-  let closedThrough = -Infinity;
 
   /** `origin`: a closing session gives its own (see `advanceWatermark`). */
   const output = (key: Key, s: Session, retract = false, origin = ctx.derivedOrigin()): StreamRecord => {
@@ -94,7 +88,7 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
     process(record) {
       ensureIndex();
       const { key, timestamp: t } = record;
-      if (t < record.origin.watermark || t < closedThrough) {
+      if (t < record.origin.watermark) {
         ctx.countLate();
         ctx.forwardLate(record);
         return;
@@ -142,7 +136,6 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
 
     advanceWatermark(watermark) {
       ensureIndex();
-      if (watermark > closedThrough) closedThrough = watermark;
       for (let next = closing.peek(); next !== undefined && next.closeAt < watermark; next = closing.peek()) {
         closing.pop();
         const sessions = store.get(next.key);

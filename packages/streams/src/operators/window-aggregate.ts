@@ -14,11 +14,7 @@ import { windowEmission } from './window-emission';
  * the watermark of the record's own input partition just before the record
  * (`end <= record.origin.watermark`, i.e. `end + delay <= stream time`). A window closes when the
  * task's watermark reaches its end; by then every record that could still reach it is late, so
- * closing never drops a record the rule would have counted. A record is also late for a window
- * that has closed already: what a processor above emits in `process`, stamped before the record
- * it handles, carries that record's watermark from before the record moved it, and the windows
- * below closed before the record was processed (as in Kafka Streams, where a window past its
- * close time takes nothing more); otherwise it would open the window again, with a partial result.
+ * closing never drops a record the rule would have counted.
  */
 export function windowAggregateOperator(node: WindowAggregateNode, ctx: OperatorContext): Operator {
   const { windows, aggregator: agg, emit } = node;
@@ -30,8 +26,6 @@ export function windowAggregateOperator(node: WindowAggregateNode, ctx: Operator
     return acc === undefined ? undefined : agg.result(acc);
   });
   const starts: number[] = [];
-  /** The watermark windows were last closed at: a window ending at or before it is gone. */
-  let closedThrough = -Infinity;
 
   function* results(start: number): Generator<readonly [Key, unknown]> {
     for (const [key, acc] of store.window(start) ?? []) yield [key, agg.result(acc)];
@@ -41,7 +35,7 @@ export function windowAggregateOperator(node: WindowAggregateNode, ctx: Operator
     process(record) {
       const n = assignWindows(windows, record.timestamp, starts);
       const { key, value } = record;
-      const watermark = Math.max(record.origin.watermark, closedThrough);
+      const watermark = record.origin.watermark;
       let late = false;
       for (let i = 0; i < n; i++) {
         const start = starts[i]!;
@@ -60,7 +54,6 @@ export function windowAggregateOperator(node: WindowAggregateNode, ctx: Operator
     },
 
     advanceWatermark(watermark) {
-      if (watermark > closedThrough) closedThrough = watermark;
       for (;;) {
         const start = store.windowStarts()[0];
         if (start === undefined || start + size > watermark) return;

@@ -6,9 +6,10 @@ import { event, MIN, SEC, sourceOptions, T0, type Event } from '../support/event
 // tracker stamps every event with the start of the user's visit). The record that moves the
 // watermark closes the windows below *before* it is processed: what the processor then emits for
 // a window that closed is late, as in Kafka Streams (a window, once its close time passed, takes
-// nothing more). Before, it was judged only by the watermark of its source record's partition
-// from before that move, so it reopened the closed window: a second, partial "final" result, and
-// an upsert sink left with the wrong count.
+// nothing more): it is judged by the watermark as its record left it. Before, it was judged by the
+// watermark of its record's partition from before that move, so it reopened the closed window: a
+// second, partial "final" result, and an upsert sink left with the wrong count. That watermark is
+// the partition's own, so the tables do not depend on how partitions interleave either.
 
 /** Emits every event stamped with the time of the key's first event. */
 const stampAtVisitStart = processor<Event, Event, number>({
@@ -74,4 +75,25 @@ describe('a window below a processor that emits records stamped before the one i
       expect(await run({ emit: 'final', grouping, windows: 'session', stamp: fourMinutesBack })).toEqual({ rows: ['[0s)=2'], late: 2 });
     },
   );
+
+  it.each(['tumbling', 'session'] as const)('%s, after a groupBy, over two partitions: the same table however the partitions interleave', async (windows) => {
+    const interleaved = async (order: Array<[partition: number, t: number]>, id: string) => {
+      const app = streams({ applicationId: `back-dated-interleaving-${windows}-${id}` });
+      const results = memorySink<WindowResult<string, number>>();
+      const late = memorySink<Event>();
+      const grouped = app.source('events', sourceOptions).groupByKey().process(fourMinutesBack).groupBy((e) => e.page_url);
+      const counts = (windows === 'session' ? grouped.window(session('1m')) : grouped.window(tumbling('1m'))).aggregate(count(), { emit: 'final' });
+      counts.to(results);
+      counts.late().to(late);
+      const driver = await TopologyTestDriver.create(app, { partitions: 2 });
+      for (const [partition, t] of order) await driver.pipe('events', event(t, { user_id: `u${partition}` }), { partition });
+      for (const partition of [0, 1]) await driver.pipe('events', event(60 * MIN, { user_id: `u${partition}` }), { partition });
+      return { rows: driver.values(results).map(row), late: driver.values(late).length };
+    };
+    // Each partition's own order is the same: p0 at 0 then 5m (emitted at 1m), p1 at 0 then 10m (emitted at 6m).
+    const one = await interleaved([[0, 0], [1, 0], [0, 5 * MIN], [1, 10 * MIN]], 'one');
+    const other = await interleaved([[1, 0], [1, 10 * MIN], [0, 0], [0, 5 * MIN]], 'other');
+    expect(other).toEqual(one);
+    expect(one).toEqual({ rows: ['[0s)=2'], late: 4 }); // 5m, 10m and both closing events at 60m come 4 minutes back
+  });
 });
