@@ -12,12 +12,14 @@ export interface Origin {
   /**
    * The watermark of the record's own input partition just before the record: the partition's
    * stream time (greatest event time seen) minus the source's watermark delay. Every lateness
-   * decision downstream reads this value, so it never depends on how partitions interleave.
+   * decision downstream reads this value, so it never depends on how partitions interleave. What
+   * a processor emits from `process` carries the processor's watermark after the record instead
+   * (its partition's own, on the source's key; see keyed-process.ts).
    */
   readonly watermark: number;
   /**
    * Set on what a keyed processor emits from `process`: a stateful operator's output, which a
-   * processor below never takes as late (a window below still does, once its window closed).
+   * processor below never takes as late (a window below still does, by `watermark`).
    */
   readonly emitted?: true;
 }
