@@ -108,8 +108,11 @@ export class TimerQueue implements TimerStore {
     this.index();
     const timers = this.store.get(key);
     const slot = find(timers, timer.name);
-    if (slot !== undefined && slot.type === timer.type && timer.time >= slot.queuedAt) {
-      // Queued no later than its new time: it surfaces, sees the new time and is queued again.
+    // Moved later (or not at all): its entry, queued no later than its old time, surfaces, sees
+    // the new time and is queued again. Not judged by the slot's queuedAt: a store that keeps
+    // copies holds the one of the last put, and the entry may have been queued again since, later
+    // than an earlier new time; an earlier time gets an entry of its own.
+    if (slot !== undefined && slot.type === timer.type && timer.time >= slot.time) {
       slot.time = timer.time;
       this.store.put(key, timers!);
       return;
@@ -135,19 +138,12 @@ export class TimerQueue implements TimerStore {
     for (let next = heap.peek(); next !== undefined && next.queuedAt <= now; next = heap.peek()) {
       heap.pop();
       // By value, not identity: a store of your own may return a copy of what was put.
-      const timers = this.store.get(next.key);
-      const live = find(timers, next.name);
+      const live = find(this.store.get(next.key), next.name);
       if (live === undefined || live.type !== type) continue; // cancelled
       if (live.time > next.queuedAt) {
         next.time = live.time; // moved later: wait for its time
         next.queuedAt = live.time;
         heap.push(next);
-        // A copy keeps the old queuedAt, by which `set` would move the timer earlier in place,
-        // with no entry of its own: the one queued here would then skip it as moved earlier.
-        if (live !== next) {
-          live.queuedAt = live.time;
-          this.store.put(next.key, timers!);
-        }
         continue;
       }
       if (live.time < next.queuedAt) continue; // moved earlier: fired (or to fire) from its own entry

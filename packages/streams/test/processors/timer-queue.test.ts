@@ -113,4 +113,17 @@ describe('TimerQueue', () => {
       expect(fired(q, 'event-time', 1_000)).toEqual([]);
     }
   });
+
+  it("keeps the heap in order when an old entry of a cancelled and re-set timer surfaces: another key's due timer fires", () => {
+    for (const store of [newStore(), new CloningStore('timers', keyTimersCodec)]) {
+      const q = new TimerQueue(store);
+      q.set('a', { name: 't', time: 100, type: 'event-time' }); // an entry at 100
+      q.cancel('a', 't'); // that entry stays in the heap, stale
+      q.set('a', { name: 't', time: 150, type: 'event-time' }); // its own entry at 150
+      q.set('a', { name: 't', time: 300, type: 'event-time' }); // moved later in place
+      q.set('b', { name: 't', time: 200, type: 'event-time' });
+      expect(fired(q, 250)).toEqual(['b.t@200']);
+      expect(fired(q, 1_000)).toEqual(['a.t@300']);
+    }
+  });
 });
