@@ -122,8 +122,8 @@ describe('TimerQueue', () => {
       q.set('a', { name: 't', time: 150, type: 'event-time' }); // its own entry at 150
       q.set('a', { name: 't', time: 300, type: 'event-time' }); // moved later in place
       q.set('b', { name: 't', time: 200, type: 'event-time' });
-      expect(fired(q, 250)).toEqual(['b.t@200']);
-      expect(fired(q, 1_000)).toEqual(['a.t@300']);
+      expect(fired(q, 'event-time', 250)).toEqual(['b.t@200']);
+      expect(fired(q, 'event-time', 1_000)).toEqual(['a.t@300']);
     }
   });
 });
