@@ -122,7 +122,9 @@ export function offsetsTable(db: Kysely<UntypedDb>, name: string, options: Offse
           return result.rows;
         } catch (error) {
           await sql`rollback`.execute(conn).catch(() => {});
-          if (codeOf(error) === LOCK_NOT_AVAILABLE) throw await heldUpClaim(db, name, partitions, lockTimeoutMs, error);
+          // Asked on this connection: another from the pool may never come (a pool of one, or
+          // every connection in a claim held up by the same lock).
+          if (codeOf(error) === LOCK_NOT_AVAILABLE) throw await heldUpClaim(conn, name, partitions, lockTimeoutMs, error);
           throw error;
         }
       });

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { createPostgresDb } from '../../../src/connectors/postgres';
 import { untyped } from '../../../src/connectors/postgres/untyped-db';
 import { offsetsTable } from '../../../src/connectors/postgres/sink-offsets';
 import { scratchSchema, type Scratch } from './scratch-db';
@@ -58,3 +59,25 @@ it('waits for a transaction that ends within the lock timeout, then reads what i
   const claimed = await table.claim('app.events_log', p0);
   expect(claimed.get('events:0')?.next).toBe(7);
 });
+
+it.each([1, 2])('fails held-up claims after the lock timeout on a pool of %i connection(s), every one of them held up', async (connections) => {
+  // The sessions are listed on the claim's own connection: another from the pool may never come.
+  const db = createPostgresDb<Record<string, never>>(scratch.url, { max: connections });
+  try {
+    const table = offsetsTable(untyped(db), 'streams_sink_offsets', { claimLockTimeoutMs: 300 });
+    await table.ensure();
+    const sinks = ['app.events_log', 'app.counts'].slice(0, connections);
+    for (const sink of sinks) await table.claim(sink, p0);
+    await holder.query('begin');
+    await holder.query('update streams_sink_offsets set next_offset = 7');
+    const outcome = await Promise.race([
+      Promise.allSettled(sinks.map((sink) => table.claim(sink, p0))).then((all) => all.map((r) => (r.status === 'rejected' ? (r.reason as { code?: string }).code : 'claimed'))),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting after 5 s'), 5_000)),
+    ]);
+    expect(outcome).toEqual(sinks.map(() => '55P03'));
+  } finally {
+    await holder.query('rollback');
+    await db.destroy();
+  }
+}, 15_000);
+
