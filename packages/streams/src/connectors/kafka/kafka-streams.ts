@@ -20,6 +20,7 @@ import type { KafkaSinkContext } from './kafka-sink';
 import { DEFAULT_BATCH_SIZE, type KafkaStreamsMetrics, type KafkaStreamsOptions } from './kafka-streams-options';
 import * as rd from './promisified';
 import { connectClient } from './connect-client';
+import { StopBeforeStart, unlessStopped } from './stoppable-start';
 import { describeTimestampRisk, timestampRisks } from './timestamp-risks';
 import { createRuntimeConsumer, runtimeConsumerConfig, type Rebalance } from './runtime-consumer';
 import { addCounters, retire } from './runtime-metrics';
@@ -75,6 +76,9 @@ export class KafkaStreams {
   private hadEveryPartition = false;
   /** The group dropped this instance (max.poll.interval.ms): its next revoke releases the partitions without committing. */
   private droppedByGroup = false;
+  /** While `start` connects: asks it to give up (see unlessStopped), and its end. */
+  private stopStart: (() => void) | undefined;
+  private starting: Promise<void> | undefined;
 
   constructor(
     app: StreamsApp,
@@ -91,10 +95,24 @@ export class KafkaStreams {
     this.commitIntervalMs = parseDuration(options.commitInterval ?? '250ms', 'commitInterval');
   }
 
-  /** Connects, joins the group and starts processing in the background. */
+  /**
+   * Connects, joins the group and starts processing in the background. A `stop()` while it still
+   * connects ends it at once: it resolves, with nothing started.
+   */
   async start(): Promise<void> {
     if (this.status !== 'stopped') throw new Error('already started');
     this.status = 'starting';
+    this.starting = this.connectAndRun();
+    try {
+      await this.starting;
+    } finally {
+      this.starting = undefined;
+      this.stopStart = undefined;
+    }
+  }
+
+  private async connectAndRun(): Promise<void> {
+    const stopRequested = new Promise<void>((resolve) => (this.stopStart = resolve));
     const { applicationId } = this.topology;
     if (!this.backend.durable) {
       this.logger.warn('state backend is not durable: a restart loses window and processor state', { backend: this.backend.kind });
@@ -103,8 +121,10 @@ export class KafkaStreams {
     const connection = this.options.connection;
     let clients: Awaited<ReturnType<typeof connectProducers>> | undefined;
     let consumer: KafkaConsumer | undefined;
+    const closeProducers = (c: Awaited<ReturnType<typeof connectProducers>> | undefined) => Promise.allSettled([c?.producer?.close(), c?.stateProducer?.close()]);
+    let consumerConnected = false;
     try {
-      clients = await connectProducers(this.topology, this.options, this.logger);
+      clients = await unlessStopped(connectProducers(this.topology, this.options, this.logger), stopRequested, closeProducers);
       consumer = createRuntimeConsumer({
         connection,
         applicationId,
@@ -115,15 +135,23 @@ export class KafkaStreams {
       });
       // Emitted in the order of the stream, before the batch that holds the records before it is handed over.
       consumer.on('partition.eof', (end) => this.ends.push(end));
-      await connectClient(consumer, { client: String(runtimeConsumerConfig(connection, applicationId)['client.id']), brokers: connection.brokers, timeoutMs: 30_000, logger: this.logger });
-      const topics = await prepareTopics(consumer, this.topology, this.options, this.partitionCounts);
+      const connecting = consumer;
+      const consumerId = String(runtimeConsumerConfig(connection, applicationId)['client.id']);
+      await unlessStopped(connectClient(consumer, { client: consumerId, brokers: connection.brokers, timeoutMs: 30_000, logger: this.logger }), stopRequested, () => rd.disconnect(connecting));
+      consumerConnected = true;
+      const topics = await unlessStopped(prepareTopics(consumer, this.topology, this.options, this.partitionCounts), stopRequested, async () => undefined);
       consumer.subscribe(topics);
     } catch (error) {
-      // A missing source topic, an unreachable broker: nothing ran, so nothing to commit. Leave no
-      // client connected (a producer would go on polling) and let a later start() try again.
-      if (consumer) await rd.disconnect(consumer);
-      await Promise.allSettled([clients?.producer?.close(), clients?.stateProducer?.close()]);
+      // A missing source topic, an unreachable broker, a stop: nothing ran, so nothing to commit.
+      // Leave no client connected (a producer would go on polling) and let a later start() try again.
+      // (A client still connecting is left to unlessStopped: node-rdkafka refuses to disconnect it.)
+      if (consumer && (consumerConnected || !(error instanceof StopBeforeStart))) await rd.disconnect(consumer).catch(() => undefined);
+      await closeProducers(clients);
       this.status = 'stopped';
+      if (error instanceof StopBeforeStart) {
+        this.logger.info('stopped before kafka was reached: nothing was read', { brokers: connection.brokers });
+        return;
+      }
       throw error;
     }
     this.producer = clients.producer;
@@ -149,6 +177,8 @@ export class KafkaStreams {
   async stop(): Promise<void> {
     if (this.status === 'stopped' || this.status === 'failed') return;
     this.stopping = true;
+    this.stopStart?.();
+    await this.starting?.catch(() => undefined);
     await this.loopDone?.catch(() => undefined);
   }
 

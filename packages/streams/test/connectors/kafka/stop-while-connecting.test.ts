@@ -1,0 +1,45 @@
+import { createServer } from 'node:net';
+import { memoryBackend, memorySink, streams } from '../../../src';
+import { KafkaStreams } from '../../../src/connectors/kafka';
+import { sourceOptions } from '../../support/events';
+import { recordingLogger } from '../../support/recording-logger';
+
+jest.setTimeout(60_000);
+
+// A SIGINT while the broker cannot be reached (a typo in KAFKA_BROKERS, a broker still starting)
+// must stop the app then, not after the connect's 30 s of retries with "could not connect" and
+// exit 1. Before, stop() during start() did nothing until start() itself gave up.
+
+/** A port nothing listens on: bound, then closed. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+// The clients still connecting give up at their 30 s connect timeout (node-rdkafka cannot
+// disconnect a client that never connected): waited for here, rather than left to hold jest open.
+let firstStart: number | undefined;
+afterAll(async () => {
+  if (firstStart !== undefined) await new Promise((resolve) => setTimeout(resolve, Math.max(0, firstStart! + 31_000 - Date.now())));
+});
+
+it.each(['at_least_once', 'exactly_once'] as const)('stop() while start() still connects ends both at once, with nothing started (%s)', async (processingGuarantee) => {
+  const { logger, lines } = recordingLogger();
+  const app = streams({ applicationId: `stop-while-connecting-${processingGuarantee}` });
+  app.source('events', sourceOptions).to(memorySink());
+  const brokers = `127.0.0.1:${await closedPort()}`;
+  const runtime = new KafkaStreams(app, { connection: { brokers }, processingGuarantee, stateBackend: memoryBackend(), logger });
+  firstStart ??= Date.now();
+  const started = runtime.start();
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const asked = Date.now();
+  await runtime.stop();
+  await started; // resolves: a stop is not a failure
+  await runtime.done;
+  expect(Date.now() - asked).toBeLessThan(3_000);
+  expect(runtime.metrics().state).toBe('stopped');
+  expect(lines.filter((l) => l.level === 'info').map((l) => l.message)).toContain('stopped before kafka was reached: nothing was read');
+});
