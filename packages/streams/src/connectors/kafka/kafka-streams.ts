@@ -101,6 +101,10 @@ export class KafkaStreams {
    */
   async start(): Promise<void> {
     if (this.status !== 'stopped') throw new Error('already started');
+    // As a Kafka Streams instance: its clients and sinks are closed for good once it has run.
+    if (this.loopDone !== undefined) throw new Error('this KafkaStreams has run and stopped: create a new one to start again');
+    // A start that failed or was stopped while it connected can be tried again: that stop is over.
+    this.stopping = false;
     this.status = 'starting';
     this.starting = this.connectAndRun();
     try {

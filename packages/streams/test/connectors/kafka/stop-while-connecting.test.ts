@@ -1,7 +1,8 @@
 import { createServer } from 'node:net';
-import { memoryBackend, memorySink, streams } from '../../../src';
+import { memoryBackend, memorySink, silentLogger, streams } from '../../../src';
 import { KafkaStreams } from '../../../src/connectors/kafka';
-import { sourceOptions } from '../../support/events';
+import { event, sourceOptions } from '../../support/events';
+import { brokers, createTopic, produce, uniqueName, waitFor } from '../../support/kafka';
 import { recordingLogger } from '../../support/recording-logger';
 
 jest.setTimeout(60_000);
@@ -43,3 +44,26 @@ it.each(['at_least_once', 'exactly_once'] as const)('stop() while start() still 
   expect(runtime.metrics().state).toBe('stopped');
   expect(lines.filter((l) => l.level === 'info').map((l) => l.message)).toContain('stopped before kafka was reached: nothing was read');
 });
+
+it('starts again after a stop that ended its start, and reads; once it has run and stopped, it refuses to start again', async () => {
+  const input = uniqueName('stop-while-connecting-in');
+  await createTopic(input, 1);
+  await produce(input, [{ value: JSON.stringify(event(0, { user_id: 'a' })), key: 'a' }]);
+  const app = streams({ applicationId: uniqueName('stop-while-connecting-app') });
+  const sink = memorySink();
+  app.source(input, sourceOptions).to(sink);
+  const runtime = new KafkaStreams(app, { connection: { brokers }, stateBackend: memoryBackend(), logger: silentLogger, commitInterval: '200ms' });
+  const first = runtime.start();
+  await runtime.stop(); // while start() still connects
+  await first;
+  expect(runtime.metrics().state).toBe('stopped');
+  await runtime.start(); // before, it connected and its loop ended at once: the first stop still held
+  try {
+    await waitFor(() => sink.records.length > 0 || runtime.metrics().state === 'stopped', 20_000, 'the record, or a stop');
+    expect(sink.records).toHaveLength(1);
+  } finally {
+    await runtime.stop();
+  }
+  await expect(runtime.start()).rejects.toThrow('this KafkaStreams has run and stopped: create a new one to start again');
+});
+
