@@ -42,4 +42,13 @@ describe('a null value', () => {
     expect(store.delete('a')).toBe(false);
     expect(store.size).toBe(0);
   });
+
+  it('in sqlite, a value JSON writes as null (Infinity) is gone once the key leaves the cache, as after a restart', () => {
+    const store = new SqliteKeyValueStore<string, number>('s', { encode: (v: number): Json => v, decode: (j: Json) => j as number }, new SpillDatabase(dir, 1), 1);
+    store.put('a', Infinity);
+    store.get('b'); // 'a' leaves the cache
+    expect(JSON.stringify(store.takeChanges().get('"a"'))).toBe('null'); // what every backend logs: a delete
+    expect([store.get('a'), store.size]).toEqual([undefined, 0]);
+  });
 });
+

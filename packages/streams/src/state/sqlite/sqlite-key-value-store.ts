@@ -160,10 +160,17 @@ export class SqliteKeyValueStore<K, V> implements KeyValueStore<K, V> {
 
   private save(k: string, encoded: Json | null, c: Cached<V>): void {
     this.db.beginWrites();
-    if (encoded !== null) this.upsert.run(k, JSON.stringify(encoded));
+    // A value that JSON writes as null (Infinity, NaN) is a delete in every backend's log: here too,
+    // not a row that comes back as null and stays counted until a restart.
+    const text = encoded === null ? 'null' : JSON.stringify(encoded);
+    if (text === 'null' && c.value !== undefined) {
+      c.value = undefined;
+      this.count--;
+    }
+    if (text !== 'null') this.upsert.run(k, text);
     else if (c.onDisk) this.remove.run(k);
     c.unsaved = false;
-    c.onDisk = encoded !== null;
+    c.onDisk = text !== 'null';
   }
 
   /** Every row of the file, in key order, after the cache's unsaved keys were written to it. */
