@@ -73,6 +73,8 @@ const before = (a: TimerSlot, b: TimerSlot) => {
 export class TimerQueue implements TimerStore {
   private readonly heaps = { 'event-time': new Heap<TimerSlot>(before), 'processing-time': new Heap<TimerSlot>(before) };
   private indexed = false;
+  /** The objects in the heaps, by identity: a copy a store returns is never one of them. */
+  private readonly queued = new WeakSet<TimerSlot>();
   readonly encodedEntries?: () => Iterable<readonly [string, Json]>;
 
   constructor(private readonly store: KeyValueStore<Key, KeyTimerSlots>) {
@@ -108,11 +110,9 @@ export class TimerQueue implements TimerStore {
     this.index();
     const timers = this.store.get(key);
     const slot = find(timers, timer.name);
-    // Moved later (or not at all): its entry, queued no later than its old time, surfaces, sees
-    // the new time and is queued again. Not judged by the slot's queuedAt: a store that keeps
-    // copies holds the one of the last put, and the entry may have been queued again since, later
-    // than an earlier new time; an earlier time gets an entry of its own.
-    if (slot !== undefined && slot.type === timer.type && timer.time >= slot.time) {
+    // Queued no later than its new time: it surfaces, sees the new time and is queued again. (A
+    // store that returns copies learns the time an entry is queued again at: see fireDue.)
+    if (slot !== undefined && slot.type === timer.type && timer.time >= slot.queuedAt) {
       slot.time = timer.time;
       this.store.put(key, timers!);
       return;
@@ -120,6 +120,7 @@ export class TimerQueue implements TimerStore {
     const fresh: TimerSlot = { key, name: timer.name, time: timer.time, type: timer.type, queuedAt: timer.time };
     this.store.put(key, replaced(timers, slot, fresh)!);
     this.heaps[timer.type].push(fresh);
+    this.queued.add(fresh);
   }
 
   cancel(key: Key, name: string): void {
@@ -137,13 +138,23 @@ export class TimerQueue implements TimerStore {
     const heap = this.heaps[type];
     for (let next = heap.peek(); next !== undefined && next.queuedAt <= now; next = heap.peek()) {
       heap.pop();
+      this.queued.delete(next);
       // By value, not identity: a store of your own may return a copy of what was put.
-      const live = find(this.store.get(next.key), next.name);
+      const timers = this.store.get(next.key);
+      const live = find(timers, next.name);
       if (live === undefined || live.type !== type) continue; // cancelled
       if (live.time > next.queuedAt) {
         next.time = live.time; // moved later: wait for its time
         next.queuedAt = live.time;
         heap.push(next);
+        this.queued.add(next);
+        // A copy the store returned keeps the old queuedAt, by which `set` would move the timer
+        // earlier in place with no entry at that time: it is told the new one. Never an object in
+        // a heap (the timer's own entry, when `next` is an old one): that would reorder the heap.
+        if (live !== next && !this.queued.has(live)) {
+          live.queuedAt = live.time;
+          this.store.put(next.key, timers!);
+        }
         continue;
       }
       if (live.time < next.queuedAt) continue; // moved earlier: fired (or to fire) from its own entry
@@ -161,6 +172,7 @@ export class TimerQueue implements TimerStore {
         slot.key = key;
         slot.queuedAt = slot.time;
         this.heaps[slot.type].push(slot);
+        this.queued.add(slot);
       }
     }
   }
