@@ -1,24 +1,15 @@
-import { createServer } from 'node:net';
 import { memoryBackend, memorySink, silentLogger, streams } from '../../../src';
 import { KafkaStreams } from '../../../src/connectors/kafka';
 import { event, sourceOptions } from '../../support/events';
 import { brokers, createTopic, produce, uniqueName, waitFor } from '../../support/kafka';
 import { recordingLogger } from '../../support/recording-logger';
+import { closedPort } from '../../support/closed-port';
 
 jest.setTimeout(60_000);
 
 // A SIGINT while the broker cannot be reached (a typo in KAFKA_BROKERS, a broker still starting)
 // must stop the app then, not after the connect's 30 s of retries with "could not connect" and
 // exit 1. Before, stop() during start() did nothing until start() itself gave up.
-
-/** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 // The clients still connecting give up at their 30 s connect timeout (node-rdkafka cannot
 // disconnect a client that never connected): waited for here, rather than left to hold jest open.

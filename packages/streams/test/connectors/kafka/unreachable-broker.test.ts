@@ -1,24 +1,15 @@
-import { createServer } from 'node:net';
 import { KafkaConsumer, Producer } from 'node-rdkafka';
 import { connectClient } from '../../../src/connectors/kafka/connect-client';
 import { disconnectProducer } from '../../../src/connectors/kafka/promisified';
 import { brokers } from '../../support/kafka';
 import { recordingLogger } from '../../support/recording-logger';
+import { closedPort } from '../../support/closed-port';
 
 jest.setTimeout(30_000);
 
 // librdkafka retries a broker it cannot reach quietly until the connect times out, then says only
 // "broker transport failure": the app sat 30 s with no word, then failed without naming the
 // address or why. connectClient logs librdkafka's own reason at once and puts it in the error.
-
-/** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const producer = (to: string) => new Producer({ 'metadata.broker.list': to, 'reconnect.backoff.ms': 100, 'reconnect.backoff.max.ms': 1_000 });
 const consumer = (to: string) =>
