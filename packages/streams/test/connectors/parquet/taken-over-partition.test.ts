@@ -31,44 +31,47 @@ beforeEach(async () => {
 });
 afterEach(() => lake.remove());
 
+/** A writer of partition 0 that recovered at `from` and completed commit `id` of rows from..to. */
+async function committedWriter(from: number, to: number, id = 1) {
+  const writer = await open(sinkOn(lake.dir));
+  await writer.recover!(position(from));
+  writer.write(records(from, to));
+  await writer.flush(commit(id, to));
+  await writer.committed!(commit(id, to));
+  return writer;
+}
+
+/** Writes rows from..to, flushes and rolls them in commit `id`, completes it and stops cleanly. */
+async function rollCommitAndClose(writer: Awaited<ReturnType<typeof committedWriter>>, from: number, to: number, id: number): Promise<void> {
+  writer.write(records(from, to));
+  await flushAndRoll(writer, commit(id, to));
+  await writer.committed!(commit(id, to));
+  await writer.close();
+}
+
 it("a dropped instance's late commit and close leave the new owner's files alone", async () => {
   // Instance a: commit 1 (rows 0-4) completes; commit 2 (rows 5-14) flushes, rolls 0-9, and then
   // waits (for another sink) long enough for the group to drop a.
-  const a = await open(sinkOn(lake.dir));
-  await a.recover!(position(0));
-  a.write(records(0, 5));
-  await a.flush(commit(1, 5));
-  await a.committed!(commit(1, 5));
+  const a = await committedWriter(0, 5);
   a.write(records(5, 15));
   await flushAndRoll(a, commit(2, 15));
 
   // Instance b takes the partition at a's last completed commit, and writes rows 5-7.
-  const b = await open(sinkOn(lake.dir));
-  await b.recover!(position(5));
-  b.write(records(5, 8));
-  await b.flush(commit(1, 8));
-  await b.committed!(commit(1, 8));
+  const b = await committedWriter(5, 8);
 
   // a's commit 2 completes after all; the group has dropped a, so it closes its sinks.
   await a.committed!(commit(2, 15)).catch(() => undefined);
   await a.close().catch(() => undefined);
 
   // b goes on, and stops cleanly.
-  b.write(records(8, 20));
-  await flushAndRoll(b, commit(2, 20));
-  await b.committed!(commit(2, 20));
-  await b.close();
+  await rollCommitAndClose(b, 8, 20, 2);
 
   expect(await offsetCounts(lake.dir)).toEqual(once(0, 20));
   expect((await listFiles(lake.dir)).filter((f) => !f.startsWith(`${DIR}/part-`))).toEqual([]);
 });
 
 it("a dropped instance's flush after the takeover appends nothing to the new owner's staging, and fails", async () => {
-  const a = await open(sinkOn(lake.dir));
-  await a.recover!(position(0));
-  a.write(records(0, 5));
-  await a.flush(commit(1, 5));
-  await a.committed!(commit(1, 5));
+  const a = await committedWriter(0, 5);
 
   const b = await open(sinkOn(lake.dir));
   await b.recover!(position(5));
@@ -78,19 +81,12 @@ it("a dropped instance's flush after the takeover appends nothing to the new own
   await expect(a.flush(commit(2, 9))).rejects.toThrow(/staging-events-0-0.jsonl is no longer this writer's to append to: another instance has recovered this input partition, and this instance stops here/);
   await a.close();
 
-  b.write(records(5, 13));
-  await flushAndRoll(b, commit(1, 13));
-  await b.committed!(commit(1, 13));
-  await b.close();
+  await rollCommitAndClose(b, 5, 13, 1);
   expect(await offsetCounts(lake.dir)).toEqual(once(0, 13));
 });
 
 it("a dropped instance starts no staging file after the takeover, so its close rolls none into a final file", async () => {
-  const a = await open(sinkOn(lake.dir));
-  await a.recover!(position(0));
-  a.write(records(0, 5));
-  await a.flush(commit(1, 5));
-  await a.committed!(commit(1, 5));
+  const a = await committedWriter(0, 5);
 
   const b = await open(sinkOn(lake.dir));
   await b.recover!(position(5));
@@ -143,11 +139,7 @@ async function reclaimUntilInodesReturn(): Promise<SinkWriter<Row>> {
 it('a later claim fences the first writer, though the file system hands its inode numbers to the new files', async () => {
   // Each claim replaces the marker and each recovery rewrites the staging: ext4 gives the freed
   // inode numbers straight to the next new files, so a few claims later a's numbers are c's files.
-  const a = await open(sinkOn(lake.dir));
-  await a.recover!(position(0));
-  a.write(records(0, 5));
-  await a.flush(commit(1, 5));
-  await a.committed!(commit(1, 5));
+  const a = await committedWriter(0, 5);
 
   const c = await reclaimUntilInodesReturn();
 
@@ -165,21 +157,14 @@ it('a later claim fences the first writer, though the file system hands its inod
 });
 
 it('a later claim fences the first writer\'s roll too', async () => {
-  const a = await open(sinkOn(lake.dir));
-  await a.recover!(position(0));
-  a.write(records(0, 5));
-  await a.flush(commit(1, 5));
-  await a.committed!(commit(1, 5));
+  const a = await committedWriter(0, 5);
 
   const c = await reclaimUntilInodesReturn();
 
   // a's close rolls its staging (now c's, rows 0-4): a final file c does not know of.
   const closed = await a.close().then(() => undefined, (error: unknown) => error);
   expect(String(closed)).toMatch(/another instance has recovered this input partition/);
-  c.write(records(5, 14));
-  await flushAndRoll(c, commit(1, 14));
-  await c.committed!(commit(1, 14));
-  await c.close();
+  await rollCommitAndClose(c, 5, 14, 1);
   expect(await offsetCounts(lake.dir)).toEqual(once(0, 14));
 });
 
@@ -228,11 +213,7 @@ it('a recovery of several partitions claims them all before it lists the lake', 
 });
 
 it("a fenced writer's close fails saying the partition was taken over, not with the staging file's absence", async () => {
-  const a = await open(sinkOn(lake.dir));
-  await a.recover!(position(0));
-  a.write(records(0, 5));
-  await a.flush(commit(1, 5));
-  await a.committed!(commit(1, 5));
+  const a = await committedWriter(0, 5);
 
   // b recovers from offset 0 (a's rows were never committed in b's view): a's staging file goes.
   const b = await open(sinkOn(lake.dir));
