@@ -12,7 +12,8 @@ Examples:
   $ producer --rate 100000 --count 1000000               throughput test
 
 Exit codes: 0 done (also after Ctrl-C / SIGTERM, once in-flight records are delivered),
-1 a record was not delivered or Kafka was unreachable, 2 bad options.`;
+1 a record was not delivered or Kafka was unreachable, 2 bad options, 130 a second Ctrl-C / SIGTERM
+(a second or more after the first) while waiting for delivery reports: exited at once, no summary.`;
 
 /** Where commander writes; tests capture it. */
 export interface CliOutput {
