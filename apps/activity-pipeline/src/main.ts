@@ -5,6 +5,7 @@ import { KafkaStreams } from '@pipeline/streams/kafka';
 import { createPostgresDb } from '@pipeline/streams/postgres';
 import { userArgs } from './cli-args';
 import { checkDirectories, ConfigError, loadConfig, loadDotEnv, settingsHelp } from './config';
+import { checkDatabase } from './database-check';
 import type { Database } from './db';
 import { startHttpServer } from './observability/http-server';
 import { prometheusRegistry } from './observability/prometheus';
@@ -76,6 +77,17 @@ async function main(): Promise<number> {
   }
   // The bound port, not the configured one: HTTP_PORT=0 asks for any free port.
   logger.info('serving /metrics and /health', { port: (server.address() as AddressInfo).port });
+  // After the local checks (directories, HTTP_PORT), which need no server: a database that cannot
+  // be reached is a setting to fix, named at start, rather than a sink's failure once running.
+  try {
+    await checkDatabase(config.databaseUrl, { applicationName: config.applicationId });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    logger.error(error.message);
+    server.close();
+    await db.destroy();
+    return 2;
+  }
   const stopStatus = startStatusLine(base.child({ component: 'status' }), config.statusIntervalMs, read, threads);
 
   // Ctrl-C reaches the app twice, milliseconds apart: from the terminal (the whole process group)

@@ -112,13 +112,24 @@ export function spawnScript(name: string, env: Record<string, string>, args: rea
   });
 }
 
-/** Runs a script to its end: its exit code and everything it wrote. */
-export async function runScript(name: string, env: Record<string, string>, args: readonly string[] = []): Promise<{ code: number | null; output: string }> {
+/**
+ * Runs a script to its end: its exit code and everything it wrote. With `limitMs`, a script still
+ * running then is killed (code null), so a test of a start that must fail fast fails, rather than
+ * leaving a hung process behind.
+ */
+export async function runScript(
+  name: string,
+  env: Record<string, string>,
+  args: readonly string[] = [],
+  limitMs?: number,
+): Promise<{ code: number | null; output: string }> {
   const child = spawnScript(name, env, args);
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const limit = limitMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), limitMs);
   const code = await new Promise<number | null>((resolveExit) => child.once('close', (c) => resolveExit(c)));
+  clearTimeout(limit);
   return { code, output };
 }
 
