@@ -5,15 +5,14 @@ import { createLogger, type Logger } from '../../logging/logger';
 import { Engine } from '../../runtime/engine';
 import { emptyMetrics, type EngineMetrics } from '../../runtime/metrics';
 import { partitionId, type PartitionOffset } from '../../runtime/record';
-import type { CommitInfo, Sink, SinkWriter } from '../../sinks/sink';
+import type { Sink, SinkWriter } from '../../sinks/sink';
 import { localBackend } from '../../state/backends/local-backend';
 import type { StateBackend } from '../../state/backends/state-backend';
 import { systemClock, type Clock } from '../../time/clock';
 import { parseDuration } from '../../time/duration';
 import type { Topology } from '../../topology/topology';
 import { checkKafkaStreamsOptions } from './check-options';
-import { readPartitions } from './changelog-reader';
-import { commitMarkerTopic, prepareTopics } from './internal-topics';
+import { prepareTopics } from './internal-topics';
 import type { KafkaProducer } from './kafka-producer';
 import { connectProducers } from './runtime-producers';
 import type { KafkaSinkContext } from './kafka-sink';
@@ -27,11 +26,16 @@ import { addCounters, retire } from './runtime-metrics';
 import { processInSlices } from './process-in-slices';
 import { batchReader } from './batch-reader';
 import { toRaw } from './to-raw-record';
+import { CommitCycle } from './commit-cycle';
+import { partialAssignmentProblem, sourcePartitionCount, sourcePartitionsIn } from './partial-assignment';
+import { resolvePreparedCommit } from './prepared-commit';
+import { groupOffsets, resumePositions } from './resume-positions';
 
 /**
  * Runs a streams app on Kafka: one consumer group member per instance (the group is the
  * applicationId), an engine over the assigned partitions, and a loop that consumes batches,
- * processes them and commits every `commitInterval`: sinks flushed first, then state, then offsets.
+ * processes them and commits every `commitInterval` (see `CommitCycle`): sinks flushed first, then
+ * state, then offsets.
  * Rebalances are handled between batches: revoked partitions are committed before they are given
  * up (unless the group dropped this instance: then nothing more is committed for them); assigned
  * ones are restored from their checkpoint before their first record.
@@ -52,7 +56,6 @@ export class KafkaStreams {
   private stateProducer: KafkaProducer | undefined;
   /** Partition count of source and repartition topics. */
   private readonly partitionCounts = new Map<string, number>();
-  private readonly commitIntervalMs: number;
   /** Names this instance's transactional ids and commit markers. */
   private readonly instance: string;
   private consumer: KafkaConsumer | undefined;
@@ -65,12 +68,7 @@ export class KafkaStreams {
   private stopping = false;
   private closing = false;
   private status: KafkaStreamsMetrics['state'] = 'stopped';
-  private lastCommit = 0;
-  /** At-least-once: the commit whose writes run while the loop goes on (see `startCommit`). */
-  private commitInFlight: Promise<void> | undefined;
-  private commitFailure: unknown;
-  /** Whether the commit in flight is still writing (at-least-once). */
-  private commitRunning = false;
+  private readonly commits: CommitCycle;
   private loopDone: Promise<void> | undefined;
   /** Single-instance: this instance once had every source partition (a newcomer never had them). */
   private hadEveryPartition = false;
@@ -92,7 +90,16 @@ export class KafkaStreams {
     this.exactlyOnce = options.processingGuarantee === 'exactly_once';
     this.multiInstance = options.scaling === 'multi-instance';
     this.instance = options.instanceId ?? hostname();
-    this.commitIntervalMs = parseDuration(options.commitInterval ?? '250ms', 'commitInterval');
+    this.commits = new CommitCycle({
+      clock: this.clock,
+      intervalMs: parseDuration(options.commitInterval ?? '250ms', 'commitInterval'),
+      exactlyOnce: this.exactlyOnce,
+      applicationId: this.topology.applicationId,
+      instance: this.instance,
+      logger: this.logger,
+      consumer: () => this.consumer!,
+      producer: () => this.producer,
+    });
   }
 
   /**
@@ -233,7 +240,7 @@ export class KafkaStreams {
     const readBatch = batchReader(consumer, 100);
     try {
       while (!this.stopping) {
-        if (this.commitFailure !== undefined) throw this.commitFailure;
+        this.commits.throwIfFailed();
         await this.applyRebalances();
         const messages = await readBatch(batchSize).catch((error: Error & { code?: number }) => {
           // A topic that is still being created (or a leader moving) is transient: try again.
@@ -264,12 +271,7 @@ export class KafkaStreams {
         for (const end of ends) engine.skipTo(end.topic, end.partition, end.offset);
         this.markCaughtUp(engine);
         engine.tick();
-        const full = engine.bufferedRecords() >= maxBuffered;
-        if (this.exactlyOnce) {
-          if (full || this.commitDue(engine)) await this.commitCycle();
-        } else if (full || this.startsCommitNow(engine)) {
-          await this.startCommit();
-        }
+        await this.commits.afterBatch(engine, engine.bufferedRecords() >= maxBuffered);
       }
       this.status = 'stopping';
       if (this.engine && this.droppedByGroup) {
@@ -277,7 +279,7 @@ export class KafkaStreams {
         // offsets can no longer be committed, so the partitions are released as lost.
         await this.releaseLost(this.assigned.map((p) => partitionId(p.topic, p.partition)));
       } else if (this.engine) {
-        await this.commitCycle();
+        await this.commits.commitAndWait(this.engine);
         await this.closeEngine();
       }
       await this.shutdown();
@@ -286,7 +288,7 @@ export class KafkaStreams {
     } catch (error) {
       this.status = 'failed';
       this.logger.error('kafka streams failed: stopping without committing', { error: (error as Error).message, stack: (error as Error).stack });
-      await this.commitInFlight?.catch(() => undefined);
+      await this.commits.abandon();
       await this.engine?.close().catch(() => undefined);
       if (this.exactlyOnce) await this.producer?.abortTransaction().catch(() => undefined);
       await this.shutdown().catch(() => undefined);
@@ -309,97 +311,6 @@ export class KafkaStreams {
     if (this.stateProducer) await this.stateProducer.close();
   }
 
-  /** A commit interval has passed since the last commit started, and there is something to commit. */
-  private commitDue(engine: Engine): boolean {
-    return this.clock.now() - this.lastCommit >= this.commitIntervalMs && engine.hasUncommittedWork();
-  }
-
-  /**
-   * At-least-once: whether the loop starts the due commit now. A commit that comes due while the
-   * previous one is still writing starts when that one completes, and the loop goes on
-   * processing meanwhile, for at most one more interval; then `startCommit` waits for it. So a
-   * loop that outruns its sinks is held back, a commit holds at most two intervals of input, and
-   * under load commits grow: their fixed costs (a row per session touched, a flush per sink, an
-   * fsync per task) are paid less often than every interval.
-   */
-  private startsCommitNow(engine: Engine): boolean {
-    if (!this.commitDue(engine)) return false;
-    return !this.commitRunning || this.clock.now() - this.lastCommit >= 2 * this.commitIntervalMs;
-  }
-
-  /**
-   * At-least-once: starts a commit and returns once the engine has taken its snapshot, so the
-   * loop reads and processes the next records while the sinks write this commit's output (on
-   * PostgreSQL's, librdkafka's and the file system's threads, not this one). The offsets are
-   * committed at the source when it completes. One commit at a time: this waits for the one in
-   * flight, if any (see `startsCommitNow` for when the loop calls it). Exactly-once cannot
-   * overlap (the next records would go into the transaction being committed): it commits with
-   * `commitCycle`.
-   */
-  private async startCommit(): Promise<void> {
-    await this.settleCommit();
-    const engine = this.engine!;
-    const { completion } = await engine.startCommit();
-    this.lastCommit = this.clock.now();
-    const cycle = completion.then(async (info) => {
-      this.commitOffsets(info);
-      await engine.committed(info);
-    });
-    this.commitRunning = true;
-    cycle.then(
-      () => {
-        this.commitRunning = false;
-      },
-      (error: unknown) => {
-        this.commitRunning = false;
-        this.commitFailure ??= error;
-      },
-    );
-    this.commitInFlight = cycle;
-  }
-
-  /** Waits for the commit in flight, if any; throws if it failed. */
-  private async settleCommit(): Promise<void> {
-    const cycle = this.commitInFlight;
-    this.commitInFlight = undefined;
-    if (cycle !== undefined) await cycle;
-  }
-
-  /** Commits and waits until the commit is complete everywhere (revocation, stop, exactly-once). */
-  private async commitCycle(): Promise<void> {
-    await this.settleCommit();
-    const engine = this.engine!;
-    let info: CommitInfo;
-    if (this.exactlyOnce) {
-      info = await engine.commit({
-        beforeFinalize: (i) => {
-          // The commit's id goes in its own transaction: after a crash between the transaction's
-          // commit and the state's finalize, this marker says whether the transaction made it.
-          this.producer!.send(commitMarkerTopic(this.topology.applicationId), this.instance, Buffer.from(JSON.stringify({ commitId: i.id })), undefined, undefined, 0);
-          return this.producer!.commitTransaction(i.offsets, this.consumer!);
-        },
-      });
-      await this.producer!.beginTransaction();
-    } else {
-      info = await engine.commit();
-      this.commitOffsets(info);
-    }
-    await engine.committed(info);
-    this.lastCommit = this.clock.now();
-  }
-
-  /** At-least-once: commits a completed commit's offsets to the consumer group. */
-  private commitOffsets(info: CommitInfo): void {
-    if (info.offsets.length === 0) return;
-    try {
-      this.consumer!.commitSync(info.offsets.map((o) => ({ ...o })));
-    } catch (error) {
-      // The state checkpoint already holds these offsets and is what a restart resumes from;
-      // a group commit lost to a rebalance only matters to a different instance.
-      this.logger.warn('offset commit failed; the state checkpoint keeps the position', { error: (error as Error).message });
-    }
-  }
-
   private async applyRebalances(): Promise<void> {
     while (this.rebalances.length > 0) {
       const event = this.rebalances.shift()!;
@@ -409,7 +320,7 @@ export class KafkaStreams {
         if (this.engine && this.droppedByGroup) {
           await this.releaseLost(partitions);
         } else if (this.engine) {
-          await this.commitCycle();
+          await this.commits.commitAndWait(this.engine);
           await this.closeEngine();
           this.logger.info('partitions revoked: committed and released', { partitions });
         }
@@ -432,7 +343,7 @@ export class KafkaStreams {
    * with one instance; with several, see the Kafka README.
    */
   private async releaseLost(partitions: readonly string[]): Promise<void> {
-    await this.settleCommit();
+    await this.commits.settle();
     if (this.exactlyOnce) await this.producer!.abortTransaction();
     await this.closeEngine();
     this.logger.warn('partitions lost: released without committing; they resume from the last commit', { partitions });
@@ -443,26 +354,19 @@ export class KafkaStreams {
     const consumer = this.consumer!;
     const { applicationId } = this.topology;
     const partitionCounts = this.partitionCounts;
-    const total = this.topology.sources.reduce((n, s) => n + partitionCounts.get(s.topic)!, 0);
-    const sourcePartitions = partitions.filter((p) => this.topology.sources.some((s) => s.topic === p.topic));
-    const stateful = this.topology.subtopologies.some((s) => s.stores.length > 0);
-    if (!this.multiInstance && stateful && partitions.length > 0 && sourcePartitions.length < total) {
-      const problem =
-        `this topology keeps state (${this.topology.subtopologies.flatMap((s) => s.stores).join(', ')}), which the single-instance ` +
-        `mode keeps on one instance: this instance was given ${partitions.length} of ${total} partitions, so another ` +
-        `instance of '${applicationId}' is running. Run a single instance, or use scaling: 'multi-instance'.`;
+    const problem = this.multiInstance ? undefined : partialAssignmentProblem(this.topology, partitionCounts, partitions);
+    if (problem !== undefined) {
       // The instance that ran with every partition keeps its state and waits, reading nothing,
       // until the group gives them all back: the newcomer refuses (it never had them) and leaves.
       if (!this.hadEveryPartition) throw new Error(problem);
-      this.logger.error(`${problem} This instance waits, reading nothing, until it is given every partition again.`, { given: partitions.length, of: total });
+      this.logger.error(`${problem} This instance waits, reading nothing, until it is given every partition again.`, { given: partitions.length, of: sourcePartitionCount(this.topology, partitionCounts) });
       // An assignment of nothing answers the rebalance: librdkafka starts no other until it is answered.
       consumer.assign([]);
       this.assigned = [];
       return false;
     }
-    const committed = partitions.length > 0 ? await rd.committed(consumer, partitions.map((p) => ({ topic: p.topic, partition: p.partition })), 10_000) : [];
-    const groupOffset = new Map(committed.map((c) => [partitionId(c.topic, c.partition), c.offset]));
-    if (this.exactlyOnce) await this.resolvePreparedCommit();
+    const group = await groupOffsets(consumer, partitions);
+    if (this.exactlyOnce) await resolvePreparedCommit({ backend: this.backend, applicationId, instance: this.instance, connection: this.options.connection, logger: this.logger });
 
     const engine = new Engine({
       topology: this.topology,
@@ -480,28 +384,18 @@ export class KafkaStreams {
           }
         : {}),
     });
-    const positions: PartitionOffset[] = [];
+    let positions: PartitionOffset[];
     try {
-      const resume = await engine.start({ partitions: partitions.map((p) => ({ topic: p.topic, partition: p.partition })), partitionCounts });
-      for (const { topic, partition } of partitions) {
-        const id = partitionId(topic, partition);
-        const checkpoint = resume.get(id);
-        const group = groupOffset.get(id);
-        let offset = checkpoint ?? group;
-        if (checkpoint !== undefined && group !== undefined && group > checkpoint) {
-          // Another instance processed this partition further and committed (several instances of
-          // a stateless topology share the group, each with its own checkpoint): its output is
-          // written, so going back to this instance's older checkpoint would write it again.
-          // Stateful tasks resume where their state is, or it would miss those records.
-          if (!stateful) offset = group;
-          else this.logger.warn('the group committed past this instance’s checkpoint: resuming from the checkpoint, where the state is', { partition: id, checkpoint, group });
-        }
-        if (offset === undefined || offset < 0) {
-          const { lowOffset, highOffset } = await rd.watermarks(consumer as never, topic, partition, 10_000);
-          offset = (this.options.autoOffsetReset ?? 'earliest') === 'earliest' ? lowOffset : highOffset;
-        }
-        positions.push({ topic, partition, offset });
-      }
+      const checkpoints = await engine.start({ partitions: partitions.map((p) => ({ topic: p.topic, partition: p.partition })), partitionCounts });
+      positions = await resumePositions({
+        consumer,
+        partitions,
+        checkpoints,
+        groupOffsets: group,
+        stateful: this.topology.subtopologies.some((s) => s.stores.length > 0),
+        autoOffsetReset: this.options.autoOffsetReset ?? 'earliest',
+        logger: this.logger,
+      });
       await engine.resumeFrom(positions);
     } catch (error) {
       // The sinks it opened are closed, or their clients (pools, sink threads) would keep the process alive.
@@ -514,29 +408,10 @@ export class KafkaStreams {
     this.engine = engine;
     this.droppedByGroup = false; // a drop concerned the partitions of an engine that is gone
     this.assigned = partitions;
-    if (sourcePartitions.length === total) this.hadEveryPartition = true;
-    this.lastCommit = this.clock.now();
+    if (sourcePartitionsIn(this.topology, partitions) === sourcePartitionCount(this.topology, partitionCounts)) this.hadEveryPartition = true;
+    this.commits.restartInterval();
     this.logger.info('partitions assigned', { positions: positions.map((p) => `${partitionId(p.topic, p.partition)}@${p.offset}`) });
     return true;
-  }
-
-  /**
-   * Exactly-once: a crash between the Kafka transaction's commit and the state's finalize leaves
-   * a prepared state commit. If this instance's commit marker (written in the transaction) names
-   * it, the transaction committed and the state is finalized; otherwise it is discarded at restore.
-   * (Offsets alone cannot tell: a commit of timer output or idle partitions reads nothing new.)
-   */
-  private async resolvePreparedCommit(): Promise<void> {
-    const { applicationId } = this.topology;
-    const prepared = await this.backend.prepared(applicationId);
-    if (prepared === undefined) return;
-    let marked: number | undefined;
-    await readPartitions(this.options.connection, `${applicationId}-${this.instance}-markers`, [{ topic: commitMarkerTopic(applicationId), partition: 0 }], (m) => {
-      if (m.key?.toString() === this.instance && m.value) marked = (JSON.parse(m.value.toString()) as { commitId: number }).commitId;
-    });
-    const committed = marked === prepared.commitId;
-    if (committed) await this.backend.finalize(applicationId, prepared.commitId);
-    this.logger.info('found a state commit prepared before a crash', { commitId: prepared.commitId, transactionCommitted: committed });
   }
 
   private async openSink(sink: Sink<never>, nodeName: string): Promise<SinkWriter<unknown>> {
