@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
+import { parseWholeNumber } from './whole-number';
 import { durationWithUnit } from './duration';
 import { redactedUrl } from './redacted-url';
 import { probeWritableDir } from './writable-dir';
@@ -70,7 +71,10 @@ export function settingsHelp(): string {
   const names = Object.keys(SETTINGS) as Array<keyof typeof SETTINGS>;
   const width = Math.max(...names.map((n) => n.length));
   const lines = names.map((n) => `  ${n.padEnd(width)}  ${SETTINGS[n].about} (default: ${SETTINGS[n].default})`);
-  return `Settings, from the environment or a .env file (the working directory's, then the repository's):\n${lines.join('\n')}`;
+  return (
+    `Settings, from the environment or a .env file (the working directory's, then the repository's):\n${lines.join('\n')}\n` +
+    'Numbers are plain decimal digits (no sign, exponent, 0x or 0o prefix, or leading zero); durations take a unit (500ms, 30s, 2m, 1h).'
+  );
 }
 
 /** A setting that is wrong: the message names the variable, what it must be and what it was. */
@@ -130,9 +134,12 @@ export function loadConfig(env: Env): Config {
   };
   const integer = (name: string, fallback: number, min: number, max: number, what: string): number => {
     const raw = env[name]?.trim() || String(fallback);
-    const n = Number(raw);
-    // Digits only: Number() also takes '0x10', '1e3' and ' 16 '.
-    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) problems.push(`${name} must be ${what}, got '${raw}'`);
+    // Plain decimal: Number() also takes '0x10', '1e3', and '010' would look octal.
+    const n = parseWholeNumber(raw);
+    if (n === undefined || n < min || n > max) {
+      problems.push(`${name} must be ${what}, got '${raw}'`);
+      return 0;
+    }
     return n;
   };
   /** A postgres:// URL that parses (a bad port would fail only once running, as 'Invalid URL'), named without its password. */

@@ -78,8 +78,8 @@ export class UsageError extends Error {
 
 /** Most --users or --pages: the generator keeps each in memory (10 million users: ~1.2 GB, 4 s to build). */
 export const MAX_POOL = 10_000_000;
-const INTEGER = /^\d+$/;
-const NUMBER = /^(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
+const WHOLE = /^(?:0|[1-9]\d*)$/;
+const DECIMAL = /^(?:0|[1-9]\d*)(?:\.\d+)?$/;
 const BROKER = /^[^\s,:]+:\d{1,5}$/;
 const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/;
@@ -115,14 +115,13 @@ export function validateOptions(raw: RawOptions, sources: ValueSources = {}): Pr
     return undefined;
   };
   const positiveNumber = (field: 'rate') => {
-    const n = Number(v[field]);
-    return NUMBER.test(v[field].trim()) && n > 0 && Number.isFinite(n) ? n : fail(field, 'a positive number');
+    const n = plainNumber(v[field], true);
+    return n !== undefined && n > 0 ? n : fail(field, 'a positive number');
   };
   const integer = (field: keyof typeof OPTION_NAMES, min: number, max = Number.MAX_SAFE_INTEGER) => {
-    const text = v[field]?.trim() ?? '';
-    const n = Number(text);
+    const n = plainNumber(v[field] ?? '');
     const expected = (min > 0 ? 'a positive integer' : 'an integer, 0 or more') + (max < Number.MAX_SAFE_INTEGER ? ` up to ${max}` : '');
-    return INTEGER.test(text) && Number.isSafeInteger(n) && n >= min && n <= max ? n : fail(field, expected);
+    return n !== undefined && n >= min && n <= max ? n : fail(field, expected);
   };
   const duration = (field: 'duration' | 'lateBy' | 'away', min: number) => {
     const ms = parseDuration(v[field] ?? '');
@@ -146,14 +145,17 @@ export function validateOptions(raw: RawOptions, sources: ValueSources = {}): Pr
   const topicText = v.topic.trim() || OPTION_DEFAULTS.topic;
   const topic = TOPIC.test(topicText) ? topicText : fail('topic', "a Kafka topic name (letters, digits, '.', '_', '-')");
   let seed: number | undefined = randomInt(0, 2 ** 32);
-  if (v.seed !== undefined) seed = INTEGER.test(v.seed.trim()) && Number(v.seed) < 2 ** 32 ? Number(v.seed) : fail('seed', 'an integer from 0 to 4294967295');
+  if (v.seed !== undefined) {
+    const n = plainNumber(v.seed);
+    seed = n !== undefined && n < 2 ** 32 ? n : fail('seed', 'an integer from 0 to 4294967295');
+  }
   const startTime =
     v.startTime === undefined ? undefined : (parseIsoTime(v.startTime.trim()) ?? fail('startTime', 'an ISO 8601 time such as 2024-01-01T00:00:00Z'));
   const lateEvery = integer('lateEvery', 0);
   const lateByMs = duration('lateBy', 0);
   const invalidEvery = integer('invalidEvery', 0);
-  const abandon = Number(v.abandonRate);
-  const abandonRate = NUMBER.test(v.abandonRate.trim()) && abandon >= 0 && abandon <= 1 ? abandon : fail('abandonRate', 'a number from 0 to 1');
+  const abandon = plainNumber(v.abandonRate, true);
+  const abandonRate = abandon !== undefined && abandon <= 1 ? abandon : fail('abandonRate', 'a number from 0 to 1');
   const awayMs = duration('away', 0);
   const logFormat = v.logFormat === undefined || v.logFormat === 'json' || v.logFormat === 'pretty' ? v.logFormat : fail('logFormat', 'json or pretty');
   // An unknown level (LOG_LEVEL=WARN) would make winston drop every line, errors included. Trimmed,
@@ -181,6 +183,18 @@ export function validateOptions(raw: RawOptions, sources: ValueSources = {}): Pr
     logFormat,
     logLevel: logLevel!,
   };
+}
+
+/**
+ * The number `text` writes in plain decimal: digits, without a sign or a leading zero (0 itself
+ * aside), and with `fraction` a point and more digits (0.5); undefined for anything else, and for
+ * a whole number beyond 2^53. Every numeric option is read through it: Number() also takes
+ * '1e3', '0x10', '0o10', ' 5 ' and '' (0), and '010' would be 8 in C or a shell's $((…)).
+ */
+function plainNumber(text: string, fraction = false): number | undefined {
+  if (!(fraction ? DECIMAL : WHOLE).test(text)) return undefined;
+  const n = Number(text);
+  return fraction ? (Number.isFinite(n) ? n : undefined) : Number.isSafeInteger(n) ? n : undefined;
 }
 
 /** Epoch ms of an ISO 8601 date-time with a zone, or undefined (also for a day that does not exist, e.g. Feb 30). */

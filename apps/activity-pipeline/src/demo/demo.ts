@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createPostgresDb } from '@pipeline/streams/postgres';
 import { loadConfig, loadDotEnv } from '../config';
+import { parseWholeNumber } from '../whole-number';
 import type { Database } from '../db';
 import { userArgs } from '../cli-args';
 import { scriptCommand } from '../script-command';
@@ -15,19 +16,22 @@ import { printEnriched, printLake, printTables } from './report';
 const REPO = resolve(__dirname, '../../../..');
 const APP = resolve(__dirname, '../..');
 
+// Plain decimal, as the settings: Number() took --rate 0x10 as 16, and 1e3 or ' 16' too. A whole
+// --rate, as it is handed on to the producer as text: String() writes a small fraction as 1e-7.
 const positive = (text: string) => {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  const n = parseWholeNumber(text);
+  if (n === undefined || n < 1) throw new InvalidArgumentError('expected a positive whole number');
   return n;
 };
 const options = new Command('demo')
   .description(
     'Starts the local stack if it is not running, runs the activity pipeline and the producer for about a minute, prints what landed in every sink (tables, lake partitions, enriched events), and stops what it started.',
   )
-  .addOption(new Option('--seconds <n>', 'how long the producer sends').argParser(positive).default(60))
-  .addOption(new Option('--rate <n>', 'events per second').argParser(positive).default(20))
+  .addOption(new Option('--seconds <n>', 'how long the producer sends, whole seconds').argParser(positive).default(60))
+  .addOption(new Option('--rate <n>', 'events per second, a whole number').argParser(positive).default(20))
   // Enough users that abandoned ones stay away past the session timeout (see the producer's --away).
   .addOption(new Option('--users <n>', 'simulated users').argParser(positive).default(1000))
+  .addHelpText('after', '\nNumbers are plain decimal digits: no sign, fraction, exponent (1e3), 0x/0o/0b prefix, leading zero or spaces.')
   .showHelpAfterError()
   .parse(userArgs(), { from: 'user' })
   .opts<{ seconds: number; rate: number; users: number }>();
