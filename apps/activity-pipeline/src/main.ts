@@ -78,9 +78,10 @@ async function main(): Promise<number> {
   // The bound port, not the configured one: HTTP_PORT=0 asks for any free port.
   logger.info('serving /metrics and /health', { port: (server.address() as AddressInfo).port });
   // After the local checks (directories, HTTP_PORT), which need no server: a database that cannot
-  // be reached is a setting to fix, named at start, rather than a sink's failure once running.
+  // be reached (after waiting for one still starting) is a setting to fix, named at start, rather
+  // than a sink's failure once running.
   try {
-    await checkDatabase(config.databaseUrl, { applicationName: config.applicationId });
+    await checkDatabase(config.databaseUrl, { applicationName: config.applicationId, logger: base.child({ component: 'postgres' }) });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     logger.error(error.message);

@@ -7,18 +7,19 @@ import { runScript } from './e2e/support/app-process';
 // The start went on regardless: the runtime started, the postgres sinks retried their open for
 // about 18 s, and the app exited 1 with 'postgres sink page_view_counts: open failed after 8
 // attempts: connection refused to 127.0.0.1:1 (ECONNREFUSED)', naming a sink and an address, not
-// the setting. The start now connects once before the runtime starts, and refuses with exit code
-// 2 naming DATABASE_URL, the URL without its password, and the reason.
+// the setting. The start now waits for the database before the runtime starts (as long as a sink
+// would: a server still starting is no error), then refuses with exit code 2 naming DATABASE_URL,
+// the URL without its password, and the reason. A database that does not exist is refused at once.
 
 const SECRET = 's3cr%t';
 
-it('a DATABASE_URL nothing answers at stops the start with exit code 2, naming DATABASE_URL and why, without the password', async () => {
+async function start(databaseUrl: string) {
   const dir = mkdtempSync(join(tmpdir(), 'database-unreachable-'));
   try {
-    const { code, output } = await runScript(
+    return await runScript(
       'start',
       {
-        DATABASE_URL: `postgres://app:${SECRET}@127.0.0.1:1/pipeline`,
+        DATABASE_URL: databaseUrl,
         // No broker either: the check must come before the runtime, and the test must not join a real group.
         KAFKA_BROKERS: '127.0.0.1:1',
         APPLICATION_ID: 'database-unreachable-test',
@@ -30,13 +31,36 @@ it('a DATABASE_URL nothing answers at stops the start with exit code 2, naming D
       [],
       45_000,
     );
-    expect({ code, output }).toMatchObject({
-      code: 2,
-      output: expect.stringContaining("DATABASE_URL must be a PostgreSQL database this host can connect to, got 'postgres://app:***@127.0.0.1:1/pipeline' (connect ECONNREFUSED 127.0.0.1:1)"),
-    });
-    expect(output).not.toContain(SECRET);
-    expect(output).not.toContain('kafka streams started');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+it('a DATABASE_URL nothing answers at stops the start with exit code 2 once the tries are used up, naming DATABASE_URL and why, without the password', async () => {
+  const { code, output } = await start(`postgres://app:${SECRET}@127.0.0.1:1/pipeline`);
+  expect({ code, output }).toMatchObject({
+    code: 2,
+    output: expect.stringContaining(
+      "DATABASE_URL must be a PostgreSQL database this host can connect to, got 'postgres://app:***@127.0.0.1:1/pipeline' (postgres: connect failed after 8 attempts: connection refused to 127.0.0.1:1 (ECONNREFUSED))",
+    ),
+  });
+  expect(output).toContain('postgres: connect failed, retrying');
+  expect(output).not.toContain(SECRET);
+  expect(output).not.toContain('kafka streams started');
+}, 60_000);
+
+it('a DATABASE_URL naming a database that does not exist stops the start at once', async () => {
+  const started = Date.now();
+  const { code, output } = await start('postgres://postgres@127.0.0.1:5432/no_such_database_for_this_test');
+  expect({ code, output }).toMatchObject({
+    code: 2,
+    // As the JSON log line writes it: its quotes escaped.
+    output: expect.stringContaining(
+      JSON.stringify(
+        `DATABASE_URL must be a PostgreSQL database this host can connect to, got 'postgres://postgres@127.0.0.1:5432/no_such_database_for_this_test' (postgres: database "no_such_database_for_this_test" does not exist (3D000))`,
+      ).slice(1, -1),
+    ),
+  });
+  expect(output).not.toContain('retrying');
+  expect(Date.now() - started).toBeLessThan(15_000);
 }, 60_000);

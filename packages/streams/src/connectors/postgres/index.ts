@@ -6,4 +6,5 @@
 import './peer-dependencies';
 export { postgresSink, type PostgresSinkOptions, type OnlyColumns } from './postgres-sink';
 export { createPostgresDb, type PostgresDbOptions } from './create-db';
+export { waitForDatabase, type WaitForDatabaseOptions } from './wait-for-database';
 export type { RetryOptions } from './retry';
