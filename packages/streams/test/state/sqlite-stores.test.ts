@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import fc from 'fast-check';
 import { count, InMemoryKeyValueStore, localBackend, memorySink, processor, session, streams, type Key, type StoreFactory, type WindowResult } from '../../src';
 import { keyTimersCodec, TimerQueue, type KeyTimerSlots } from '../../src/operators/timer-queue';
@@ -328,6 +328,28 @@ describe('sqliteStores in a topology', () => {
       }),
       { numRuns: 80 },
     );
+  });
+
+  it("removes the spill files a crashed process left under this process's pid (a container restarted: node is pid 1 again)", async () => {
+    // File names hold the pid and a counter that starts again at 1 in every process, so the new
+    // process's next name may be the very file the crashed one left: it opened it, found its
+    // tables there, and failed at every restart.
+    const leftovers = Array.from({ length: 300 }, (_, i) => `spill-${process.pid}-${i + 1}.sqlite`);
+    for (const file of leftovers) await writeFile(join(dir, file), 'left by a crashed process that had this pid');
+    const store = sqliteStores({ dir }).keyValue<string, number>('x', { encode: (n) => n, decode: (j) => j as number });
+    store.put('k', 1);
+    expect(store.get('k')).toBe(1);
+    const [own, ...others] = readdirSync(dir);
+    expect(others).toEqual([]);
+    expect(own).toMatch(new RegExp(`^spill-${process.pid}-\\d+\\.sqlite$`));
+    // This process's own open file is another store's, and is kept while it is open, whichever
+    // way the other factory spells the directory.
+    const second = sqliteStores({ dir: relative(process.cwd(), dir) }).keyValue<string, number>('y', { encode: (n) => n, decode: (j) => j as number });
+    expect(readdirSync(dir)).toContain(own);
+    expect(store.get('k')).toBe(1);
+    store.close?.();
+    second.close?.();
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('removes the spill files of processes that are gone, and validates its options', async () => {

@@ -1,9 +1,11 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 
 const FILE = /^spill-(\d+)-\d+\.sqlite$/;
 let opened = 0;
+/** The spill files this process has open: a file under its pid that is not one of them was left by a crash. */
+const openFiles = new Set<string>();
 
 /**
  * The part of a better-sqlite3 statement the stores use. Declared here, not taken from
@@ -34,7 +36,9 @@ export class SpillDatabase {
   constructor(dir: string, pageCacheMb: number) {
     mkdirSync(dir, { recursive: true });
     removeAbandonedFiles(dir);
-    this.path = join(dir, `spill-${process.pid}-${++opened}.sqlite`);
+    // Absolute: `openFiles` must know this file whichever way another store factory spells its dir.
+    this.path = join(resolve(dir), `spill-${process.pid}-${++opened}.sqlite`);
+    openFiles.add(this.path);
     // Loaded here, not at import: the subpath's index checked that it is installed.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const Database = require('better-sqlite3') as typeof BetterSqlite3;
@@ -92,15 +96,23 @@ export class SpillDatabase {
     if (this.tables.size > 0) return;
     this.db.close();
     rmSync(this.path, { force: true });
+    openFiles.delete(this.path);
   }
 }
 
-/** Deletes spill files of processes that no longer run (a crash leaves its file behind). */
+/**
+ * Deletes spill files of processes that no longer run (a crash leaves its file behind), and those
+ * under this process's own pid that it did not open: a restarted container's process often has
+ * the crashed one's pid (node as pid 1), and its counter starts again at 1, so its next name
+ * would be the very file left behind, tables and all.
+ */
 function removeAbandonedFiles(dir: string): void {
   for (const file of readdirSync(dir)) {
     const pid = FILE.exec(file)?.[1];
-    if (pid === undefined || Number(pid) === process.pid || isRunning(Number(pid))) continue;
-    rmSync(join(dir, file), { force: true });
+    if (pid === undefined) continue;
+    const path = join(resolve(dir), file);
+    const abandoned = Number(pid) === process.pid ? !openFiles.has(path) : !isRunning(Number(pid));
+    if (abandoned) rmSync(path, { force: true });
   }
 }
 
