@@ -7,7 +7,18 @@ import { RUNTIME_OWNED_SETTINGS } from './runtime-owned-settings';
 const oneOf = (...values: string[]) => Type.Union(values.map((v) => Type.Literal(v)), { description: `one of ${values.map((v) => `'${v}'`).join(', ')}` });
 const positiveInteger = Type.Integer({ minimum: 1, description: 'a positive integer' });
 const duration = Type.Union([Type.Number({ minimum: 0 }), Type.String()], { description: "a duration like '250ms', '30s' or a number of ms" });
+/** Objects the runtime calls: checked for their methods by `notImplementing`, not by the schema. */
 const anything = Type.Unknown();
+
+/** What each object option must be, and the methods the runtime calls on it. */
+const IMPLEMENTATIONS = {
+  stateBackend: {
+    what: 'a state backend (localBackend(), memoryBackend(), or one of your own with restore, prepare, finalize, prepared, lastCommitId and close)',
+    methods: ['restore', 'prepare', 'finalize', 'prepared', 'lastCommitId', 'close'],
+  },
+  logger: { what: 'a logger with error, warn, info, debug and child (any winston logger)', methods: ['error', 'warn', 'info', 'debug', 'child'] },
+  clock: { what: 'a clock with now()', methods: ['now'] },
+} as const;
 
 /**
  * The options `KafkaStreams` takes, checked at construction: TypeScript checks them for its users,
@@ -21,7 +32,11 @@ const OptionsSchema = Type.Object(
       {
         brokers: Type.String({ minLength: 1, description: "a comma-separated 'host:port' list" }),
         clientId: Type.Optional(Type.String()),
-        config: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { description: 'librdkafka properties (string, number or boolean values)' })),
+        config: Type.Optional(
+          Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()], { description: 'a string, number or boolean' }), {
+            description: 'librdkafka properties (string, number or boolean values)',
+          }),
+        ),
       },
     ),
     processingGuarantee: Type.Optional(oneOf('at_least_once', 'exactly_once')),
@@ -46,11 +61,12 @@ const OptionsSchema = Type.Object(
 export function checkKafkaStreamsOptions(options: KafkaStreamsOptions): void {
   const problems = new Map<string, string>();
   for (const error of Value.Errors(OptionsSchema, options)) {
-    const name = error.path.slice(1).replace(/\//g, '.') || 'options';
+    const name = optionName(error.path);
     if (problems.has(name)) continue;
     const known = (error.schema as TSchema).description;
     problems.set(name, error.value === undefined && !known ? `${name} is required` : `${name} must be ${known ?? lowerFirst(error.message)}, got ${show(error.value)}`);
   }
+  for (const [name, why] of notImplementing(options)) problems.set(name, why);
   for (const unknown of unknownKeys(options)) problems.set(unknown, `${unknown} is not an option`);
   for (const [name, why] of runtimeOwned(options)) problems.set(name, `${name} cannot be set, remove it: ${why}`);
   if (problems.size === 0) {
@@ -61,6 +77,30 @@ export function checkKafkaStreamsOptions(options: KafkaStreamsOptions): void {
     return;
   }
   throw new RangeError(`KafkaStreams: invalid options:\n  - ${[...problems.values()].join('\n  - ')}`);
+}
+
+/**
+ * `connection.config['socket.timeout.ms']`, not `connection.config.socket.timeout.ms`: librdkafka's
+ * keys have dots of their own. (JSON pointers write '/' and '~' in a key as ~1 and ~0.)
+ */
+function optionName(path: string): string {
+  const config = /^\/connection\/config\/(.+)$/.exec(path);
+  if (config) return `connection.config['${config[1]!.replace(/~1/g, '/').replace(/~0/g, '~')}']`;
+  return path.slice(1).replace(/\//g, '.') || 'options';
+}
+
+/** The object options that lack a method the runtime calls, with what they must be. */
+function notImplementing(options: KafkaStreamsOptions): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const [name, { what, methods }] of Object.entries(IMPLEMENTATIONS)) {
+    const value: unknown = (options as unknown as Record<string, unknown>)[name];
+    if (value === undefined) continue;
+    const isObject = (typeof value === 'object' && value !== null) || typeof value === 'function';
+    const missing = methods.filter((m) => !isObject || typeof (value as Record<string, unknown>)[m] !== 'function');
+    if (missing.length === 0) continue;
+    out.push([name, `${name} must be ${what}, got ${isObject ? `an object without ${missing.join(', ')}` : show(value)}`]);
+  }
+  return out;
 }
 
 function unknownKeys(options: KafkaStreamsOptions): string[] {

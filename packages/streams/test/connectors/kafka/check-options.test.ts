@@ -1,4 +1,4 @@
-import { count, memorySink, streams, tumbling } from '../../../src';
+import { count, createLogger, localBackend, memoryBackend, memorySink, streams, tumbling, VirtualClock } from '../../../src';
 import { KafkaStreams, type KafkaStreamsOptions } from '../../../src/connectors/kafka';
 import { sourceOptions } from '../../support/events';
 
@@ -28,8 +28,12 @@ describe('KafkaStreams options', () => {
         replicationFactor: 3,
         repartitionRetention: '2d',
         instanceId: 'host-1',
+        stateBackend: memoryBackend(),
+        logger: createLogger({ level: 'error' }),
+        clock: new VirtualClock(),
       }),
     ).not.toThrow();
+    expect(build({ connection: { brokers: 'b:9092' }, stateBackend: localBackend({ dir: '/tmp/check-options-state' }), clock: { now: () => 0 } })).not.toThrow();
   });
 
   it('names every wrong or unknown option, with what it must be', () => {
@@ -54,6 +58,31 @@ describe('KafkaStreams options', () => {
         "  - scaling must be one of 'single-instance', 'multi-instance', got 'multi_instance'",
         '  - commitInterva is not an option',
         '  - connection.port is not an option',
+      ].join('\n'),
+    );
+  });
+
+  it('names a state backend, logger or clock that is not one, with what it must be', () => {
+    // Taken as anything, a path given as the backend failed at start, after connecting, with
+    // 'this.options.backend.restore is not a function'; a logger given as a level, at its first line.
+    expect(build({ connection: { brokers: 'b:9092' }, stateBackend: './data/state', logger: 'debug', clock: 5 })).toThrow(
+      [
+        'KafkaStreams: invalid options:',
+        "  - stateBackend must be a state backend (localBackend(), memoryBackend(), or one of your own with restore, prepare, finalize, prepared, lastCommitId and close), got './data/state'",
+        "  - logger must be a logger with error, warn, info, debug and child (any winston logger), got 'debug'",
+        '  - clock must be a clock with now(), got 5',
+      ].join('\n'),
+    );
+    expect(build({ connection: { brokers: 'b:9092' }, logger: console })).toThrow('logger must be a logger with error, warn, info, debug and child (any winston logger), got an object without child');
+    expect(build({ connection: { brokers: 'b:9092' }, stateBackend: { restore: () => undefined } })).toThrow('without prepare, finalize, prepared, lastCommitId, close');
+  });
+
+  it("names a librdkafka property by its key, with the values it may have", () => {
+    expect(build({ connection: { brokers: 'b:9092', config: { 'socket.timeout.ms': null, 'client.rack': { zone: 'a' } } } })).toThrow(
+      [
+        'KafkaStreams: invalid options:',
+        "  - connection.config['socket.timeout.ms'] must be a string, number or boolean, got null",
+        "  - connection.config['client.rack'] must be a string, number or boolean, got object",
       ].join('\n'),
     );
   });
