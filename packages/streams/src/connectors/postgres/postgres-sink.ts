@@ -1,5 +1,6 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { Sink } from '../../sinks/sink';
+import { parseDuration, type Duration } from '../../time/duration';
 import { postgresWriter } from './postgres-writer';
 import { withRetry, type RetryOptions } from './retry';
 import { offsetsTable } from './sink-offsets';
@@ -39,6 +40,12 @@ export interface PostgresSinkOptions<DB, TB extends keyof DB & string, T, R exte
   readonly exactlyOnce?: boolean;
   /** Table of those offsets, created if missing. Default `streams_sink_offsets`. */
   readonly offsetsTable?: string;
+  /**
+   * With `exactlyOnce`: how long the claim of newly assigned partitions waits for another
+   * session's transaction on their offsets rows (the previous owner's last flush) before it fails
+   * with a message naming that session, and is tried again (`retry`). Default `'10s'`.
+   */
+  readonly claimLockTimeout?: Duration;
   /** Rows per statement. Default 1000 (fewer when the columns would pass PostgreSQL's 65,535 parameters). */
   readonly batchSize?: number;
   /** Retries of transient failures (connection lost, deadlock, server restarting). */
@@ -81,6 +88,8 @@ export function postgresSink<DB, TB extends keyof DB & string, T, R extends Inse
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`${label}: batchSize must be a positive integer, not ${batchSize}`);
   const key: readonly string[] = options.key;
   const retry = options.retry ?? {};
+  // Whole milliseconds, at least 1: PostgreSQL reads lock_timeout 0 as "wait for ever".
+  const claimLockTimeoutMs = Math.max(1, Math.ceil(parseDuration(options.claimLockTimeout ?? '10s', `${label}: claimLockTimeout`)));
 
   return {
     kind: 'postgres',
@@ -94,7 +103,7 @@ export function postgresSink<DB, TB extends keyof DB & string, T, R extends Inse
 
       let offsets: { table: ReturnType<typeof offsetsTable>; sinkId: string } | undefined;
       if (options.exactlyOnce === true) {
-        const table = offsetsTable(db, options.offsetsTable ?? 'streams_sink_offsets');
+        const table = offsetsTable(db, options.offsetsTable ?? 'streams_sink_offsets', { claimLockTimeoutMs });
         await withRetry(() => table.ensure(), retry, retryContext);
         offsets = { table, sinkId: `${context.applicationId}.${name}` };
       } else if (mode === 'insert') {

@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { createPostgresDb } from '../../../src/connectors/postgres';
+import { silentLogger, type Duration } from '../../../src';
+import { createPostgresDb, postgresSink } from '../../../src/connectors/postgres';
 import { untyped } from '../../../src/connectors/postgres/untyped-db';
 import { offsetsTable } from '../../../src/connectors/postgres/sink-offsets';
 import { scratchSchema, type Scratch } from './scratch-db';
@@ -81,3 +82,29 @@ it.each([1, 2])('fails held-up claims after the lock timeout on a pool of %i con
   }
 }, 15_000);
 
+
+it("takes the claim's lock timeout from the sink's claimLockTimeout, and refuses one it cannot read", async () => {
+  const sink = (claimLockTimeout: Duration) =>
+    postgresSink({
+      db: scratch.db(),
+      table: 'events_log',
+      key: ['topic', 'partition', 'offset'],
+      mode: 'insert',
+      exactlyOnce: true,
+      row: (offset: number) => ({ topic: 'events', partition: 0, offset, user_id: 'u' }),
+      claimLockTimeout,
+      retry: { attempts: 1 },
+    });
+  expect(() => sink('soon' as Duration)).toThrow(/postgres sink events_log: claimLockTimeout/);
+  const context = { applicationId: 'app', nodeName: 'to-1', logger: silentLogger };
+  const first = await sink('300ms').open(context);
+  await first.recover!(p0);
+  await holdOffsetsRow();
+  const second = await sink('300ms').open(context);
+  const started = Date.now();
+  await expect(second.recover!(p0)).rejects.toThrow(/stayed locked by another session's transaction for 300 ms/);
+  expect(Date.now() - started).toBeLessThan(5_000);
+  await holder.query('rollback');
+  await first.close();
+  await second.close();
+});
