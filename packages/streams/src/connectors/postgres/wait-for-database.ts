@@ -25,16 +25,22 @@ export interface WaitForDatabaseOptions {
  * });
  */
 export async function waitForDatabase(connectionString: string, options: WaitForDatabaseOptions = {}): Promise<void> {
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   await withRetry(
     async () => {
       const client = new pg.Client({
         connectionString,
-        connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+        connectionTimeoutMillis: connectTimeoutMs,
         ...(options.applicationName !== undefined ? { application_name: options.applicationName } : {}),
       });
       client.on('error', () => {}); // a failure after connect() settled has nothing left to fail
       try {
-        await client.connect();
+        await client.connect().catch((error: Error) => {
+          // pg's own timeout says only 'timeout expired', with no code: read as permanent, one
+          // silent host (a failover, packets dropped) would end the wait after its first try.
+          if (error.message !== 'timeout expired') throw error;
+          throw Object.assign(new Error(`no answer within ${connectTimeoutMs} ms`), { code: 'ETIMEDOUT', cause: error });
+        });
       } finally {
         await client.end().catch(() => undefined);
       }

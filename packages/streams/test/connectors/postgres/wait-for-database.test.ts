@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { waitForDatabase } from '../../../src/connectors/postgres';
 import { recordingLogger } from '../../support/recording-logger';
 import { DATABASE_URL } from './scratch-db';
@@ -48,4 +49,21 @@ it('rejects a database that does not exist at once, without trying again', async
   );
   expect(lines).toEqual([]);
   expect(Date.now() - started).toBeLessThan(4_000);
+});
+
+it('tries again a server that takes the connection and never answers (a host in a failover), each try bounded by connectTimeoutMs', async () => {
+  const sockets = new Set<net.Socket>();
+  const silent = net.createServer((socket) => void sockets.add(socket));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const { port } = silent.address() as net.AddressInfo;
+  const { logger, lines } = recordingLogger();
+  try {
+    await expect(waitForDatabase(through(port), { connectTimeoutMs: 200, retry: { attempts: 3, initialDelayMs: 10, maxDelayMs: 10 }, logger })).rejects.toThrow(
+      'postgres: connect failed after 3 attempts: connection timed out (ETIMEDOUT)',
+    );
+    expect(lines.filter((l) => l.message === 'postgres: connect failed, retrying')).toHaveLength(2);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  }
 });
