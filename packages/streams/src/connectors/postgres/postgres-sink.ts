@@ -57,6 +57,9 @@ export interface PostgresSinkOptions<DB, TB extends keyof DB & string, T, R exte
   readonly name?: string;
 }
 
+/** The largest `lock_timeout` PostgreSQL takes, in ms. */
+const MAX_LOCK_TIMEOUT_MS = 2 ** 31 - 1;
+
 /**
  * A sink that writes results to a PostgreSQL table through kysely: buffered, flushed in one
  * transaction per commit, upserted by key with absolute values so that replays are harmless.
@@ -88,8 +91,11 @@ export function postgresSink<DB, TB extends keyof DB & string, T, R extends Inse
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`${label}: batchSize must be a positive integer, not ${batchSize}`);
   const key: readonly string[] = options.key;
   const retry = options.retry ?? {};
-  // Whole milliseconds, at least 1: PostgreSQL reads lock_timeout 0 as "wait for ever".
-  const claimLockTimeoutMs = Math.max(1, Math.ceil(parseDuration(options.claimLockTimeout ?? '10s', `${label}: claimLockTimeout`)));
+  const claimLockTimeoutMs = Math.ceil(parseDuration(options.claimLockTimeout ?? '10s', `${label}: claimLockTimeout`));
+  // PostgreSQL takes lock_timeout in whole ms up to 2^31 - 1 (about 24.8 days), and reads 0 as "wait for ever".
+  if (claimLockTimeoutMs < 1 || claimLockTimeoutMs > MAX_LOCK_TIMEOUT_MS) {
+    throw new RangeError(`${label}: claimLockTimeout must be from 1 ms to ${MAX_LOCK_TIMEOUT_MS} ms (about 24 days), got ${String(options.claimLockTimeout)}`);
+  }
 
   return {
     kind: 'postgres',

@@ -96,6 +96,10 @@ it("takes the claim's lock timeout from the sink's claimLockTimeout, and refuses
       retry: { attempts: 1 },
     });
   expect(() => sink('soon' as Duration)).toThrow(/postgres sink events_log: claimLockTimeout/);
+  // PostgreSQL refuses more than 2^31 - 1 ms ('25d' failed the first claim as a column error), and reads 0 as "for ever".
+  expect(() => sink('25d')).toThrow('postgres sink events_log: claimLockTimeout must be from 1 ms to 2147483647 ms (about 24 days), got 25d');
+  expect(() => sink(0)).toThrow('claimLockTimeout must be from 1 ms');
+  expect(() => sink('24d')).not.toThrow();
   const context = { applicationId: 'app', nodeName: 'to-1', logger: silentLogger };
   const first = await sink('300ms').open(context);
   await first.recover!(p0);
