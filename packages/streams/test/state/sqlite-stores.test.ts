@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -347,6 +347,16 @@ describe('sqliteStores in a topology', () => {
     const second = sqliteStores({ dir: relative(process.cwd(), dir) }).keyValue<string, number>('y', { encode: (n) => n, decode: (j) => j as number });
     expect(readdirSync(dir)).toContain(own);
     expect(store.get('k')).toBe(1);
+    // …or reaches it through a symlink.
+    const link = `${dir}-link`;
+    symlinkSync(dir, link);
+    try {
+      const third = sqliteStores({ dir: link }).keyValue<string, number>('z', { encode: (n) => n, decode: (j) => j as number });
+      expect(readdirSync(dir)).toContain(own);
+      third.close?.();
+    } finally {
+      rmSync(link, { force: true });
+    }
     store.close?.();
     second.close?.();
     expect(readdirSync(dir)).toEqual([]);

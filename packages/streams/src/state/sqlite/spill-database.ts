@@ -1,5 +1,5 @@
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 
 const FILE = /^spill-(\d+)-\d+\.sqlite$/;
@@ -35,9 +35,11 @@ export class SpillDatabase {
 
   constructor(dir: string, pageCacheMb: number) {
     mkdirSync(dir, { recursive: true });
-    removeAbandonedFiles(dir);
-    // Absolute: `openFiles` must know this file whichever way another store factory spells its dir.
-    this.path = join(resolve(dir), `spill-${process.pid}-${++opened}.sqlite`);
+    // The real path: `openFiles` must know this file whichever way another store factory spells
+    // its dir (relative, or through a symlink).
+    const real = realpathSync(dir);
+    removeAbandonedFiles(real);
+    this.path = join(real, `spill-${process.pid}-${++opened}.sqlite`);
     openFiles.add(this.path);
     // Loaded here, not at import: the subpath's index checked that it is installed.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -110,7 +112,7 @@ function removeAbandonedFiles(dir: string): void {
   for (const file of readdirSync(dir)) {
     const pid = FILE.exec(file)?.[1];
     if (pid === undefined) continue;
-    const path = join(resolve(dir), file);
+    const path = join(dir, file);
     const abandoned = Number(pid) === process.pid ? !openFiles.has(path) : !isRunning(Number(pid));
     if (abandoned) rmSync(path, { force: true });
   }
