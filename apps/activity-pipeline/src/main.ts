@@ -63,7 +63,13 @@ async function main(): Promise<number> {
     autoOffsetReset: config.autoOffsetReset,
     logger: base.child({ component: 'runtime' }),
   });
-  const read = () => runtime.metrics();
+  // Until `runtime.start()`, the runtime reads 'stopped': /health says 'starting' meanwhile (the
+  // start waits for the database), or a liveness probe would restart the app during that wait.
+  let beforeStart = true;
+  const read = () => {
+    const metrics = runtime.metrics();
+    return beforeStart && metrics.state === 'stopped' ? { ...metrics, state: 'starting' as const } : metrics;
+  };
   const threads = sinkThread ? [sinkThread] : [];
   let server;
   try {
@@ -110,6 +116,7 @@ async function main(): Promise<number> {
 
   let code = 0;
   try {
+    beforeStart = false;
     await runtime.start();
     await runtime.done;
   } catch (error) {

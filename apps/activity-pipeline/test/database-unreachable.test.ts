@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runScript } from './e2e/support/app-process';
+import { runScript, startApp } from './e2e/support/app-process';
 
 // A DATABASE_URL whose server cannot be reached is a setting to fix, like one that does not parse.
 // The start went on regardless: the runtime started, the postgres sinks retried their open for
@@ -63,4 +63,27 @@ it('a DATABASE_URL naming a database that does not exist stops the start at once
   });
   expect(output).not.toContain('retrying');
   expect(Date.now() - started).toBeLessThan(15_000);
+}, 60_000);
+
+it('answers /health with 200, starting, while the start waits for the database', async () => {
+  // An orchestrator's liveness probe would otherwise restart the app during the very wait that
+  // lets a database still starting come up.
+  const dir = mkdtempSync(join(tmpdir(), 'database-wait-health-'));
+  const app = await startApp({
+    DATABASE_URL: 'postgres://postgres@127.0.0.1:1/pipeline',
+    KAFKA_BROKERS: '127.0.0.1:1',
+    APPLICATION_ID: 'database-wait-health-test',
+    LAKE_DIR: join(dir, 'lake'),
+    STATE_DIR: join(dir, 'state'),
+    HTTP_PORT: '0',
+  });
+  try {
+    const deadline = Date.now() + 10_000;
+    while (!app.logs.some((l) => l.message === 'postgres: connect failed, retrying') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const response = await fetch(`${app.baseUrl}/health`);
+    expect({ status: response.status, body: (await response.json()) as unknown }).toMatchObject({ status: 200, body: { state: 'starting' } });
+  } finally {
+    await app.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }, 60_000);
