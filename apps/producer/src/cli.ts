@@ -16,7 +16,8 @@ no sign, exponent (1e3), 0x or 0o prefix, leading zero (010) or spaces.
 
 Exit codes: 0 done (also after Ctrl-C / SIGTERM, once in-flight records are delivered),
 1 a record was not delivered or Kafka was unreachable, 2 bad options, 130 a second Ctrl-C / SIGTERM
-(a second or more after the first) while waiting for delivery reports: exited at once, no summary.`;
+(a second or more after the first): no summary; while waiting for delivery reports it exits at once,
+while Kafka is not reached yet once the connection attempt ends (within 10 s).`;
 
 /** Where commander writes; tests capture it. */
 export interface CliOutput {
