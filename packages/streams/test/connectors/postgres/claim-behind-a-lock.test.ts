@@ -3,7 +3,7 @@ import { silentLogger, type Duration } from '../../../src';
 import { createPostgresDb, postgresSink } from '../../../src/connectors/postgres';
 import { untyped } from '../../../src/connectors/postgres/untyped-db';
 import { offsetsTable } from '../../../src/connectors/postgres/sink-offsets';
-import { scratchSchema, type Scratch } from './scratch-db';
+import { EXACTLY_ONCE_EVENTS_LOG, scratchSchema, type Scratch } from './scratch-db';
 
 // An instance's claim (at `recover`) waits for the row lock of any transaction still writing the
 // partition's offsets: the old owner's flush, which normally ends in moments. A connection the
@@ -87,10 +87,7 @@ it("takes the claim's lock timeout from the sink's claimLockTimeout, and refuses
   const sink = (claimLockTimeout: Duration) =>
     postgresSink({
       db: scratch.db(),
-      table: 'events_log',
-      key: ['topic', 'partition', 'offset'],
-      mode: 'insert',
-      exactlyOnce: true,
+      ...EXACTLY_ONCE_EVENTS_LOG,
       row: (offset: number) => ({ topic: 'events', partition: 0, offset, user_id: 'u' }),
       claimLockTimeout,
       retry: { attempts: 1 },

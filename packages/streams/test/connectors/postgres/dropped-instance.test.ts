@@ -1,7 +1,7 @@
 import type { SinkRecord } from '../../../src';
 import { postgresSink } from '../../../src/connectors/postgres';
 import { commit } from './records';
-import { recordingLogger, scratchSchema, type Scratch } from './scratch-db';
+import { EXACTLY_ONCE_EVENTS_LOG, recordingLogger, scratchSchema, type Scratch } from './scratch-db';
 
 // With several instances (scaling 'multi-instance'), the group may drop an instance whose commit
 // waits longer than max.poll.interval.ms (a lock, a database retried for minutes) and give its
@@ -33,10 +33,7 @@ const context = () => ({ applicationId: 'moving-app', nodeName: 'to-1', logger: 
 const eventsSink = (db = scratch.db()) =>
   postgresSink({
     db,
-    table: 'events_log',
-    key: ['topic', 'partition', 'offset'],
-    mode: 'insert',
-    exactlyOnce: true,
+    ...EXACTLY_ONCE_EVENTS_LOG,
     row: (e: Logged) => ({ topic: 'events', partition: 0, offset: e.offset, user_id: e.user_id }),
   }).open(context());
 

@@ -1,7 +1,7 @@
 import { Engine, memoryBackend, processor, silentLogger, streams, systemClock, type RawRecord, type SinkWriter, type StateBackend } from '../../../src';
 import { postgresSink } from '../../../src/connectors/postgres';
 import { repartitionTopicName } from '../../../src/runtime/repartition-exchange';
-import { scratchSchema, type Scratch } from './scratch-db';
+import { EXACTLY_ONCE_EVENTS_LOG, scratchSchema, type Scratch } from './scratch-db';
 import { event, sourceOptions, type Event } from '../../support/events';
 
 // postgresSink({ exactlyOnce: true }) stores, with each flush, the offsets of every input partition,
@@ -34,10 +34,7 @@ describe('postgres exactlyOnce sink behind a repartition topic', () => {
       .to(
         postgresSink({
           db: scratch.db(),
-          table: 'events_log',
-          key: ['topic', 'partition', 'offset'],
-          mode: 'insert',
-          exactlyOnce: true,
+          ...EXACTLY_ONCE_EVENTS_LOG,
           // the user id carries the input offset
           row: (e: Event) => ({ topic: 'events', partition: 0, offset: Number(e.user_id.slice(1)), user_id: e.user_id }),
         }),

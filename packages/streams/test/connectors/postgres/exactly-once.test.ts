@@ -1,7 +1,7 @@
 import type { SinkRecord } from '../../../src';
 import { postgresSink, type PostgresSinkOptions } from '../../../src/connectors/postgres';
 import { commit, count, COUNTS_QUERY, countsSink, summarize, T0, type CountRow } from './records';
-import { DATABASE_URL, recordingLogger, scratchSchema, type Scratch, type TestDb } from './scratch-db';
+import { EXACTLY_ONCE_EVENTS_LOG, DATABASE_URL, recordingLogger, scratchSchema, type Scratch, type TestDb } from './scratch-db';
 import { tcpProxy } from './tcp-proxy';
 
 let scratch: Scratch;
@@ -32,10 +32,7 @@ const context = (logger = recordingLogger()) => ({ applicationId: 'eo-test', nod
 function eventsSink(options: Partial<PostgresSinkOptions<TestDb, 'events_log', Logged>> = {}) {
   return postgresSink({
     db: scratch.db(),
-    table: 'events_log',
-    key: ['topic', 'partition', 'offset'],
-    mode: 'insert',
-    exactlyOnce: true,
+    ...EXACTLY_ONCE_EVENTS_LOG,
     row: (e: Logged) => ({ topic: 'events', partition: e.partition, offset: e.offset, user_id: e.user_id }),
     ...options,
   });

@@ -7,6 +7,12 @@ import { createPostgresDb } from '../../../src/connectors/postgres';
 /** The real server of this machine (trust auth), or the one `DATABASE_URL` names. */
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/**
+ * An exactly-once sink inserting into `events_log`, whose key is the input position: a record
+ * written twice is a key violation, so these tests see any duplicate.
+ */
+export const EXACTLY_ONCE_EVENTS_LOG = { table: 'events_log', key: ['topic', 'partition', 'offset'], mode: 'insert', exactlyOnce: true } as const;
+
 /** The tables of the tests, in kysely's terms (init-db.sql's shapes). */
 export interface TestDb {
   page_view_counts: {
