@@ -27,6 +27,15 @@ const ELEMENTS: Record<ParquetColumnType, Pick<SchemaElement, 'type' | 'converte
   BOOLEAN: { type: 'BOOLEAN' },
 };
 
+/**
+ * Encodings chosen here rather than by hyparquet-writer. A BOOLEAN page of more than 16 values it
+ * writes as RLE, which @dsnp/parquetjs 1.8.8 (the reader of the reference app's `verify`) decodes
+ * without a bit width: every value read back as false. PLAIN (bit-packed) is read right by both.
+ */
+const ENCODINGS: Partial<Record<ParquetColumnType, { encoding: 'PLAIN' }>> = {
+  BOOLEAN: { encoding: 'PLAIN' },
+};
+
 /** The rows of a file, a row group (at most ROW_GROUP_SIZE rows) at a time, as a roll reads them. */
 export type RowGroups = AsyncIterable<FileColumns>;
 
@@ -68,7 +77,7 @@ export class ParquetEncoder {
     });
     for await (const rows of groups) {
       const values = rows.columnValues();
-      await file.write({ columnData: this.columns.map((c, i) => ({ name: c.name, data: values[i]! })), rowGroupSize: ROW_GROUP_SIZE });
+      await file.write({ columnData: this.columns.map((c, i) => ({ name: c.name, data: values[i]!, ...ENCODINGS[c.type] })), rowGroupSize: ROW_GROUP_SIZE });
     }
     await file.finish();
     return writer.getBytes();

@@ -1,6 +1,6 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Type, type Static } from '@sinclair/typebox';
 import { silentLogger, type CommitInfo, type Sink, type SinkRecord, type SinkWriter } from '../../../src';
@@ -100,6 +100,30 @@ export type ReadRow = Record<string, unknown>;
 export async function readParquet(path: string): Promise<ReadRow[]> {
   const { asyncBufferFromFile, parquetReadObjects } = await import('hyparquet');
   return parquetReadObjects({ file: await asyncBufferFromFile(path), compressors: { GZIP: (input) => gunzipSync(input) } });
+}
+
+interface ParquetjsReader {
+  getCursor(): { next(): Promise<ReadRow | null> };
+  close(): Promise<void>;
+}
+
+/**
+ * Reads one Parquet file with @dsnp/parquetjs 1.8.8, the reader of the reference app's `verify`
+ * (apps/activity-pipeline/src/verify/lake-lookup.ts); the README promises it reads every column
+ * type. It is a dependency of that app, not of this package: resolved from the app's folder.
+ */
+export async function readParquetWithParquetjs(path: string): Promise<ReadRow[]> {
+  const app = join(__dirname, '../../../../../apps/activity-pipeline/package.json');
+  const module = (await import(require.resolve('@dsnp/parquetjs', { paths: [dirname(app)] }))) as { ParquetReader: { openFile(p: string): Promise<ParquetjsReader> } };
+  const reader = await module.ParquetReader.openFile(path);
+  try {
+    const cursor = reader.getCursor();
+    const rows: ReadRow[] = [];
+    for (let r = await cursor.next(); r !== null; r = await cursor.next()) rows.push(r);
+    return rows;
+  } finally {
+    await reader.close();
+  }
 }
 
 /** Every row of every final file of the lake, in file then row order, with the file it is in. */

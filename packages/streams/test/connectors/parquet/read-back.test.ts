@@ -2,10 +2,11 @@ import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { parquetSink, type ParquetCompression } from '../../../src/connectors/parquet';
 import { parseDateTime } from '../../../src/time/date-time';
-import { commit, flushAndRoll, finalFiles, makeLake, open, position, readLake, readParquet, record, records, row, Row } from './lake-helpers';
+import { commit, flushAndRoll, finalFiles, makeLake, open, position, readLake, readParquet, readParquetWithParquetjs, record, records, row, Row } from './lake-helpers';
 
 // The files are read back with hyparquet, a Parquet implementation independent of the writer
-// (@dsnp/parquetjs): what it reads is what any standard reader (DuckDB, pyarrow, Spark) reads.
+// (hyparquet-writer): what it reads is what any standard reader (DuckDB, pyarrow, Spark) reads.
+// And with @dsnp/parquetjs 1.8.8, which the reference app's `verify` reads the lake with.
 
 /** What a row of `Row` reads back as: INT64 as bigint, TIMESTAMP_MILLIS as Date, absent as null. */
 function expected(offset: number, r: Row, partition = 0): Record<string, unknown> {
@@ -38,6 +39,33 @@ describe('parquet files read back by an independent reader', () => {
     await flushAndRoll(writer, commit(1, 300));
     const rows = await readLake(lake.dir);
     expect(rows.map(({ file: _file, ...r }) => r)).toEqual(records(0, 300).map((r) => expected(r.origin!.offset, r.value)));
+    await writer.close();
+  });
+
+  it.each<ParquetCompression>(['SNAPPY', 'GZIP', 'UNCOMPRESSED'])('parquetjs 1.8.8 reads every value back exactly too (%s)', async (compression) => {
+    const writer = await open(parquetSink({ dir: lake.dir, schema: Row, compression, rollRows: 300 }));
+    await writer.recover!(position(0));
+    writer.write(records(0, 300));
+    await flushAndRoll(writer, commit(1, 300));
+    const [file] = await finalFiles(lake.dir);
+    expect(await readParquetWithParquetjs(join(lake.dir, file!))).toEqual(records(0, 300).map((r) => expected(r.origin!.offset, r.value)));
+    await writer.close();
+  });
+
+  // hyparquet-writer writes a BOOLEAN page of more than 16 values as RLE unless told otherwise,
+  // and parquetjs 1.8.8 decodes RLE booleans without a bit width: it read all 20 of these as false.
+  it('writes BOOLEAN columns, required and optional, that both readers read back (more than 16 values a page)', async () => {
+    const Flags = Type.Object({ at: Type.String({ format: 'date-time' }), ok: Type.Boolean(), maybe: Type.Optional(Type.Boolean()) });
+    const values = Array.from({ length: 20 }, (_, i) => ({ at: '2024-01-01T12:00:00.000Z', ok: i % 2 === 0, ...(i % 5 === 4 ? {} : { maybe: i % 3 === 0 }) }));
+    const writer = await open(parquetSink({ dir: lake.dir, schema: Flags, rollRows: 20 }));
+    await writer.recover!(position(0));
+    writer.write(values.map((v, i) => record(i, v)));
+    await flushAndRoll(writer, commit(1, 20));
+    const [file] = await finalFiles(lake.dir);
+    const flags = values.map((v) => ({ ok: v.ok, maybe: v.maybe ?? null }));
+    const read = (rows: Array<Record<string, unknown>>) => rows.map((r) => ({ ok: r.ok, maybe: r.maybe }));
+    expect(read(await readParquet(join(lake.dir, file!)))).toEqual(flags);
+    expect(read(await readParquetWithParquetjs(join(lake.dir, file!)))).toEqual(flags);
     await writer.close();
   });
 
