@@ -1,5 +1,5 @@
+import { parseDateTime } from '../../time/date-time';
 import type { ParquetColumn } from './columns';
-import { timestampOfText } from './timestamp-text';
 
 /** Returns why a row cannot be written to the columns, or `undefined` when it can. */
 export type RowCheck = (row: unknown) => string | undefined;
@@ -47,7 +47,10 @@ function checkValue(type: ParquetColumn['type'], v: unknown): string | undefined
     case 'INT64':
       return Number.isSafeInteger(v) ? undefined : `expected a safe integer, got ${describe(v)}`;
     case 'TIMESTAMP_MILLIS':
-      return typeof v === 'string' && !Number.isNaN(timestampOfText(v)) ? undefined : `expected a date-time string, got ${describe(v)}`;
+      // Only what the `date-time` format takes (parseDateTime), not Date.parse's other readings: it
+      // rolls an impossible day over ('2024-02-30' is 1 March) and 24:00 into the next day, and
+      // reads a time with no offset, or '1', in the host's time zone.
+      return typeof v === 'string' && !Number.isNaN(parseDateTime(v)) ? undefined : `expected a date-time string, got ${describe(v)}`;
   }
 }
 

@@ -191,6 +191,18 @@ describe('parquet sink layout', () => {
     await expect(bad({ maybe: 'x' })).rejects.toThrow(/maybe: expected a safe integer, got 'x'/);
   });
 
+  // The check fell back to Date.parse, which rolls an impossible day over ('2024-02-30' was written
+  // as 1 March), reads 24:00 as the next day, and reads a time with no offset, or '1' (2001-01-01),
+  // in the host's time zone: each was written as some instant, though the `date-time` format refuses it.
+  it.each(['2024-02-30T12:00:00Z', '2024-01-01T10:00:00', '1', '2024-01-01T24:00:00Z'])(
+    'refuses a timestamp string that is not a date-time (%s) at write, naming the column and the value',
+    async (at) => {
+      const writer = await recovered();
+      expect(() => writer.write([record(7, { ...row(7), at })])).toThrow(`events:0 at offset 7 does not fit the schema: at: expected a date-time string, got '${at}'`);
+      await writer.close();
+    },
+  );
+
   it('refuses rows of a partition recover() was not told about, and offsets that go back', async () => {
     const unrecovered = await open(parquetSink({ dir: lake.dir, schema: Row }));
     expect(() => unrecovered.write(records(0, 1))).toThrow(/before recover\(\)/);

@@ -75,6 +75,20 @@ describe('parquet sink recovery after a crash', () => {
     expect(await offsetCounts(lake.dir)).toEqual(once(0, 10));
   });
 
+  // Before 7 December 2026 the row check took any date-time string Date.parse reads; the check now
+  // takes only what parseDateTime (the `date-time` format) reads. Committed rows an earlier version
+  // staged are still rolled, as Date.parse read them, rather than failing the roll at every restart.
+  it('rolls committed rows an earlier version staged with a date-time only Date.parse reads', async () => {
+    await mkdir(join(lake.dir, DIR), { recursive: true });
+    const earlier = { ...row(1), at: '2024-01-01T24:00:00Z' };
+    await writeFile(join(lake.dir, DIR, '.staging-events-0-0.jsonl'), `${line(0)}[1,${JSON.stringify(earlier)}]\n`);
+    const writer = await open(sinkOn(lake.dir));
+    await writer.recover!(position(2));
+    await writer.close();
+    expect(await finalFiles(lake.dir)).toEqual([`${DIR}/part-events-0-0-1.parquet`]);
+    expect((await readLake(lake.dir)).map((r) => (r.at as Date).toISOString())).toEqual([row(0).at, '2024-01-02T00:00:00.000Z']);
+  });
+
   it('(b) a crash after a roll’s rename but before its staging file is removed loses and repeats nothing', async () => {
     const first = await open(sinkOn(lake.dir));
     await first.recover!(position(0));
