@@ -38,7 +38,10 @@ export function rowCheck(columns: readonly ParquetColumn[]): RowCheck {
 function checkValue(type: ParquetColumn['type'], v: unknown): string | undefined {
   switch (type) {
     case 'UTF8':
-      return typeof v === 'string' ? undefined : `expected a string, got ${describe(v)}`;
+      if (typeof v !== 'string') return `expected a string, got ${describe(v)}`;
+      // Half a surrogate pair has no UTF-8 form: it would be written as U+FFFD, so that two
+      // different values ('user\ud800', 'user\udbff') read back as one.
+      return (v as WellFormedCheck).isWellFormed() ? undefined : `expected a well-formed string, got ${describe(v)} (half a UTF-16 surrogate pair, which UTF-8 cannot hold)`;
     case 'BOOLEAN':
       return typeof v === 'boolean' ? undefined : `expected a boolean, got ${describe(v)}`;
     case 'DOUBLE':
@@ -54,6 +57,12 @@ function checkValue(type: ParquetColumn['type'], v: unknown): string | undefined
   }
 }
 
+/** String.prototype.isWellFormed (Node 20; ES2024, past the lib this package compiles against). */
+type WellFormedCheck = string & { isWellFormed(): boolean };
+
+/** A value for a message; half surrogate pairs escaped (`\ud800`), which UTF-8 would print as U+FFFD. */
 function describe(v: unknown): string {
-  return typeof v === 'string' ? `'${v.length > 40 ? `${v.slice(0, 40)}…` : v}'` : typeof v === 'number' ? String(v) : typeof v;
+  if (typeof v !== 'string') return typeof v === 'number' ? String(v) : typeof v;
+  const text = v.length > 40 ? `${v.slice(0, 40)}…` : v;
+  return `'${text.replace(/\p{Cs}/gu, (c) => `\\u${c.charCodeAt(0).toString(16)}`)}'`;
 }

@@ -203,6 +203,22 @@ describe('parquet sink layout', () => {
     },
   );
 
+  // Half a surrogate pair has no UTF-8 form: it was written as U+FFFD, so 'user\ud800' and
+  // 'user\udbff' read back as one value. A whole pair (𝄞) is fine (see read-back). The message shows the half pair
+  // escaped: printed as UTF-8 it would be U+FFFD again.
+  it.each([
+    ['id', { id: 'user\ud800' }, 'user\\ud800'],
+    ['id', { id: 'user\udbff' }, 'user\\udbff'],
+    ['id', { id: '\udc00user' }, '\\udc00user'],
+    ['note', { note: 'a\ud834' }, 'a\\ud834'],
+  ])('refuses a string with half a surrogate pair at write, naming the column (%s: %j)', async (column, patch, shown) => {
+    const writer = await recovered();
+    expect(() => writer.write([record(7, { ...row(7), ...patch })])).toThrow(
+      `events:0 at offset 7 does not fit the schema: ${column}: expected a well-formed string, got '${shown}' (half a UTF-16 surrogate pair, which UTF-8 cannot hold)`,
+    );
+    await writer.close();
+  });
+
   it('refuses rows of a partition recover() was not told about, and offsets that go back', async () => {
     const unrecovered = await open(parquetSink({ dir: lake.dir, schema: Row }));
     expect(() => unrecovered.write(records(0, 1))).toThrow(/before recover\(\)/);
