@@ -90,7 +90,7 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
         await this.rolls.removeRetired(this.committedThrough);
         this.lastFlushId = commit.id;
         const now = this.config.clock.now();
-        await Promise.all(taken.map(({ segment, values, offsets }) => this.flushSegment(segment, values, offsets, commit.id, now)));
+        await Promise.all(taken.map(({ segment, values, offsets, since }) => this.flushSegment(segment, values, offsets, since, commit.id, now)));
         this.segments.forgetEmpty();
       } catch (error) {
         this.failure = sinkError(this.config.name, error);
@@ -208,7 +208,9 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
       );
     }
     input.lastOffset = origin.offset;
-    if (segment.stagedRows === 0 && segment.pending.length === 0) segment.firstRowAt = this.config.clock.now();
+    // Not the staging file's age: while a flush stages the rows it took, the segment has neither
+    // staged nor pending rows, yet its file's first row is one of those (see flushSegment).
+    if (segment.pending.length === 0) segment.pendingSince = this.config.clock.now();
     // The value itself is kept: it becomes a staging line, or a Parquet row directly, at flush.
     segment.pending.push(record.value);
     segment.pendingOffsets.push(origin.offset);
@@ -216,9 +218,9 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
   }
 
   /** Every segment with the rows written to it since the last flush, which leave the segment. */
-  private takePending(): Array<{ segment: Segment; values: unknown[]; offsets: number[] }> {
+  private takePending(): Array<{ segment: Segment; values: unknown[]; offsets: number[]; since: number }> {
     return this.segments.all().map((segment) => {
-      const taken = { segment, values: segment.pending, offsets: segment.pendingOffsets };
+      const taken = { segment, values: segment.pending, offsets: segment.pendingOffsets, since: segment.pendingSince };
       segment.pending = [];
       segment.pendingOffsets = [];
       this.pendingRows -= taken.values.length;
@@ -226,10 +228,14 @@ export class ParquetSinkWriter implements SinkWriter<unknown> {
     });
   }
 
-  private async flushSegment(segment: Segment, values: readonly unknown[], offsets: readonly number[], commitId: number, now: number): Promise<void> {
+  /** `since`: when the first of `values` was written. */
+  private async flushSegment(segment: Segment, values: readonly unknown[], offsets: readonly number[], since: number, commitId: number, now: number): Promise<void> {
     const { rollRows, rollAgeMs } = this.config;
     let start = 0;
     while (start < values.length) {
+      // These rows start a new staging file: its age counts from the first of them. (After a cut,
+      // start > 0, the roll has set it: see RollQueue.start.)
+      if (start === 0 && segment.stagedRows === 0) segment.firstRowAt = since;
       // Cut at exactly rollRows rows, so file boundaries do not depend on when flushes happen, but
       // never between rows of one input record (a flatMap): recovery tells rows apart by offset.
       let end = Math.min(values.length, start + Math.max(1, rollRows - segment.stagedRows));

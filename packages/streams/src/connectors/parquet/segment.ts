@@ -28,14 +28,16 @@ export interface Segment {
   stagingId: FileId | undefined;
   /** Rows in the staging file. */
   stagedRows: number;
-  /** Wall-clock time of the first row not yet in Parquet (the staging file's age). */
+  /** Wall-clock time of the staging file's first row (its age), set when a flush starts the file. */
   firstRowAt: number;
   /** Values written since the last flush, and their input offsets. */
   pending: unknown[];
   pendingOffsets: number[];
+  /** Wall-clock time the first of `pending` was written. */
+  pendingSince: number;
 }
 
 /** @example const segment = newSegment(input, 'event_date=2024-01-01'); */
 export function newSegment(input: InputPartition, dir: string): Segment {
-  return { input, dir, stagingFirst: undefined, stagingId: undefined, stagedRows: 0, firstRowAt: 0, pending: [], pendingOffsets: [] };
+  return { input, dir, stagingFirst: undefined, stagingId: undefined, stagedRows: 0, firstRowAt: 0, pending: [], pendingOffsets: [], pendingSince: 0 };
 }

@@ -106,6 +106,24 @@ describe('parquet sink layout', () => {
     await writer.close();
   });
 
+  // The engine writes the next commit's records while a flush runs. The flush has taken its rows
+  // and not staged them yet: a record written then made the segment look empty, and the staging
+  // file's age counted from that record (10 s later), so row 0 waited another commit interval.
+  it('counts a staging file’s age from its first row, when a record is written while the flush stages it', async () => {
+    const clock = new VirtualClock(1_000_000);
+    const writer = await open(parquetSink({ dir: lake.dir, schema: Row, rollAge: '1m', clock }));
+    await writer.recover!(position(0));
+    writer.write(records(0, 1));
+    clock.advance(10_000);
+    const flushing = writer.flush(commit(1, 1));
+    writer.write(records(1, 2));
+    await flushing;
+    clock.advance(55_000); // row 0 is 65 s old, row 1 55 s
+    await flushAndRoll(writer, commit(2, 2));
+    expect(await finalFiles(lake.dir)).toEqual(['event_date=2024-01-01/part-events-0-0-1.parquet']);
+    await writer.close();
+  });
+
   it('keeps unrolled rows in hidden staging files, which readers skip, and rolls them all on close', async () => {
     const writer = await open(parquetSink({ dir: lake.dir, schema: Row }));
     await writer.recover!(position(0));
