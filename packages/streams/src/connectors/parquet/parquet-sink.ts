@@ -59,7 +59,7 @@ export function parquetSink<S extends TSchema>(options: ParquetSinkOptions<S>): 
   if (options.dir.length === 0) throw new RangeError('parquet sink: dir must not be empty');
   const root = resolve(options.dir);
   const name = options.name ?? options.dir;
-  const partitionOf = options.partitionBy === undefined ? eventDatePartition() : checkedPartitionBy(name, options.partitionBy as (record: SinkRecord<unknown>) => string);
+  const partitionOf = options.partitionBy === undefined ? eventDatePartition(name) : checkedPartitionBy(name, options.partitionBy as (record: SinkRecord<unknown>) => string);
   return {
     kind: 'parquet',
     target: name,

@@ -1,27 +1,41 @@
 import type { SinkRecord } from '../../sinks/sink';
 
 const DAY_MS = 86_400_000;
+/** The furthest instant from 1970 a JavaScript `Date` holds, either way: 100,000,000 days. */
+const MAX_DATE_MS = 8.64e15;
 
 /**
  * The default partitioning: Hive-style `event_date=YYYY-MM-DD` from the record's event time, in
  * UTC. The text of each day is computed once: the sink asks for every row.
  *
+ * @param name the sink's, for errors.
+ * @throws Error naming the record and its event time when that is not a time a `Date` holds
+ * (NaN, infinite, or beyond ±8.64e15 ms: an extractor that returns nanoseconds by mistake), which
+ * made the directory `event_date=0NaN-NaN-NaN`.
  * @example
  * const byDate = eventDatePartition();
  * byDate({ value: e, timestamp: Date.UTC(2024, 0, 1, 12) }); // 'event_date=2024-01-01'
  */
-export function eventDatePartition(): (record: SinkRecord<unknown>) => string {
+export function eventDatePartition(name?: string): (record: SinkRecord<unknown>) => string {
   const days = new Map<number, string>();
   return (record) => {
+    // Checked for every record, not only a day's first: 8.64e15 + 1 is in the last day, which a Date holds.
+    if (!(Math.abs(record.timestamp) <= MAX_DATE_MS)) throw noEventTime(name, record);
     const day = Math.floor(record.timestamp / DAY_MS);
     let path = days.get(day);
     if (path === undefined) {
-      if (!Number.isFinite(day)) throw new Error(`parquet sink: the record has no valid event time (${record.timestamp})`);
       path = `event_date=${isoDate(new Date(day * DAY_MS))}`;
       days.set(day, path);
     }
     return path;
   };
+}
+
+function noEventTime(name: string | undefined, record: SinkRecord<unknown>): Error {
+  const sink = name === undefined ? 'parquet sink' : `parquet sink ${name}`;
+  const origin = record.origin;
+  const which = origin === undefined ? 'the record' : `the record of ${origin.topic}:${origin.partition} at offset ${origin.offset}`;
+  return new Error(`${sink}: ${which} has no valid event time (${record.timestamp})`);
 }
 
 /**

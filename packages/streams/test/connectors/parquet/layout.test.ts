@@ -237,6 +237,16 @@ describe('parquet sink layout', () => {
     await writer.close();
   });
 
+  it('fails the write of a record whose event time a Date cannot hold (nanoseconds by mistake), naming the record and the value', async () => {
+    const writer = await recovered();
+    expect(() => writer.write([{ ...record(7, row(7)), timestamp: 1.7e18 }])).toThrow(
+      `parquet sink ${lake.dir}: the record of events:0 at offset 7 has no valid event time (1700000000000000000)`,
+    );
+    await expect(writer.flush(commit(1, 8))).rejects.toThrow(/an earlier write or flush failed/);
+    await writer.close();
+    expect(await listFiles(lake.dir)).toEqual([]);
+  });
+
   it('refuses rows of a partition recover() was not told about, and offsets that go back', async () => {
     const unrecovered = await open(parquetSink({ dir: lake.dir, schema: Row }));
     expect(() => unrecovered.write(records(0, 1))).toThrow(/before recover\(\)/);
