@@ -1,6 +1,6 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Type, type Static } from '@sinclair/typebox';
 import { silentLogger, type CommitInfo, type Sink, type SinkRecord, type SinkWriter } from '../../../src';
@@ -110,11 +110,10 @@ interface ParquetjsReader {
 /**
  * Reads one Parquet file with @dsnp/parquetjs 1.8.8, the reader of the reference app's `verify`
  * (apps/activity-pipeline/src/verify/lake-lookup.ts); the README promises it reads every column
- * type. It is a dependency of that app, not of this package: resolved from the app's folder.
+ * type.
  */
 export async function readParquetWithParquetjs(path: string): Promise<ReadRow[]> {
-  const app = join(__dirname, '../../../../../apps/activity-pipeline/package.json');
-  const module = (await import(require.resolve('@dsnp/parquetjs', { paths: [dirname(app)] }))) as { ParquetReader: { openFile(p: string): Promise<ParquetjsReader> } };
+  const module = (await import('@dsnp/parquetjs')) as unknown as { ParquetReader: { openFile(p: string): Promise<ParquetjsReader> } };
   const reader = await module.ParquetReader.openFile(path);
   try {
     const cursor = reader.getCursor();
