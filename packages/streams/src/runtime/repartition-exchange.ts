@@ -146,11 +146,17 @@ export class RepartitionExchange {
       return;
     }
     const [topic, partition, offset, sentWatermark, sequence, watermarkAfter, emitted] = envelope.o;
+    const id = partitionId(topic, partition);
     // A partition's first record has no watermark before it (-Infinity), which JSON writes as
     // null; read as null, the lateness rules compared event times with 0, so a first record
     // from before 1970 was late (`t < null`, `end <= null`).
-    const watermark = sentWatermark ?? -Infinity;
-    const id = partitionId(topic, partition);
+    // Judged by the highest watermark heard from its source partition, if that is higher: at
+    // least-once, a watermark sent down this topic is durable even when the commit that saved it
+    // at the source failed, and the source, restarted from the commit before, sends records with
+    // the older one. This task may have closed windows on the newer one: the record is late for
+    // them, as it would have been at the source without the restart. (Otherwise the two agree:
+    // what one source partition sends arrives in the order it was sent.)
+    const watermark = Math.max(sentWatermark ?? -Infinity, task.originWatermark(id));
     if (!task.acceptOrigin(id, offset, sequence)) return; // sent again by a replay
     if (watermarkAfter !== undefined && Number.isFinite(watermarkAfter)) {
       // The watermark as of this record, before it, as a groupByKey task's would be: timers and
