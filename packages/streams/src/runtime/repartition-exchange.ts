@@ -21,8 +21,8 @@ export function partitionOfKey(key: Key, count: number): number {
 }
 
 /**
- * What repartition topics cannot carry yet, refused at start rather than left to lose or count
- * twice:
+ * What repartition topics cannot carry yet, refused at start (the Kafka runtime's constructor, the
+ * test driver's `create`) rather than left to lose or count twice:
  * - records an operator derives (window and session results; a processor's timer and
  *   `emitLatest` output, refused at `send`): they have no input offset, and a replay after a crash
  *   may not emit them the same way, so the downstream task could not tell a replay's duplicates;
@@ -30,6 +30,10 @@ export function partitionOfKey(key: Key, count: number): number {
  *   on their way through the first, so its windows could close before those records arrive.
  * Late records (`late()`) are the aggregation's own input, with their offsets: they pass.
  */
+export function refuseWhatRepartitionTopicsCannotCarry(topology: Topology): void {
+  for (const sub of topology.subtopologies) if (sub.repartition) refuseUnsupported(topology, sub.repartition);
+}
+
 function refuseUnsupported(topology: Topology, groupBy: GroupByNode): void {
   let node: Node = groupBy.parent;
   while (node.kind !== 'source') {

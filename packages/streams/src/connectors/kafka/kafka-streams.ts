@@ -3,6 +3,7 @@ import { CODES, type KafkaConsumer, type TopicPartition } from 'node-rdkafka';
 import type { StreamsApp } from '../../dsl/streams-app';
 import { createLogger, type Logger } from '../../logging/logger';
 import { Engine } from '../../runtime/engine';
+import { refuseWhatRepartitionTopicsCannotCarry } from '../../runtime/repartition-exchange';
 import { emptyMetrics, type EngineMetrics } from '../../runtime/metrics';
 import { partitionId, type PartitionOffset } from '../../runtime/record';
 import type { Sink, SinkWriter } from '../../sinks/sink';
@@ -84,6 +85,9 @@ export class KafkaStreams {
   ) {
     checkKafkaStreamsOptions(options);
     this.topology = app.topology();
+    // Before any topic is created or the group joined: the engine's exchange would refuse the
+    // same only at the first assignment, after both.
+    if (options.scaling === 'multi-instance') refuseWhatRepartitionTopicsCannotCarry(this.topology);
     this.logger = options.logger ?? createLogger({ fields: { app: app.applicationId } });
     this.clock = options.clock ?? systemClock;
     this.backend = options.stateBackend ?? localBackend({ dir: options.stateDir ?? './data/state' });
