@@ -398,6 +398,7 @@ export class KafkaStreams {
         groupOffsets: group,
         stateful: this.topology.subtopologies.some((s) => s.stores.length > 0),
         autoOffsetReset: this.options.autoOffsetReset ?? 'earliest',
+        sourceTopics: new Set(this.topology.sources.map((s) => s.topic)),
         logger: this.logger,
       });
       await engine.resumeFrom(positions);

@@ -12,14 +12,19 @@ export interface ResumeInputs {
   readonly groupOffsets: ReadonlyMap<string, number>;
   /** Whether any subtopology keeps state. */
   readonly stateful: boolean;
+  /** For the source topics; the runtime's own topics (repartition) are always read from their start. */
   readonly autoOffsetReset: 'earliest' | 'latest';
+  /** The topology's source topics: `autoOffsetReset` is theirs. */
+  readonly sourceTopics: ReadonlySet<string>;
   readonly logger: Logger;
 }
 
 /**
  * Where each newly assigned partition resumes: at this instance's checkpoint, where its state
- * is; else at the group's committed offset; else at the start or end of the partition, as
- * `autoOffsetReset` says.
+ * is; else at the group's committed offset; else, for a source topic, at the start or end of the
+ * partition as `autoOffsetReset` says, and for a repartition topic at its start, as Kafka Streams
+ * reads its internal topics: what is there was sent by tasks whose input is already committed,
+ * and would never be sent again.
  */
 export async function resumePositions(inputs: ResumeInputs): Promise<PartitionOffset[]> {
   const { consumer, partitions, checkpoints, groupOffsets: group, stateful, logger } = inputs;
@@ -39,7 +44,7 @@ export async function resumePositions(inputs: ResumeInputs): Promise<PartitionOf
     }
     if (offset === undefined || offset < 0) {
       const { lowOffset, highOffset } = await rd.watermarks(consumer as never, topic, partition, 10_000);
-      offset = inputs.autoOffsetReset === 'earliest' ? lowOffset : highOffset;
+      offset = inputs.autoOffsetReset === 'latest' && inputs.sourceTopics.has(topic) ? highOffset : lowOffset;
     }
     positions.push({ topic, partition, offset });
   }
