@@ -91,6 +91,7 @@ export async function prepareTopics(consumer: KafkaConsumer, topology: Topology,
   const internal = internalTopics(topology, () => tasks, {
     repartitionRetentionMs: parseDuration(options.repartitionRetention ?? '1d', 'repartitionRetention'),
   });
+  await refuseMismatchedInternalTopics(consumer, topology, internal, tasks);
   await ensureTopics(options.connection, internal, options.replicationFactor ?? -1);
   // A topic just created is not in every broker's metadata at once: subscribing to it before
   // that fails the first fetch with "unknown topic or partition".
@@ -117,6 +118,37 @@ function refuseUnequalPartitionCounts(topology: Topology, partitionCounts: Reado
   throw new Error(
     `scaling 'multi-instance' needs every source topic to have the same number of partitions, as a task reads the same partition of each: ${topicsWithCounts.join(', ')}. ` +
       `Give them equal partition counts, or run the application with scaling 'single-instance'.`,
+  );
+}
+
+/**
+ * Multi-instance: an internal topic that already exists (from an earlier run) must have the
+ * partition count the topology needs now, or tasks would write to partitions it lacks (librdkafka:
+ * "Unknown partition" at the first re-keyed record) or read state laid out for other tasks. A
+ * source topic grown since the last run is the usual cause. Refused at start, naming each topic
+ * and both counts, as Kafka Streams refuses it. (The checkpoint and commit-marker topics have one
+ * partition whatever the sources have.)
+ */
+async function refuseMismatchedInternalTopics(consumer: KafkaConsumer, topology: Topology, internal: readonly InternalTopic[], tasks: number): Promise<void> {
+  const { applicationId } = topology;
+  const checked = internal.filter((t) => t.name !== checkpointTopic(applicationId));
+  const mismatched: string[] = [];
+  let previous: number | undefined;
+  for (const topic of checked) {
+    const meta = await rd.metadata(consumer as never, topic.name, 10_000);
+    const existing = meta.topics.find((t) => t.name === topic.name)?.partitions.length ?? 0;
+    if (existing === 0 || existing === topic.partitions) continue;
+    mismatched.push(`${topic.name} has ${existing} partitions`);
+    previous ??= existing;
+  }
+  if (mismatched.length === 0) return;
+  const sources = [...new Set(topology.sources.map((s) => s.topic))].join(', ');
+  const all = [...internal.map((t) => t.name), commitMarkerTopic(applicationId)].join(', ');
+  throw new Error(
+    `internal topics of '${applicationId}' do not match its source topics: ${mismatched.join(', ')}, but the topology needs ${tasks} ` +
+      `(one per partition of the source topics, ${sources}: ${tasks} now). Its tasks and their state are laid out by partition, so this instance cannot run on them. ` +
+      `Either give ${sources} its old partition count back (recreate it with ${previous} partitions), or reset the application: stop every instance, ` +
+      `delete its internal topics (${all}, those that exist) and its consumer group '${applicationId}', and start again (it reads its sources anew).`,
   );
 }
 
