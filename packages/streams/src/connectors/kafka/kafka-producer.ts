@@ -12,6 +12,8 @@ export interface KafkaProducerOptions {
   readonly transactionalId?: string;
   readonly logger: Logger;
   readonly timeoutMs?: number;
+  /** What to do when a newer producer with the same transactional id fenced this one (the end of the error's message). */
+  readonly fencedHint?: string;
 }
 
 interface Pending {
@@ -80,6 +82,8 @@ export class KafkaProducer {
   private sent = 0;
   private flushing: { readonly covers: number; readonly done: Promise<void> } | undefined;
   private readonly timeoutMs: number;
+  /** The error that said a newer producer with this transactional id fenced this one. */
+  private fenced: Error | undefined;
 
   private constructor(
     private readonly producer: Producer,
@@ -90,10 +94,12 @@ export class KafkaProducer {
       if (!err) return;
       // Where it was going: a batch fails as a whole, and the operator must know which topic refused it.
       if (this.failure === undefined) this.failure = { error: rd.toError(err), topic: report?.topic, partition: report?.partition, count: 0 };
+      if (this.transactional && isFencing(err)) this.fenced ??= rd.toError(err);
       this.failure.count++;
     });
     producer.on('event.error', (err: LibrdKafkaError) => {
       options.logger.warn('kafka producer error', { code: err.code, error: err.message });
+      if (this.transactional && isFencing(err)) this.fenced ??= rd.toError(err);
       if (err.isFatal && this.failure === undefined) this.failure = { error: rd.toError(err), count: 0 };
     });
   }
@@ -177,7 +183,42 @@ export class KafkaProducer {
     this.sinceFlush = Math.max(0, this.sinceFlush - flushing);
     const failure = this.failure;
     this.failure = undefined;
-    if (failure) throw new Error(`kafka producer: ${undelivered(failure)}: ${failure.error.message}`, { cause: failure.error });
+    if (failure === undefined) return;
+    // A fenced transactional producer purges its queue: the records' reports ("purged in queue")
+    // may reach JavaScript before the fatal error that explains them.
+    if (this.transactional && this.fenced === undefined && PURGED.test(failure.error.message)) await this.waitForFencing(1_000);
+    const error = new Error(`kafka producer: ${undelivered(failure)}: ${failure.error.message}`, { cause: failure.error });
+    throw this.fencedError(error) ?? error;
+  }
+
+  /**
+   * The error to throw when this producer was fenced (a transaction call refused with
+   * ERR__FENCED, ERR_PRODUCER_FENCED or INVALID_PRODUCER_EPOCH, or the fatal error librdkafka
+   * reported): a newer producer took its transactional id, most likely another instance with the
+   * same instanceId. librdkafka's own words ("purged in queue", "fenced by a newer instance")
+   * name neither. Undefined when it was not fenced.
+   */
+  private fencedError(error: unknown): Error | undefined {
+    if (!this.transactional) return undefined;
+    if (this.fenced === undefined && isFencing(error as LibrdKafkaError)) this.fenced = error as Error;
+    if (this.fenced === undefined) return undefined;
+    const hint = this.options.fencedHint ?? 'give each producer its own transactional id';
+    const said = this.fenced === error ? this.fenced.message : `${this.fenced.message}; ${(error as Error).message}`;
+    return new Error(`kafka producer: fenced: another instance uses the transactional id '${this.options.transactionalId}': ${hint} (librdkafka: ${said})`, { cause: error });
+  }
+
+  private async waitForFencing(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.fenced === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  /** Runs a transaction call; a refusal because this producer was fenced says so. */
+  private async transactionCall(call: () => Promise<void>): Promise<void> {
+    try {
+      await call();
+    } catch (error) {
+      throw this.fencedError(error) ?? error;
+    }
   }
 
   /** Whether a transaction is open (begun and neither committed nor aborted). */
@@ -186,7 +227,7 @@ export class KafkaProducer {
   }
 
   async beginTransaction(): Promise<void> {
-    await rd.beginTransaction(this.producer);
+    await this.transactionCall(() => rd.beginTransaction(this.producer));
     this.transactionOpen = true;
   }
 
@@ -195,16 +236,16 @@ export class KafkaProducer {
     await this.flush();
     if (offsets.length > 0) {
       if (consumer === undefined) throw new Error('kafka producer: offsets need the consumer whose group commits them');
-      await rd.sendOffsetsToTransaction(this.producer, offsets.map((o) => ({ ...o })), consumer, this.timeoutMs);
+      await this.transactionCall(() => rd.sendOffsetsToTransaction(this.producer, offsets.map((o) => ({ ...o })), consumer, this.timeoutMs));
     }
-    await rd.commitTransaction(this.producer, this.timeoutMs);
+    await this.transactionCall(() => rd.commitTransaction(this.producer, this.timeoutMs));
     this.transactionOpen = false;
   }
 
   async abortTransaction(): Promise<void> {
     this.backlog = [];
     if (!this.transactionOpen) return;
-    await rd.abortTransaction(this.producer, this.timeoutMs);
+    await this.transactionCall(() => rd.abortTransaction(this.producer, this.timeoutMs));
     this.transactionOpen = false;
   }
 
@@ -246,6 +287,21 @@ export class KafkaProducer {
     }
     return i === 0 ? records : records.slice(i);
   }
+}
+
+/**
+ * librdkafka's and the broker's codes for a transactional producer fenced by a newer one with its
+ * transactional id. node-rdkafka (3.6) gives the fatal error's event and delivery reports code -1
+ * and librdkafka's text only ("this instance has been fenced by a newer instance", "producer
+ * attempted an operation with an old epoch"): those are told by their text.
+ */
+const FENCED_CODES: ReadonlySet<number> = new Set([CODES.ERRORS.ERR__FENCED, CODES.ERRORS.ERR_PRODUCER_FENCED, CODES.ERRORS.ERR_INVALID_PRODUCER_EPOCH]);
+const FENCED_TEXT = /fenced by a newer|producer fenced|with an old epoch/i;
+const PURGED = /purged in (queue|flight)/i;
+
+function isFencing(err: { code?: number; message?: string } | null | undefined): boolean {
+  if (err === null || err === undefined) return false;
+  return (typeof err.code === 'number' && FENCED_CODES.has(err.code)) || FENCED_TEXT.test(String(err.message ?? ''));
 }
 
 /** `a record to topic t (partition 0) was not delivered`, or `3 records were not delivered, the first to …`. */

@@ -27,13 +27,15 @@ export async function connectProducers(topology: Topology, options: KafkaStreams
   const multiInstance = options.scaling === 'multi-instance';
   const { connection } = options;
   const instance = options.instanceId ?? hostname();
+  // Two instances with one instanceId (by default the host name) share transactional ids: the newer fences the older.
+  const fencedHint = `give each instance its own instanceId ('${instance}' here${options.instanceId === undefined ? ', the host name' : ''}; INSTANCE_ID in the reference app)`;
   if (multiInstance && options.stateBackend && (options.stateBackend.kind === 'local' || options.stateBackend.kind === 'memory')) {
     throw new Error(`scaling 'multi-instance' needs state that follows its partitions between machines: leave stateBackend unset (changelog topics), not '${options.stateBackend.kind}'`);
   }
   const writesKafka = topology.sinks.some((s) => s.sink.kind === 'kafka') || topology.sources.some((s) => s.deadLetter?.kind === 'kafka');
   let producer: KafkaProducer | undefined;
   if (exactlyOnce) {
-    producer = await KafkaProducer.connect({ connection, clientId: `${applicationId}-producer`, transactionalId: `${applicationId}-${instance}`, logger });
+    producer = await KafkaProducer.connect({ connection, clientId: `${applicationId}-producer`, transactionalId: `${applicationId}-${instance}`, fencedHint, logger });
   } else if (multiInstance || writesKafka) {
     producer = await KafkaProducer.connect({ connection, clientId: `${applicationId}-producer`, logger });
   }
@@ -41,7 +43,7 @@ export async function connectProducers(topology: Topology, options: KafkaStreams
   let stateProducer: KafkaProducer | undefined;
   if (!exactlyOnce) {
     try {
-      stateProducer = await KafkaProducer.connect({ connection, clientId: `${applicationId}-state-producer`, transactionalId: `${applicationId}-${instance}-state`, logger });
+      stateProducer = await KafkaProducer.connect({ connection, clientId: `${applicationId}-state-producer`, transactionalId: `${applicationId}-${instance}-state`, fencedHint, logger });
     } catch (error) {
       await producer?.close().catch(() => undefined);
       throw error;
