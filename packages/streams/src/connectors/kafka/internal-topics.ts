@@ -5,7 +5,6 @@ import { parseDuration } from '../../time/duration';
 import type { KafkaConnection } from './connection';
 import type { KafkaStreamsOptions } from './kafka-streams-options';
 import * as rd from './promisified';
-import { describeTopicSetting } from './topic-configs';
 
 /** A topic the runtime creates for itself: changelogs, repartitions, checkpoints. */
 export interface InternalTopic {
@@ -92,8 +91,7 @@ export async function prepareTopics(consumer: KafkaConsumer, topology: Topology,
   const internal = internalTopics(topology, () => tasks, {
     repartitionRetentionMs: parseDuration(options.repartitionRetention ?? '1d', 'repartitionRetention'),
   });
-  const existing = await refuseMismatchedInternalTopics(consumer, topology, internal, tasks);
-  await refuseUncompactedChangelogs(options, existing);
+  await refuseMismatchedInternalTopics(consumer, topology, internal, tasks);
   await ensureTopics(options.connection, internal, options.replicationFactor ?? -1);
   // A topic just created is not in every broker's metadata at once: subscribing to it before
   // that fails the first fetch with "unknown topic or partition".
@@ -131,21 +129,19 @@ function refuseUnequalPartitionCounts(topology: Topology, partitionCounts: Reado
  * and both counts, as Kafka Streams refuses it. (The checkpoint and commit-marker topics have one
  * partition whatever the sources have.)
  */
-async function refuseMismatchedInternalTopics(consumer: KafkaConsumer, topology: Topology, internal: readonly InternalTopic[], tasks: number): Promise<InternalTopic[]> {
+async function refuseMismatchedInternalTopics(consumer: KafkaConsumer, topology: Topology, internal: readonly InternalTopic[], tasks: number): Promise<void> {
   const { applicationId } = topology;
   const checked = internal.filter((t) => t.name !== checkpointTopic(applicationId));
   const mismatched: string[] = [];
-  const found: InternalTopic[] = [];
   let previous: number | undefined;
   for (const topic of checked) {
     const meta = await rd.metadata(consumer as never, topic.name, 10_000);
     const existing = meta.topics.find((t) => t.name === topic.name)?.partitions.length ?? 0;
-    if (existing > 0) found.push(topic);
     if (existing === 0 || existing === topic.partitions) continue;
     mismatched.push(`${topic.name} has ${existing} partitions`);
     previous ??= existing;
   }
-  if (mismatched.length === 0) return found;
+  if (mismatched.length === 0) return;
   const sources = [...new Set(topology.sources.map((s) => s.topic))].join(', ');
   const all = [...internal.map((t) => t.name), commitMarkerTopic(applicationId)].join(', ');
   throw new Error(
@@ -153,30 +149,6 @@ async function refuseMismatchedInternalTopics(consumer: KafkaConsumer, topology:
       `(one per partition of the source topics, ${sources}: ${tasks} now). Its tasks and their state are laid out by partition, so this instance cannot run on them. ` +
       `Either give ${sources} its old partition count back (recreate it with ${previous} partitions), or reset the application: stop every instance, ` +
       `delete its internal topics (${all}, those that exist) and its consumer group '${applicationId}', and start again (it reads its sources anew).`,
-  );
-}
-
-/**
- * A changelog that already exists must be compacted (`cleanup.policy=compact`, as the runtime
- * creates it): with `delete` the broker drops state older than the topic's retention, and a
- * restore silently misses it. Read with DescribeConfigs (see topic-configs.ts: plaintext
- * connections only; elsewhere this is not checked, and says so).
- */
-async function refuseUncompactedChangelogs(options: KafkaStreamsOptions, existing: readonly InternalTopic[]): Promise<void> {
-  const changelogs = existing.filter((t) => t.name.endsWith('-changelog')).map((t) => t.name);
-  if (changelogs.length === 0) return;
-  const policies = await describeTopicSetting(options.connection, changelogs, 'cleanup.policy');
-  if (policies === undefined) {
-    options.logger?.info('the cleanup.policy of existing changelog topics is not checked on this connection (its security.protocol is not plaintext): they must be compacted', { topics: changelogs });
-    return;
-  }
-  const wrong = changelogs.filter((t) => policies.has(t) && policies.get(t) !== 'compact');
-  if (wrong.length === 0) return;
-  throw new Error(
-    `changelog topics must be compacted (cleanup.policy=compact): ${wrong.map((t) => `${t} has cleanup.policy '${policies.get(t) ?? ''}'`).join(', ')}. ` +
-      `Otherwise the broker deletes state older than the topic's retention and a restore misses it. ` +
-      `Set cleanup.policy=compact on ${wrong.length > 1 ? 'them' : 'it'} (kafka-configs --alter --entity-type topics --add-config cleanup.policy=compact), ` +
-      `or reset the application (stop every instance, delete its internal topics and its consumer group, and start again).`,
   );
 }
 
