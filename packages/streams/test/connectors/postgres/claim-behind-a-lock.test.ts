@@ -73,7 +73,8 @@ it.each([1, 2])('fails held-up claims after the lock timeout on a pool of %i con
     await holder.query('update streams_sink_offsets set next_offset = 7');
     const outcome = await Promise.race([
       Promise.allSettled(sinks.map((sink) => table.claim(sink, p0))).then((all) => all.map((r) => (r.status === 'rejected' ? (r.reason as { code?: string }).code : 'claimed'))),
-      new Promise((resolve) => setTimeout(() => resolve('still waiting after 5 s'), 5_000)),
+      // Unref'd: the race's loser must not keep jest waiting 5 s after the run.
+      new Promise((resolve) => setTimeout(() => resolve('still waiting after 5 s'), 5_000).unref()),
     ]);
     expect(outcome).toEqual(sinks.map(() => '55P03'));
   } finally {
