@@ -113,17 +113,34 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
     return last !== undefined && last !== 0x0a;
   }
 
-  /** Cuts a log's lines of commits after `committed`, and any torn bytes after its last line. */
+  /**
+   * Cuts a log's lines of commits after `committed`, and any torn bytes after its last line. A
+   * last line that is whole but unreadable goes too: committed lines were synced before COMMITTED
+   * named their commit, so it is one that never finished (a power loss can leave a page of zeros
+   * inside a line whose end reached the disk). An unreadable line before that was committed: it
+   * stays an error.
+   */
   async function cutLogTail(path: string, committed: number): Promise<void> {
-    for (;;) {
+    for (let first = true; ; first = false) {
       const last = await lastLine(path);
-      if (last !== undefined && (JSON.parse(last.line) as LogLine).id > committed) {
+      const id = last === undefined ? undefined : idOfLine(last.line, first);
+      if (last !== undefined && (id === undefined || id > committed)) {
         await truncate(path, last.start);
         continue;
       }
       const validEnd = last === undefined ? 0 : last.end;
       if (validEnd < (await sizeOf(path))) await truncate(path, validEnd);
       return;
+    }
+  }
+
+  /** A log line's commit id; undefined for an unreadable line when `tolerate` (the log's last line), else it throws. */
+  function idOfLine(line: string, tolerate: boolean): number | undefined {
+    try {
+      return (JSON.parse(line) as LogLine).id;
+    } catch (error) {
+      if (tolerate) return undefined;
+      throw error;
     }
   }
 
@@ -210,7 +227,9 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
       return (async () => {
         await mkdir(tasksDir(app), { recursive: true });
         // The tasks' files are written and synced side by side: a commit costs one fsync's wait, not one per task.
-        const written = await Promise.all(
+        // Settled, every one, before a failure is thrown: a write still on its way when the engine
+        // has taken the failure, restored and committed again would land after that restore.
+        const writes = await Promise.allSettled(
           work.map(async (w) => {
             if (w.snapshot !== undefined) {
               await writeLines(nextSnapshot(app, w.task), w.snapshot);
@@ -227,6 +246,9 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
             return { task: w.task, snapshot: false, newFile };
           }),
         );
+        const failure = writes.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+        if (failure !== undefined) throw failure.reason;
+        const written = writes.map((w) => (w as PromiseFulfilledResult<{ task: string; snapshot: boolean; newFile: boolean }>).value);
         // A file just created is durable only with its directory entry: before PREPARED says the commit exists.
         if (written.some((w) => w.newFile)) await syncDirectory(tasksDir(app));
         preparedSnapshots.set(app, { commitId, tasks: written.filter((w) => w.snapshot).map((w) => w.task) });
