@@ -9,7 +9,7 @@ export function retire(retired: EngineMetrics, closed: EngineMetrics): EngineMet
   return { ...addCounters(retired, closed), storeEntries: {}, watermarks: {}, idlePartitions: [] };
 }
 
-/** Adds the counters of `b` to those of `a`; gauges (stores, watermarks, idleness) are `b`'s. */
+/** Adds the counters of `b` to those of `a`; gauges (stores, watermarks, idleness) are `b`'s, and the last commit's duration `b`'s once it has committed. */
 export function addCounters(a: EngineMetrics, b: EngineMetrics): EngineMetrics {
   const sum = (x: Record<string, number>, y: Record<string, number>) => {
     const out = { ...x };
@@ -23,6 +23,8 @@ export function addCounters(a: EngineMetrics, b: EngineMetrics): EngineMetrics {
     late: sum(a.late, b.late),
     sinkRecords: sum(a.sinkRecords, b.sinkRecords),
     commits: a.commits + b.commits,
+    // A gauge of the runtime, not of one engine: an engine that has not committed yet has no last commit.
+    lastCommitMs: b.commits > 0 ? b.lastCommitMs : a.lastCommitMs,
     commitMsTotal: a.commitMsTotal + b.commitMsTotal,
     sinkFlushMs: sum(a.sinkFlushMs, b.sinkFlushMs),
   };
