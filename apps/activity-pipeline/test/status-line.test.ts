@@ -23,7 +23,7 @@ describe('the status line', () => {
     jest.advanceTimersByTime(1_000);
     stop();
     expect(lines).toEqual([
-      { state: 'running', eventsPerSecond: 2_000, records: 2_000, lag: 7, late: { 'page-view-counts': 1, 'active-users': 2 }, deadLettered: 5, openWindows: 12, activeUsersHeld: 900, openSessions: 800, commits: 7 },
+      { state: 'running', eventsPerSecond: 2_000, records: 2_000, lag: 7, late: { 'page-view-counts': 1, 'active-users': 2 }, deadLettered: 5, openWindows: 12, activeUsersHeld: 900, sessionsHeld: 800, commits: 7 },
     ]);
   });
 

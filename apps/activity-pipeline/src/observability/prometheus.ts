@@ -19,7 +19,7 @@ export function prometheusRegistry(read: () => KafkaStreamsMetrics, sinkThreads:
 
   const records = new Counter({ name: 'streams_records_total', help: 'Source records read (valid or not)', registers: [registry] });
   const deadLettered = new Counter({ name: 'streams_dead_lettered_total', help: 'Records sent to the dead-letter topic', registers: [registry] });
-  const late = new Counter({ name: 'streams_late_records_total', help: 'Records left out as late, per operator', labelNames: ['operator'], registers: [registry] });
+  const late = new Counter({ name: 'streams_late_records_total', help: 'Records late for an operator, per operator: not given to a processor, left out of a window (a record late only for the oldest of its hopping windows still counts in the newer ones)', labelNames: ['operator'], registers: [registry] });
   const sinkRecords = new Counter({ name: 'streams_sink_records_total', help: 'Records handed to each sink', labelNames: ['sink'], registers: [registry] });
   const commits = new Counter({ name: 'streams_commits_total', help: 'Commits (sinks flushed, state and offsets committed)', registers: [registry] });
   const commitSeconds = new Gauge({ name: 'streams_last_commit_seconds', help: 'Duration of the last commit', registers: [registry] });

@@ -5,8 +5,8 @@ import type { KafkaStreamsMetrics } from '@pipeline/streams/kafka';
  * Logs a status line every `intervalMs`: events/s since the last line, consumer lag, late records
  * per operator (one late event is late in every window and processor it reaches: a sum would count
  * it two or three times), dead-lettered records, open page-view windows (one per window and page), the users the
- * active-users windows hold (each once, whatever the number of windows it is in), open sessions,
- * and how busy each sink thread was since the last line (near 1: it holds the commits back).
+ * active-users windows hold (each once, whatever the number of windows it is in), the sessions
+ * held in state (the open ones, and closed ones until the watermark passes their start), and how busy each sink thread was since the last line (near 1: it holds the commits back).
  */
 export function startStatusLine(logger: Logger, intervalMs: number, read: () => KafkaStreamsMetrics, sinkThreads: readonly SinkThread[] = []): () => void {
   let previous = read().recordsIn;
@@ -28,7 +28,8 @@ export function startStatusLine(logger: Logger, intervalMs: number, read: () => 
       deadLettered: m.deadLettered,
       openWindows: m.storeEntries['page-view-counts-store'] ?? 0,
       activeUsersHeld: m.storeEntries['active-users-store'] ?? 0,
-      openSessions: m.storeEntries['session-tracker-store'] ?? 0,
+      // Not only open ones: a closed session stays in state until the watermark passes its start.
+      sessionsHeld: m.storeEntries['session-tracker-store'] ?? 0,
       commits: m.commits,
       ...(sinkThreads.length > 0 ? { sinkThreadBusy: Object.fromEntries(sinkThreads.map((t) => [t.name, busySince(t)])) } : {}),
     });
