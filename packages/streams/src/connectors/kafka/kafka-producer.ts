@@ -3,6 +3,7 @@ import type { Logger } from '../../logging/logger';
 import type { PartitionOffset } from '../../runtime/record';
 import { baseConfig, type KafkaConnection } from './connection';
 import { connectClient } from './connect-client';
+import { isFencing, isPurge } from './fencing';
 import * as rd from './promisified';
 
 export interface KafkaProducerOptions {
@@ -186,7 +187,7 @@ export class KafkaProducer {
     if (failure === undefined) return;
     // A fenced transactional producer purges its queue: the records' reports ("purged in queue")
     // may reach JavaScript before the fatal error that explains them.
-    if (this.transactional && this.fenced === undefined && PURGED.test(failure.error.message)) await this.waitForFencing(1_000);
+    if (this.transactional && this.fenced === undefined && isPurge(failure.error)) await this.waitForFencing(1_000);
     const error = new Error(`kafka producer: ${undelivered(failure)}: ${failure.error.message}`, { cause: failure.error });
     throw this.fencedError(error) ?? error;
   }
@@ -287,21 +288,6 @@ export class KafkaProducer {
     }
     return i === 0 ? records : records.slice(i);
   }
-}
-
-/**
- * librdkafka's and the broker's codes for a transactional producer fenced by a newer one with its
- * transactional id. node-rdkafka (3.6) gives the fatal error's event and delivery reports code -1
- * and librdkafka's text only ("this instance has been fenced by a newer instance", "producer
- * attempted an operation with an old epoch"): those are told by their text.
- */
-const FENCED_CODES: ReadonlySet<number> = new Set([CODES.ERRORS.ERR__FENCED, CODES.ERRORS.ERR_PRODUCER_FENCED, CODES.ERRORS.ERR_INVALID_PRODUCER_EPOCH]);
-const FENCED_TEXT = /fenced by a newer|producer fenced|with an old epoch/i;
-const PURGED = /purged in (queue|flight)/i;
-
-function isFencing(err: { code?: number; message?: string } | null | undefined): boolean {
-  if (err === null || err === undefined) return false;
-  return (typeof err.code === 'number' && FENCED_CODES.has(err.code)) || FENCED_TEXT.test(String(err.message ?? ''));
 }
 
 /** `a record to topic t (partition 0) was not delivered`, or `3 records were not delivered, the first to …`. */
