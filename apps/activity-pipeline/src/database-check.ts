@@ -1,4 +1,4 @@
-import { waitForDatabase, type RetryOptions } from '@pipeline/streams/postgres';
+import { waitForDatabase } from '@pipeline/streams/postgres';
 import type { Logger } from '@pipeline/streams';
 import { ConfigError } from './config';
 import { redactedUrl } from './redacted-url';
@@ -10,7 +10,7 @@ import { redactedUrl } from './redacted-url';
  * such database, bad credentials, timeout) when it cannot. Without it, the start went on and only
  * the postgres sinks' open failed later, naming a sink and an address but not the setting.
  */
-export async function checkDatabase(databaseUrl: string, options: { applicationName?: string; logger?: Logger; retry?: RetryOptions } = {}): Promise<void> {
+export async function checkDatabase(databaseUrl: string, options: { applicationName?: string; logger?: Logger } = {}): Promise<void> {
   try {
     await waitForDatabase(databaseUrl, options);
   } catch (error) {

@@ -85,14 +85,14 @@ export class KafkaStreams {
   ) {
     checkKafkaStreamsOptions(options);
     this.topology = app.topology();
+    this.multiInstance = options.scaling === 'multi-instance';
     // Before any topic is created or the group joined: the engine's exchange would refuse the
     // same only at the first assignment, after both.
-    if (options.scaling === 'multi-instance') refuseWhatRepartitionTopicsCannotCarry(this.topology);
+    if (this.multiInstance) refuseWhatRepartitionTopicsCannotCarry(this.topology);
     this.logger = options.logger ?? createLogger({ fields: { app: app.applicationId } });
     this.clock = options.clock ?? systemClock;
     this.backend = options.stateBackend ?? localBackend({ dir: options.stateDir ?? './data/state' });
     this.exactlyOnce = options.processingGuarantee === 'exactly_once';
-    this.multiInstance = options.scaling === 'multi-instance';
     this.instance = options.instanceId ?? hostname();
     this.commits = new CommitCycle({
       clock: this.clock,
