@@ -1,6 +1,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parseDuration } from '../../time/duration';
+import { brokerListProblem } from './broker-list';
 import type { KafkaStreamsOptions } from './kafka-streams-options';
 import { RUNTIME_OWNED_SETTINGS } from './runtime-owned-settings';
 
@@ -65,6 +66,11 @@ export function checkKafkaStreamsOptions(options: KafkaStreamsOptions): void {
     if (problems.has(name)) continue;
     const known = (error.schema as TSchema).description;
     problems.set(name, error.value === undefined && !known ? `${name} is required` : `${name} must be ${known ?? lowerFirst(error.message)}, got ${show(error.value)}`);
+  }
+  const brokers: unknown = (options.connection as { brokers?: unknown } | undefined)?.brokers;
+  const brokersProblem = typeof brokers === 'string' && brokers !== '' ? brokerListProblem(brokers) : undefined;
+  if (brokersProblem !== undefined) {
+    problems.set('connection.brokers', `connection.brokers must be a comma-separated 'host:port' list (port 1-65535), got '${brokers as string}': ${brokersProblem}`);
   }
   for (const [name, why] of notImplementing(options)) problems.set(name, why);
   for (const unknown of unknownKeys(options)) problems.set(unknown, `${unknown} is not an option`);

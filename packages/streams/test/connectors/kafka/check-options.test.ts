@@ -92,3 +92,23 @@ describe('KafkaStreams options', () => {
     expect(build({ connection: { brokers: 'b:9092' }, commitInterval: 'soon' })).toThrow(/commitInterval/);
   });
 });
+
+describe('connection.brokers', () => {
+  const withBrokers = (brokers: string) => build({ connection: { brokers } });
+
+  it('takes what librdkafka takes: host, host:port, [IPv6]:port, a protocol prefix, spaces after commas', () => {
+    for (const brokers of ['kafka', 'b:9092', 'b1:9092, b2:9093', '[::1]:9092', 'SSL://b:9093,PLAINTEXT://c', '10.0.0.1:1', 'b:65535']) {
+      expect(withBrokers(brokers)).not.toThrow();
+    }
+  });
+
+  it('refuses a port librdkafka would take modulo 65536 or as a service name, and empty entries, naming the entry', () => {
+    expect(withBrokers('127.0.0.1:90920')).toThrow("connection.brokers must be a comma-separated 'host:port' list (port 1-65535), got '127.0.0.1:90920': port 90920 is out of range");
+    expect(withBrokers('b:0')).toThrow("got 'b:0': port 0 is out of range");
+    expect(withBrokers('b:9092,')).toThrow("got 'b:9092,': an entry is empty");
+    expect(withBrokers('b:90x2')).toThrow("got 'b:90x2': port '90x2' is not a number");
+    expect(withBrokers('b:')).toThrow("got 'b:': port '' is not a number");
+    expect(withBrokers('b 9092')).toThrow("got 'b 9092': 'b 9092' has a space in it");
+    expect(withBrokers('[::1:9092')).toThrow("got '[::1:9092': '[::1:9092' has an unclosed '['");
+  });
+});
