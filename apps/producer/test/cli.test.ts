@@ -25,7 +25,7 @@ describe('validateOptions', () => {
       rate: 10,
       durationMs: undefined,
       count: undefined,
-      users: 100,
+      users: 1000,
       pages: 20,
       brokers: '127.0.0.1:9092',
       topic: 'user_activity',

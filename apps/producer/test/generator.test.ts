@@ -3,6 +3,7 @@ import {
   createPageCatalog,
   generateEvents,
   isUserActivity,
+  SIMULATION_DEFAULTS,
   type ActivityRecord,
   type EventRecord,
   type SimulationOptions,
@@ -162,6 +163,76 @@ describe('generateEvents: sessions', () => {
       lastSeen.set(user, t);
     }
     expect(checked).toBeGreaterThan(20);
+  });
+});
+
+describe('generateEvents: the user pool over hours', () => {
+  // The pool used to bring an absent user back early only when nobody at all was present: at 10
+  // events/s, 100 users (the old default) were all away after ~10 minutes, and from then on one user
+  // at a time sent every record, and no abandoned session ever timed out (2 h: 0 timed out).
+  const MINUTE = 60_000;
+  const TIMEOUT = 30 * MINUTE; // the pipeline's SESSION_TIMEOUT
+
+  /** How the pipeline would close the sessions of `records` (event time, no late records). */
+  function closings(records: readonly ActivityRecord[]) {
+    const lastEvent = new Map<string, number>(); // open sessions: user → time of their latest event
+    let ended = 0;
+    let superseded = 0;
+    let timedOut = 0;
+    for (const r of events(records)) {
+      const t = Date.parse(r.event.event_time);
+      const last = lastEvent.get(r.key);
+      if (last !== undefined && t - last >= TIMEOUT) {
+        timedOut++;
+        lastEvent.delete(r.key);
+      }
+      if (r.event.event_type === 'session_start') {
+        if (lastEvent.has(r.key)) superseded++;
+        lastEvent.set(r.key, t);
+      } else if (r.event.event_type === 'session_end') {
+        ended++;
+        lastEvent.delete(r.key);
+      } else if (lastEvent.has(r.key)) lastEvent.set(r.key, t);
+    }
+    return { ended, superseded, timedOut };
+  }
+
+  /** Distinct users, and the most records one of them sent, in each minute from `fromMinute` on. */
+  function usersPerMinute(records: readonly ActivityRecord[], fromMinute: number) {
+    const minutes = new Map<number, Map<string, number>>();
+    for (const r of events(records)) {
+      const minute = Math.floor((Date.parse(r.event.event_time) - T0) / MINUTE);
+      if (minute < fromMinute) continue;
+      const perUser = minutes.get(minute) ?? new Map<string, number>();
+      perUser.set(r.key, (perUser.get(r.key) ?? 0) + 1);
+      minutes.set(minute, perUser);
+    }
+    const counts = [...minutes.values()];
+    return { fewestUsers: Math.min(...counts.map((m) => m.size)), busiestUser: Math.max(...counts.map((m) => Math.max(...m.values()))) };
+  }
+
+  it('with the defaults (1000 users, 10 events/s, away 35 min), abandoned sessions time out, none is superseded, and hundreds of users are active each minute', () => {
+    expect(SIMULATION_DEFAULTS).toMatchObject({ users: 1000, eventsPerSecond: 10, abandonRate: 0.1, awayMs: 35 * MINUTE });
+    const records = take({ seed: 1, count: 2 * 60 * 600, lateEvery: 0 }); // two hours
+    const { ended, superseded, timedOut } = closings(records);
+    expect(ended).toBeGreaterThan(8000);
+    expect(superseded).toBe(0);
+    // ~0.145 sessions abandoned a second; those of the last 30 minutes have not timed out yet.
+    expect(timedOut).toBeGreaterThan(500);
+    // ~700 present, each picked every ~70 s: ~400 distinct users a minute, ~6 records at most.
+    const { fewestUsers, busiestUser } = usersPerMinute(records, 40);
+    expect(fewestUsers).toBeGreaterThan(300);
+    expect(busiestUser).toBeLessThan(15);
+  });
+
+  it('keeps at least half of a pool too small for the rate present: 100 users at 10 events/s still spread the records after an hour', () => {
+    const records = take({ seed: 1, count: 60 * 600, users: 100, lateEvery: 0 });
+    // 50 to 60 users present, each picked every ~5.5 s: ~50 distinct a minute, ~20 records at most.
+    const { fewestUsers, busiestUser } = usersPerMinute(records, 20);
+    expect(fewestUsers).toBeGreaterThanOrEqual(40);
+    expect(busiestUser).toBeLessThanOrEqual(40);
+    // The absent half comes back after ~6 minutes, not 35: abandoned sessions are superseded.
+    expect(closings(records).superseded).toBeGreaterThan(100);
   });
 });
 

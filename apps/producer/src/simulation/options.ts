@@ -31,7 +31,8 @@ export interface SimulationOptions {
 
 export const SIMULATION_DEFAULTS = Object.freeze({
   seed: 1,
-  users: 100,
+  /** Enough that abandoned users stay away past the session timeout at this rate (see UserPool). */
+  users: 1000,
   pages: 20,
   abandonRate: 0.1,
   /** Beyond the pipeline's 30-minute session timeout, so abandoned sessions time out. */

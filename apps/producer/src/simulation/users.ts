@@ -20,10 +20,15 @@ export function userId(index: number, poolSize: number): string {
 }
 
 /**
- * The simulated users. Present users are drawn uniformly, so with a pool of 100 most of them have a
- * session open at any moment. A user who abandons a session is sent away for `awayMs` of simulation
- * time (longer than the pipeline's session timeout, so that session times out instead of being
- * superseded by the user's next one). When everyone is away, the one gone longest comes back early.
+ * The simulated users. Present users are drawn uniformly, so most of them have a session open at
+ * any moment. A user who abandons a session is sent away for `awayMs` of simulation time (longer
+ * than the pipeline's session timeout, so that session times out instead of being superseded by
+ * the user's next one). At least half the pool stays present: below that, the user gone longest
+ * comes back early, so a small pool at a high rate spreads its records over half its users rather
+ * than over the last one left (the pool emptied otherwise: at 10 events/s, 100 users were all away
+ * after ~10 minutes and one user at a time sent every record). Abandoned sessions therefore time
+ * out only while the absent half can stay away past the timeout: about `50 × rate` users or more
+ * at an abandon rate of 0.1.
  */
 export class UserPool {
   readonly users: readonly SimUser[];
@@ -32,12 +37,16 @@ export class UserPool {
   private away: SimUser[] = [];
   private awayHead = 0;
 
+  /** Fewest users present at a pick: half the pool (at least 1). */
+  readonly minPresent: number;
+
   constructor(
     size: number,
     private readonly awayMs: number,
   ) {
     this.users = Array.from({ length: size }, (_, i): SimUser => ({ id: userId(i, size), session: undefined, awayUntil: 0, slot: i }));
     this.present = [...this.users];
+    this.minPresent = Math.ceil(size / 2);
   }
 
   /** Users present at `now` (those back from away included). */
@@ -45,10 +54,13 @@ export class UserPool {
     return this.present.length;
   }
 
-  /** A present user, uniformly; brings back the users whose time away is over first. */
+  /**
+   * A present user, uniformly. First brings back the users whose time away is over, then, while
+   * fewer than {@link minPresent} are present, the ones gone longest, early.
+   */
   pick(random: Random, now: number): SimUser {
     while (this.awayHead < this.away.length && this.away[this.awayHead]!.awayUntil <= now) this.comeBack();
-    if (this.present.length === 0) this.comeBack();
+    while (this.present.length < this.minPresent) this.comeBack();
     return this.present[random.int(this.present.length)]!;
   }
 
