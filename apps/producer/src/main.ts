@@ -87,9 +87,12 @@ async function main(argv: readonly string[]): Promise<number> {
   await output.close();
 
   const summary = summarize(read(), reason);
-  if (format === 'json') logger.info('summary', { ...summary });
-  else logger.info(formatSummary(summary));
-  return summary.failed + summary.undelivered > 0 ? 1 : 0;
+  const lost = summary.failed + summary.undelivered > 0;
+  // A run that lost records exits 1: its summary is an error, shown at every --log-level.
+  const level = lost ? 'error' : 'info';
+  if (format === 'json') logger.log(level, 'summary', { ...summary });
+  else logger.log(level, formatSummary(summary));
+  return lost ? 1 : 0;
 }
 
 /** A repeat within this window is the same stop request delivered twice (pnpm, tsx and the terminal each pass it on). */
@@ -139,6 +142,7 @@ function describe(o: ProducerOptions): Record<string, unknown> {
     late_by_ms: o.lateByMs,
     invalid_every: o.invalidEvery,
     abandon_rate: o.abandonRate,
+    away_ms: o.awayMs,
   };
 }
 

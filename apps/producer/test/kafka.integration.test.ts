@@ -43,9 +43,9 @@ describe('producer CLI on the real broker', () => {
     for (const topic of topics) await deleteTopic(topic);
   });
 
-  async function freshTopic(): Promise<string> {
-    const topic = uniqueName('producer-it');
-    await createTopic(topic, 3);
+  async function freshTopic(config: Readonly<Record<string, string>> = {}): Promise<string> {
+    const topic = uniqueName('producer-test');
+    await createTopic(topic, 3, config);
     topics.push(topic);
     return topic;
   }
@@ -91,6 +91,35 @@ describe('producer CLI on the real broker', () => {
     expect(summary!.delivered).toBe(sent);
     expect(await consumeAll(topic, sent)).toHaveLength(sent);
   });
+
+  it('logs every setting that shapes the stream in its starting line, --away included (it was left out: a run with --away 40m could not be replayed from its log)', async () => {
+    const topic = await freshTopic();
+    const run = await startCli(['--count', '1', '--rate', '100', '--topic', topic, '--seed', '3', '--away', '40m', '--late-by', '30s', '--abandon-rate', '0.2', '--log-format', 'json']).exited;
+    expect(run.code).toBe(0);
+    expect(run.lines.find((l) => l.message === 'starting')).toMatchObject({
+      rate: 100,
+      count: 1,
+      users: 1000,
+      pages: 20,
+      seed: 3,
+      late_every: 50,
+      late_by_ms: 30_000,
+      invalid_every: 0,
+      abandon_rate: 0.2,
+      away_ms: 2_400_000,
+    });
+  });
+
+  // The broker refuses every record of a topic whose max.message.bytes is smaller than any batch.
+  it.each(['error', 'warn'])(
+    'logs the summary of a run whose records all failed as an error, so --log-level %s shows it (it was info: nothing but exit 1)',
+    async (level) => {
+      const topic = await freshTopic({ 'max.message.bytes': '60' });
+      const run = await startCli(['--count', '3', '--rate', '100', '--topic', topic, '--log-format', 'json', '--log-level', level]).exited;
+      expect(run.code).toBe(1);
+      expect(run.lines.find((l) => l.message === 'summary')).toMatchObject({ level: 'error', sent: 3, delivered: 0, failed: 3, undelivered: 0 });
+    },
+  );
 
   it('exits 1 with a clear message when Kafka is unreachable', async () => {
     const run = await startCli(['--brokers', '127.0.0.1:1', '--count', '1', '--log-format', 'json']).exited;

@@ -16,11 +16,12 @@ async function withAdmin(action: (admin: ReturnType<typeof AdminClient.create>) 
   }
 }
 
-export function createTopic(topic: string, partitions: number): Promise<void> {
+/** Creates `topic`, with topic-level settings in `config` (e.g. `max.message.bytes`). */
+export function createTopic(topic: string, partitions: number, config: Readonly<Record<string, string>> = {}): Promise<void> {
   return withAdmin(
     (admin) =>
       new Promise((resolve, reject) =>
-        admin.createTopic({ topic, num_partitions: partitions, replication_factor: 1 }, 15_000, (err) => (err ? reject(err) : resolve())),
+        admin.createTopic({ topic, num_partitions: partitions, replication_factor: 1, config: { ...config } }, 15_000, (err) => (err ? reject(err) : resolve())),
       ),
   );
 }
