@@ -143,7 +143,8 @@ export function validateOptions(raw: RawOptions, sources: ValueSources = {}): Pr
   };
   const brokers = brokersText.split(',').every((b) => brokerOk(b.trim())) ? brokersText : fail('brokers', 'a comma-separated list of host:port (port 1-65535)');
   const topicText = v.topic.trim() || OPTION_DEFAULTS.topic;
-  const topic = TOPIC.test(topicText) ? topicText : fail('topic', "a Kafka topic name (letters, digits, '.', '_', '-')");
+  // Kafka refuses '.' and '..' (InvalidTopicException): the run failed 4 s later, as a topic that does not exist.
+  const topic = TOPIC.test(topicText) && topicText !== '.' && topicText !== '..' ? topicText : fail('topic', "a Kafka topic name (letters, digits, '.', '_', '-'; not '.' or '..')");
   let seed: number | undefined = randomInt(0, 2 ** 32);
   if (v.seed !== undefined) {
     const n = plainNumber(v.seed);

@@ -121,6 +121,17 @@ describe('validateOptions', () => {
     expect(validateOptions({ users: '10000000', pages: '10000000' })).toMatchObject({ users: 10_000_000, pages: 10_000_000 });
   });
 
+  it("refuses the topic names '.' and '..', which Kafka refuses (they were taken: 4 s of metadata retries, then exit 1 and 'does not exist … create it'); takes other names with dots", () => {
+    expect(usageError({ topic: '.' })).toBe("--topic must be a Kafka topic name (letters, digits, '.', '_', '-'; not '.' or '..'), got '.'");
+    expect(usageError({ topic: '..' })).toContain("--topic must be a Kafka topic name");
+    for (const name of ['...', '.a', 'a..b', '_']) expect(validateOptions({ topic: name }).topic).toBe(name);
+    for (const name of ['.', '..']) {
+      const { result, err } = run('--count', '1', '--topic', name);
+      expect(result).toEqual({ kind: 'exit', code: 2 });
+      expect(err).toContain("error: --topic must be a Kafka topic name");
+    }
+  });
+
   it('lists every bad option at once', () => {
     expect(usageError({ rate: 'x', users: '-3' }).split('\n')).toEqual([
       "--rate must be a positive number, got 'x'",
@@ -205,11 +216,11 @@ describe('KAFKA_BROKERS and INPUT_TOPIC', () => {
       const fromEnv = run('--count', '1');
       expect(fromEnv.result).toEqual({ kind: 'exit', code: 2 });
       expect(fromEnv.err).toContain("error: KAFKA_BROKERS must be a comma-separated list of host:port (port 1-65535), got 'kafka'");
-      expect(fromEnv.err).toContain("error: INPUT_TOPIC must be a Kafka topic name (letters, digits, '.', '_', '-'), got 'bad topic'");
+      expect(fromEnv.err).toContain("error: INPUT_TOPIC must be a Kafka topic name (letters, digits, '.', '_', '-'; not '.' or '..'), got 'bad topic'");
       // The flags win, and a message about one names it, not the environment.
       const fromFlags = run('--count', '1', '--brokers', 'kafka:', '--topic', 'a/b');
       expect(fromFlags.err).toContain("error: --brokers must be a comma-separated list of host:port (port 1-65535), got 'kafka:'");
-      expect(fromFlags.err).toContain("error: --topic must be a Kafka topic name (letters, digits, '.', '_', '-'), got 'a/b'");
+      expect(fromFlags.err).toContain("error: --topic must be a Kafka topic name (letters, digits, '.', '_', '-'; not '.' or '..'), got 'a/b'");
       expect(fromFlags.err).not.toMatch(/KAFKA_BROKERS|INPUT_TOPIC/);
       process.env.KAFKA_BROKERS = '';
       process.env.INPUT_TOPIC = ' ';
