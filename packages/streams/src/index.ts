@@ -24,7 +24,7 @@ export { aggregator, type Aggregator, type MergeableAggregator, type StrictAggre
 export { count } from './aggregations/count';
 export { sum } from './aggregations/sum';
 export { min, max } from './aggregations/min-max';
-export { countDistinct } from './aggregations/count-distinct';
+export { countDistinct, type DistinctCounter } from './aggregations/count-distinct';
 export { approxCountDistinct } from './aggregations/approx-count-distinct';
 export { HyperLogLog } from './aggregations/hyperloglog';
 export { reduce } from './aggregations/reduce';

@@ -2,7 +2,8 @@ import type { Aggregator } from '../aggregations/aggregator';
 import type { KeyedProcessor } from '../operators/keyed-processor';
 import type { Key } from '../runtime/record';
 import type { GroupByNode, ProcessNode, SessionAggregateNode, WindowAggregateNode } from '../topology/nodes';
-import type { FixedWindows, WindowResult } from '../windows/window';
+import { checkWindows } from '../windows/check-windows';
+import type { FixedWindows, WindowDefinition, WindowResult } from '../windows/window';
 import type { SessionWindows } from '../windows/session';
 import type { AppGraph } from './app-graph';
 import type { GroupedStream, SessionWindowedStream, WindowedStream } from './grouped-stream';
@@ -20,10 +21,24 @@ export class GroupedStreamImpl<V, K extends Key> implements GroupedStream<V, K> 
 
   window(windows: FixedWindows, options?: NodeOptions): WindowedStream<V, K>;
   window(windows: SessionWindows, options?: NodeOptions): SessionWindowedStream<V, K>;
-  window(windows: FixedWindows | SessionWindows, options?: NodeOptions): WindowedStream<V, K> | SessionWindowedStream<V, K> {
+  window(windows: WindowDefinition, options?: NodeOptions): SessionWindowedStream<V, K>;
+  window(definition: WindowDefinition, options?: NodeOptions): WindowedStream<V, K> | SessionWindowedStream<V, K> {
+    return this.windowed(definition, options, true);
+  }
+
+  /**
+   * `window()`, for `Stream.window` too. A grouped window and its aggregate make one node, so two
+   * different names would lose one: refused (`oneNode`). A global window's name also names the
+   * group-by node it adds (`<name>-all`), so there the aggregate's own name may differ.
+   */
+  windowed(definition: WindowDefinition, options: NodeOptions | undefined, oneNode: boolean): WindowedStream<V, K> | SessionWindowedStream<V, K> {
     const { graph, node } = this;
+    const windows = checkWindows(definition);
     return {
       aggregate<A, R>(aggregator: Aggregator<V, A, R>, opts?: AggregateOptions): StatefulStream<WindowResult<K, R>, K, V> {
+        if (oneNode && opts?.name !== undefined && options?.name !== undefined && opts.name !== options.name) {
+          throw new Error(`window() is named '${options.name}' and its aggregate() '${opts.name}': they make one node, give it one name`);
+        }
         const common = { parent: node, emit: opts?.emit ?? 'update', store: opts?.store } as const;
         const aggregate: WindowAggregateNode | SessionAggregateNode =
           windows.kind === 'session'

@@ -1,7 +1,7 @@
 import type { MergeableAggregator, StrictAggregator } from '../aggregations/aggregator';
 import type { KeyedProcessor } from '../operators/keyed-processor';
 import type { Key } from '../runtime/record';
-import type { FixedWindows, WindowResult } from '../windows/window';
+import type { FixedWindows, WindowDefinition, WindowResult } from '../windows/window';
 import type { SessionWindows } from '../windows/session';
 import type { AggregateOptions, NodeOptions, ProcessOptions } from './options';
 import type { StatefulStream } from './stream';
@@ -18,6 +18,14 @@ export interface GroupedStream<V, K extends Key> {
    * @example grouped.window(session('30m')).aggregate(count())
    */
   window(windows: SessionWindows, options?: NodeOptions): SessionWindowedStream<V, K>;
+  /**
+   * Windows chosen at run time (read from configuration): either kind, so the aggregator must be
+   * mergeable, as for sessions. A definition written as an object is checked as the factories
+   * check theirs (a positive size; a tumbling window's advance is its size; a hopping window's is
+   * at most its size).
+   * @example grouped.window(settings.sessions ? session('30m') : tumbling('1m')).aggregate(count())
+   */
+  window(windows: WindowDefinition, options?: NodeOptions): SessionWindowedStream<V, K>;
 
   /**
    * Runs a keyed processor: per-key state, event-time and processing-time timers.

@@ -2,7 +2,7 @@ import { parseDuration, type Duration } from '../time/duration';
 import type { Key } from '../runtime/record';
 import type { Sink } from '../sinks/sink';
 import type { GroupByNode, Node, SourceNode, StatefulNode } from '../topology/nodes';
-import type { FixedWindows } from '../windows/window';
+import type { FixedWindows, WindowDefinition } from '../windows/window';
 import type { SessionWindows } from '../windows/session';
 import type { AppGraph } from './app-graph';
 import { GroupedStreamImpl } from './grouped-stream-impl';
@@ -47,9 +47,10 @@ export class StreamImpl<V, K extends Key> implements SourceStream<V, K>, Statefu
 
   window(windows: FixedWindows, options?: NodeOptions): WindowedStream<V, null>;
   window(windows: SessionWindows, options?: NodeOptions): SessionWindowedStream<V, null>;
-  window(windows: FixedWindows | SessionWindows, options?: NodeOptions): WindowedStream<V, null> | SessionWindowedStream<V, null> {
-    const all = this.groupBy(() => null, { name: this.graph.nameFor('groupBy', options?.name === undefined ? undefined : `${options.name}-all`) });
-    return windows.kind === 'session' ? all.window(windows, options) : all.window(windows, options);
+  window(windows: WindowDefinition, options?: NodeOptions): SessionWindowedStream<V, null>;
+  window(windows: WindowDefinition, options?: NodeOptions): WindowedStream<V, null> | SessionWindowedStream<V, null> {
+    const node: GroupByNode = { kind: 'groupBy', name: this.graph.nameFor('groupBy', options?.name === undefined ? undefined : `${options.name}-all`), parent: this.node, selector: () => null };
+    return new GroupedStreamImpl<V, null>(this.graph, this.graph.add(node)).windowed(windows, options, false);
   }
 
   to(sink: Sink<V>, options?: NodeOptions): void {

@@ -1,7 +1,7 @@
 import type { Duration } from '../time/duration';
 import type { Key } from '../runtime/record';
 import type { Sink } from '../sinks/sink';
-import type { FixedWindows } from '../windows/window';
+import type { FixedWindows, WindowDefinition } from '../windows/window';
 import type { SessionWindows } from '../windows/session';
 import type { GroupedStream, SessionWindowedStream, WindowedStream } from './grouped-stream';
 import type { NodeOptions } from './options';
@@ -60,6 +60,8 @@ export interface Stream<V, K extends Key = Key> {
    */
   window(windows: FixedWindows, options?: NodeOptions): WindowedStream<V, null>;
   window(windows: SessionWindows, options?: NodeOptions): SessionWindowedStream<V, null>;
+  /** Windows chosen at run time, either kind: the aggregator must be mergeable (see GroupedStream.window). */
+  window(windows: WindowDefinition, options?: NodeOptions): SessionWindowedStream<V, null>;
 
   /**
    * Writes every record to `sink`. The sink's record type must accept `V`.

@@ -26,7 +26,7 @@ export interface StreamsApp {
    *   value: ActivityEvent,
    *   key: (e) => e.user_id,
    *   timestamp: (e) => parseDateTime(e.event_time),
-   *   deadLetter: kafkaSink({ topic: 'user_activity_dlq', ... }),
+   *   deadLetter: deadLetterSink({ topic: 'user_activity_dlq' }), // from '@pipeline/streams/kafka'
    * }).withWatermark('2m');
    */
   source<S extends TSchema, K extends Key>(topic: string, options: SourceOptions<S, K>): SourceStream<Static<S>, K>;

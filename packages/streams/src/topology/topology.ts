@@ -122,16 +122,19 @@ export function buildTopology(graph: AppGraph): Topology {
 
 function validate(nodes: readonly Node[], sources: readonly SourceNode[]): void {
   if (sources.length === 0) throw new Error('nothing in the topology runs: it has no sink, peek or processor; call .to(sink) on a stream');
-  const names = new Set<string>();
+  const named = new Map<string, Node>();
   for (const node of nodes) {
-    if (names.has(node.name)) {
+    const earlier = named.get(node.name);
+    if (earlier !== undefined) {
+      // Two sources of one topic share its default name: say what the user did, not what collided.
+      const sameTopic = node.kind === 'source' && earlier.kind === 'source' && earlier.topic === node.topic;
       throw new Error(
-        node.kind === 'source'
+        sameTopic
           ? `topic '${node.topic}' is read by two source streams (e.g. with and without withWatermark()); branch from one of them`
           : `two nodes are named '${node.name}': node names must be unique`,
       );
     }
-    names.add(node.name);
+    named.set(node.name, node);
   }
   const topics = new Set<string>();
   for (const source of sources) {

@@ -1,4 +1,5 @@
 import { type Duration, parseDuration } from '../time/duration';
+import { checkWindows } from './check-windows';
 
 /** Epoch-aligned windows of `size` that start every `advance`; a record is in size/advance of them. */
 export interface HoppingWindows {
@@ -14,7 +15,5 @@ export interface HoppingWindows {
 export function hopping(options: { size: Duration; advance: Duration }): HoppingWindows {
   const size = parseDuration(options.size, 'hopping window size');
   const advance = parseDuration(options.advance, 'hopping window advance');
-  if (size <= 0 || advance <= 0) throw new RangeError('hopping window size and advance must be positive');
-  if (advance > size) throw new RangeError(`hopping window advance (${advance} ms) must not exceed its size (${size} ms)`);
-  return Object.freeze({ kind: 'hopping', size, advance });
+  return checkWindows<HoppingWindows>({ kind: 'hopping', size, advance });
 }

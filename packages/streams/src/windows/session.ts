@@ -1,4 +1,5 @@
 import { type Duration, parseDuration } from '../time/duration';
+import { checkWindows } from './check-windows';
 
 /**
  * Per-key activity sessions: a session holds records no more than `gap` apart; a record that falls
@@ -15,6 +16,5 @@ export interface SessionWindows {
  */
 export function session(gap: Duration): SessionWindows {
   const ms = parseDuration(gap, 'session gap');
-  if (ms <= 0) throw new RangeError('session gap must be positive');
-  return Object.freeze({ kind: 'session', gap: ms });
+  return checkWindows<SessionWindows>({ kind: 'session', gap: ms });
 }

@@ -1,4 +1,5 @@
 import { type Duration, parseDuration } from '../time/duration';
+import { checkWindows } from './check-windows';
 
 /** Epoch-aligned, non-overlapping windows of one size: each record is in exactly one window. */
 export interface TumblingWindows {
@@ -14,6 +15,5 @@ export interface TumblingWindows {
  */
 export function tumbling(size: Duration): TumblingWindows {
   const ms = parseDuration(size, 'tumbling window size');
-  if (ms <= 0) throw new RangeError('tumbling window size must be positive');
-  return Object.freeze({ kind: 'tumbling', size: ms, advance: ms });
+  return checkWindows<TumblingWindows>({ kind: 'tumbling', size: ms, advance: ms });
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { silentLogger, sinkThread, type Logger, type SinkRecord, type SinkThread, type SinkWriter } from '../../src';
+import { silentLogger, sinkThread, type Logger, type SinkFactory, type SinkRecord, type SinkThread, type SinkWriter } from '../../src';
 import type { JournalArgs, journalSink } from './fixtures/journal-sink';
 
 const MODULE = require.resolve('./fixtures/journal-sink');
@@ -174,7 +174,8 @@ describe('sinkThread', () => {
 
   it('loads a sink module that is an ES module with top-level await', async () => {
     const file = join(dir, 'notes.txt');
-    const sink = sinkThread().sink({ module: require.resolve('./fixtures/top-level-await-sink.mjs'), factory: 'noteSink', args: { file } });
+    // An .mjs module has no types here: the sink's type is written out, as a user of a JavaScript module would.
+    const sink = sinkThread().sink<SinkFactory<{ file: string }, unknown>>({ module: require.resolve('./fixtures/top-level-await-sink.mjs'), factory: 'noteSink', args: { file } });
     const writer = await sink.open({ applicationId: 'app', nodeName: 'notes', logger: silentLogger });
     open.push(writer);
     writer.write([record('a', 1), record('b', 2)]);

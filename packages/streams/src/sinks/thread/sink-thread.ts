@@ -39,7 +39,7 @@ export interface SinkThread {
   readonly name: string;
   /** What it has done so far: busy time, heap (for metrics and logs). */
   stats(): SinkThreadStats;
-  sink<F extends SinkFactory<never, never> = SinkFactory<unknown, unknown>>(options: ThreadedSinkOptions<F>): Sink<SinkValue<F>>;
+  sink<F extends SinkFactory<never, never> = SinkFactory<unknown, never>>(options: ThreadedSinkOptions<F>): Sink<SinkValue<F>>;
 }
 
 type SinkValue<F> = F extends SinkFactory<never, infer T> ? T : never;

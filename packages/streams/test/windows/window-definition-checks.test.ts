@@ -1,0 +1,42 @@
+import { count, memorySink, streams, type HoppingWindows, type TumblingWindows, type WindowResult } from '../../src';
+import { TopologyTestDriver } from '../../src/testing';
+import { event, MIN, sourceOptions } from '../support/events';
+
+// TumblingWindows / HoppingWindows / SessionWindows are exported plain interfaces, so a window
+// definition written as an object (say from configuration) compiles without a factory. `window()`
+// checks it as `tumbling()`, `hopping()` and `session()` check theirs; unchecked, a size of 0
+// counted nothing and an advance past the size lost the records between windows.
+function windowedCounts(windows: TumblingWindows | HoppingWindows) {
+  const app = streams({ applicationId: 'window-literals' });
+  const sink = memorySink<WindowResult<string, number>>();
+  app.source('e', sourceOptions).groupByKey().window(windows).aggregate(count()).to(sink);
+  return { app, sink };
+}
+
+describe('window() given a definition the factories would refuse', () => {
+  it('refuses a tumbling window of size 0 (it counts nothing: every record is dropped)', () => {
+    expect(() => windowedCounts({ kind: 'tumbling', size: 0, advance: 0 })).toThrow(RangeError);
+  });
+
+  it('refuses a hopping window whose advance exceeds its size (records in the gaps are dropped)', () => {
+    expect(() => windowedCounts({ kind: 'hopping', size: MIN, advance: 2 * MIN })).toThrow(RangeError);
+  });
+
+  it('refuses a tumbling window whose advance is not its size (it overlaps like a hopping one)', () => {
+    expect(() => windowedCounts({ kind: 'tumbling', size: MIN, advance: MIN / 2 })).toThrow(RangeError);
+  });
+
+  // What happens today, end to end: the records are silently lost.
+  it('otherwise counts every record', async () => {
+    let built: ReturnType<typeof windowedCounts>;
+    try {
+      built = windowedCounts({ kind: 'tumbling', size: 0, advance: 0 });
+    } catch {
+      return; // refused at declaration: the fix
+    }
+    const driver = await TopologyTestDriver.create(built.app);
+    await driver.pipe('e', event(0));
+    await driver.pipe('e', event(3 * MIN));
+    expect(driver.values(built.sink).length).toBeGreaterThan(0);
+  });
+});
