@@ -1,6 +1,6 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { Logger } from './logger';
-import type { Snapshot } from './stats';
+import { roundRate, type Snapshot } from './stats';
 
 export interface ProgressOptions {
   /** `bar`: a progress bar on stderr (a terminal); `log`: a log line every `intervalMs`. */
@@ -37,7 +37,7 @@ export function expectedTotal(o: { readonly count: number | undefined; readonly 
 /** Events per second between two snapshots. */
 function rateBetween(before: Snapshot, after: Snapshot): number {
   const ms = after.elapsedMs - before.elapsedMs;
-  return ms > 0 ? Math.round(((after.sent - before.sent) * 1000) / ms) : 0;
+  return ms > 0 ? roundRate(((after.sent - before.sent) * 1000) / ms) : 0;
 }
 
 function startLog({ logger, read, intervalMs = 5_000 }: ProgressOptions): Progress {

@@ -43,6 +43,15 @@ export interface Summary {
   readonly stopped_by: StopReason;
 }
 
+/**
+ * A rate for a log line or the summary: whole from 10/s up, else two significant digits, so a slow
+ * run (`--rate 0.25`) does not read as 0 events/s.
+ * @example roundRate(0.4444); // 0.44
+ */
+export function roundRate(perSecond: number): number {
+  return perSecond >= 10 ? Math.round(perSecond) : Number(perSecond.toPrecision(2));
+}
+
 export function summarize(s: Snapshot, stoppedBy: StopReason): Summary {
   const seconds = s.elapsedMs / 1000;
   return {
@@ -53,7 +62,7 @@ export function summarize(s: Snapshot, stoppedBy: StopReason): Summary {
     late: s.late,
     invalid: s.invalid,
     elapsed_s: Math.round(seconds * 1000) / 1000,
-    avg_rate: seconds > 0 ? Math.round(s.sent / seconds) : 0,
+    avg_rate: seconds > 0 ? roundRate(s.sent / seconds) : 0,
     stopped_by: stoppedBy,
   };
 }
