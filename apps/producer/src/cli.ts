@@ -11,8 +11,8 @@ Examples:
   $ producer --invalid-every 100                         a malformed record now and then (dead letters)
   $ producer --rate 100000 --count 1000000               throughput test
 
-Numbers are plain decimal: digits (250), and for --rate and --abandon-rate also a fraction (0.5);
-no sign, exponent (1e3), 0x or 0o prefix, leading zero (010) or spaces.
+Numbers are plain decimal: digits (250), and for --rate, --abandon-rate and durations also a
+fraction (0.5, 1.5s); no sign, exponent (1e3), 0x or 0o prefix, leading zero (010, 05m) or spaces.
 
 Exit codes: 0 done (also after Ctrl-C / SIGTERM, once in-flight records are delivered),
 1 a record was not delivered or Kafka was unreachable, 2 bad options, 130 a second Ctrl-C / SIGTERM

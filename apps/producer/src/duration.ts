@@ -1,19 +1,24 @@
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/;
-const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
+/** A number as every numeric option takes it: plain decimal, no sign, exponent or leading zero (0.5 and 0 aside). */
+const NUMBER = '(?:0|[1-9]\\d*)(?:\\.\\d+)?';
+const SECONDS = new RegExp(`^${NUMBER}$`);
+const DURATION = new RegExp(`^(?:${NUMBER}(?:ms|s|m|h|d))+$`);
+const PART = new RegExp(`(${NUMBER})(ms|s|m|h|d)`, 'g');
 
 /**
  * Milliseconds of a duration such as `500ms`, `30s`, `5m`, `1h30m`, or a bare number of seconds;
- * undefined when `text` is none of these.
+ * undefined when `text` is none of these. Its numbers are plain decimal, as the other options':
+ * no spaces around it, no sign, exponent or leading zero (`010`, `05m`, `1h05m` are refused).
  * @example parseDuration('1m30s'); // 90000
  */
 export function parseDuration(text: string): number | undefined {
-  const t = text.trim();
-  if (/^\d+(?:\.\d+)?$/.test(t)) return Number(t) * 1000;
-  if (!DURATION.test(t)) return undefined;
-  let ms = 0;
-  for (const [, amount, unit] of t.matchAll(PART)) ms += Number(amount) * UNIT_MS[unit!]!;
-  return ms;
+  let ms: number;
+  if (SECONDS.test(text)) ms = Number(text) * 1000;
+  else if (DURATION.test(text)) {
+    ms = 0;
+    for (const [, amount, unit] of text.matchAll(PART)) ms += Number(amount) * UNIT_MS[unit!]!;
+  } else return undefined;
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 /** A short human form: `850ms`, `12.3s`, `4m05s`, `1h02m`. */

@@ -10,9 +10,17 @@ describe('parseDuration', () => {
     ['2d', 172_800_000],
     ['90', 90_000],
     ['0s', 0],
+    ['0.5s', 500],
+    ['1m0s', 60_000],
   ])('%s is %d ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
 
   it.each(['', 'abc', '5 minutes', '-1s', 's', '5x', '1m-2s'])('rejects %j', (text) => expect(parseDuration(text)).toBeUndefined());
+
+  // Its numbers follow the rule of every numeric option (plain decimal): they were trimmed and read
+  // with a leading zero, so --duration 010 ran 10 s where --count 010 was refused.
+  it.each(['010', '05m', '1h05m', '00', ' 30', '35m ', '1.', '.5s', '1e3', '+5s', `${'9'.repeat(400)}s`])('refuses %j, which is not plain decimal or not finite', (text) =>
+    expect(parseDuration(text)).toBeUndefined(),
+  );
 });
 
 describe('formatDuration', () => {

@@ -29,17 +29,24 @@ it.each([
   ['--invalid-every', '1e2', 'an integer, 0 or more'],
   ['--abandon-rate', '1e-1', 'a number from 0 to 1'],
   ['--abandon-rate', ' 0.5', 'a number from 0 to 1'],
+  ['--duration', '010', 'a duration like 30s, 5m or 1h, more than 0'],
+  ['--duration', '05m', 'a duration like 30s, 5m or 1h, more than 0'],
+  ['--late-by', ' 30', 'a duration like 30s, 5m or 1h'],
+  ['--away', '35m ', 'a duration like 30s, 5m or 1h'],
 ])('%s %j is refused with exit code 2, naming the option', (option, value, expected) => {
   const { result, err } = run(option, value);
   expect(result).toEqual({ kind: 'exit', code: 2 });
   expect(err).toContain(`error: ${option} must be ${expected}, got '${value}'`);
 });
 
-it('takes digits, and a decimal fraction for --rate and --abandon-rate', () => {
-  const { result } = run('--rate', '0.5', '--count', '10', '--users', '7', '--pages', '3', '--seed', '0', '--late-every', '0', '--invalid-every', '100', '--abandon-rate', '0.25');
+it('takes digits, and a decimal fraction for --rate, --abandon-rate and durations', () => {
+  const { result } = run(
+    ...['--rate', '0.5', '--count', '10', '--users', '7', '--pages', '3', '--seed', '0', '--late-every', '0', '--invalid-every', '100', '--abandon-rate', '0.25'],
+    ...['--duration', '1.5', '--late-by', '0s', '--away', '1h30m'],
+  );
   expect(result).toMatchObject({
     kind: 'run',
-    options: { rate: 0.5, count: 10, users: 7, pages: 3, seed: 0, lateEvery: 0, invalidEvery: 100, abandonRate: 0.25 },
+    options: { rate: 0.5, count: 10, users: 7, pages: 3, seed: 0, lateEvery: 0, invalidEvery: 100, abandonRate: 0.25, durationMs: 1500, lateByMs: 0, awayMs: 5_400_000 },
   });
 });
 
