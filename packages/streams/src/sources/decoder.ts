@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { keyProblem } from '../runtime/key-problem';
 import type { RawRecord } from '../runtime/record';
@@ -5,6 +6,9 @@ import type { SourceNode } from '../topology/nodes';
 import { formatDuration } from '../time/duration';
 import { registerStandardFormats } from './formats';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth';
+
+/** The largest time a Date holds, ±8.64e15 ms (years -271821 to 275760): sinks write times as dates. */
+const MAX_DATE_MS = 8.64e15;
 
 export type Decoded =
   | { readonly ok: true; readonly value: unknown; readonly key: unknown; readonly timestamp: number }
@@ -24,6 +28,9 @@ export function createDecoder(source: SourceNode): (raw: RawRecord, now: number)
     if (maxValueBytes !== undefined && raw.value.length > maxValueBytes) {
       return { ok: false, reason: `value of ${raw.value.length} bytes, over the source's maxValueBytes (${maxValueBytes})` };
     }
+    // JSON between systems is UTF-8 (RFC 8259 §8.1). toString('utf8') would put U+FFFD in place of
+    // each invalid byte: the bytes lost from every sink, and two different ids made one key.
+    if (!isUtf8(raw.value)) return { ok: false, reason: 'not UTF-8: a JSON value must be UTF-8 text (RFC 8259)' };
     let value: unknown;
     try {
       value = JSON.parse(raw.value.toString('utf8'));
@@ -48,6 +55,10 @@ export function createDecoder(source: SourceNode): (raw: RawRecord, now: number)
     if (badKey !== undefined) return { ok: false, reason: `key: ${badKey}` };
     if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
       return { ok: false, reason: `event time is not a valid timestamp (got ${String(timestamp)})` };
+    }
+    // Beyond a Date, no sink can write the time, and window arithmetic stops advancing (2^69 ms).
+    if (Math.abs(timestamp) > MAX_DATE_MS) {
+      return { ok: false, reason: `event time ${timestamp} ms is beyond what a date holds (±8.64e15 ms): microseconds or nanoseconds given as milliseconds?` };
     }
     if (maxTimeAhead !== undefined) {
       // Against when the record was written to Kafka, so a replay decides as the first reading did;
