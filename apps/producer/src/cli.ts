@@ -4,9 +4,9 @@ import { OPTION_DEFAULTS, UsageError, validateOptions, type OPTION_ENV, type Pro
 const EXAMPLES = `
 Examples:
   $ producer --rate 10                                   live traffic until Ctrl-C
-  $ producer --rate 200 --users 1000 --duration 5m       a busier site for five minutes
-  $ producer --seed 7 --start-time 2024-01-01T00:00:00Z --count 100000
-                                                         the same 100,000 records on every run
+  $ producer --rate 200 --users 20000 --duration 5m      a busier site for five minutes
+  $ producer --seed 7 --start-time 2024-01-01T00:00:00Z --rate 1000 --count 100000
+                                                         the same 100,000 records on every run (100 s)
   $ producer --late-every 20 --late-by 30s               late, but within the 2-minute watermark
   $ producer --invalid-every 100                         a malformed record now and then (dead letters)
   $ producer --rate 100000 --count 1000000               throughput test
@@ -53,7 +53,7 @@ export function buildProgram(output: CliOutput = processOutput): Command {
       ),
     )
     .addOption(new Option('--late-every <n>', 'every n-th record is late (its event time shifted back by --late-by); 0 disables').default(d.lateEvery, d.lateEvery))
-    .addOption(new Option('--late-by <time>', "how late: 3m is beyond the pipeline's 2-minute watermark (dropped), 30s within it").default(d.lateBy, d.lateBy))
+    .addOption(new Option('--late-by <time>', "how late: 3m is beyond the pipeline's 2-minute watermark (late for page views, sessions and the oldest of 5 active-users windows), 30s within it").default(d.lateBy, d.lateBy))
     .addOption(new Option('--invalid-every <n>', 'every n-th record is malformed (bad JSON, unknown event_type, …) for the dead-letter path; 0 disables').default(d.invalidEvery, d.invalidEvery))
     .addOption(new Option('--abandon-rate <0..1>', 'fraction of sessions that never send session_end (closed by the session timeout)').default(d.abandonRate, d.abandonRate))
     .addOption(new Option('--away <time>', "how long a user who abandoned a session stays silent; above the pipeline's 30m session timeout").default(d.away, d.away))

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseCommandLine, type CliOutput } from '../src/cli';
 import { UsageError, validateOptions } from '../src/options';
 
@@ -236,3 +238,28 @@ function restore(name: string, value: string | undefined): void {
   if (value === undefined) delete process.env[name];
   else process.env[name] = value;
 }
+
+describe('the examples of --help and the README', () => {
+  const readme = readFileSync(resolve(__dirname, '../README.md'), 'utf8');
+  const fromHelp = run('--help')
+    .out.split('\n')
+    .filter((line) => line.startsWith('  $ producer '))
+    .map((line) => line.slice('  $ producer '.length).split(/\s{2,}/)[0]!);
+  const fromReadme = readme
+    .split('\n')
+    .filter((line) => line.startsWith('pnpm --filter producer start -- '))
+    .map((line) => line.slice('pnpm --filter producer start -- '.length).split('#')[0]!);
+  const examples = [...fromHelp, ...fromReadme].map((line) => line.trim()).filter((line) => line !== '--help');
+
+  it('are found', () => {
+    expect(fromHelp.length).toBeGreaterThanOrEqual(5);
+    expect(fromReadme.length).toBeGreaterThanOrEqual(5);
+  });
+
+  // '--seed 7 --start-time 2024-01-01T00:00:00Z --count 100000' ran at the default 10 events/s: 2 h 47 min.
+  it.each(examples)('%s: valid, and with --count, sent within 10 minutes at its rate', (example) => {
+    const { result } = run(...example.split(/\s+/));
+    if (result.kind !== 'run') throw new Error(`'${example}' is refused`);
+    if (result.options.count !== undefined) expect(result.options.count / result.options.rate).toBeLessThanOrEqual(600);
+  });
+});

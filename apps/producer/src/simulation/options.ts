@@ -38,7 +38,10 @@ export const SIMULATION_DEFAULTS = Object.freeze({
   /** Beyond the pipeline's 30-minute session timeout, so abandoned sessions time out. */
   awayMs: 35 * 60_000,
   lateEvery: 50,
-  /** Beyond the pipeline's 2-minute watermark delay: such events are dropped as late. */
+  /**
+   * Beyond the pipeline's 2-minute watermark delay: such events are late for page-view counts, sessions
+   * and the oldest of their five active-users windows (they still count in the newer four).
+   */
   lateByMs: 3 * 60_000,
   invalidEvery: 0,
   eventsPerSecond: 10,
