@@ -187,8 +187,29 @@ export function loadConfig(env: Env): Config {
     logLevel: oneOf('LOG_LEVEL', SETTINGS.LOG_LEVEL.default, ['error', 'warn', 'info', 'debug']),
     logFormat: oneOf('LOG_FORMAT', process.stderr.isTTY ? 'pretty' : 'json', ['json', 'pretty']),
   };
+  problems.push(...sharedTopicProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * The topic settings must name three topics. An enriched event is a valid input event, so with
+ * ENRICHED_TOPIC = INPUT_TOPIC the app reads its own output back and counts it again, for ever; a
+ * dead letter written to the input is read, refused and written again, for ever; dead letters on
+ * the enriched topic hand raw bad records to its readers.
+ */
+function sharedTopicProblems(config: Pick<Config, 'inputTopic' | 'enrichedTopic' | 'deadLetterTopic'>): string[] {
+  const settings = [
+    ['INPUT_TOPIC', config.inputTopic],
+    ['ENRICHED_TOPIC', config.enrichedTopic],
+    ['DEAD_LETTER_TOPIC', config.deadLetterTopic],
+  ] as const;
+  const problems: string[] = [];
+  settings.forEach(([name, topic], i) => {
+    const earlier = settings.slice(0, i).find(([, other]) => other === topic);
+    if (earlier) problems.push(`${name} must name a topic of its own, got '${topic}', which ${earlier[0]} names`);
+  });
+  return problems;
 }
 
 /**
