@@ -44,7 +44,7 @@ const SETTINGS: Record<string, string | undefined> = {
   LOG_FORMAT: undefined, // pretty on a TTY, json otherwise
   // producer service in compose
   PRODUCER_RATE: '10',
-  PRODUCER_USERS: '100',
+  PRODUCER_USERS: '1000',
   // local stack
   STACK_PARTITIONS: '3',
 };
@@ -337,7 +337,7 @@ describe('docker/docker-compose.yml', () => {
 
   test('the producer takes its rate and users from PRODUCER_RATE and PRODUCER_USERS', () => {
     const producer = services.producer ?? {};
-    expect(producer.command).toEqual(['--rate', '${PRODUCER_RATE:-10}', '--users', '${PRODUCER_USERS:-100}']);
+    expect(producer.command).toEqual(['--rate', '${PRODUCER_RATE:-10}', '--users', '${PRODUCER_USERS:-1000}']);
     expect(environmentOf(producer).INPUT_TOPIC).toBe('${INPUT_TOPIC:-user_activity}');
   });
 
