@@ -12,11 +12,11 @@ jest.setTimeout(120_000);
 
 const MAX = 64 * 1024;
 const at = A_DAY_AGO;
-/** A page view whose JSON is exactly `bytes` long, padded with an extra property of invalid UTF-8. */
+/** A page view whose JSON is exactly `bytes` long, padded with an extra property. */
 function viewOfBytes(user: string, bytes: number): Buffer {
   const head = Buffer.from(`{"event_time":"${at}","user_id":"${user}","page_url":"/a","event_type":"page_view","note":"`);
   const tail = Buffer.from('"}');
-  return Buffer.concat([head, Buffer.alloc(bytes - head.length - tail.length, 0xff), tail]);
+  return Buffer.concat([head, Buffer.alloc(bytes - head.length - tail.length, 'x'), tail]);
 }
 
 let stack: IsolatedStack | undefined;

@@ -112,7 +112,7 @@ const HAND_WRITTEN: ReadonlyArray<readonly Spec[]> = [
     event('2:00', 'carol', 'click', '/cart', 'carol’s last counted event'),
     event('8:00', 'frank', 'page_view', '/blog', 'moves stream time to 8:00 (watermark 6:00)'),
     event('8:10', 'carol', 'page_view', '/products/2', 'late: not counted in page views, nor in carol’s session (which stays due at 7:00)', '2:30'),
-    invalid('8:20', null, Buffer.from([0xff, 0x00, 0xfe, 0x7b]), /^not JSON/, 'binary garbage, no key'),
+    invalid('8:20', null, Buffer.from([0xff, 0x00, 0xfe, 0x7b]), /^not UTF-8/, 'binary garbage, no key'),
     event('10:00', 'frank', 'page_view', '/blog', 'watermark 8:00: carol’s session times out (4 events, end 2:00)'),
     event('10:10', 'carol', 'page_view', '/home', 'a day late: late everywhere, in the lake under event_date=2023-12-31', '2023-12-31T23:59:30+00:00'),
     event('11:00', 'frank', 'session_start', '/', 'frank opens a session'),

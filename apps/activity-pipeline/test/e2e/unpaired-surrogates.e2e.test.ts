@@ -25,7 +25,7 @@ it('dead-letters a user_id or page_url holding an unpaired surrogate, stores U+F
     { key: 'u1', value: event({ user_id: 'u1', page_url: '/a\ud800', event_type: 'page_view' }) },
     { key: 'u2', value: event({ user_id: 'u2', page_url: '/a\ufffd', event_type: 'page_view' }) },
     { key: 'u3', value: event({ user_id: 'u3\udc00', page_url: '/a', event_type: 'session_start' }) },
-    { key: 'u3', value: event({ user_id: 'u3\ufffd', page_url: '/a', event_type: 'session_start' }) },
+    { key: 'u3\ufffd', value: event({ user_id: 'u3\ufffd', page_url: '/a', event_type: 'session_start' }) }, // keyed by its user_id, as sessions need
     { key: 'u4', value: event({ user_id: 'u4', page_url: '/b\udbff\udbff', event_type: 'page_view' }) },
     { key: 'u5', value: event({ user_id: 'u5', page_url: '/after', event_type: 'page_view' }) },
   ].map((r) => ({ partition: 0, ...r }));

@@ -16,7 +16,8 @@ export interface SourceOptions<S extends TSchema, K> extends NodeOptions {
   readonly value: S;
   /**
    * The record's key. It must be the key the topic is partitioned by (the Kafka producer's key),
-   * since `groupByKey()` relies on every record of a key being in one partition.
+   * since `groupByKey()` relies on every record of a key being in one partition: where one does,
+   * a record whose Kafka key (as text) is not this key is dead-lettered.
    */
   readonly key: (value: Static<S>) => K;
   /** Event time in epoch ms. A record whose timestamp is not a finite number is dead-lettered. */

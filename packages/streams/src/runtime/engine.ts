@@ -88,7 +88,7 @@ export class Engine {
 
   constructor(private readonly options: EngineOptions) {
     this.topology = options.topology;
-    for (const source of this.topology.sources) this.decoders.set(source.topic, { source, decode: createDecoder(source) });
+    for (const source of this.topology.sources) this.decoders.set(source.topic, { source, decode: createDecoder(source, this.topology.reliesOnKafkaKey(source)) });
     this.host = {
       logger: options.logger,
       wallClockTime: () => options.clock.now(),

@@ -19,7 +19,7 @@ export type Decoded =
  * MAX_JSON_DEPTH deep), the TypeBox schema (compiled once), then the key and event time. Anything
  * that fails says why, for the dead-letter record.
  */
-export function createDecoder(source: SourceNode): (raw: RawRecord, now: number) => Decoded {
+export function createDecoder(source: SourceNode, checkKafkaKey: boolean): (raw: RawRecord, now: number) => Decoded {
   registerStandardFormats();
   const check = TypeCompiler.Compile(source.schema);
   const { key: keyOf, timestamp: timeOf, maxValueBytes, maxTimeAhead } = source;
@@ -53,6 +53,10 @@ export function createDecoder(source: SourceNode): (raw: RawRecord, now: number)
     }
     const badKey = keyProblem(key);
     if (badKey !== undefined) return { ok: false, reason: `key: ${badKey}` };
+    if (checkKafkaKey) {
+      const misplaced = kafkaKeyProblem(raw.key, key as string | number | null);
+      if (misplaced !== undefined) return { ok: false, reason: misplaced };
+    }
     if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
       return { ok: false, reason: `event time is not a valid timestamp (got ${String(timestamp)})` };
     }
@@ -74,4 +78,19 @@ export function createDecoder(source: SourceNode): (raw: RawRecord, now: number)
     }
     return { ok: true, value, key, timestamp };
   };
+}
+
+/**
+ * Why a record's Kafka key is not its source key (as text: a number key as its decimal digits; a
+ * null key as no key), when a `groupByKey()` relies on the two being one (see
+ * `Topology.reliesOnKafkaKey`). Such a record may sit in another partition than its key's other
+ * records, and its state would be apart from theirs.
+ */
+function kafkaKeyProblem(kafkaKey: Buffer | null, key: string | number | null): string | undefined {
+  const expected = key === null ? null : String(key);
+  const actual = kafkaKey === null ? null : kafkaKey.toString('utf8');
+  if (actual === expected) return undefined;
+  const show = (k: string) => `'${k.length > 100 ? `${k.slice(0, 100)}…` : k}'`;
+  const what = actual === null ? `no Kafka key, where the source key is ${show(expected!)}` : `Kafka key ${show(actual)} is not the source key ${expected === null ? 'null' : show(expected)}`;
+  return `${what}: a groupByKey() below keeps each key's state in its partition, so the topic must be keyed by it (or re-key with groupBy, which repartitions)`;
 }

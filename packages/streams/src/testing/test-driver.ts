@@ -41,8 +41,11 @@ export interface TestDriverOptions {
 export interface PipeOptions {
   /** Target partition. Default: by the hash of `key` when given, else 0. */
   readonly partition?: number;
-  /** Kafka record key (bytes of the string). */
-  readonly key?: string;
+  /**
+   * Kafka record key (bytes of the string; `null`: no key). Default: the source's key of the
+   * value, as text (a number as its digits), as a producer keyed by it would send it.
+   */
+  readonly key?: string | null;
   /**
    * The record's Kafka timestamp (default: the virtual clock); event time still comes from the
    * value. `maxTimeAhead` judges against it, or against the clock if that is earlier.
@@ -121,7 +124,7 @@ export class TopologyTestDriver {
       throw new Error(`the app reads no topic ${topic} (it reads ${this.topology.sources.map((s) => s.topic).join(', ')})`);
     }
     const bytes = value === null ? null : Buffer.isBuffer(value) ? value : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
-    const partition = options.partition ?? (options.key !== undefined ? murmur3(options.key) % this.partitionsOf(topic) : 0);
+    const partition = options.partition ?? (typeof options.key === 'string' ? murmur3(options.key) % this.partitionsOf(topic) : 0);
     if (partition < 0 || partition >= this.partitionsOf(topic)) {
       throw new RangeError(`topic ${topic} has ${this.partitionsOf(topic)} partitions; there is no partition ${partition}`);
     }
@@ -132,7 +135,7 @@ export class TopologyTestDriver {
       topic,
       partition,
       offset: log.length,
-      key: options.key === undefined ? null : Buffer.from(options.key),
+      key: kafkaKeyOf(options.key === undefined ? this.sourceKeyOf(topic, bytes) : options.key),
       value: bytes,
       timestamp: options.timestamp ?? this.clock.now(),
     };
@@ -148,11 +151,22 @@ export class TopologyTestDriver {
     }
   }
 
+  /** The source's key of a value, as a producer keyed by it would send it: null when it has none. */
+  private sourceKeyOf(topic: string, bytes: Buffer | null): string | null {
+    const source = this.topology.sources.find((s) => s.topic === topic)!;
+    try {
+      const key: unknown = source.key(JSON.parse(bytes!.toString('utf8')));
+      return typeof key === 'string' || (typeof key === 'number' && Number.isFinite(key)) ? String(key) : null;
+    } catch {
+      return null; // not JSON, or not the schema: the decoder dead-letters it whatever the key
+    }
+  }
+
   private unguardedDecoder(topic: string): ((raw: RawRecord, now: number) => Decoded) | undefined {
     const source = this.topology.sources.find((s) => s.topic === topic);
     if (source === undefined || source.deadLetter !== undefined) return undefined;
     let decode = this.unguarded.get(topic);
-    if (decode === undefined) this.unguarded.set(topic, (decode = createDecoder(source)));
+    if (decode === undefined) this.unguarded.set(topic, (decode = createDecoder(source, this.topology.reliesOnKafkaKey(source))));
     return decode;
   }
 
@@ -326,4 +340,8 @@ export class TopologyTestDriver {
       close: async () => {},
     };
   }
+}
+
+function kafkaKeyOf(key: string | null): Buffer | null {
+  return key === null ? null : Buffer.from(key);
 }

@@ -30,6 +30,12 @@ export interface Topology {
   subtopologyOf(node: Node): Subtopology;
   /** Whether records leaving `groupBy` cross to another sub-topology. */
   isRepartition(node: Node): node is GroupByNode;
+  /**
+   * Whether a source's `key` must be its records' Kafka key: a `groupByKey()` below it (with no
+   * re-keying between) keeps each key's state in the task of its partition, so a key found in two
+   * partitions would have two states (two sessions for one user), silently.
+   */
+  reliesOnKafkaKey(source: SourceNode): boolean;
   describe(): string;
 }
 
@@ -77,6 +83,15 @@ export function buildTopology(graph: AppGraph): Topology {
   const isRepartition = (node: Node): node is GroupByNode =>
     node.kind === 'groupBy' && node.selector !== undefined && (children.get(node) ?? []).some(isStateful);
 
+  const keyedByKafka = new Set<SourceNode>();
+  for (const source of sources) {
+    const below = (node: Node): boolean =>
+      node.kind === 'groupBy' && node.selector !== undefined
+        ? false // re-keyed: what follows is partitioned by the new key
+        : (node.kind === 'groupBy' && (children.get(node) ?? []).some(isStateful)) || (children.get(node) ?? []).some(below);
+    if (below(source)) keyedByKafka.add(source);
+  }
+
   const subtopologies: Subtopology[] = [];
   const subOf = new Map<Node, Subtopology>();
   const queue: Array<{ entries: Node[]; repartition?: GroupByNode }> = [{ entries: sources }];
@@ -115,6 +130,7 @@ export function buildTopology(graph: AppGraph): Topology {
       return sub;
     },
     isRepartition,
+    reliesOnKafkaKey: (source: SourceNode) => keyedByKafka.has(source),
     describe: () => describeTopology(topology),
   });
   return topology;

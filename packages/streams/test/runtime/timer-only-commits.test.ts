@@ -7,7 +7,7 @@ import { event, sourceOptions, type Event } from '../support/events';
 // sink: a processor with no sink below it forgets a user once a minute of wall clock passed.
 // Left uncommitted, a crash would restore the user and fire the timer again.
 
-const raw = (e: Event, offset: number): RawRecord => ({ topic: 'events', partition: 0, offset, key: null, value: Buffer.from(JSON.stringify(e)) });
+const raw = (e: Event, offset: number): RawRecord => ({ topic: 'events', partition: 0, offset, key: Buffer.from(e.user_id), value: Buffer.from(JSON.stringify(e)) });
 
 const forgetAfterAMinute = processor<Event, never, true>({
   name: 'forget',

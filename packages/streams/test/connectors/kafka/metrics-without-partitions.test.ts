@@ -22,7 +22,7 @@ it('metrics() of a runtime that waits without partitions has no stores, watermar
   const applicationId = uniqueName('waiting-app');
   const app = streams({ applicationId });
   app.source(input, sourceOptions).withWatermark('1h').groupByKey().window(tumbling('1h')).aggregate(count(), { name: 'counts' }).to(memorySink<WindowResult<string, number>>());
-  await produce(input, [0, 1].map((p) => ({ value: JSON.stringify(event(p * 1000, { user_id: `u${p}` })), partition: p })));
+  await produce(input, [0, 1].map((p) => ({ key: `u${p}`, value: JSON.stringify(event(p * 1000, { user_id: `u${p}` })), partition: p })));
   const runtime = new KafkaStreams(app, { connection: { brokers }, stateBackend: memoryBackend(), commitInterval: '100ms', logger: silentLogger });
   await runtime.start();
   // Another member of the group (not a runtime: it stays, where a second runtime would refuse and leave).

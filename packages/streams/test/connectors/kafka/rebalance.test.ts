@@ -110,7 +110,7 @@ describe('a second instance of a stateful single-instance app', () => {
     app.source(input, sourceOptions).withWatermark('1h').groupByKey().window(tumbling('1h')).aggregate(count()).to(counts);
     // Every event of user u0 or u1 in the first hour: the counts show whether state survived.
     const send = (from: number, to: number) =>
-      produce(input, Array.from({ length: to - from }, (_, k) => ({ value: JSON.stringify(event((from + k) * 1000, { user_id: `u${(from + k) % 2}` })), partition: (from + k) % 2 })));
+      produce(input, Array.from({ length: to - from }, (_, k) => ({ key: `u${(from + k) % 2}`, value: JSON.stringify(event((from + k) * 1000, { user_id: `u${(from + k) % 2}` })), partition: (from + k) % 2 })));
     await send(0, 40);
     const a = await startInstance(app, 'a', { processingGuarantee: 'at_least_once' });
     try {
