@@ -88,9 +88,23 @@ export function createDecoder(source: SourceNode, checkKafkaKey: boolean): (raw:
  */
 function kafkaKeyProblem(kafkaKey: Buffer | null, key: string | number | null): string | undefined {
   const expected = key === null ? null : String(key);
+  if (kafkaKey !== null && expected !== null && sameAsciiText(kafkaKey, expected)) return undefined;
   const actual = kafkaKey === null ? null : kafkaKey.toString('utf8');
   if (actual === expected) return undefined;
   const show = (k: string) => `'${k.length > 100 ? `${k.slice(0, 100)}…` : k}'`;
   const what = actual === null ? `no Kafka key, where the source key is ${show(expected!)}` : `Kafka key ${show(actual)} is not the source key ${expected === null ? 'null' : show(expected)}`;
   return `${what}: a groupByKey() below keeps each key's state in its partition, so the topic must be keyed by it (or re-key with groupBy, which repartitions)`;
+}
+
+/**
+ * Whether `bytes` are `text`, for ASCII text: byte by byte, with no string made (the hot path's
+ * keys are ids). False for other text too, which the caller then compares decoded.
+ */
+function sameAsciiText(bytes: Buffer, text: string): boolean {
+  if (bytes.length !== text.length) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f || bytes[i] !== c) return false;
+  }
+  return true;
 }

@@ -33,6 +33,16 @@ describe('a source under a groupByKey', () => {
     expect(driver.values(counts).at(-1)).toMatchObject({ key: 'u1', value: 2 });
   });
 
+  it('compares a key that is not ASCII as UTF-8 text', async () => {
+    const { app, deadLetters, counts } = perUserCounts();
+    const driver = await TopologyTestDriver.create(app);
+    await driver.pipe('events', event(0, { user_id: 'zoë' }), { key: 'zoë' });
+    await driver.pipe('events', event(1_000, { user_id: 'zoë' }), { key: 'zoe' });
+    await driver.pipe('events', event(2_000, { user_id: 'zoe' }), { key: 'zoë' });
+    expect(driver.values(deadLetters).map((l) => l.offset)).toEqual([1, 2]);
+    expect(driver.values(counts).at(-1)).toMatchObject({ key: 'zoë', value: 1 });
+  });
+
   it('reads a number key as its decimal digits', async () => {
     const Reading = Type.Object({ sensor: Type.Integer(), at: Type.Number() });
     const app = streams({ applicationId: 'kafka-key-number' });
