@@ -18,8 +18,13 @@ describe('parseDuration', () => {
 
   // Its numbers follow the rule of every numeric option (plain decimal): they were trimmed and read
   // with a leading zero, so --duration 010 ran 10 s where --count 010 was refused.
-  it.each(['010', '05m', '1h05m', '00', ' 30', '35m ', '1.', '.5s', '1e3', '+5s', `${'9'.repeat(400)}s`])('refuses %j, which is not plain decimal or not finite', (text) =>
+  it.each(['010', '05m', '00', ' 30', '35m ', '1.', '.5s', '1e3', '+5s', `${'9'.repeat(400)}s`, '1h005m'])('refuses %j, which is not plain decimal or not finite', (text) =>
     expect(parseDuration(text)).toBeUndefined(),
+  );
+
+  // The summary prints elapsed times as 4m05s and 1h05m: a run's own output is a valid --duration.
+  it.each([245_000, 3_900_000, 60_000, 3_600_000])('reads back what formatDuration prints for %d ms', (ms) =>
+    expect(parseDuration(formatDuration(ms))).toBe(ms),
   );
 });
 

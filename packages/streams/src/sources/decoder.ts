@@ -7,8 +7,13 @@ import { formatDuration } from '../time/duration';
 import { registerStandardFormats } from './formats';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth';
 
-/** The largest time a Date holds, ±8.64e15 ms (years -271821 to 275760): sinks write times as dates. */
-const MAX_DATE_MS = 8.64e15;
+/**
+ * Event times a record may have: years 0 to 9999, what ISO 8601's four-digit years, PostgreSQL and
+ * Parquet timestamps write. Epoch microseconds (~1.7e15 now) and nanoseconds are far beyond, and
+ * a window end past the last one still fits a Date (which ends at 8.64e15).
+ */
+const FIRST_EVENT_MS = -62_167_219_200_000; // 0000-01-01T00:00:00.000Z
+const LAST_EVENT_MS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
 
 export type Decoded =
   | { readonly ok: true; readonly value: unknown; readonly key: unknown; readonly timestamp: number }
@@ -60,9 +65,9 @@ export function createDecoder(source: SourceNode, checkKafkaKey: boolean): (raw:
     if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
       return { ok: false, reason: `event time is not a valid timestamp (got ${String(timestamp)})` };
     }
-    // Beyond a Date, no sink can write the time, and window arithmetic stops advancing (2^69 ms).
-    if (Math.abs(timestamp) > MAX_DATE_MS) {
-      return { ok: false, reason: `event time ${timestamp} ms is beyond what a date holds (±8.64e15 ms): microseconds or nanoseconds given as milliseconds?` };
+    // Beyond, no sink can write the time; far beyond, window arithmetic stops advancing (2^69 ms).
+    if (timestamp < FIRST_EVENT_MS || timestamp > LAST_EVENT_MS) {
+      return { ok: false, reason: `event time ${timestamp} ms is outside the years 0 to 9999: microseconds or nanoseconds given as milliseconds?` };
     }
     if (maxTimeAhead !== undefined) {
       // Against when the record was written to Kafka, so a replay decides as the first reading did;
@@ -81,19 +86,21 @@ export function createDecoder(source: SourceNode, checkKafkaKey: boolean): (raw:
 }
 
 /**
- * Why a record's Kafka key is not its source key (as text: a number key as its decimal digits; a
- * null key as no key), when a `groupByKey()` relies on the two being one (see
- * `Topology.reliesOnKafkaKey`). Such a record may sit in another partition than its key's other
- * records, and its state would be apart from theirs.
+ * Why a record's Kafka key is not its source key, when a `groupByKey()` relies on the two being one
+ * (see `Topology.reliesOnKafkaKey`): such a record may sit in another partition than its key's
+ * other records, and its state would be apart from theirs. The Kafka key must be the bytes a
+ * producer sends for the key: its UTF-8 text (a number key as its decimal digits). A null source
+ * key is refused too: records with no key are spread over the partitions.
  */
 function kafkaKeyProblem(kafkaKey: Buffer | null, key: string | number | null): string | undefined {
-  const expected = key === null ? null : String(key);
-  if (kafkaKey !== null && expected !== null && sameAsciiText(kafkaKey, expected)) return undefined;
-  const actual = kafkaKey === null ? null : kafkaKey.toString('utf8');
-  if (actual === expected) return undefined;
+  const why = ": a groupByKey() below keeps each key's state in its partition, so the topic must be keyed by it (or re-key with groupBy, which repartitions)";
+  if (key === null) return `the source key is null${why}; records with no key are spread over the partitions (for one group of everything, use window() on the stream)`;
+  const expected = String(key);
+  if (kafkaKey !== null && sameAsciiText(kafkaKey, expected)) return undefined;
+  // Bytes, not decoded text: two different invalid keys decode to the same U+FFFD.
+  if (kafkaKey !== null && kafkaKey.equals(Buffer.from(expected))) return undefined;
   const show = (k: string) => `'${k.length > 100 ? `${k.slice(0, 100)}…` : k}'`;
-  const what = actual === null ? `no Kafka key, where the source key is ${show(expected!)}` : `Kafka key ${show(actual)} is not the source key ${expected === null ? 'null' : show(expected)}`;
-  return `${what}: a groupByKey() below keeps each key's state in its partition, so the topic must be keyed by it (or re-key with groupBy, which repartitions)`;
+  return kafkaKey === null ? `no Kafka key, where the source key is ${show(expected)}${why}` : `Kafka key ${show(kafkaKey.toString('utf8'))} is not the source key ${show(expected)}${why}`;
 }
 
 /**

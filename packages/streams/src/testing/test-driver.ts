@@ -43,7 +43,8 @@ export interface PipeOptions {
   readonly partition?: number;
   /**
    * Kafka record key (bytes of the string; `null`: no key). Default: the source's key of the
-   * value, as text (a number as its digits), as a producer keyed by it would send it.
+   * value, as text (a number as its digits), as a producer keyed by it would send it. The
+   * partition is still 0 unless `partition` is given, or `key` is.
    */
   readonly key?: string | null;
   /**

@@ -1,16 +1,19 @@
 /**
  * Why a `metadata.broker.list` value would not reach the brokers it names, or undefined when each
- * entry is `[protocol://]host[:port]` (IPv6 hosts in brackets) with a port of 1-65535.
+ * entry is `[protocol://]host[:port]` with a port of 1-65535. The entries are read as librdkafka
+ * reads them: a port only after a single ':' or after ']' (a bare IPv6 address has none), a path
+ * after `protocol://` dropped, empty entries skipped.
  *
  * librdkafka takes more than it should: `127.0.0.1:90920` becomes port 25384 (modulo 65536) and is
- * retried for ever, and an empty entry is skipped. Checked at start, the mistake names itself.
+ * retried for ever. Checked at start, the mistake names itself.
  */
 export function brokerListProblem(brokers: string): string | undefined {
-  for (const raw of brokers.split(',')) {
-    const entry = raw.trim();
-    if (entry === '') return 'an entry is empty';
+  const entries = brokers.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  if (entries.length === 0) return 'it names no broker';
+  for (const entry of entries) {
     if (/\s/.test(entry)) return `'${entry}' has a space in it`;
-    const address = entry.replace(/^[A-Za-z_]+:\/\//, '');
+    const prefixed = /^[A-Za-z_]+:\/\//.exec(entry);
+    const address = prefixed ? entry.slice(prefixed[0].length).replace(/\/.*$/, '') : entry;
     let port: string | undefined;
     if (address.startsWith('[')) {
       const close = address.indexOf(']');
@@ -21,9 +24,9 @@ export function brokerListProblem(brokers: string): string | undefined {
         port = rest.slice(1);
       }
     } else {
-      const colon = address.lastIndexOf(':');
-      if (colon === 0) return `'${entry}' has no host`;
-      if (colon > 0) port = address.slice(colon + 1);
+      const colons = address.split(':').length - 1;
+      if (address === '' || address.startsWith(':') && colons === 1) return `'${entry}' has no host`;
+      if (colons === 1) port = address.slice(address.indexOf(':') + 1);
     }
     if (port === undefined) continue;
     if (!/^[0-9]+$/.test(port)) return `port '${port}' is not a number`;

@@ -5,7 +5,10 @@ import { KafkaProducer } from './kafka-producer';
 
 export interface KafkaSinkOptions<T> {
   readonly topic: string;
-  /** The record key (the partitioner hashes it): e.g. `(e) => e.user_id`. Default: no key. */
+  /**
+   * The record key (the partitioner hashes it): e.g. `(e) => e.user_id`. Default: no key. A topic
+   * that a source with a `groupByKey()` reads must be keyed by that source's key.
+   */
   readonly key?: (value: T) => string | Buffer | null;
   /** The record value. Default: the value as JSON. */
   readonly value?: (value: T) => string | Buffer | null;

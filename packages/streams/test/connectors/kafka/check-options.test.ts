@@ -96,16 +96,32 @@ describe('KafkaStreams options', () => {
 describe('connection.brokers', () => {
   const withBrokers = (brokers: string) => build({ connection: { brokers } });
 
-  it('takes what librdkafka takes: host, host:port, [IPv6]:port, a protocol prefix, spaces after commas', () => {
-    for (const brokers of ['kafka', 'b:9092', 'b1:9092, b2:9093', '[::1]:9092', 'SSL://b:9093,PLAINTEXT://c', '10.0.0.1:1', 'b:65535']) {
+  it('takes what librdkafka takes: host, host:port, [IPv6]:port, bare IPv6, a protocol prefix and path, spaces and empty entries', () => {
+    for (const brokers of [
+      'kafka',
+      'b:9092',
+      'b1:9092, b2:9093',
+      '[::1]:9092',
+      'SSL://b:9093,PLAINTEXT://c',
+      '10.0.0.1:1',
+      'b:65535',
+      'b:9092,',
+      'fd00::a',
+      '2001:db8::beef',
+      '::ffff:10.0.0.1',
+      'PLAINTEXT://kafka:9092/',
+      'SASL_SSL://kafka:9093/',
+      'my_broker:9092',
+    ]) {
       expect(withBrokers(brokers)).not.toThrow();
     }
   });
 
-  it('refuses a port librdkafka would take modulo 65536 or as a service name, and empty entries, naming the entry', () => {
+  it('refuses a port librdkafka would take modulo 65536 or as a service name, and a list of no broker, naming the entry', () => {
     expect(withBrokers('127.0.0.1:90920')).toThrow("connection.brokers must be a comma-separated 'host:port' list (port 1-65535), got '127.0.0.1:90920': port 90920 is out of range");
     expect(withBrokers('b:0')).toThrow("got 'b:0': port 0 is out of range");
-    expect(withBrokers('b:9092,')).toThrow("got 'b:9092,': an entry is empty");
+    expect(withBrokers(' , ')).toThrow("got ' , ': it names no broker");
+    expect(withBrokers(':9092')).toThrow("got ':9092': ':9092' has no host");
     expect(withBrokers('b:90x2')).toThrow("got 'b:90x2': port '90x2' is not a number");
     expect(withBrokers('b:')).toThrow("got 'b:': port '' is not a number");
     expect(withBrokers('b 9092')).toThrow("got 'b 9092': 'b 9092' has a space in it");
