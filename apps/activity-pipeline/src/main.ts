@@ -4,7 +4,7 @@ import { createLogger, localBackend } from '@pipeline/streams';
 import { KafkaStreams } from '@pipeline/streams/kafka';
 import { createPostgresDb } from '@pipeline/streams/postgres';
 import { userArgs } from './cli-args';
-import { checkDirectories, ConfigError, loadConfig, loadDotEnv, settingsHelp } from './config';
+import { checkDirectories, ConfigError, loadConfig, loadDotEnv, SETTINGS, settingsHelp } from './config';
 import { checkDatabase } from './database-check';
 import type { Database } from './db';
 import { startHttpServer } from './observability/http-server';
@@ -38,7 +38,7 @@ async function main(): Promise<number> {
     await checkDirectories(config);
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(`activity-pipeline: ${error.message}`);
+      reportConfigError(error, process.env);
       return 2;
     }
     throw error;
@@ -129,6 +129,23 @@ async function main(): Promise<number> {
   }
   logger.info(code === 0 ? 'stopped' : 'stopped after a failure', { code });
   return code;
+}
+
+/**
+ * A configuration error, in the format the logs would have had: a JSON line (level error, the
+ * problems as a list) where a collector reads JSON, so the reason the app stopped is not the one
+ * line it cannot parse; plain text on a terminal. LOG_FORMAT is read alone here, since the
+ * configuration as a whole was refused.
+ */
+function reportConfigError(error: ConfigError, env: NodeJS.ProcessEnv): void {
+  const format = env.LOG_FORMAT?.trim();
+  const json = format === 'json' || (format !== 'pretty' && !process.stderr.isTTY);
+  if (!json) {
+    console.error(`activity-pipeline: ${error.message}`);
+    return;
+  }
+  const app = env.APPLICATION_ID?.trim() || SETTINGS.APPLICATION_ID.default;
+  createLogger({ format: 'json', fields: { app, component: 'app' } }).error('invalid configuration', { problems: error.problems });
 }
 
 main().then(

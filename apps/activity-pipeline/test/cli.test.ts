@@ -89,3 +89,28 @@ describe("the start script's command", () => {
     expect(scriptCommand(APP_DIR, 'start', {}).args).toEqual(expect.arrayContaining(['--heap-growing-percent=50', 'src/main.ts']));
   });
 });
+
+describe('a configuration error at start', () => {
+  // Before the logger exists, it was plain text even where every other line is JSON for a
+  // collector: the one line saying why the app stopped was the one it could not parse.
+  it('is one JSON line (level error, the problems listed) where the logs are JSON', () => {
+    const result = runScript('start', [], { LOG_FORMAT: 'json', HTTP_PORT: '70000', SESSION_STORE: 'disk' });
+    expect(result.status).toBe(2);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toEqual({
+      level: 'error',
+      message: 'invalid configuration',
+      problems: ["SESSION_STORE must be one of sqlite, memory, got 'disk'", expect.stringMatching(/^HTTP_PORT must be /)],
+      app: 'activity-pipeline',
+      component: 'app',
+      timestamp: expect.any(String),
+    });
+  });
+
+  it('is plain text with LOG_FORMAT=pretty', () => {
+    const result = runScript('start', [], { LOG_FORMAT: 'pretty', SESSION_STORE: 'disk' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe("activity-pipeline: invalid configuration:\n  - SESSION_STORE must be one of sqlite, memory, got 'disk'\n");
+  });
+});
