@@ -161,12 +161,14 @@ export function loadConfig(env: Env): Config {
   const port = (name: string, fallback: number): number => integer(name, fallback, 0, 65535, 'a port number (0-65535)');
 
   const topicName = /^[A-Za-z0-9._-]{1,249}$/;
+  // Kafka refuses '.' and '..' as topic names (the producer refuses them too).
+  const kafkaTopic = /^(?!\.\.?$)[A-Za-z0-9._-]{1,249}$/;
   const config: Config = {
     kafkaBrokers: brokers('KAFKA_BROKERS', SETTINGS.KAFKA_BROKERS.default),
     applicationId: text('APPLICATION_ID', SETTINGS.APPLICATION_ID.default, topicName, 'letters, digits, . _ -'),
-    inputTopic: text('INPUT_TOPIC', SETTINGS.INPUT_TOPIC.default, topicName, 'a topic name'),
-    enrichedTopic: text('ENRICHED_TOPIC', SETTINGS.ENRICHED_TOPIC.default, topicName, 'a topic name'),
-    deadLetterTopic: text('DEAD_LETTER_TOPIC', SETTINGS.DEAD_LETTER_TOPIC.default, topicName, 'a topic name'),
+    inputTopic: text('INPUT_TOPIC', SETTINGS.INPUT_TOPIC.default, kafkaTopic, "a topic name (letters, digits, . _ -; not '.' or '..')"),
+    enrichedTopic: text('ENRICHED_TOPIC', SETTINGS.ENRICHED_TOPIC.default, kafkaTopic, "a topic name (letters, digits, . _ -; not '.' or '..')"),
+    deadLetterTopic: text('DEAD_LETTER_TOPIC', SETTINGS.DEAD_LETTER_TOPIC.default, kafkaTopic, "a topic name (letters, digits, . _ -; not '.' or '..')"),
     databaseUrl: databaseUrl('DATABASE_URL', SETTINGS.DATABASE_URL.default),
     lakeDir: text('LAKE_DIR', SETTINGS.LAKE_DIR.default),
     stateDir: text('STATE_DIR', SETTINGS.STATE_DIR.default),

@@ -179,4 +179,13 @@ describe('configuration', () => {
   ])('refuses two topic settings naming one topic (%j)', (env, problem) => {
     expect(problemsOf(env)).toEqual([problem]);
   });
+
+  // Kafka refuses them: the app failed once connected, where the producer already refused them.
+  it("refuses '.' and '..' as topic names", () => {
+    expect(problemsOf({ INPUT_TOPIC: '..', DEAD_LETTER_TOPIC: '.' })).toEqual([
+      "INPUT_TOPIC must be a topic name (letters, digits, . _ -; not '.' or '..'), got '..'",
+      "DEAD_LETTER_TOPIC must be a topic name (letters, digits, . _ -; not '.' or '..'), got '.'",
+    ]);
+    expect(loadConfig({ INPUT_TOPIC: '...' }).inputTopic).toBe('...');
+  });
 });
