@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { Command } from 'commander';
-import { createLogger, localBackend } from '@pipeline/streams';
+import { createLogger, DirectoryInUseError, localBackend } from '@pipeline/streams';
 import { KafkaStreams } from '@pipeline/streams/kafka';
 import { createPostgresDb } from '@pipeline/streams/postgres';
 import { userArgs } from './cli-args';
@@ -120,8 +120,14 @@ async function main(): Promise<number> {
     await runtime.start();
     await runtime.done;
   } catch (error) {
-    logger.error('activity pipeline failed', { error: (error as Error).message });
-    code = 1;
+    if (error instanceof DirectoryInUseError) {
+      // Another instance runs on this STATE_DIR (and APPLICATION_ID): a setting to fix, as HTTP_PORT above.
+      logger.error(`STATE_DIR ${config.stateDir} is in use by another instance of ${config.applicationId}: give each instance its own STATE_DIR, or run them with SCALING=multi-instance`, { error: error.message });
+      code = 2;
+    } else {
+      logger.error('activity pipeline failed', { error: (error as Error).message });
+      code = 1;
+    }
   } finally {
     stopStatus();
     server.close();

@@ -78,6 +78,10 @@ export class KafkaStreams {
   /** While `start` connects: asks it to give up (see unlessStopped), and its end. */
   private stopStart: (() => void) | undefined;
   private starting: Promise<void> | undefined;
+  /** Releases this runtime's claim of its local state (see StateBackend.claim). */
+  private releaseState: (() => Promise<void>) | undefined;
+  /** Why the claim of the local state was lost, if it was: the loop stops without committing. */
+  private stateLost: Error | undefined;
 
   constructor(
     app: StreamsApp,
@@ -138,7 +142,21 @@ export class KafkaStreams {
     let consumer: KafkaConsumer | undefined;
     const closeProducers = (c: Awaited<ReturnType<typeof connectProducers>> | undefined) => Promise.allSettled([c?.producer?.close(), c?.stateProducer?.close()]);
     let consumerConnected = false;
+    let releaseState: (() => Promise<void>) | undefined;
     try {
+      // Before the group is joined: a second instance on the same local state refuses here, and
+      // the running one never sees a rebalance. Multi-instance state lives in changelog topics.
+      if (!this.multiInstance && this.backend.claim) {
+        const claiming = this.backend.claim(applicationId, {
+          onLost: (error) => {
+            this.stateLost ??= error;
+            this.logger.error('the claim of the local state was lost: stopping', { error: error.message });
+          },
+          onWait: ({ holder, where, waitMs }) =>
+            this.logger.warn('the local state is held by another process: waiting for it to be released, or to go stale if that process died', { holder, where, waitMs }),
+        });
+        releaseState = await unlessStopped(claiming, stopRequested, (release) => release());
+      }
       clients = await unlessStopped(connectProducers(this.topology, this.options, this.logger), stopRequested, closeProducers);
       consumer = createRuntimeConsumer({
         connection,
@@ -162,6 +180,7 @@ export class KafkaStreams {
       // (A client still connecting is left to unlessStopped: node-rdkafka refuses to disconnect it.)
       if (consumer && (consumerConnected || !(error instanceof StopBeforeStart))) await rd.disconnect(consumer).catch(() => undefined);
       await closeProducers(clients);
+      await releaseState?.().catch(() => undefined);
       this.status = 'stopped';
       if (error instanceof StopBeforeStart) {
         this.logger.info('stopped before kafka was reached: nothing was read', { brokers: connection.brokers });
@@ -169,6 +188,7 @@ export class KafkaStreams {
       }
       throw error;
     }
+    this.releaseState = releaseState;
     this.producer = clients.producer;
     this.stateProducer = clients.stateProducer;
     if (clients.backend) this.backend = clients.backend;
@@ -244,6 +264,7 @@ export class KafkaStreams {
     const readBatch = batchReader(consumer, 100);
     try {
       while (!this.stopping) {
+        if (this.stateLost) throw this.stateLost;
         this.commits.throwIfFailed();
         await this.applyRebalances();
         const messages = await readBatch(batchSize).catch((error: Error & { code?: number }) => {
@@ -311,6 +332,7 @@ export class KafkaStreams {
       await rd.disconnect(this.consumer);
     }
     await this.backend.close();
+    await this.releaseState?.();
     if (this.producer) await this.producer.close();
     if (this.stateProducer) await this.stateProducer.close();
   }

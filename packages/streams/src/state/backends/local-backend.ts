@@ -1,6 +1,8 @@
 import { mkdir, open, readdir, readFile, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseDuration, type Duration } from '../../time/duration';
 import type { Json } from '../../util/json';
+import { lockDirectory } from './directory-lock';
 import { firstLine, lastByte, lastLine, readIfExists, readLines, renameDurably, sizeOf, sizeOfSync, syncDirectory, writeAll, writeDurably, writeLines } from './local-files';
 import { applyChanges, type StateBackend, type TaskCheckpoint, type TaskSnapshot } from './state-backend';
 
@@ -13,6 +15,14 @@ export interface LocalBackendOptions {
    * snapshots in proportion: a task with 400 MB of state is not rewritten every 64 MB of changes.
    */
   compactAfterBytes?: number;
+  /**
+   * How long the lock of an application's state directory outlives its holder (default `'10s'`,
+   * at least 2 s). A process killed without releasing it leaves it held: the next one waits this
+   * long before taking it over, about what the consumer group's session timeout (10 s) makes a
+   * restart wait anyway. The holder refreshes it every half of this; a process whose event loop
+   * stalls longer than this loses it and stops.
+   */
+  staleLockAfter?: Duration;
 }
 
 /** One commit of one task in its log: the commit id, the checkpoint and the store changes (null deletes). */
@@ -49,6 +59,10 @@ interface SnapshotHeader {
  */
 export function localBackend(options: LocalBackendOptions): StateBackend {
   const compactAfter = options.compactAfterBytes ?? 64 * 1024 * 1024;
+  const staleLockMs = parseDuration(options.staleLockAfter ?? '10s', 'localBackend: staleLockAfter');
+  if (staleLockMs < 2_000) throw new RangeError(`localBackend: staleLockAfter must be at least 2s, got ${String(options.staleLockAfter)}`);
+  /** The releases of the applications claimed through this backend. */
+  const claims = new Map<string, () => Promise<void>>();
   const appDir = (app: string) => join(options.dir, app);
   const tasksDir = (app: string) => join(appDir(app), 'tasks');
   const taskLog = (app: string, task: string) => join(tasksDir(app), `${task}.log`);
@@ -199,6 +213,14 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
     kind: 'local',
     durable: true,
     lastCommitId,
+    async claim(app, { onLost, onWait }) {
+      if (claims.has(app)) throw new Error(`the state of ${app} in ${options.dir} is already claimed through this backend: two runtimes cannot share it`);
+      const release = await lockDirectory(appDir(app), { staleMs: staleLockMs, onLost, ...(onWait ? { onWait } : {}) });
+      let released: Promise<void> | undefined;
+      const releaseOnce = () => (released ??= (claims.delete(app), release()));
+      claims.set(app, releaseOnce);
+      return releaseOnce;
+    },
     async restore(app, taskIds) {
       await mkdir(tasksDir(app), { recursive: true });
       const committed = await lastCommitId(app);
@@ -275,7 +297,9 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
       }
       return checkpoints.size === tasks.length ? { commitId, checkpoints } : undefined;
     },
-    async close() {},
+    async close() {
+      await Promise.all([...claims.values()].map((release) => release()));
+    },
   };
 }
 

@@ -32,6 +32,17 @@ export interface TaskChanges {
   readonly allEntries?: () => Iterable<readonly [store: string, key: string, value: Json]>;
 }
 
+/** What a claim of an application's state reports while it waits and while it is held. */
+export interface ClaimHandlers {
+  /** The claim was lost while held (another process may now write the state): the runtime stops. */
+  readonly onLost: (error: Error) => void;
+  /**
+   * The state (`where`) is held by `holder`: the claim waits up to `waitMs` for it, which is how
+   * long a crashed holder's claim takes to go stale.
+   */
+  readonly onWait?: (wait: { readonly holder: string; readonly where: string; readonly waitMs: number }) => void;
+}
+
 /**
  * Where task state is persisted. A commit is atomic across all its tasks: after a crash at any
  * point, `restore` returns every task as of the same commit, so state and offsets never disagree.
@@ -47,6 +58,13 @@ export interface StateBackend {
   readonly kind: string;
   /** Whether state survives the process (a restart resumes from it). */
   readonly durable: boolean;
+  /**
+   * Claims the application's state for this process until the returned release is called: a
+   * second claim of the same state, by another process or another backend in this one, is refused
+   * (it rejects, naming the holder) instead of both writing it. The runtime claims before it
+   * connects. Absent where nothing can be shared (memory) or Kafka arbitrates (changelogs).
+   */
+  claim?(applicationId: string, handlers: ClaimHandlers): Promise<() => Promise<void>>;
   /** The last finalized state of these tasks; tasks never committed are absent. Discards a pending prepared commit. */
   restore(applicationId: string, taskIds: readonly string[]): Promise<Map<string, TaskSnapshot>>;
   /**
