@@ -44,7 +44,7 @@ export type { StateStore, KeyValueStore, WindowStore, StoreFactory } from './sta
 export { inMemoryStores } from './state/in-memory-stores';
 export { InMemoryKeyValueStore } from './state/in-memory-key-value-store';
 export { InMemoryWindowStore } from './state/in-memory-window-store';
-export type { ClaimHandlers, StateBackend, TaskCheckpoint, TaskSnapshot, TaskChanges } from './state/backends/state-backend';
+export type { ClaimOptions, StateBackend, TaskCheckpoint, TaskSnapshot, TaskChanges } from './state/backends/state-backend';
 export { DirectoryInUseError } from './state/backends/directory-lock';
 export { memoryBackend } from './state/backends/memory-backend';
 export { localBackend, type LocalBackendOptions } from './state/backends/local-backend';

@@ -120,6 +120,7 @@ export class KafkaStreams {
     if (this.loopDone !== undefined) throw new Error('this KafkaStreams has run and stopped: create a new one to start again');
     // A start that failed or was stopped while it connected can be tried again: that stop is over.
     this.stopping = false;
+    this.stateLost = undefined;
     this.status = 'starting';
     this.starting = this.connectAndRun();
     try {
@@ -147,15 +148,22 @@ export class KafkaStreams {
       // Before the group is joined: a second instance on the same local state refuses here, and
       // the running one never sees a rebalance. Multi-instance state lives in changelog topics.
       if (!this.multiInstance && this.backend.claim) {
+        const abandon = new AbortController();
+        let given = false;
+        void stopRequested.then(() => abandon.abort(new StopBeforeStart()));
         const claiming = this.backend.claim(applicationId, {
+          signal: abandon.signal,
           onLost: (error) => {
+            // Only while this start's claim is held: one given back is no longer this runtime's concern.
+            if (given) return;
             this.stateLost ??= error;
-            this.logger.error('the claim of the local state was lost: stopping', { error: error.message });
+            this.logger.error('the claim of the local state was lost: stopping without committing', { error: error.message });
           },
           onWait: ({ holder, where, waitMs }) =>
             this.logger.warn('the local state is held by another process: waiting for it to be released, or to go stale if that process died', { holder, where, waitMs }),
         });
-        releaseState = await unlessStopped(claiming, stopRequested, (release) => release());
+        const release = await unlessStopped(claiming, stopRequested, (late) => late());
+        releaseState = () => ((given = true), release());
       }
       clients = await unlessStopped(connectProducers(this.topology, this.options, this.logger), stopRequested, closeProducers);
       consumer = createRuntimeConsumer({

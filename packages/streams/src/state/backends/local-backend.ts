@@ -19,8 +19,9 @@ export interface LocalBackendOptions {
    * How long the lock of an application's state directory outlives its holder (default `'10s'`,
    * at least 2 s). A process killed without releasing it leaves it held: the next one waits this
    * long before taking it over, about what the consumer group's session timeout (10 s) makes a
-   * restart wait anyway. The holder refreshes it every half of this; a process whose event loop
-   * stalls longer than this loses it and stops.
+   * restart wait anyway. The holder refreshes it every second. One that could not for this long
+   * (its event loop stalled, its disk gone) can have it taken over by a newcomer: it is told
+   * (`onLost`), this backend refuses every later write of that state, and the runtime stops.
    */
   staleLockAfter?: Duration;
 }
@@ -61,8 +62,13 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
   const compactAfter = options.compactAfterBytes ?? 64 * 1024 * 1024;
   const staleLockMs = parseDuration(options.staleLockAfter ?? '10s', 'localBackend: staleLockAfter');
   if (staleLockMs < 2_000) throw new RangeError(`localBackend: staleLockAfter must be at least 2s, got ${String(options.staleLockAfter)}`);
-  /** The releases of the applications claimed through this backend. */
-  const claims = new Map<string, () => Promise<void>>();
+  /** The applications claimed through this backend, and why the claim was lost if it was. */
+  const claims = new Map<string, { lost?: Error }>();
+  /** A lost claim's state is another process's now: every write of it is refused. */
+  const refuseIfLost = (app: string) => {
+    const lost = claims.get(app)?.lost;
+    if (lost !== undefined) throw new Error(`the state of ${app} in ${options.dir} is no longer this process's: ${lost.message}`, { cause: lost });
+  };
   const appDir = (app: string) => join(options.dir, app);
   const tasksDir = (app: string) => join(appDir(app), 'tasks');
   const taskLog = (app: string, task: string) => join(tasksDir(app), `${task}.log`);
@@ -213,15 +219,30 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
     kind: 'local',
     durable: true,
     lastCommitId,
-    async claim(app, { onLost, onWait }) {
+    async claim(app, { onLost, onWait, signal }) {
       if (claims.has(app)) throw new Error(`the state of ${app} in ${options.dir} is already claimed through this backend: two runtimes cannot share it`);
-      const release = await lockDirectory(appDir(app), { staleMs: staleLockMs, onLost, ...(onWait ? { onWait } : {}) });
-      let released: Promise<void> | undefined;
-      const releaseOnce = () => (released ??= (claims.delete(app), release()));
-      claims.set(app, releaseOnce);
-      return releaseOnce;
+      const claim: { lost?: Error } = {};
+      claims.set(app, claim);
+      try {
+        const release = await lockDirectory(appDir(app), {
+          staleMs: staleLockMs,
+          onLost: (error) => {
+            // Another process may write the state from now on: this backend writes none of it.
+            claim.lost = error;
+            onLost(error);
+          },
+          ...(onWait ? { onWait } : {}),
+          ...(signal ? { signal } : {}),
+        });
+        let released: Promise<void> | undefined;
+        return () => (released ??= (claims.delete(app), release()));
+      } catch (error) {
+        claims.delete(app);
+        throw error;
+      }
     },
     async restore(app, taskIds) {
+      refuseIfLost(app);
       await mkdir(tasksDir(app), { recursive: true });
       const committed = await lastCommitId(app);
       // PREPARED goes last: until then, a crash here finds the same pending commit again.
@@ -236,6 +257,11 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
       return out;
     },
     prepare(app, commitId, tasks) {
+      try {
+        refuseIfLost(app);
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
       // Everything is read from `tasks` before this returns: the engine processes on at once,
       // changing the live values the changes hold. A snapshot streamed from the live stores is
       // the exception: `allEntries`, called here, tells the engine to wait for the promise.
@@ -278,6 +304,7 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
       })();
     },
     async finalize(app, commitId) {
+      refuseIfLost(app);
       await writeDurably(manifest(app), JSON.stringify({ commitId }));
       await rm(pendingFile(app), { force: true });
       const prepared = preparedSnapshots.get(app);
@@ -297,9 +324,7 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
       }
       return checkpoints.size === tasks.length ? { commitId, checkpoints } : undefined;
     },
-    async close() {
-      await Promise.all([...claims.values()].map((release) => release()));
-    },
+    async close() {},
   };
 }
 

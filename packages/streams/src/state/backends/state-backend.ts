@@ -33,14 +33,19 @@ export interface TaskChanges {
 }
 
 /** What a claim of an application's state reports while it waits and while it is held. */
-export interface ClaimHandlers {
-  /** The claim was lost while held (another process may now write the state): the runtime stops. */
+export interface ClaimOptions {
+  /**
+   * The claim was lost while held: another process may now write the state. The backend refuses
+   * every later write of it (prepare, finalize, restore throw), and the runtime stops.
+   */
   readonly onLost: (error: Error) => void;
   /**
    * The state (`where`) is held by `holder`: the claim waits up to `waitMs` for it, which is how
    * long a crashed holder's claim takes to go stale.
    */
   readonly onWait?: (wait: { readonly holder: string; readonly where: string; readonly waitMs: number }) => void;
+  /** Ends the wait (a stop): nothing is claimed, and the claim rejects. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -64,7 +69,7 @@ export interface StateBackend {
    * (it rejects, naming the holder) instead of both writing it. The runtime claims before it
    * connects. Absent where nothing can be shared (memory) or Kafka arbitrates (changelogs).
    */
-  claim?(applicationId: string, handlers: ClaimHandlers): Promise<() => Promise<void>>;
+  claim?(applicationId: string, options: ClaimOptions): Promise<() => Promise<void>>;
   /** The last finalized state of these tasks; tasks never committed are absent. Discards a pending prepared commit. */
   restore(applicationId: string, taskIds: readonly string[]): Promise<Map<string, TaskSnapshot>>;
   /**
