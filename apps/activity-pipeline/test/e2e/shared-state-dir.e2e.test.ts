@@ -27,8 +27,7 @@ describe('a second instance on the same STATE_DIR', () => {
     expect(first.logs.some((l) => l.message === 'partitions assigned')).toBe(true);
     const assignedBefore = first.logs.filter((l) => l.message === 'partitions assigned').length;
 
-    // The lock is fresh (its holder runs), so the newcomer waits the 10 s a crashed holder's takes
-    // to go stale, and 2 s more, then refuses.
+    // The holder runs, so the newcomer waits the 5 s a holder that is stopping may take, then refuses.
     const second = await runScript('start', { ...stack.env, LOG_FORMAT: 'json' }, [], 60_000);
     expect(second.code).toBe(2);
     expect(second.output).toContain('the local state is held by another process');

@@ -80,8 +80,6 @@ export class KafkaStreams {
   private starting: Promise<void> | undefined;
   /** Releases this runtime's claim of its local state (see StateBackend.claim). */
   private releaseState: (() => Promise<void>) | undefined;
-  /** Why the claim of the local state was lost, if it was: the loop stops without committing. */
-  private stateLost: Error | undefined;
 
   constructor(
     app: StreamsApp,
@@ -120,7 +118,6 @@ export class KafkaStreams {
     if (this.loopDone !== undefined) throw new Error('this KafkaStreams has run and stopped: create a new one to start again');
     // A start that failed or was stopped while it connected can be tried again: that stop is over.
     this.stopping = false;
-    this.stateLost = undefined;
     this.status = 'starting';
     this.starting = this.connectAndRun();
     try {
@@ -143,27 +140,19 @@ export class KafkaStreams {
     let consumer: KafkaConsumer | undefined;
     const closeProducers = (c: Awaited<ReturnType<typeof connectProducers>> | undefined) => Promise.allSettled([c?.producer?.close(), c?.stateProducer?.close()]);
     let consumerConnected = false;
+    let claiming: Promise<() => Promise<void>> | undefined;
     let releaseState: (() => Promise<void>) | undefined;
     try {
       // Before the group is joined: a second instance on the same local state refuses here, and
       // the running one never sees a rebalance. Multi-instance state lives in changelog topics.
       if (!this.multiInstance && this.backend.claim) {
         const abandon = new AbortController();
-        let given = false;
         void stopRequested.then(() => abandon.abort(new StopBeforeStart()));
-        const claiming = this.backend.claim(applicationId, {
+        claiming = this.backend.claim(applicationId, {
           signal: abandon.signal,
-          onLost: (error) => {
-            // Only while this start's claim is held: one given back is no longer this runtime's concern.
-            if (given) return;
-            this.stateLost ??= error;
-            this.logger.error('the claim of the local state was lost: stopping without committing', { error: error.message });
-          },
-          onWait: ({ holder, where, waitMs }) =>
-            this.logger.warn('the local state is held by another process: waiting for it to be released, or to go stale if that process died', { holder, where, waitMs }),
+          onWait: ({ holder, where, waitMs }) => this.logger.warn('the local state is held by another process: waiting for it to let it go', { holder, where, waitMs }),
         });
-        const release = await unlessStopped(claiming, stopRequested, (late) => late());
-        releaseState = () => ((given = true), release());
+        releaseState = await unlessStopped(claiming, stopRequested, (late) => late());
       }
       clients = await unlessStopped(connectProducers(this.topology, this.options, this.logger), stopRequested, closeProducers);
       consumer = createRuntimeConsumer({
@@ -188,7 +177,9 @@ export class KafkaStreams {
       // (A client still connecting is left to unlessStopped: node-rdkafka refuses to disconnect it.)
       if (consumer && (consumerConnected || !(error instanceof StopBeforeStart))) await rd.disconnect(consumer).catch(() => undefined);
       await closeProducers(clients);
-      await releaseState?.().catch(() => undefined);
+      // Settled first (a stop aborts its wait), and released if it was taken: a start tried
+      // again must find the state free.
+      await claiming?.then((release) => release(), () => undefined).catch(() => undefined);
       this.status = 'stopped';
       if (error instanceof StopBeforeStart) {
         this.logger.info('stopped before kafka was reached: nothing was read', { brokers: connection.brokers });
@@ -272,7 +263,6 @@ export class KafkaStreams {
     const readBatch = batchReader(consumer, 100);
     try {
       while (!this.stopping) {
-        if (this.stateLost) throw this.stateLost;
         this.commits.throwIfFailed();
         await this.applyRebalances();
         const messages = await readBatch(batchSize).catch((error: Error & { code?: number }) => {

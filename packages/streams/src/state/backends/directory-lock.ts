@@ -1,33 +1,40 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { lock } from 'proper-lockfile';
 
 /**
- * One process at a time in a state directory, as Kafka Streams locks its state directory: two
- * instances writing one task's log, or one restoring (and so cutting a commit the other has
- * prepared) while the other commits, would lose state without a word.
+ * One process at a time in a state directory, as Kafka Streams locks its own: two instances
+ * writing one task's log, or one restoring (and so cutting a commit the other has prepared) while
+ * the other commits, would lose state without a word.
  *
- * The lock is proper-lockfile's: a directory made atomically (`.lock`), whose mtime the holder
- * refreshes every second. Node has no operating-system lock to rely on, so a lock left by a killed
- * process stays until it is `staleMs` old, and a newcomer waits that long for it. A lock still
- * fresh after that has a live holder, and the newcomer refuses to start.
- *
- * Taking over a stale lock is stat, then rmdir, then mkdir, so two newcomers can both take it
- * (moxystudio/node-proper-lockfile#121): the one whose lock was replaced finds out at its first
- * refresh, a second later. After a takeover, this waits past that refresh before it returns.
+ * Kafka Streams takes an operating-system lock (`FileChannel.tryLock`, fcntl on Linux). Node has no
+ * file locking of its own, so this takes the same kind of lock through SQLite (better-sqlite3): an
+ * exclusive transaction on `LOCK`, left open while the directory is held. The kernel drops it when
+ * the process ends, however it ends, so a restart after a crash takes it at once, and a lock that
+ * is held has a live holder: nothing goes stale, and no refresh can be late. A lock file kept
+ * fresh by its holder (mkdir and mtime, as proper-lockfile does) was tried first and dropped: a
+ * restart after a crash waited for it to go stale, a holder's stall longer than that let a
+ * newcomer in while the holder's commit was still on its way, and two newcomers could both take
+ * a stale one.
  */
 export interface DirectoryLockOptions {
-  /** A lock not refreshed for this long is taken over (a crashed holder's). At least 2,000 ms. */
-  readonly staleMs: number;
-  /** The lock was lost while held: another process took it over (this one could not refresh it for `staleMs`). */
-  readonly onLost: (error: Error) => void;
+  /**
+   * How long to wait for a held lock before refusing: its holder may be stopping (flushing and
+   * committing) as this process starts, in a restart that overlaps.
+   */
+  readonly waitMs: number;
   /** The lock is held by another holder (described): called once, before waiting for it. */
   readonly onWait?: (wait: { readonly holder: string; readonly where: string; readonly waitMs: number }) => void;
-  /** Ends the wait: the lock is not taken (or given back at once), and this rejects with the signal's reason. */
+  /** Ends the wait: nothing is taken, and this rejects with the signal's reason. */
   readonly signal?: AbortSignal;
+}
+
+/** The part of a better-sqlite3 database used here (its types are not this package's to publish). */
+interface LockDatabase {
+  pragma(source: string): unknown;
+  exec(source: string): unknown;
+  close(): unknown;
 }
 
 /** Who holds a lock, written beside it for the message of whoever finds it held. */
@@ -35,15 +42,8 @@ interface Holder {
   readonly pid: number;
   readonly host: string;
   readonly since: string;
-  /** Tells this holder's file from a later holder's: a lost lock's release leaves the new one's. */
-  readonly token: string;
 }
 
-const MIN_STALE_MS = 2_000;
-/** How often the holder refreshes its lock: proper-lockfile's shortest. */
-const REFRESH_MS = 1_000;
-/** How long a taken-over lock is watched before it counts as held: past its first refresh. */
-const SETTLE_MS = REFRESH_MS + 500;
 const RETRY_MS = 250;
 
 export class DirectoryInUseError extends Error {
@@ -52,99 +52,82 @@ export class DirectoryInUseError extends Error {
     holder: string,
   ) {
     super(
-      `state directory ${directory} is in use by ${holder}: its lock (${join(directory, '.lock')}) stayed fresh, so that process is running. ` +
+      `state directory ${directory} is in use by ${holder}: it holds the directory's lock (${join(directory, 'LOCK')}). ` +
         'Two instances must not share one state directory: give each its own, or run them as several instances of one group (multi-instance scaling), whose state lives in changelog topics',
     );
     this.name = 'DirectoryInUseError';
   }
 }
 
-/** Takes the directory's lock (making the directory), waiting for a crashed holder's to go stale. */
+/** Takes the directory's lock (making the directory), waiting up to `waitMs` for its holder to let it go. */
 export async function lockDirectory(directory: string, options: DirectoryLockOptions): Promise<() => Promise<void>> {
-  if (!(options.staleMs >= MIN_STALE_MS)) throw new RangeError(`the state directory lock's stale time must be at least ${MIN_STALE_MS} ms, got ${options.staleMs}`);
   const { signal } = options;
   await mkdir(directory, { recursive: true });
-  const lockPath = join(directory, '.lock');
-  const holderPath = join(directory, '.lock-holder.json');
-  // A crashed holder's lock goes stale at most staleMs after this first refusal; a live holder
-  // refreshes it every second, so one still fresh after that is refreshed, not left by a crash.
-  const waitMs = options.staleMs + 2_000;
+  const lockPath = join(directory, 'LOCK');
+  const holderPath = join(directory, 'LOCK.holder');
+  const open = loadDatabase();
   let deadline: number | undefined;
   for (;;) {
-    signal?.throwIfAborted();
-    const takingOver = deadline !== undefined || (await exists(lockPath));
-    // Until this returns, a lost lock is a takeover race lost, not the caller's loss.
-    let claimed = false;
-    let lostBeforeClaimed = false;
-    let released = false;
-    let release: () => Promise<void>;
-    try {
-      release = await lock(directory, {
-        lockfilePath: lockPath,
-        realpath: false,
-        stale: options.staleMs,
-        update: REFRESH_MS,
-        onCompromised: (error) => {
-          // proper-lockfile may report a compromise after its release (a refresh already on its way).
-          if (released) return;
-          if (!claimed) lostBeforeClaimed = true;
-          else options.onLost(new Error(`lost the lock of state directory ${directory}: ${error.message}`, { cause: error }));
-        },
-      });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-      release = async () => {};
-      lostBeforeClaimed = true;
-    }
-    const giveBack = async () => {
-      released = true;
-      await release().catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ERELEASED' && error.code !== 'ECOMPROMISED') throw error;
-      });
-    };
-    if (!lostBeforeClaimed && takingOver) {
-      await sleep(SETTLE_MS, undefined, { signal }).catch(async (error: unknown) => {
-        await giveBack();
-        throw error;
-      });
-    }
-    if (!lostBeforeClaimed) {
-      if (signal?.aborted) {
-        await giveBack();
-        signal.throwIfAborted();
-      }
-      const holder: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), token: randomUUID() };
+    if (signal?.aborted) throw signal.reason;
+    const db = tryLock(open, lockPath);
+    if (db !== undefined) {
       try {
+        const holder: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
         await writeFile(holderPath, JSON.stringify(holder));
       } catch (error) {
-        await giveBack();
+        db.close();
         throw error;
       }
-      claimed = true;
+      let released = false;
       return async () => {
         if (released) return;
-        // A later holder's file stays: this one's lock may have been taken over.
-        if ((await readHolder(holderPath))?.token === holder.token) await rm(holderPath, { force: true });
-        await giveBack();
+        released = true;
+        // Before the lock goes: once it has, the file is the next holder's to write.
+        await rm(holderPath, { force: true }).finally(() => db.close());
       };
     }
-    await giveBack();
     const now = Date.now();
     if (deadline === undefined) {
-      deadline = now + waitMs;
-      options.onWait?.({ holder: describe(await readHolder(holderPath)), where: directory, waitMs });
+      deadline = now + options.waitMs;
+      options.onWait?.({ holder: describe(await readHolder(holderPath)), where: directory, waitMs: options.waitMs });
     } else if (now >= deadline) {
       throw new DirectoryInUseError(directory, describe(await readHolder(holderPath)));
     }
-    await sleep(RETRY_MS, undefined, { signal });
+    try {
+      await sleep(RETRY_MS, undefined, { signal });
+    } catch {
+      throw signal!.reason;
+    }
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
+/** The lock's database with the lock taken, or undefined if another connection (any process's) holds it. */
+function tryLock(open: (path: string) => LockDatabase, lockPath: string): LockDatabase | undefined {
+  const db = open(lockPath);
+  try {
+    // Exclusive locking mode keeps the lock for as long as the connection is open.
+    db.pragma('locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE');
+    return db;
+  } catch (error) {
+    db.close();
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') return undefined;
+    throw error;
+  }
+}
+
+function loadDatabase(): (path: string) => LockDatabase {
+  let Database: new (path: string, options: { timeout: number }) => LockDatabase;
+  try {
+    // Loaded when a state directory is locked, not when the package is: an application that keeps
+    // its state elsewhere needs no better-sqlite3.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    Database = require('better-sqlite3') as typeof Database;
+  } catch {
+    throw new Error('localBackend locks its state directory through better-sqlite3, an optional peer dependency of @pipeline/streams: pnpm add better-sqlite3@^12');
+  }
+  // timeout 0: a held lock answers SQLITE_BUSY at once; the wait is this module's, and stoppable.
+  return (path) => new Database(path, { timeout: 0 });
 }
 
 async function readHolder(holderPath: string): Promise<Holder | undefined> {

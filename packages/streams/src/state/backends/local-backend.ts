@@ -16,14 +16,11 @@ export interface LocalBackendOptions {
    */
   compactAfterBytes?: number;
   /**
-   * How long the lock of an application's state directory outlives its holder (default `'10s'`,
-   * at least 2 s). A process killed without releasing it leaves it held: the next one waits this
-   * long before taking it over, about what the consumer group's session timeout (10 s) makes a
-   * restart wait anyway. The holder refreshes it every second. One that could not for this long
-   * (its event loop stalled, its disk gone) can have it taken over by a newcomer: it is told
-   * (`onLost`), this backend refuses every later write of that state, and the runtime stops.
+   * How long a claim waits for another process that holds the same state to let it go before it
+   * refuses (default `'5s'`): a holder still stopping as its successor starts. A crashed holder's
+   * lock is gone with its process, so a restart never waits for it.
    */
-  staleLockAfter?: Duration;
+  lockWait?: Duration;
 }
 
 /** One commit of one task in its log: the commit id, the checkpoint and the store changes (null deletes). */
@@ -60,15 +57,9 @@ interface SnapshotHeader {
  */
 export function localBackend(options: LocalBackendOptions): StateBackend {
   const compactAfter = options.compactAfterBytes ?? 64 * 1024 * 1024;
-  const staleLockMs = parseDuration(options.staleLockAfter ?? '10s', 'localBackend: staleLockAfter');
-  if (staleLockMs < 2_000) throw new RangeError(`localBackend: staleLockAfter must be at least 2s, got ${String(options.staleLockAfter)}`);
-  /** The applications claimed through this backend, and why the claim was lost if it was. */
-  const claims = new Map<string, { lost?: Error }>();
-  /** A lost claim's state is another process's now: every write of it is refused. */
-  const refuseIfLost = (app: string) => {
-    const lost = claims.get(app)?.lost;
-    if (lost !== undefined) throw new Error(`the state of ${app} in ${options.dir} is no longer this process's: ${lost.message}`, { cause: lost });
-  };
+  const lockWaitMs = parseDuration(options.lockWait ?? '5s', 'localBackend: lockWait');
+  /** The applications claimed through this backend. */
+  const claims = new Set<string>();
   const appDir = (app: string) => join(options.dir, app);
   const tasksDir = (app: string) => join(appDir(app), 'tasks');
   const taskLog = (app: string, task: string) => join(tasksDir(app), `${task}.log`);
@@ -219,21 +210,11 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
     kind: 'local',
     durable: true,
     lastCommitId,
-    async claim(app, { onLost, onWait, signal }) {
+    async claim(app, { onWait, signal } = {}) {
       if (claims.has(app)) throw new Error(`the state of ${app} in ${options.dir} is already claimed through this backend: two runtimes cannot share it`);
-      const claim: { lost?: Error } = {};
-      claims.set(app, claim);
+      claims.add(app);
       try {
-        const release = await lockDirectory(appDir(app), {
-          staleMs: staleLockMs,
-          onLost: (error) => {
-            // Another process may write the state from now on: this backend writes none of it.
-            claim.lost = error;
-            onLost(error);
-          },
-          ...(onWait ? { onWait } : {}),
-          ...(signal ? { signal } : {}),
-        });
+        const release = await lockDirectory(appDir(app), { waitMs: lockWaitMs, ...(onWait ? { onWait } : {}), ...(signal ? { signal } : {}) });
         let released: Promise<void> | undefined;
         return () => (released ??= (claims.delete(app), release()));
       } catch (error) {
@@ -242,7 +223,6 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
       }
     },
     async restore(app, taskIds) {
-      refuseIfLost(app);
       await mkdir(tasksDir(app), { recursive: true });
       const committed = await lastCommitId(app);
       // PREPARED goes last: until then, a crash here finds the same pending commit again.
@@ -257,11 +237,6 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
       return out;
     },
     prepare(app, commitId, tasks) {
-      try {
-        refuseIfLost(app);
-      } catch (error) {
-        return Promise.reject(error as Error);
-      }
       // Everything is read from `tasks` before this returns: the engine processes on at once,
       // changing the live values the changes hold. A snapshot streamed from the live stores is
       // the exception: `allEntries`, called here, tells the engine to wait for the promise.
@@ -304,7 +279,6 @@ export function localBackend(options: LocalBackendOptions): StateBackend {
       })();
     },
     async finalize(app, commitId) {
-      refuseIfLost(app);
       await writeDurably(manifest(app), JSON.stringify({ commitId }));
       await rm(pendingFile(app), { force: true });
       const prepared = preparedSnapshots.get(app);

@@ -32,17 +32,9 @@ export interface TaskChanges {
   readonly allEntries?: () => Iterable<readonly [store: string, key: string, value: Json]>;
 }
 
-/** What a claim of an application's state reports while it waits and while it is held. */
+/** How a claim of an application's state waits for another holder. */
 export interface ClaimOptions {
-  /**
-   * The claim was lost while held: another process may now write the state. The backend refuses
-   * every later write of it (prepare, finalize, restore throw), and the runtime stops.
-   */
-  readonly onLost: (error: Error) => void;
-  /**
-   * The state (`where`) is held by `holder`: the claim waits up to `waitMs` for it, which is how
-   * long a crashed holder's claim takes to go stale.
-   */
+  /** The state (`where`) is held by `holder`: the claim waits up to `waitMs` for it to be let go. */
   readonly onWait?: (wait: { readonly holder: string; readonly where: string; readonly waitMs: number }) => void;
   /** Ends the wait (a stop): nothing is claimed, and the claim rejects. */
   readonly signal?: AbortSignal;
@@ -67,9 +59,10 @@ export interface StateBackend {
    * Claims the application's state for this process until the returned release is called: a
    * second claim of the same state, by another process or another backend in this one, is refused
    * (it rejects, naming the holder) instead of both writing it. The runtime claims before it
-   * connects. Absent where nothing can be shared (memory) or Kafka arbitrates (changelogs).
+   * connects, and releases after its last write. Absent where nothing can be shared (memory) or
+   * Kafka arbitrates (changelogs).
    */
-  claim?(applicationId: string, options: ClaimOptions): Promise<() => Promise<void>>;
+  claim?(applicationId: string, options?: ClaimOptions): Promise<() => Promise<void>>;
   /** The last finalized state of these tasks; tasks never committed are absent. Discards a pending prepared commit. */
   restore(applicationId: string, taskIds: readonly string[]): Promise<Map<string, TaskSnapshot>>;
   /**
