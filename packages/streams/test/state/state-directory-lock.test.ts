@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { DirectoryInUseError, localBackend, type ClaimOptions } from '../../src';
 
 /** One process at a time in an application's local state (StateBackend.claim). */
@@ -126,4 +128,44 @@ test('one backend refuses to claim an application twice, and claims it again onc
   await expect(backend.claim!('app')).rejects.toThrow(/already claimed through this backend/);
   await release();
   await (await backend.claim!('app'))();
+});
+
+test('a LOCK this user cannot write is refused: a read-only connection would let two processes in', async () => {
+  await mkdir(join(dir, 'app'));
+  await writeFile(join(dir, 'app', 'LOCK'), '');
+  await chmod(join(dir, 'app', 'LOCK'), 0o444);
+  const expected = `cannot lock the state directory: ${join(dir, 'app', 'LOCK')} is not writable by this user`;
+  if (process.getuid?.() !== 0) {
+    await expect(localBackend({ dir }).claim!('app')).rejects.toThrow(expected);
+    return;
+  }
+  // root writes any file: the claim is tried as another user, in a directory it may use.
+  await chmod(dir, 0o777);
+  await chmod(join(dir, 'app'), 0o777);
+  const script = [
+    `const { localBackend } = require(${SRC});`,
+    `localBackend({ dir: ${JSON.stringify(dir)} }).claim('app').then(() => console.log('claimed'), (e) => console.log('refused: ' + e.message));`,
+  ].join('\n');
+  const child = spawn(process.execPath, ['--conditions=@pipeline/source', '--import', pathToFileURL(require.resolve('tsx')).href, '-e', script], { uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  await new Promise((resolve) => child.once('exit', resolve));
+  expect(output).toContain(`refused: ${expected}`);
+});
+
+test('a LOCK that is not a SQLite database is refused with its path', async () => {
+  await mkdir(join(dir, 'app'));
+  await writeFile(join(dir, 'app', 'LOCK'), 'not a database, written by something else'.repeat(20));
+  await expect(localBackend({ dir }).claim!('app')).rejects.toThrow(`cannot lock the state directory: ${join(dir, 'app', 'LOCK')}: file is not a database`);
+});
+
+test('a claim whose release is dropped stays held: garbage collection does not let it go', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  await localBackend({ dir }).claim!('app'); // its release dropped at once
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await expect(localBackend({ dir, lockWait: '300ms' }).claim!('app')).rejects.toThrow(DirectoryInUseError);
 });

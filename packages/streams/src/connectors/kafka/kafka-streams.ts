@@ -321,16 +321,20 @@ export class KafkaStreams {
 
   private async shutdown(): Promise<void> {
     this.closing = true;
-    if (this.consumer) {
-      try {
-        this.consumer.unsubscribe();
-      } catch {
-        // not subscribed or not connected
+    try {
+      if (this.consumer) {
+        try {
+          this.consumer.unsubscribe();
+        } catch {
+          // not subscribed or not connected
+        }
+        await rd.disconnect(this.consumer);
       }
-      await rd.disconnect(this.consumer);
+      await this.backend.close();
+    } finally {
+      // After the last state write (the engine is closed, commits settled), whatever failed here.
+      await this.releaseState?.();
     }
-    await this.backend.close();
-    await this.releaseState?.();
     if (this.producer) await this.producer.close();
     if (this.stateProducer) await this.stateProducer.close();
   }

@@ -1,4 +1,5 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -66,16 +67,23 @@ export async function lockDirectory(directory: string, options: DirectoryLockOpt
   const lockPath = join(directory, 'LOCK');
   const holderPath = join(directory, 'LOCK.holder');
   const open = loadDatabase();
+  await refuseReadOnly(lockPath);
   let deadline: number | undefined;
   for (;;) {
     if (signal?.aborted) throw signal.reason;
     const db = tryLock(open, lockPath);
     if (db !== undefined) {
+      // Held from here: better-sqlite3 closes a connection it collects, and the lock would go with it.
+      held.add(db);
+      const letGo = () => {
+        held.delete(db);
+        db.close();
+      };
       try {
         const holder: Holder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
         await writeFile(holderPath, JSON.stringify(holder));
       } catch (error) {
-        db.close();
+        letGo();
         throw error;
       }
       let released = false;
@@ -83,7 +91,7 @@ export async function lockDirectory(directory: string, options: DirectoryLockOpt
         if (released) return;
         released = true;
         // Before the lock goes: once it has, the file is the next holder's to write.
-        await rm(holderPath, { force: true }).finally(() => db.close());
+        await rm(holderPath, { force: true }).finally(letGo);
       };
     }
     const now = Date.now();
@@ -101,18 +109,40 @@ export async function lockDirectory(directory: string, options: DirectoryLockOpt
   }
 }
 
+/** The connections that hold a lock, until released. */
+const held = new Set<LockDatabase>();
+
 /** The lock's database with the lock taken, or undefined if another connection (any process's) holds it. */
 function tryLock(open: (path: string) => LockDatabase, lockPath: string): LockDatabase | undefined {
-  const db = open(lockPath);
+  let db: LockDatabase | undefined;
   try {
+    db = open(lockPath);
     // Exclusive locking mode keeps the lock for as long as the connection is open.
     db.pragma('locking_mode = EXCLUSIVE');
     db.exec('BEGIN EXCLUSIVE');
     return db;
   } catch (error) {
-    db.close();
+    db?.close();
     if ((error as { code?: string }).code === 'SQLITE_BUSY') return undefined;
-    throw error;
+    throw new Error(
+      `cannot lock the state directory: ${lockPath}: ${(error as Error).message}. It must be a file this user can write, ` +
+        'in a directory it can write (a LOCK that is not a SQLite database, made by something else, can be deleted while no instance runs)',
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * SQLite opens a file it cannot write read-only, without a word, and a read-only connection's
+ * exclusive transaction holds only a shared lock: two processes would both "hold" the directory.
+ * `access` opens no descriptor: closing one on LOCK would drop this process's lock (fcntl).
+ */
+async function refuseReadOnly(lockPath: string): Promise<void> {
+  try {
+    await access(lockPath, constants.W_OK);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new Error(`cannot lock the state directory: ${lockPath} is not writable by this user (${(error as NodeJS.ErrnoException).code}): a lock taken on it would not keep another process out`, { cause: error });
   }
 }
 
@@ -123,8 +153,10 @@ function loadDatabase(): (path: string) => LockDatabase {
     // its state elsewhere needs no better-sqlite3.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     Database = require('better-sqlite3') as typeof Database;
-  } catch {
-    throw new Error('localBackend locks its state directory through better-sqlite3, an optional peer dependency of @pipeline/streams: pnpm add better-sqlite3@^12');
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && (error as Error).message.includes("'better-sqlite3'");
+    if (!missing) throw error;
+    throw new Error('localBackend locks its state directory through better-sqlite3, an optional peer dependency of @pipeline/streams: pnpm add better-sqlite3@^12', { cause: error });
   }
   // timeout 0: a held lock answers SQLITE_BUSY at once; the wait is this module's, and stoppable.
   return (path) => new Database(path, { timeout: 0 });

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { count, DirectoryInUseError, localBackend, memorySink, silentLogger, streams, tumbling, type WindowResult } from '../../../src';
+import { count, DirectoryInUseError, localBackend, memorySink, silentLogger, streams, tumbling, type StateBackend, type WindowResult } from '../../../src';
 import { KafkaStreams } from '../../../src/connectors/kafka';
 import { event, sourceOptions } from '../../support/events';
 import { brokers, createTopic, produce, uniqueName, waitFor } from '../../support/kafka';
@@ -20,13 +20,13 @@ describe('the claim of the local state, on the real broker', () => {
   });
   afterEach(() => rm(stateDir, { recursive: true, force: true }));
 
-  function runtimeOf(input: string, applicationId: string, logger = silentLogger) {
+  function runtimeOf(input: string, applicationId: string, logger = silentLogger, { lockWait = '1s', backend }: { lockWait?: string; backend?: StateBackend } = {}) {
     const app = streams({ applicationId });
     const counts = memorySink<WindowResult<string, number>>();
     app.source(input, sourceOptions).withWatermark('1m').groupByKey().window(tumbling('1m')).aggregate(count()).to(counts);
     const runtime = new KafkaStreams(app, {
       connection: { brokers },
-      stateBackend: localBackend({ dir: stateDir, lockWait: '1s' }),
+      stateBackend: backend ?? localBackend({ dir: stateDir, lockWait: lockWait as '1s' }),
       commitInterval: '100ms',
       logger,
     });
@@ -84,13 +84,14 @@ describe('the claim of the local state, on the real broker', () => {
     const holder = localBackend({ dir: stateDir });
     const release = await holder.claim!(applicationId);
 
-    const { runtime } = runtimeOf(input, applicationId);
+    // A wait far longer than the test: only the stop can end it.
+    const { runtime } = runtimeOf(input, applicationId, silentLogger, { lockWait: '60s' });
     const starting = runtime.start();
     await new Promise((resolve) => setTimeout(resolve, 500));
     const asked = Date.now();
     await runtime.stop();
     await starting;
-    expect(Date.now() - asked).toBeLessThan(1_000);
+    expect(Date.now() - asked).toBeLessThan(5_000);
     expect(runtime.metrics().state).toBe('stopped');
     await release();
     // The stopped runtime's wait ended with it: it does not take the state once it is free.
@@ -105,7 +106,7 @@ describe('the claim of the local state, on the real broker', () => {
     await createTopic(input, 1);
     const applicationId = uniqueName('app');
     const release = await localBackend({ dir: stateDir }).claim!(applicationId);
-    const { runtime } = runtimeOf(input, applicationId);
+    const { runtime } = runtimeOf(input, applicationId, silentLogger, { lockWait: '60s' });
     const starting = runtime.start();
     await new Promise((resolve) => setTimeout(resolve, 300));
     await runtime.stop();
@@ -116,5 +117,47 @@ describe('the claim of the local state, on the real broker', () => {
     await produce(input, [event(1_000, { user_id: 'a' })].map((e) => ({ value: JSON.stringify(e), key: e.user_id })));
     await waitFor(() => runtime.metrics().recordsIn >= 1, 60_000, 'the record');
     await runtime.stop();
+  });
+
+  it.each(['a clean stop', 'a failure'] as const)('releases the state after its last write, at %s', async (ending) => {
+    const input = uniqueName('in');
+    await createTopic(input, 1);
+    const applicationId = uniqueName('app');
+    const inner = localBackend({ dir: stateDir });
+    const order: string[] = [];
+    const backend: StateBackend = {
+      ...inner,
+      claim: async (id, options) => {
+        const release = await inner.claim!(id, options);
+        return async () => {
+          order.push('release');
+          await release();
+        };
+      },
+      prepare: async (...args) => {
+        await inner.prepare(...args);
+        order.push('prepare');
+      },
+      finalize: async (...args) => {
+        if (ending === 'a failure' && order.includes('finalize')) throw new Error('the disk is gone');
+        await inner.finalize(...args);
+        order.push('finalize');
+      },
+    };
+    const { runtime } = runtimeOf(input, applicationId, silentLogger, { backend });
+    await runtime.start();
+    await produce(input, [event(1_000, { user_id: 'a' })].map((e) => ({ value: JSON.stringify(e), key: e.user_id })));
+    await waitFor(() => order.includes('finalize'), 60_000, 'a first commit');
+    await produce(input, [event(2_000, { user_id: 'b' })].map((e) => ({ value: JSON.stringify(e), key: e.user_id })));
+    if (ending === 'a clean stop') {
+      await waitFor(() => runtime.metrics().recordsIn >= 2, 60_000, 'the second record');
+      await runtime.stop();
+    } else {
+      await expect(runtime.done).rejects.toThrow('the disk is gone');
+    }
+    expect(order.filter((step) => step === 'release')).toEqual(['release']);
+    expect(order.at(-1)).toBe('release');
+    // The state is free once it has stopped.
+    await (await localBackend({ dir: stateDir }).claim!(applicationId, { signal: AbortSignal.timeout(1_000) }))();
   });
 });
