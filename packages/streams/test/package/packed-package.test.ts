@@ -91,6 +91,12 @@ describe("a consumer's types", () => {
   }, 30_000);
 });
 
+/**
+ * The consumer's environment without NODE_PATH: pnpm's bin shims (jest's among them) set it to the
+ * workspace's hoisted packages, where a child would find every optional peer the consumer lacks.
+ */
+const isolated = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'NODE_PATH'));
+
 describe("a consumer's runtime", () => {
   let root: string;
 
@@ -102,7 +108,22 @@ describe("a consumer's runtime", () => {
   });
 
   it.each(['driver-smoke.cjs', 'driver-smoke.mjs'])('runs the test driver from %s', (file) => {
-    const stdout = execFileSync(process.execPath, [file], { cwd: root, encoding: 'utf8', timeout: 20_000 });
+    const stdout = execFileSync(process.execPath, [file], { cwd: root, env: isolated, encoding: 'utf8', timeout: 20_000 });
     expect(JSON.parse(stdout)).toEqual([['a', 2]]);
+  }, 30_000);
+
+  it("says what to install when localBackend's lock needs better-sqlite3 and it is missing", () => {
+    copyFileSync(path.join(__dirname, 'fixtures', 'lock-smoke.cjs'), path.join(root, 'lock-smoke.cjs'));
+    const stdout = execFileSync(process.execPath, ['lock-smoke.cjs'], { cwd: root, env: isolated, encoding: 'utf8', timeout: 20_000 });
+    expect(stdout.trim()).toBe('refused: localBackend locks its state directory through better-sqlite3, an optional peer dependency of @pipeline/streams: pnpm add better-sqlite3@^12');
+  }, 30_000);
+});
+
+describe("a consumer's runtime with better-sqlite3", () => {
+  it("locks a state directory with localBackend, loading better-sqlite3 from the package's dist", () => {
+    const root = consumerProject(path.join(scratch, 'runtime-sqlite'), packed, ['@sinclair/typebox', 'winston', 'better-sqlite3']);
+    copyFileSync(path.join(__dirname, 'fixtures', 'lock-smoke.cjs'), path.join(root, 'lock-smoke.cjs'));
+    const stdout = execFileSync(process.execPath, ['lock-smoke.cjs'], { cwd: root, env: isolated, encoding: 'utf8', timeout: 20_000 });
+    expect(stdout.trim()).toBe('claimed');
   }, 30_000);
 });
