@@ -3,15 +3,17 @@ import { numberCodec } from './number-codec';
 
 /**
  * The smallest number read from the records. A window exists once a record is in it, so its
- * result is a number (the empty accumulator's null is never a result).
+ * result is a number (the empty accumulator's null is never a result). A NaN makes it NaN, as it
+ * does Math.min and sum, whatever the order the records came in (a comparison alone would keep
+ * whichever came first, and the result would depend on how partitions interleaved).
  */
 export function min<V>(selector: (value: V) => number): MergeableAggregator<V, number | null, number> {
-  return extreme('min', selector, (a, b) => (b < a ? b : a));
+  return extreme('min', selector, (a, b) => (b < a || Number.isNaN(b) ? b : a));
 }
 
-/** The largest number read from the records. */
+/** The largest number read from the records; NaN if one is NaN (see min). */
 export function max<V>(selector: (value: V) => number): MergeableAggregator<V, number | null, number> {
-  return extreme('max', selector, (a, b) => (b > a ? b : a));
+  return extreme('max', selector, (a, b) => (b > a || Number.isNaN(b) ? b : a));
 }
 
 function extreme<V>(

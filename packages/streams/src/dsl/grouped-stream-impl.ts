@@ -39,6 +39,12 @@ export class GroupedStreamImpl<V, K extends Key> implements GroupedStream<V, K> 
         if (oneNode && opts?.name !== undefined && options?.name !== undefined && opts.name !== options.name) {
           throw new Error(`window() is named '${options.name}' and its aggregate() '${opts.name}': they make one node, give it one name`);
         }
+        if (windows.kind === 'session' && typeof (aggregator as { merge?: unknown } | undefined)?.merge !== 'function') {
+          // The types ask for a MergeableAggregator; a JavaScript caller or a cast gets here, and
+          // would otherwise fail at the first record that bridges two sessions, at every replay.
+          const name = (aggregator as { name?: unknown } | undefined)?.name;
+          throw new TypeError(`session windows merge sessions: the aggregator${typeof name === 'string' ? ` '${name}'` : ''} given to aggregate() has no merge(a, b)`);
+        }
         const common = { parent: node, emit: opts?.emit ?? 'update', store: opts?.store } as const;
         const aggregate: WindowAggregateNode | SessionAggregateNode =
           windows.kind === 'session'

@@ -32,7 +32,13 @@ export function parseDuration(value: Duration | string, what = 'duration'): numb
   if (text.length === 0 || matched !== text.length) {
     throw new RangeError(`${what} must be a duration like '500ms', '30s', '2m', '1h' or '1h30m', got '${value}'`);
   }
-  return total;
+  // Decimals multiply in binary floating point ('0.27m' is 16200.000000000002): a window size or
+  // advance must be whole milliseconds, or its boundaries are neither the records' nor the sinks'.
+  const whole = Math.round(total);
+  if (Math.abs(total - whole) > 1e-9 * Math.max(1, total)) {
+    throw new RangeError(`${what} must come to whole milliseconds, got '${value}' (${total} ms)`);
+  }
+  return whole;
 }
 
 /** Formats milliseconds the way `parseDuration` reads them, e.g. 90_000 → '1m30s'. */

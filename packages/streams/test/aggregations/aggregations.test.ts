@@ -49,6 +49,14 @@ describe('aggregations', () => {
     expect(await aggregate(max(n), events)).toBe(10);
   });
 
+  it('min and max are NaN when a value is, whichever comes first, as Math.min and sum are', async () => {
+    const withNaN = [event(1_000, { page_url: '/x' }), event(2_000, { page_url: '/5' })];
+    for (const order of [withNaN, [...withNaN].reverse()]) {
+      expect(await aggregate(min(n), order)).toBeNaN();
+      expect(await aggregate(max(n), order)).toBeNaN();
+    }
+  });
+
   it('countDistinct is exact', async () => {
     expect(await aggregate(countDistinct((e) => e.user_id), events)).toBe(3);
   });
@@ -225,6 +233,33 @@ describe('aggregations', () => {
       await driver.commit();
       expect(driver.values(sink).map((r) => r.value.n)).toEqual([1, 2]);
     });
+
+    it('an update-mode result that is a Set is sent as a copy too, in windows and in sessions', async () => {
+      // The README names a Set as an accumulator `result` may return; structured clone copies it as a Set.
+      const pages = aggregator({
+        name: 'pages',
+        init: () => new Set<string>(),
+        add: (acc: Set<string>, e: Event) => acc.add(e.page_url),
+        merge: (a: Set<string>, b: Set<string>) => new Set([...a, ...b]),
+        result: (acc: Set<string>) => acc,
+        codec: { encode: (acc: Set<string>) => [...acc], decode: (json) => new Set(json as string[]) } satisfies Codec<Set<string>>,
+      });
+      const app = streams({ applicationId: 'set-copies' });
+      const windows = memorySink<WindowResult<null, Set<string>>>();
+      const sessions = memorySink<WindowResult<string, Set<string>>>();
+      const source = app.source('e', sourceOptions);
+      source.window(tumbling('1h')).aggregate(pages).to(windows);
+      source.groupByKey().window(session('1h')).aggregate(pages).to(sessions);
+      const driver = await TopologyTestDriver.create(app, { commit: 'manual' });
+      await driver.pipe('e', event(0, { page_url: '/a' }));
+      await driver.commit();
+      await driver.pipe('e', event(MIN, { page_url: '/b' }));
+      await driver.commit();
+      for (const sent of [driver.values(windows).map((r) => r.value), driver.values(sessions).map((r) => r.value)]) {
+        expect(sent.every((v) => v instanceof Set)).toBe(true);
+        expect(sent.map((v) => [...v])).toEqual([['/a'], ['/a', '/b']]);
+      }
+    });
   });
 });
 
@@ -244,5 +279,29 @@ describe('ownCopy', () => {
     const withFunction = { f: () => 1 };
     expect(ownCopy(withFunction)).toBe(withFunction);
     expect(ownCopy(7)).toBe(7);
+  });
+
+  it('copies the built-ins structured clone copies as themselves, not their subclasses', () => {
+    const set = new Set([{ a: 1 }]);
+    const setCopy = ownCopy(set);
+    expect(setCopy).not.toBe(set);
+    expect(setCopy instanceof Set && [...setCopy][0]).toEqual({ a: 1 });
+    expect([...setCopy][0]).not.toBe([...set][0]);
+    const map = new Map([['k', [1]]]);
+    expect(ownCopy(map)).not.toBe(map);
+    expect(ownCopy(map)).toEqual(map);
+    const date = new Date(5);
+    expect(ownCopy(date)).not.toBe(date);
+    expect(ownCopy(date).getTime()).toBe(5);
+    const floats = new Float64Array([1.5]);
+    expect(ownCopy(floats)).not.toBe(floats);
+    expect(ownCopy(floats)).toEqual(floats);
+    class Tags extends Set<string> {
+      list(): string[] {
+        return [...this];
+      }
+    }
+    const tags = new Tags(['x']);
+    expect(ownCopy(tags)).toBe(tags); // a copy would be a plain Set, without list()
   });
 });

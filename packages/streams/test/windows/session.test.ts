@@ -1,4 +1,4 @@
-import { count, memorySink, session, streams, type SinkRecord, type WindowResult } from '../../src';
+import { aggregator, count, memorySink, session, streams, type MergeableAggregator, type SinkRecord, type WindowResult } from '../../src';
 import { TopologyTestDriver } from '../../src/testing';
 import { event, MIN, sourceOptions, T0 } from '../support/events';
 
@@ -109,5 +109,14 @@ describe('session windows', () => {
     await driver.pipe('events', event(2 * MIN, { user_id: 'a' }));
     await driver.pipe('events', event(30 * MIN, { user_id: 'c' }));
     expect(driver.output(sink).map(brief)).toEqual(['+b[1,1]=1', '+a[0,2]=2']);
+  });
+
+  it('refuses, when it is built, an aggregator without merge (a JavaScript caller, or a cast)', () => {
+    const app = streams({ applicationId: 'session-no-merge' });
+    const tally = aggregator({ name: 'tally', init: () => 0, add: (n: number) => n + 1, result: (n: number) => n });
+    const windowed = app.source('events', sourceOptions).groupByKey().window(session('10m'));
+    expect(() => windowed.aggregate(tally as unknown as MergeableAggregator<unknown, number, number>)).toThrow(
+      "session windows merge sessions: the aggregator 'tally' given to aggregate() has no merge(a, b)",
+    );
   });
 });

@@ -39,3 +39,10 @@ describe('window() given a definition the factories would refuse', () => {
     ]);
   });
 });
+
+describe('window() given sizes that are not whole milliseconds', () => {
+  it('refuses them: the boundaries would fall between the records’ times', () => {
+    expect(() => windowedCounts({ kind: 'tumbling', size: 1.5, advance: 1.5 })).toThrow('tumbling window size must be a positive whole number of ms, got 1.5');
+    expect(() => windowedCounts({ kind: 'hopping', size: MIN, advance: 16_200.000000000002 })).toThrow(RangeError);
+  });
+});
