@@ -23,6 +23,7 @@ import { crashTopology, type CrashDb } from './crash-topology';
  *   CRASH_INSTANCE_ID    default `instance`: the runtime's instanceId (transactional ids) and, with
  *                        the application id, its static group membership (group.instance.id)
  *   CRASH_STATIC_MEMBERSHIP  off: no group.instance.id, as the library's default (default on)
+ *   CRASH_SESSION_TIMEOUT_MS librdkafka's session.timeout.ms (default librdkafka's)
  *   CRASH_BROKERS        default 127.0.0.1:9092
  *   CRASH_SINK_THREADS   on: the PostgreSQL and lake sinks run in sink threads (default off)
  *   CRASH_KILL_AT        optional `<phase>@<records>`: SIGKILL itself in that phase of the first
@@ -140,6 +141,8 @@ async function main(): Promise<number> {
         // Static membership: a restarted instance takes its partitions back at once, instead of
         // waiting for the group to expire the killed member's session. Off, the library's default.
         ...(process.env.CRASH_STATIC_MEMBERSHIP === 'off' ? {} : { 'group.instance.id': `${applicationId}-${instanceId}` }),
+        // Without static membership, how soon the group gives up on a killed member (ms).
+        ...(process.env.CRASH_SESSION_TIMEOUT_MS ? { 'session.timeout.ms': Number(process.env.CRASH_SESSION_TIMEOUT_MS) } : {}),
         // A transaction a killed instance left open is aborted by the broker after this: 20 s
         // instead of the runtime's 60, so that a case which waits for it stays short. A commit
         // here takes well under a second.

@@ -11,8 +11,8 @@ export interface CommitCycleOptions {
   readonly intervalMs: number;
   readonly exactlyOnce: boolean;
   readonly applicationId: string;
-  /** Names this instance's commit markers (exactly-once). */
-  readonly instance: string;
+  /** The key of this instance's commit markers (exactly-once; see SINGLE_INSTANCE_MARKER_KEY). */
+  readonly markerKey: string;
   readonly logger: Logger;
   /** The runtime's clients, connected once `start` has reached Kafka. */
   readonly consumer: () => KafkaConsumer;
@@ -64,7 +64,7 @@ export class CommitCycle {
         beforeFinalize: (i) => {
           // The commit's id goes in its own transaction: after a crash between the transaction's
           // commit and the state's finalize, this marker says whether the transaction made it.
-          producer.send(commitMarkerTopic(this.options.applicationId), this.options.instance, Buffer.from(JSON.stringify({ commitId: i.id })), undefined, undefined, 0);
+          producer.send(commitMarkerTopic(this.options.applicationId), this.options.markerKey, Buffer.from(JSON.stringify({ commitId: i.id })), undefined, undefined, 0);
           return producer.commitTransaction(i.offsets, this.options.consumer());
         },
       });

@@ -27,6 +27,17 @@ export function commitMarkerTopic(applicationId: string): string {
 }
 
 /**
+ * The key of a single-instance runtime's commit markers. Not its instance id: the commit a crash
+ * left prepared is the local state's, whatever instance id the restart runs under (by default
+ * the host name, which a recreated container changes); under the new id's key the restart found
+ * no marker, took a committed transaction for an aborted one, discarded its state and wrote its
+ * output again. One instance at a time holds the state (the directory lock, the group check),
+ * and its commit ids go on from the state's, so the key's last marker is the last committed
+ * transaction's. '~' cannot be in an instance id.
+ */
+export const SINGLE_INSTANCE_MARKER_KEY = '~single-instance';
+
+/**
  * The internal topics of a topology: one compacted changelog per store, partitioned like the
  * store's tasks; the compacted checkpoint topic; one repartition topic per re-keying `groupBy`.
  */

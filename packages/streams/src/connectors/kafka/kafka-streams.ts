@@ -13,7 +13,7 @@ import { systemClock, type Clock } from '../../time/clock';
 import { parseDuration } from '../../time/duration';
 import type { Topology } from '../../topology/topology';
 import { checkKafkaStreamsOptions } from './check-options';
-import { prepareTopics } from './internal-topics';
+import { prepareTopics, SINGLE_INSTANCE_MARKER_KEY } from './internal-topics';
 import type { KafkaProducer } from './kafka-producer';
 import { connectProducers } from './runtime-producers';
 import type { KafkaSinkContext } from './kafka-sink';
@@ -59,6 +59,8 @@ export class KafkaStreams {
   private readonly partitionCounts = new Map<string, number>();
   /** Names this instance's transactional ids and commit markers. */
   private readonly instance: string;
+  /** The key of its commit markers (exactly-once). */
+  private readonly markerKey: string;
   private consumer: KafkaConsumer | undefined;
   private producer: KafkaProducer | undefined;
   private engine: Engine | undefined;
@@ -96,12 +98,13 @@ export class KafkaStreams {
     this.backend = options.stateBackend ?? localBackend({ dir: options.stateDir ?? './data/state' });
     this.exactlyOnce = options.processingGuarantee === 'exactly_once';
     this.instance = options.instanceId ?? hostname();
+    this.markerKey = this.multiInstance ? this.instance : SINGLE_INSTANCE_MARKER_KEY;
     this.commits = new CommitCycle({
       clock: this.clock,
       intervalMs: parseDuration(options.commitInterval ?? '250ms', 'commitInterval'),
       exactlyOnce: this.exactlyOnce,
       applicationId: this.topology.applicationId,
-      instance: this.instance,
+      markerKey: this.markerKey,
       logger: this.logger,
       consumer: () => this.consumer!,
       producer: () => this.producer,
@@ -394,7 +397,7 @@ export class KafkaStreams {
       return false;
     }
     const group = await groupOffsets(consumer, partitions);
-    if (this.exactlyOnce) await resolvePreparedCommit({ backend: this.backend, applicationId, instance: this.instance, connection: this.options.connection, logger: this.logger });
+    if (this.exactlyOnce) await resolvePreparedCommit({ backend: this.backend, applicationId, instance: this.instance, markerKey: this.markerKey, connection: this.options.connection, logger: this.logger });
 
     const engine = new Engine({
       topology: this.topology,
