@@ -4,19 +4,6 @@ import { partitionId, type PartitionOffset } from '../../runtime/record';
 import type { CommitInfo } from '../../sinks/sink';
 import { quotedName } from './quoted-name';
 
-/** A row of the offsets table: how far the input of one sink's flushed output reached. */
-interface OffsetRow {
-  sink: string;
-  topic: string;
-  partition: number;
-  /** `bigint` in the table: `pg` returns it as a string unless told otherwise. */
-  next_offset: number | string;
-  commit_id: number | string;
-  updated_at: Date | string;
-}
-
-type OffsetsDb = Record<string, OffsetRow>;
-
 /**
  * The input offsets each exactly-once sink has written output for, kept in the sink's own
  * database so that they commit in the same transaction as the rows: after a crash, the table
@@ -37,6 +24,10 @@ export interface OffsetsTable {
   claim(sink: string, partitions: readonly PartitionOffset[]): Promise<Map<string, { next: number; stamp: string }>>;
   /**
    * Records the offsets of `commit` for `sink`; run it in the transaction that writes the rows.
+   * A stored offset only moves forward: a commit's offset of a partition can be behind what is
+   * stored (the source resumed from a commit older than the sink's last flush, and this instance
+   * has not replayed that partition yet), and its rows below the stored offset are already in the
+   * table. Moved back, the next restart would insert them again.
    * A partition in `stamps` (this writer's claim or last write) is written only if its row still
    * has that stamp; otherwise another writer has claimed it since, and this throws. Returns the
    * stamps of the rows written, which hold once the transaction commits.
@@ -82,7 +73,6 @@ export interface OffsetsTableOptions {
 export function offsetsTable(db: Kysely<UntypedDb>, name: string, options: OffsetsTableOptions = {}): OffsetsTable {
   const lockTimeoutMs = options.claimLockTimeoutMs ?? 10_000;
   if (!Number.isInteger(lockTimeoutMs) || lockTimeoutMs < 1) throw new Error(`claimLockTimeoutMs must be a positive integer, not ${lockTimeoutMs}`);
-  const typed = (k: Kysely<UntypedDb>) => k as unknown as Kysely<OffsetsDb>;
   return {
     async ensure() {
       const { rows } = await sql<{ found: boolean }>`select to_regclass(${quotedName(name)}) is not null as found`.execute(db);
@@ -140,7 +130,7 @@ export function offsetsTable(db: Kysely<UntypedDb>, name: string, options: Offse
           guarded.map((o) => sql`(${o.topic}::text, ${o.partition}::int, ${o.offset}::bigint, ${stamps.get(partitionId(o.topic, o.partition))!}::text)`),
         );
         const { rows } = await sql<{ topic: string; partition: number; stamp: string }>`
-          update ${sql.table(name)} as t set next_offset = v.next_offset, commit_id = ${commit.id}, updated_at = now()
+          update ${sql.table(name)} as t set next_offset = greatest(t.next_offset, v.next_offset), commit_id = ${commit.id}, updated_at = now()
           from (values ${values}) as v(topic, partition, next_offset, stamp)
           where t.sink = ${sink} and t.topic = v.topic and t.partition = v.partition and ${stampOf(sql.ref('t.updated_at'))} = v.stamp
           returning t.topic, t.partition, ${stampOf(sql.ref('t.updated_at'))} as stamp`.execute(trx);
@@ -149,18 +139,13 @@ export function offsetsTable(db: Kysely<UntypedDb>, name: string, options: Offse
         if (lost.length > 0) throw claimedByAnother(sink, lost);
       }
       if (free.length > 0) {
-        const rows = await typed(trx)
-          .insertInto(name)
-          .values(free.map((o) => ({ sink, topic: o.topic, partition: o.partition, next_offset: o.offset, commit_id: commit.id, updated_at: sql<Date>`now()` })))
-          .onConflict((oc) =>
-            oc.columns(['sink', 'topic', 'partition']).doUpdateSet({
-              next_offset: sql.ref('excluded.next_offset'),
-              commit_id: sql.ref('excluded.commit_id'),
-              updated_at: sql.ref('excluded.updated_at'),
-            }),
-          )
-          .returning(['topic', 'partition', stampOf(sql.ref('updated_at')).as('stamp')])
-          .execute();
+        const values = sql.join(free.map((o) => sql`(${o.topic}::text, ${o.partition}::int, ${o.offset}::bigint)`));
+        const { rows } = await sql<{ topic: string; partition: number; stamp: string }>`
+          insert into ${sql.table(name)} as t (sink, topic, partition, next_offset, commit_id, updated_at)
+          select ${sink}, v.topic, v.partition, v.next_offset, ${commit.id}, now() from (values ${values}) as v(topic, partition, next_offset)
+          on conflict (sink, topic, partition) do update
+            set next_offset = greatest(t.next_offset, excluded.next_offset), commit_id = excluded.commit_id, updated_at = excluded.updated_at
+          returning t.topic, t.partition, ${stampOf(sql.ref('t.updated_at'))} as stamp`.execute(trx);
         for (const row of rows) written.set(partitionId(row.topic, row.partition), row.stamp);
       }
       return written;

@@ -20,25 +20,40 @@ export interface WriteBuffer {
 }
 
 /**
- * Upsert mode: only the last operation per key survives. That is what applying them in order
- * would leave in the table, and it is required: one `INSERT ... ON CONFLICT DO UPDATE` may not
- * touch the same key twice. Keys are then distinct, so deletes and puts can run in any order.
+ * Upsert mode: one operation per key survives, what applying them in order would leave in the
+ * table: the last, with the columns earlier puts set and it leaves out; a put after a delete
+ * also keeps the delete, which runs first. It is required: one `INSERT ... ON CONFLICT DO UPDATE`
+ * may not touch the same key twice.
  * @example
  * const buffer = lastWriteWinsBuffer(['page_url', 'window_start']);
  * buffer.put(row); buffer.delete(row); // buffer.steps() → one delete of row's key
  */
 export function lastWriteWinsBuffer(key: readonly string[]): WriteBuffer {
-  const ops = new Map<string, { kind: 'put' | 'delete'; row: Row }>();
+  // A put after a delete of its key keeps the delete (`deleteFirst`): deletes run before puts,
+  // so the row is inserted afresh, its left-out columns their defaults, as in order.
+  const ops = new Map<string, { kind: 'put' | 'delete'; row: Row; deleteFirst?: Row }>();
   const self: WriteBuffer = {
     get size() {
       return ops.size;
     },
-    put: (row) => void ops.set(rowKey(row, key), { kind: 'put', row }),
+    put: (row) => {
+      const k = rowKey(row, key);
+      const before = ops.get(k);
+      if (before === undefined) ops.set(k, { kind: 'put', row });
+      else if (before.kind === 'delete') ops.set(k, { kind: 'put', row, deleteFirst: before.row });
+      else ops.set(k, { kind: 'put', row: withColumnsOf(before.row, row), ...(before.deleteFirst ? { deleteFirst: before.deleteFirst } : {}) });
+    },
     delete: (row) => void ops.set(rowKey(row, key), { kind: 'delete', row }),
     steps() {
       const deletes: Row[] = [];
       const puts: Row[] = [];
-      for (const op of ops.values()) (op.kind === 'put' ? puts : deletes).push(op.row);
+      for (const op of ops.values()) {
+        if (op.kind === 'delete') deletes.push(op.row);
+        else {
+          if (op.deleteFirst !== undefined) deletes.push(op.deleteFirst);
+          puts.push(op.row);
+        }
+      }
       return [
         ...(deletes.length > 0 ? [{ kind: 'delete' as const, rows: deletes }] : []),
         ...(puts.length > 0 ? [{ kind: 'put' as const, rows: puts }] : []),
@@ -49,6 +64,21 @@ export function lastWriteWinsBuffer(key: readonly string[]): WriteBuffer {
     },
   };
   return self;
+}
+
+/**
+ * `later` with the columns it leaves out (undefined) that `earlier` set: what writing both in
+ * order leaves, since a column a row leaves out keeps its value on update. `later` itself when it
+ * leaves out none of them (the common case: one `row` function sets the same columns every time).
+ */
+function withColumnsOf(earlier: Row, later: Row): Row {
+  let merged: Record<string, unknown> | undefined;
+  for (const column in earlier) {
+    if (earlier[column] === undefined || later[column] !== undefined) continue;
+    merged ??= { ...later };
+    merged[column] = earlier[column];
+  }
+  return merged ?? later;
 }
 
 /**

@@ -30,8 +30,30 @@ export async function writeStep(db: Kysely<UntypedDb>, target: WriteTarget, step
       for (const chunk of chunks(rows, target.batchSize)) await putRowsAsArrays(db, target, columns, chunk);
       continue;
     }
-    for (const chunk of chunks(rows, rowsPerStatement(target, columns.length))) await putRows(db, target, columns, chunk);
+    const asJson = jsonColumns(target, columns);
+    const sent = asJson.length === 0 ? rows : rows.map((row) => arraysAsJson(row, asJson));
+    for (const chunk of chunks(sent, rowsPerStatement(target, columns.length))) await putRows(db, target, columns, chunk);
   }
+}
+
+/** The json and jsonb columns among `columns`, where the table's types are known. */
+function jsonColumns(target: WriteTarget, columns: readonly string[]): string[] {
+  return columns.filter((c) => {
+    const type = target.types?.get(c);
+    return type === 'json' || type === 'jsonb';
+  });
+}
+
+/**
+ * The row with its arrays in json columns as JSON text, as the unnest path sends them
+ * (`arrayElement`): pg makes an array parameter a PostgreSQL array literal ('{1,2}'), which a
+ * json column refuses, so such a row failed only in tables that also have an array column.
+ */
+function arraysAsJson(row: Row, columns: readonly string[]): Row {
+  if (!columns.some((c) => Array.isArray(row[c]))) return row;
+  const copy: Record<string, unknown> = { ...row };
+  for (const c of columns) if (Array.isArray(copy[c])) copy[c] = JSON.stringify(copy[c]);
+  return copy;
 }
 
 /**

@@ -85,6 +85,34 @@ describe('postgres sink: exactly-once', () => {
     ]);
   });
 
+  it('never moves a stored offset back: a second crash still skips what the first flush wrote', async () => {
+    const at = (p0: number, p1: number) => [
+      { topic: 'events', partition: 0, offset: p0 },
+      { topic: 'events', partition: 1, offset: p1 },
+    ];
+    // Run 1 flushes partition 0's offsets 0..9, and dies before the source commits past offset 5.
+    const first = await eventsSink().open(context());
+    await first.recover!(at(0, 0));
+    first.write(range(0, 10));
+    await first.flush(commit(1, at(10, 0)));
+    await first.close();
+    // Run 2 resumes at 5 and reads one record of partition 1 first: its commit says partition 0 is
+    // at 5, behind the stored 10, whose rows are in the table. Then it dies.
+    const second = await eventsSink().open(context());
+    await second.recover!(at(5, 0));
+    second.write(range(0, 1, 1));
+    await second.flush(commit(1, at(5, 1)));
+    await second.close();
+    expect((await offsets()).map((o) => { const row = o as { partition: number; next_offset: number }; return `${row.partition}:${row.next_offset}`; })).toEqual(['0:10', '1:1']);
+    // Run 3 replays partition 0 from 5 again: all of it is skipped (a row written twice would break the key).
+    const third = await eventsSink().open(context());
+    await third.recover!(at(5, 1));
+    third.write(range(5, 10));
+    expect(third.buffered).toBe(0);
+    await third.flush(commit(1, at(10, 1)));
+    expect(await logged()).toEqual([...range(0, 10).map((r) => `0/${r.value.offset}`), '1/0']);
+  });
+
   it('skips nothing where the stored offset is behind the resume position, or absent', async () => {
     const first = await eventsSink().open(context());
     first.write(range(0, 5));

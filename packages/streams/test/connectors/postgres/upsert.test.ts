@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { LogEvent } from 'kysely';
+import type { Kysely, LogEvent } from 'kysely';
 import { silentLogger, type SinkWriter } from '../../../src';
 import { postgresSink } from '../../../src/connectors/postgres';
 import { commit, count, COUNTS_QUERY, countsSink, summarize, T0, type Count, type CountRow } from './records';
@@ -15,6 +15,12 @@ afterAll(() => scratch.drop());
 beforeEach(() => scratch.admin.query('truncate page_view_counts'));
 
 const context = { applicationId: 'upsert-test', nodeName: 'to-1', logger: silentLogger };
+
+/** Tables of the jsonb test, made there. */
+interface DocsDb {
+  docs: { id: string; body: unknown };
+  tagged_docs: { id: string; body: unknown; tags: string[] | null };
+}
 const counts = async () => summarize(await scratch.rows<CountRow>(COUNTS_QUERY));
 
 async function openCounts(options: { batchSize?: number; log?: (e: LogEvent) => void } = {}): Promise<SinkWriter<Count>> {
@@ -118,6 +124,69 @@ describe('postgres sink: upserts', () => {
     await writer.flush(commit(1));
     const [row] = await scratch.rows<{ view_count: string; updated_at: Date }>('select view_count, updated_at from page_view_counts');
     expect(row).toEqual({ view_count: '2', updated_at: new Date('2020-01-01Z') });
+  });
+
+  it('within a flush, a later row of a key keeps the columns an earlier one set and it leaves out, as writing both in order would', async () => {
+    const db = scratch.db();
+    const at = { window_start: new Date(T0), window_end: new Date(T0 + 60_000) };
+    const rows = [
+      { page_url: '/a', ...at, view_count: 1, updated_at: new Date('2021-01-01Z') },
+      { page_url: '/a', ...at, view_count: 2 }, // updated_at left out: the first row's stays
+      { page_url: '/b', ...at, view_count: 3, updated_at: new Date('2021-01-01Z') },
+      { page_url: '/b', ...at, view_count: 4 },
+    ];
+    const writer = await postgresSink({ db, table: 'page_view_counts', key: ['page_url', 'window_start'], row: (r: number) => rows[r]! }).open(context);
+    writer.write([0, 1].map((i) => ({ value: i, timestamp: T0 })));
+    writer.write([{ value: 2, timestamp: T0 }]);
+    await writer.flush(commit(1)); // '/b' as in two flushes
+    writer.write([{ value: 3, timestamp: T0 }]);
+    await writer.flush(commit(2));
+    const written = await scratch.rows<{ page_url: string; view_count: string; updated_at: Date }>('select page_url, view_count, updated_at from page_view_counts order by page_url');
+    expect(written.map((r) => [r.page_url, Number(r.view_count), r.updated_at.toISOString()])).toEqual([
+      ['/a', 2, '2021-01-01T00:00:00.000Z'],
+      ['/b', 4, '2021-01-01T00:00:00.000Z'],
+    ]);
+  });
+
+  it('a row written after a retraction of its key in one flush is inserted afresh: what it leaves out gets its default', async () => {
+    const db = scratch.db();
+    const at = { window_start: new Date(T0), window_end: new Date(T0 + 60_000) };
+    await scratch.admin.query(`insert into page_view_counts values ('/a', $1, $2, 9, '2020-01-01Z')`, [at.window_start, at.window_end]);
+    const writer = await postgresSink({
+      db,
+      table: 'page_view_counts',
+      key: ['page_url', 'window_start'],
+      row: (n: number) => ({ page_url: '/a', ...at, view_count: n }),
+    }).open(context);
+    writer.write([
+      { value: 9, timestamp: T0, retract: true },
+      { value: 1, timestamp: T0 },
+    ]);
+    await writer.flush(commit(1));
+    const [row] = await scratch.rows<{ view_count: string; updated_at: Date }>('select view_count, updated_at from page_view_counts');
+    expect(Number(row!.view_count)).toBe(1);
+    expect(row!.updated_at.getTime()).toBeGreaterThan(Date.parse('2020-01-02Z')); // now(), not the deleted row's
+  });
+
+  it('writes a jsonb array the same whether or not the row also sets an array column (two write paths)', async () => {
+    await scratch.admin.query('create table docs (id text primary key, body jsonb not null); create table tagged_docs (id text primary key, body jsonb not null, tags text[])');
+    try {
+      const db = scratch.db() as unknown as Kysely<DocsDb>;
+      // A row that sets an array column goes through a multi-row VALUES, not unnest.
+      const writers = [
+        await postgresSink({ db, table: 'docs', key: ['id'], row: (body: unknown[]) => ({ id: 'a', body }) }).open(context),
+        await postgresSink({ db, table: 'tagged_docs', key: ['id'], row: (body: unknown[]) => ({ id: 'a', body, tags: ['x', 'y'] }) }).open(context),
+      ];
+      for (const writer of writers) {
+        writer.write([{ value: [1, { b: 2 }], timestamp: T0 }]);
+        await writer.flush(commit(1));
+        await writer.close();
+      }
+      const rows = await scratch.rows<{ body: unknown }>("select body from docs union all select body from tagged_docs");
+      expect(rows).toEqual([{ body: [1, { b: 2 }] }, { body: [1, { b: 2 }] }]);
+    } finally {
+      await scratch.admin.query('drop table docs, tagged_docs');
+    }
   });
 
   it('writes bytes, and local timestamps as pg does, the same on every path (in a time zone that is not UTC)', async () => {
