@@ -396,7 +396,7 @@ export class KafkaStreams {
       this.assigned = [];
       return false;
     }
-    const group = await groupOffsets(consumer, partitions);
+    const group = await groupOffsets(consumer, partitions, { logger: this.logger });
     if (this.exactlyOnce) await resolvePreparedCommit({ backend: this.backend, applicationId, instance: this.instance, markerKey: this.markerKey, connection: this.options.connection, logger: this.logger });
 
     const engine = new Engine({

@@ -1,4 +1,4 @@
-import type { KafkaConsumer, TopicPartition } from 'node-rdkafka';
+import { CODES, type KafkaConsumer, type TopicPartition } from 'node-rdkafka';
 import type { Logger } from '../../logging/logger';
 import { partitionId, type PartitionOffset } from '../../runtime/record';
 import * as rd from './promisified';
@@ -51,9 +51,40 @@ export async function resumePositions(inputs: ResumeInputs): Promise<PartitionOf
   return positions;
 }
 
-/** The consumer group's committed offsets of these partitions, by partition id. */
-export async function groupOffsets(consumer: KafkaConsumer, partitions: readonly TopicPartition[]): Promise<Map<string, number>> {
+/**
+ * How long `groupOffsets` waits for offsets that a Kafka transaction holds: longer than the
+ * runtime's transaction.timeout.ms (60 s), after which the broker aborts a transaction that a
+ * killed instance left open.
+ */
+export const OPEN_TRANSACTION_WAIT_MS = 90_000;
+
+/**
+ * The consumer group's committed offsets of these partitions, by partition id. The broker does
+ * not answer for offsets that an open transaction is committing: exactly once, an instance
+ * killed between sending its offsets and committing leaves them pending until its transaction is
+ * aborted (at once by a restart with the same transactional id, otherwise transaction.timeout.ms
+ * later: an instance restarted under another instance id). librdkafka then times out; this tries
+ * again, saying why, for up to `waitMs`.
+ */
+export async function groupOffsets(
+  consumer: KafkaConsumer,
+  partitions: readonly TopicPartition[],
+  options: { logger?: Logger; waitMs?: number; attemptMs?: number } = {},
+): Promise<Map<string, number>> {
   if (partitions.length === 0) return new Map();
-  const committed = await rd.committed(consumer, partitions.map((p) => ({ topic: p.topic, partition: p.partition })), 10_000);
-  return new Map(committed.map((c) => [partitionId(c.topic, c.partition), c.offset]));
+  const waitMs = options.waitMs ?? OPEN_TRANSACTION_WAIT_MS;
+  const attemptMs = options.attemptMs ?? 10_000;
+  const started = Date.now();
+  for (;;) {
+    try {
+      const committed = await rd.committed(consumer, partitions.map((p) => ({ topic: p.topic, partition: p.partition })), attemptMs);
+      return new Map(committed.map((c) => [partitionId(c.topic, c.partition), c.offset]));
+    } catch (error) {
+      const waited = Date.now() - started;
+      if ((error as { code?: unknown }).code !== CODES.ERRORS.ERR__TIMED_OUT) throw error;
+      const why = 'most likely offsets an open Kafka transaction is committing: an instance killed in its commit under another instance id, whose transaction the broker aborts after transaction.timeout.ms (60 s by default); keep INSTANCE_ID stable across restarts to abort it at once';
+      if (waited + attemptMs > waitMs) throw new Error(`the group's committed offsets could not be read in ${Math.round(waited / 1000)} s: ${why}`, { cause: error });
+      options.logger?.warn("the group's committed offsets are not readable yet: waiting", { waitedMs: waited, reason: why });
+    }
+  }
 }
