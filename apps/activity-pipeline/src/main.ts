@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { createLogger, DirectoryInUseError, localBackend } from '@pipeline/streams';
 import { KafkaStreams } from '@pipeline/streams/kafka';
 import { createPostgresDb } from '@pipeline/streams/postgres';
@@ -24,13 +24,20 @@ const REPEAT_WINDOW_MS = 1_000;
  */
 async function main(): Promise<number> {
   // No options: `--help` describes the settings, which come from the environment.
-  new Command('activity-pipeline')
+  const command = new Command('activity-pipeline')
     .description(
       'The activity pipeline: reads user_activity and keeps page views per URL (1-minute windows), active users (5-minute windows every minute) and user sessions in PostgreSQL, every event in a Parquet lake and, with its processing time, on enriched_activity. SIGINT/SIGTERM: flush every sink, commit, exit.',
     )
     .addHelpText('after', `\n${settingsHelp()}`)
     .showHelpAfterError()
-    .parse(userArgs(), { from: 'user' });
+    .exitOverride();
+  try {
+    command.parse(userArgs(), { from: 'user' });
+  } catch (error) {
+    // --help exits 0; an unknown option or argument is bad input like a bad setting: 2, not commander's 1.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    throw error;
+  }
   loadDotEnv();
   let config;
   try {
@@ -90,7 +97,8 @@ async function main(): Promise<number> {
     await checkDatabase(config.databaseUrl, { applicationName: config.applicationId, logger: base.child({ component: 'postgres' }) });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    logger.error(error.message);
+    // As any configuration error is logged: one line, the problems listed (README, "Logs").
+    logger.error('invalid configuration', { problems: error.problems });
     server.close();
     await db.destroy();
     return 2;

@@ -42,8 +42,8 @@ describe('--help on every command of the app', () => {
     ['verify', ['--timeout', '30'], /--timeout must be a duration like/], // not 30 ms
   ])('%s %j fails at once and says why', (script, args, message) => {
     const result = runScript(script, args);
-    // verify's usage errors are exit code 2 like its configuration errors; the others exit 1.
-    expect(result.status).toBe(script === 'verify' ? 2 : 1);
+    // start's and verify's usage errors are exit code 2 like their configuration errors; demo's exit 1.
+    expect(result.status).toBe(script === 'demo' ? 1 : 2);
     expect(result.stderr).toMatch(message);
   });
 });

@@ -63,6 +63,13 @@ it('a DATABASE_URL naming a database that does not exist stops the start at once
   });
   expect(output).not.toContain('retrying');
   expect(Date.now() - started).toBeLessThan(15_000);
+  // One JSON line as every configuration error is (README, "Logs"): the message, the problems listed.
+  const line = output
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { level?: string; message?: string; problems?: string[] })
+    .find((l) => l.level === 'error');
+  expect(line).toMatchObject({ message: 'invalid configuration', problems: [expect.stringMatching(/^DATABASE_URL must be a PostgreSQL database/)] });
 }, 60_000);
 
 it('answers /health with 200, starting, while the start waits for the database', async () => {

@@ -45,6 +45,8 @@ export async function produceLoop(o: ProduceLoopOptions): Promise<StopReason> {
       }
       o.counters.count(record);
     }
+    // Done with the last record: the wait for the next token is not part of the run.
+    if (o.count !== undefined && o.counters.sent >= o.count) return 'count';
     await o.sleep(Math.min(o.pacer.waitMs(), deadline - o.clock.now()), o.signal);
   }
 }

@@ -139,6 +139,15 @@ describe('produceLoop', () => {
     expect(counters.late).toBe(80); // every 10th, but not every 50th: those are malformed (every 25th)
   });
 
+  it('ends at the last record of its count, without waiting for another token', async () => {
+    // At 0.2 records/s a token comes every 5 s: the run of 2 records takes 5 s (one wait, between
+    // them), not 10 (a wait after the last too, which made the summary's elapsed time and rate wrong).
+    const { done, counters, clock } = loop({ rate: 0.2, count: 2 });
+    await expect(done).resolves.toBe('count');
+    expect(counters.sent).toBe(2);
+    expect(clock.t - 1_000).toBe(5_000);
+  });
+
   it('waits for room when the queue is full and loses nothing', async () => {
     const output = new FakeOutput(64);
     const { done, counters } = loop({ rate: 50_000, count: 10_000, output });
