@@ -12,7 +12,9 @@ export function durationWithUnit(value: string, name: string): number {
   try {
     if (/^\d+$/.test(text) && Number(text) !== 0) throw new RangeError('no unit');
     return parseDuration(text, name);
-  } catch {
+  } catch (error) {
+    // parseDuration's own refusal of a fraction of a millisecond ('0.5ms') says more than the form.
+    if (error instanceof RangeError && error.message.includes('whole milliseconds')) throw error;
     throw new RangeError(`${name} must be a duration like 500ms, 30s, 2m or 1h, got '${value}'`);
   }
 }

@@ -12,4 +12,9 @@ describe('durationWithUnit (the settings and verify --timeout)', () => {
     expect(() => durationWithUnit('soon', 'SESSION_TIMEOUT')).toThrow("SESSION_TIMEOUT must be a duration like 500ms, 30s, 2m or 1h, got 'soon'");
     expect(() => durationWithUnit('', 'X')).toThrow(RangeError);
   });
+
+  it('says why a fraction of a millisecond is refused, naming the setting', () => {
+    expect(() => durationWithUnit('0.5ms', 'WATERMARK_DELAY')).toThrow("WATERMARK_DELAY must come to whole milliseconds, got '0.5ms' (0.5 ms)");
+    expect(durationWithUnit('0.27m', 'X')).toBe(16_200);
+  });
 });

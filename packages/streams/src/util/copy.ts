@@ -3,16 +3,19 @@ import { types } from 'node:util';
 /**
  * A copy of `value` that nothing else holds, where a live object would otherwise escape: an
  * accumulator that later records mutate, a record's value that other windows and branches share.
- * Only data is copied: plain objects and arrays (deeply), bytes, and the built-in `Set`, `Map`,
- * `Date`, typed arrays, `ArrayBuffer` and `DataView` (their entries deeply). Anything else
- * (primitives, class instances, whose prototype a copy would lose, subclasses of those built-ins,
- * objects holding functions, which cannot be copied) is returned as it is, shared as before.
+ * Only data is copied: plain objects and arrays (deeply, by structured clone, which makes a class
+ * instance inside them a plain object), bytes, and the built-in `Set`, `Map`, `Date`, typed arrays,
+ * `ArrayBuffer` and `DataView` (their entries deeply; object keys of a Map are copies too). At the
+ * top level, anything else (primitives, class instances, whose prototype a copy would lose,
+ * subclasses of those built-ins, objects holding functions, which cannot be copied, and what
+ * cannot be copied, such as a detached buffer) is returned as it is, shared as before.
  */
 export function ownCopy<V>(value: V): V {
-  return copyOf(value, new Map());
+  return copyOf(value, undefined);
 }
 
-function copyOf<V>(value: V, seen: Map<object, unknown>): V {
+function copyOf<V>(value: V, seen: Map<object, unknown> | undefined): V {
+  // Primitives and class instances first, with no allocation: reduce calls this per record.
   if (typeof value !== 'object' || value === null) return value;
   if (Buffer.isBuffer(value)) return Buffer.from(value) as V;
   if (isPlainData(value)) {
@@ -22,8 +25,38 @@ function copyOf<V>(value: V, seen: Map<object, unknown>): V {
       return value;
     }
   }
-  return copyOfBuiltin(value, seen) as V;
+  if (!mayBeBuiltin(value)) return value;
+  try {
+    return copyOfBuiltin(value, seen ?? new Map()) as V;
+  } catch {
+    return value; // a detached ArrayBuffer, say: shared as before
+  }
 }
+
+/** Whether the prototype's constructor is named as one of the built-ins copied: one lookup, no util.types call. */
+function mayBeBuiltin(value: object): boolean {
+  const name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  return typeof name === 'string' && BUILTIN_NAMES.has(name);
+}
+
+const BUILTIN_NAMES = new Set([
+  'Set',
+  'Map',
+  'Date',
+  'ArrayBuffer',
+  'DataView',
+  'Int8Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'Int16Array',
+  'Uint16Array',
+  'Int32Array',
+  'Uint32Array',
+  'Float32Array',
+  'Float64Array',
+  'BigInt64Array',
+  'BigUint64Array',
+]);
 
 /**
  * A plain object or an array. A plain object's prototype is some realm's Object.prototype, whose

@@ -30,7 +30,7 @@ import { toRaw } from './to-raw-record';
 import { CommitCycle } from './commit-cycle';
 import { partialAssignmentProblem, sourcePartitionCount, sourcePartitionsIn } from './partial-assignment';
 import { resolvePreparedCommit } from './prepared-commit';
-import { groupOffsets, resumePositions } from './resume-positions';
+import { groupOffsets, OPEN_TRANSACTION_WAIT_MS, resumePositions } from './resume-positions';
 
 /**
  * Runs a streams app on Kafka: one consumer group member per instance (the group is the
@@ -57,7 +57,7 @@ export class KafkaStreams {
   private stateProducer: KafkaProducer | undefined;
   /** Partition count of source and repartition topics. */
   private readonly partitionCounts = new Map<string, number>();
-  /** Names this instance's transactional ids and commit markers. */
+  /** Names this instance's transactional ids (and, multi-instance, its commit markers). */
   private readonly instance: string;
   /** The key of its commit markers (exactly-once). */
   private readonly markerKey: string;
@@ -396,7 +396,10 @@ export class KafkaStreams {
       this.assigned = [];
       return false;
     }
-    const group = await groupOffsets(consumer, partitions, { logger: this.logger });
+    const group = await groupOffsets(consumer, partitions, {
+      logger: this.logger,
+      ...(this.exactlyOnce ? { waitMs: OPEN_TRANSACTION_WAIT_MS, stopped: () => this.stopping } : {}),
+    });
     if (this.exactlyOnce) await resolvePreparedCommit({ backend: this.backend, applicationId, instance: this.instance, markerKey: this.markerKey, connection: this.options.connection, logger: this.logger });
 
     const engine = new Engine({

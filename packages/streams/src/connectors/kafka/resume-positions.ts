@@ -52,9 +52,9 @@ export async function resumePositions(inputs: ResumeInputs): Promise<PartitionOf
 }
 
 /**
- * How long `groupOffsets` waits for offsets that a Kafka transaction holds: longer than the
- * runtime's transaction.timeout.ms (60 s), after which the broker aborts a transaction that a
- * killed instance left open.
+ * How long an exactly-once runtime's `groupOffsets` waits for offsets that a Kafka transaction
+ * holds: longer than the runtime's transaction.timeout.ms (60 s), after which the broker aborts a
+ * transaction that a killed instance left open. (At least once, no transaction holds them.)
  */
 export const OPEN_TRANSACTION_WAIT_MS = 90_000;
 
@@ -64,27 +64,33 @@ export const OPEN_TRANSACTION_WAIT_MS = 90_000;
  * killed between sending its offsets and committing leaves them pending until its transaction is
  * aborted (at once by a restart with the same transactional id, otherwise transaction.timeout.ms
  * later: an instance restarted under another instance id). librdkafka then times out; this tries
- * again, saying why, for up to `waitMs`.
+ * again, saying why, for up to `waitMs` (default 0: one attempt), unless `stopped()` says the
+ * runtime is stopping.
  */
 export async function groupOffsets(
   consumer: KafkaConsumer,
   partitions: readonly TopicPartition[],
-  options: { logger?: Logger; waitMs?: number; attemptMs?: number } = {},
+  options: { logger?: Logger; waitMs?: number; attemptMs?: number; stopped?: () => boolean } = {},
 ): Promise<Map<string, number>> {
   if (partitions.length === 0) return new Map();
-  const waitMs = options.waitMs ?? OPEN_TRANSACTION_WAIT_MS;
+  const waitMs = options.waitMs ?? 0;
   const attemptMs = options.attemptMs ?? 10_000;
   const started = Date.now();
   for (;;) {
+    const attemptStarted = Date.now();
     try {
       const committed = await rd.committed(consumer, partitions.map((p) => ({ topic: p.topic, partition: p.partition })), attemptMs);
       return new Map(committed.map((c) => [partitionId(c.topic, c.partition), c.offset]));
     } catch (error) {
       const waited = Date.now() - started;
-      if ((error as { code?: unknown }).code !== CODES.ERRORS.ERR__TIMED_OUT) throw error;
-      const why = 'most likely offsets an open Kafka transaction is committing: an instance killed in its commit under another instance id, whose transaction the broker aborts after transaction.timeout.ms (60 s by default); keep INSTANCE_ID stable across restarts to abort it at once';
+      if ((error as { code?: unknown }).code !== CODES.ERRORS.ERR__TIMED_OUT || waitMs === 0 || options.stopped?.()) throw error;
+      const why =
+        'most likely offsets an open Kafka transaction is committing: an instance killed in its commit under another instanceId (INSTANCE_ID in the reference app), ' +
+        'whose transaction the broker aborts after its transaction.timeout.ms (60 s by default); a restart under the same instanceId aborts it at once';
       if (waited + attemptMs > waitMs) throw new Error(`the group's committed offsets could not be read in ${Math.round(waited / 1000)} s: ${why}`, { cause: error });
       options.logger?.warn("the group's committed offsets are not readable yet: waiting", { waitedMs: waited, reason: why });
+      // A timeout that came early must not make this a busy loop.
+      await new Promise((r) => setTimeout(r, Math.max(0, 1_000 - (Date.now() - attemptStarted))));
     }
   }
 }

@@ -91,9 +91,9 @@ function describeState(code: string, message: string, fields: ErrorFields): stri
       return `the statement was cancelled (a statement_timeout, or pg_cancel_backend): ${message}`;
     case '21000':
       return (
-        `two rows of one statement have the same key for PostgreSQL (${message}), though not for the sink, which keeps the last row of each key ` +
-        "as JavaScript tells keys apart: give key columns values that PostgreSQL compares the same way (of one type, and of the column's own " +
-        "precision: a 'YYYY-MM-DD' string, not a Date, for a date column; numbers already rounded for a numeric column; no case-insensitive citext keys)"
+        `${message}: most likely two rows of one statement have the same key for PostgreSQL though not for the sink, which keeps the last row of ` +
+        "each key as JavaScript tells keys apart: give key columns values that PostgreSQL compares the same way (of one type, and of the column's " +
+        "own precision: a 'YYYY-MM-DD' string, not a Date, for a date column; numbers already rounded for a numeric column; no case-insensitive citext keys)"
       );
   }
   switch (code.slice(0, 2)) {

@@ -49,7 +49,7 @@ it('waits for offsets an open transaction holds, then reads them', async () => {
   const group = uniqueName('pending-offsets-group');
   const producer = await pendingOffsets(group, topic, 7);
   const { logger, lines } = recordingLogger();
-  const reading = groupOffsets(await groupMember(group), [{ topic, partition: 0 }], { logger, attemptMs: 2_000 });
+  const reading = groupOffsets(await groupMember(group), [{ topic, partition: 0 }], { logger, attemptMs: 2_000, waitMs: 60_000 });
   // The transaction ends (here committed) while the reader waits, after longer than one attempt
   // of librdkafka's (2 s here) and than the single 10 s attempt there was: it reads what it committed.
   await new Promise((r) => setTimeout(r, 12_000));
