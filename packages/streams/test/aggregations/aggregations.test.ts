@@ -303,5 +303,8 @@ describe('ownCopy', () => {
     }
     const tags = new Tags(['x']);
     expect(ownCopy(tags)).toBe(tags); // a copy would be a plain Set, without list()
+    const detached = new ArrayBuffer(8);
+    structuredClone(detached, { transfer: [detached] });
+    expect(ownCopy(detached)).toBe(detached); // cannot be copied: shared, as before, not thrown
   });
 });
