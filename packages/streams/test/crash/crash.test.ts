@@ -1,12 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
-import { scratchSchema, type Scratch } from '../connectors/postgres/scratch-db';
 import { brokers, createTopic, produce, uniqueName, waitFor } from '../support/kafka';
 import { checkCrashRun, describeOutcome } from './crash-checks';
+import { crashHarness } from './crash-harness';
 import { crashInput, PARTITIONS } from './crash-input';
 import { killPlan, type Kill } from './crash-plan';
-import { drained, exitOf, fixtureLauncher, type Fixture } from './fixture-process';
+import { drained, exitOf, fixtureLauncher } from './fixture-process';
 
 // The library's promises across crashes, on the real broker, database and disk: a fixture app
 // (crash-app.ts) with all three sinks is SIGKILLed six times at seeded points, restarted each
@@ -24,26 +23,8 @@ const CASES = [
   { name: 'exactly_once-sink-threads', guarantee: 'exactly_once', sinkThreads: true, seed: BASE_SEED + 37 },
 ] as const;
 
-let scratch: Scratch;
-let workDir: string;
-const running = new Set<Fixture>();
-
-beforeAll(async () => {
-  scratch = await scratchSchema('crash');
-  workDir = await mkdtemp(join(tmpdir(), 'streams-crash-'));
-});
-afterEach(async () => {
-  // A failed case must not leave a fixture running.
-  for (const fixture of running) fixture.kill('SIGKILL');
-  await Promise.all([...running].map((f) => f.exited));
-  running.clear();
-});
-afterAll(async () => {
-  await scratch.drop();
-  // CRASH_TEST_KEEP=1 keeps the state, lake and fixture logs to look at.
-  if (process.env.CRASH_TEST_KEEP === '1') console.log(`crash test: files kept in ${workDir}`);
-  else await rm(workDir, { recursive: true, force: true });
-});
+const harness = crashHarness('crash', 'crash test');
+const { running } = harness;
 
 interface KillReport {
   readonly kill: Kill;
@@ -65,8 +46,8 @@ describe('crash test: SIGKILL at random points, restart, drain', () => {
       input,
       crashInput(EVENTS, seed).map((r) => ({ value: JSON.stringify(r.event), key: r.key, partition: r.partition })),
     );
-    await scratch.admin.query('truncate page_view_counts');
-    const caseDir = await mkdtemp(join(workDir, `${name}-`));
+    await harness.scratch.admin.query('truncate page_view_counts');
+    const caseDir = await mkdtemp(join(harness.workDir, `${name}-`));
     const applicationId = uniqueName(`crash-app-${name}`);
     const env = {
       CRASH_APPLICATION_ID: applicationId,
@@ -74,7 +55,7 @@ describe('crash test: SIGKILL at random points, restart, drain', () => {
       CRASH_BROKERS: brokers,
       CRASH_INPUT_TOPIC: input,
       CRASH_OUTPUT_TOPIC: output,
-      CRASH_DATABASE_URL: scratch.url,
+      CRASH_DATABASE_URL: harness.scratch.url,
       CRASH_LAKE_DIR: join(caseDir, 'lake'),
       CRASH_STATE_DIR: join(caseDir, 'state'),
       CRASH_SINK_THREADS: sinkThreads ? 'on' : 'off',
@@ -114,7 +95,7 @@ describe('crash test: SIGKILL at random points, restart, drain', () => {
       fixtures.close();
     }
     const ranFor = Date.now() - started;
-    const outcome = await checkCrashRun({ input, output, lakeDir: env.CRASH_LAKE_DIR, applicationId, guarantee, scratch, events: EVENTS });
+    const outcome = await checkCrashRun({ input, output, lakeDir: env.CRASH_LAKE_DIR, applicationId, guarantee, scratch: harness.scratch, events: EVENTS });
 
     console.log(
       `crash test ${name}: ${kills.length} kills, ${ranFor} ms until the clean stop; ${describeOutcome(outcome, EVENTS)}\n` +

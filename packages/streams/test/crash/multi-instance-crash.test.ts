@@ -1,9 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
-import { scratchSchema, type Scratch } from '../connectors/postgres/scratch-db';
 import { brokers, createTopic, produce, uniqueName, waitFor } from '../support/kafka';
 import { checkCrashRun, describeOutcome } from './crash-checks';
+import { crashHarness } from './crash-harness';
 import { crashInput, PARTITIONS } from './crash-input';
 import { drainedTogether, exitOf, fixtureLauncher, type Fixture, type Progress } from './fixture-process';
 import { INSTANCES, multiInstanceKillPlan, type InstanceKill, type InstanceName } from './multi-instance-plan';
@@ -41,25 +40,8 @@ const CASES = [
 /** What the instances share: the input's partitions and the repartition topic's (as many). */
 const ALL_PARTITIONS = 2 * PARTITIONS;
 
-let scratch: Scratch;
-let workDir: string;
-const running = new Set<Fixture>();
-
-beforeAll(async () => {
-  scratch = await scratchSchema('crash_multi');
-  workDir = await mkdtemp(join(tmpdir(), 'streams-crash-multi-'));
-});
-afterEach(async () => {
-  // A failed case must not leave a fixture running.
-  for (const fixture of running) fixture.kill('SIGKILL');
-  await Promise.all([...running].map((f) => f.exited));
-  running.clear();
-});
-afterAll(async () => {
-  await scratch.drop();
-  if (process.env.CRASH_TEST_KEEP === '1') console.log(`multi-instance crash test: files kept in ${workDir}`);
-  else await rm(workDir, { recursive: true, force: true });
-});
+const harness = crashHarness('crash_multi', 'multi-instance crash test');
+const { running } = harness;
 
 interface KillReport {
   readonly kill: InstanceKill;
@@ -82,8 +64,8 @@ describe('multi-instance crash test: one of two instances SIGKILLed, taken over 
     await Promise.all([createTopic(input, PARTITIONS), createTopic(output, PARTITIONS, { 'retention.ms': '-1' })]);
     const records = crashInput(EVENTS, seed);
     await produce(input, records.slice(0, PRELOADED).map((r) => ({ value: JSON.stringify(r.event), key: r.key, partition: r.partition })));
-    await scratch.admin.query('truncate page_view_counts');
-    const caseDir = await mkdtemp(join(workDir, `${name}-`));
+    await harness.scratch.admin.query('truncate page_view_counts');
+    const caseDir = await mkdtemp(join(harness.workDir, `${name}-`));
     const applicationId = uniqueName(`crash-multi-app-${name}`);
     const fixtures = fixtureLauncher(
       {
@@ -94,7 +76,7 @@ describe('multi-instance crash test: one of two instances SIGKILLed, taken over 
         CRASH_BROKERS: brokers,
         CRASH_INPUT_TOPIC: input,
         CRASH_OUTPUT_TOPIC: output,
-        CRASH_DATABASE_URL: scratch.url,
+        CRASH_DATABASE_URL: harness.scratch.url,
         CRASH_LAKE_DIR: join(caseDir, 'lake'),
       },
       join(caseDir, 'fixture.log'),
@@ -183,7 +165,7 @@ describe('multi-instance crash test: one of two instances SIGKILLed, taken over 
     }
     const ranFor = Date.now() - started;
 
-    const outcome = await checkCrashRun({ input, output, lakeDir: join(caseDir, 'lake'), applicationId, guarantee, scratch, events: EVENTS });
+    const outcome = await checkCrashRun({ input, output, lakeDir: join(caseDir, 'lake'), applicationId, guarantee, scratch: harness.scratch, events: EVENTS });
     console.log(
       `multi-instance crash test ${name}: ${kills.length} kills, ${ranFor} ms until the clean stop; ${describeOutcome(outcome, EVENTS)}\n` +
         kills

@@ -1,11 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { scratchSchema, type Scratch } from '../connectors/postgres/scratch-db';
 import { brokers, createTopic, produce, uniqueName, waitFor } from '../support/kafka';
 import { checkCrashRun, describeOutcome } from './crash-checks';
+import { crashHarness } from './crash-harness';
 import { crashInput, PARTITIONS } from './crash-input';
-import { drained, exitOf, fixtureLauncher, type Fixture } from './fixture-process';
+import { drained, exitOf, fixtureLauncher } from './fixture-process';
 
 // Exactly once, single instance: killed between its Kafka transaction's commit and its state's
 // finalize, then restarted on the same state under another instance id, as a recreated container
@@ -17,23 +15,8 @@ jest.setTimeout(150_000);
 
 const EVENTS = 1_500;
 
-let scratch: Scratch;
-let workDir: string;
-const running = new Set<Fixture>();
-
-beforeAll(async () => {
-  scratch = await scratchSchema('crash_new_id');
-  workDir = await mkdtemp(join(tmpdir(), 'streams-new-id-'));
-});
-afterEach(async () => {
-  for (const fixture of running) fixture.kill('SIGKILL');
-  await Promise.all([...running].map((f) => f.exited));
-  running.clear();
-});
-afterAll(async () => {
-  await scratch.drop();
-  await rm(workDir, { recursive: true, force: true });
-});
+const harness = crashHarness('crash_new_id', 'new instance id test');
+const { running } = harness;
 
 it('a restart under a new instance id finds the transaction its predecessor committed before the crash', async () => {
   const input = uniqueName('new-id-in');
@@ -43,7 +26,7 @@ it('a restart under a new instance id finds the transaction its predecessor comm
     input,
     crashInput(EVENTS, 5).map((r) => ({ value: JSON.stringify(r.event), key: r.key, partition: r.partition })),
   );
-  await scratch.admin.query('truncate page_view_counts');
+  await harness.scratch.admin.query('truncate page_view_counts');
   const applicationId = uniqueName('new-id-app');
   const env = {
     CRASH_APPLICATION_ID: applicationId,
@@ -51,14 +34,14 @@ it('a restart under a new instance id finds the transaction its predecessor comm
     CRASH_BROKERS: brokers,
     CRASH_INPUT_TOPIC: input,
     CRASH_OUTPUT_TOPIC: output,
-    CRASH_DATABASE_URL: scratch.url,
-    CRASH_LAKE_DIR: join(workDir, 'lake'),
-    CRASH_STATE_DIR: join(workDir, 'state'),
+    CRASH_DATABASE_URL: harness.scratch.url,
+    CRASH_LAKE_DIR: join(harness.workDir, 'lake'),
+    CRASH_STATE_DIR: join(harness.workDir, 'state'),
     // Each instance id a member of its own: the group must let the killed one go soon.
     CRASH_STATIC_MEMBERSHIP: 'off',
     CRASH_SESSION_TIMEOUT_MS: '6000',
   };
-  const fixtures = fixtureLauncher(env, join(workDir, 'fixture.log'), running);
+  const fixtures = fixtureLauncher(env, join(harness.workDir, 'fixture.log'), running);
   let finalizing: string | undefined;
   try {
     const first = fixtures.start({ CRASH_INSTANCE_ID: 'host-a', CRASH_KILL_AT: `finalizing@${EVENTS / 3}` });
@@ -77,6 +60,6 @@ it('a restart under a new instance id finds the transaction its predecessor comm
   }
   expect(finalizing).toBeDefined();
   // Exactly once: every event once in the output topic (read_committed), the counts and the lake exact.
-  const outcome = await checkCrashRun({ input, output, lakeDir: env.CRASH_LAKE_DIR, applicationId, guarantee: 'exactly_once', scratch, events: EVENTS });
+  const outcome = await checkCrashRun({ input, output, lakeDir: env.CRASH_LAKE_DIR, applicationId, guarantee: 'exactly_once', scratch: harness.scratch, events: EVENTS });
   console.log(`new instance id after a crash while finalizing (${finalizing}): ${describeOutcome(outcome, EVENTS)}`);
 });
