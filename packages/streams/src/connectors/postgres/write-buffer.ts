@@ -40,8 +40,8 @@ export function lastWriteWinsBuffer(key: readonly string[]): WriteBuffer {
       const k = rowKey(row, key);
       const before = ops.get(k);
       if (before === undefined) ops.set(k, { kind: 'put', row });
-      else if (before.kind === 'delete') ops.set(k, { kind: 'put', row, deleteFirst: before.row });
-      else ops.set(k, { kind: 'put', row: withColumnsOf(before.row, row), ...(before.deleteFirst ? { deleteFirst: before.deleteFirst } : {}) });
+      else if (before.kind === 'put') before.row = withColumnsOf(before.row, row);
+      else ops.set(k, { kind: 'put', row, deleteFirst: before.row });
     },
     delete: (row) => void ops.set(rowKey(row, key), { kind: 'delete', row }),
     steps() {
