@@ -19,6 +19,7 @@ const context = { applicationId: 'upsert-test', nodeName: 'to-1', logger: silent
 /** Tables of the jsonb test, made there. */
 interface DocsDb {
   docs: { id: string; body: unknown };
+  codes: { code: string; label: string; flags: string };
   tagged_docs: { id: string; body: unknown; tags: string[] | null };
 }
 const counts = async () => summarize(await scratch.rows<CountRow>(COUNTS_QUERY));
@@ -210,6 +211,36 @@ describe('postgres sink: upserts', () => {
       ]);
     } finally {
       await scratch.admin.query('drop table blobs');
+    }
+  });
+
+  it('refuses a value longer than its varchar(n), char(n) or bit(n) column on every path, never truncates or pads it', async () => {
+    await scratch.admin.query('create table codes (code varchar(4) primary key, label char(3) not null, flags bit(4) not null)');
+    try {
+      const db = scratch.db() as unknown as Kysely<DocsDb>;
+      const sink = postgresSink({ db, table: 'codes', key: ['code'], row: (r: { code: string; label: string; flags: string }) => r });
+      // Each alone, so each flush fails for its own value. Before: the unnest path cast the values
+      // to the column's own type (`varchar(4)[]`), and an explicit cast truncates ('abcd') and
+      // pads ('1010') where the INSERT of one row refuses.
+      const cases: Array<[{ code: string; label: string; flags: string }, RegExp]> = [
+        [{ code: 'abcdef', label: 'x', flags: '1010' }, /value too long for type character varying\(4\).*\(22001\)$/],
+        [{ code: 'b', label: 'xyzw', flags: '1010' }, /value too long for type character\(3\).*\(22001\)$/],
+        [{ code: 'c', label: 'x', flags: '101' }, /bit string length 3 does not match type bit\(4\).*\(22026\)$/],
+      ];
+      for (const [row, error] of cases) {
+        const writer = await sink.open(context);
+        writer.write([{ value: row, timestamp: T0 }]);
+        await expect(writer.flush(commit(1))).rejects.toThrow(error);
+        await writer.close();
+        expect(await scratch.rows('select * from codes')).toEqual([]);
+      }
+      // Values that fit go in as the column's type makes them: char(3) padded, bit(4) as given.
+      const writer = await sink.open(context);
+      writer.write([{ value: { code: 'abcd', label: 'ab', flags: '1010' }, timestamp: T0 }]);
+      await writer.flush(commit(1));
+      expect(await scratch.rows("select code, label, flags::text from codes")).toEqual([{ code: 'abcd', label: 'ab ', flags: '1010' }]);
+    } finally {
+      await scratch.admin.query('drop table codes');
     }
   });
 });
