@@ -44,3 +44,18 @@ ALTER TABLE user_sessions ADD CONSTRAINT user_sessions_status_check
 DROP INDEX IF EXISTS user_sessions_user_recent_idx;
 -- Sessions still open (a small, hot subset).
 CREATE INDEX IF NOT EXISTS user_sessions_open_idx ON user_sessions (session_start) WHERE status = 'open';
+
+-- Rows a table above refused for their values (a check, a value that does not fit its column):
+-- the sinks set them aside here, with the reason, instead of stopping the pipeline at every
+-- restart. The sinks create it when missing; created here for a role without CREATE.
+CREATE TABLE IF NOT EXISTS streams_refused_rows (
+  id           bigserial   PRIMARY KEY,
+  sink         text        NOT NULL,
+  target_table text        NOT NULL,
+  operation    text        NOT NULL,
+  row_json     text        NOT NULL,
+  sqlstate     text        NOT NULL,
+  reason       text        NOT NULL,
+  commit_id    bigint      NOT NULL,
+  refused_at   timestamptz NOT NULL DEFAULT now()
+);

@@ -23,7 +23,7 @@ export function pipelineSinkThread(config: Config): SinkThread | undefined {
 
 /**
  * The real sinks: three PostgreSQL tables (upserts of absolute values: a replay rewrites the same
- * rows), the Parquet lake by event date, the enriched topic keyed by user, the dead-letter topic.
+ * rows; a row a table refuses goes to `streams_refused_rows` rather than stopping the app), the Parquet lake by event date, the enriched topic keyed by user, the dead-letter topic.
  * Given a sink thread (pipelineSinkThread), the two costliest, the lake and `user_sessions`, run
  * in it (see thread-sinks.ts); the Kafka sinks stay on the engine's thread, which owns
  * node-rdkafka (and, exactly once, its transaction).
@@ -35,6 +35,7 @@ export function productionSinks(config: Config, db: Kysely<Database>, thread: Si
       db,
       table: 'page_view_counts',
       key: TABLE_KEYS.page_view_counts,
+      refusedRows: 'set-aside',
       row: (r: WindowResult<string, number>) => ({
         page_url: r.key,
         window_start: new Date(r.windowStart),
@@ -47,6 +48,7 @@ export function productionSinks(config: Config, db: Kysely<Database>, thread: Si
       db,
       table: 'active_users',
       key: TABLE_KEYS.active_users,
+      refusedRows: 'set-aside',
       row: (r: WindowResult<null, number>) => ({
         window_start: new Date(r.windowStart),
         window_end: new Date(r.windowEnd),

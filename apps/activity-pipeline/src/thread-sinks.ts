@@ -29,6 +29,7 @@ export function sessionsSink(db: Kysely<Database>): Sink<SessionRow> {
     db,
     table: 'user_sessions',
     key: TABLE_KEYS.user_sessions,
+    refusedRows: 'set-aside',
     row: (s: SessionRow) => ({
       user_id: s.user_id,
       session_start: new Date(s.session_start),

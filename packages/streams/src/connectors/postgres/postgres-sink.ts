@@ -3,6 +3,7 @@ import type { Sink } from '../../sinks/sink';
 import { parseDuration, type Duration } from '../../time/duration';
 import { postgresWriter } from './postgres-writer';
 import { withRetry, type RetryOptions } from './retry';
+import { refusedRowsTable } from './refused-rows';
 import { offsetsTable } from './sink-offsets';
 import { untyped } from './untyped-db';
 import { checkTable, columnTypes } from './verify-table';
@@ -46,6 +47,18 @@ export interface PostgresSinkOptions<DB, TB extends keyof DB & string, T, R exte
    * with a message naming that session, and is tried again (`retry`). Default `'10s'`.
    */
   readonly claimLockTimeout?: Duration;
+  /**
+   * What a row the table refuses for its values does (a value that does not fit its column, a
+   * violated check, not-null or foreign-key constraint, a key too long for its index):
+   * - `'stop'` (default): the flush fails and the sink stops, and the row is tried again at every
+   *   restart (a poison pill, as with Kafka Streams' default production handler);
+   * - `'set-aside'`: the row goes to `refusedRowsTable`, with the SQLSTATE and the reason, in the
+   *   transaction that writes the others, and the flush goes on. Each such flush is logged as a
+   *   warning. Errors that would refuse every row alike (a missing table or column) still stop.
+   */
+  readonly refusedRows?: 'stop' | 'set-aside';
+  /** Table of refused rows (`refusedRows: 'set-aside'`), created if missing. Default `streams_refused_rows`. */
+  readonly refusedRowsTable?: string;
   /** Rows per statement. Default 1000 (fewer when the columns would pass PostgreSQL's 65,535 parameters). */
   readonly batchSize?: number;
   /** Retries of transient failures (connection lost, deadlock, server restarting). */
@@ -91,6 +104,8 @@ export function postgresSink<DB, TB extends keyof DB & string, T, R extends Inse
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`${label}: batchSize must be a positive integer, not ${batchSize}`);
   const key: readonly string[] = options.key;
   const retry = options.retry ?? {};
+  const refusedRows = options.refusedRows ?? 'stop';
+  if (refusedRows !== 'stop' && refusedRows !== 'set-aside') throw new Error(`${label}: refusedRows must be 'stop' or 'set-aside', not ${String(refusedRows)}`);
   const claimLockTimeoutMs = Math.ceil(parseDuration(options.claimLockTimeout ?? '10s', `${label}: claimLockTimeout`));
   // PostgreSQL takes lock_timeout in whole ms up to 2^31 - 1 (about 24.8 days), and reads 0 as "wait for ever".
   if (claimLockTimeoutMs < 1 || claimLockTimeoutMs > MAX_LOCK_TIMEOUT_MS) {
@@ -107,13 +122,20 @@ export function postgresSink<DB, TB extends keyof DB & string, T, R extends Inse
       const problem = await withRetry(() => checkTable(db, { table: options.table, key, uniqueKey: mode === 'upsert' }), retry, retryContext);
       if (problem !== undefined) throw new Error(`${label}: ${problem}`);
 
+      const sinkId = `${context.applicationId}.${name}`;
       let offsets: { table: ReturnType<typeof offsetsTable>; sinkId: string } | undefined;
       if (options.exactlyOnce === true) {
         const table = offsetsTable(db, options.offsetsTable ?? 'streams_sink_offsets', { claimLockTimeoutMs });
         await withRetry(() => table.ensure(), retry, retryContext);
-        offsets = { table, sinkId: `${context.applicationId}.${name}` };
+        offsets = { table, sinkId };
       } else if (mode === 'insert') {
         logger.warn(`${label}: insert mode without exactlyOnce inserts replayed records again after a crash (at-least-once)`);
+      }
+      let setAside: { table: ReturnType<typeof refusedRowsTable>; sinkId: string } | undefined;
+      if (refusedRows === 'set-aside') {
+        const table = refusedRowsTable(db, options.refusedRowsTable ?? 'streams_refused_rows');
+        await withRetry(() => table.ensure(), retry, retryContext);
+        setAside = { table, sinkId };
       }
       return postgresWriter<T>({
         db,
@@ -121,6 +143,7 @@ export function postgresSink<DB, TB extends keyof DB & string, T, R extends Inse
         // Insertable<DB[TB]> is a plain object of column values; the cast forgets which ones.
         row: (value) => options.row(value) as Row,
         ...(offsets ? { offsets } : {}),
+        ...(setAside ? { refusedRows: setAside } : {}),
         retry,
         label,
         logger,

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Logger } from '../../logging/logger';
 import { partitionId, type PartitionOffset } from '../../runtime/record';
 import type { CommitInfo, SinkRecord, SinkWriter } from '../../sinks/sink';
+import { isRefusal, writeSettingAside, type RefusedRow, type RefusedRowsTable } from './refused-rows';
 import { withRetry, type RetryOptions } from './retry';
 import type { OffsetsTable } from './sink-offsets';
 import { currentTransactionId, transactionOutcome } from './transaction-outcome';
@@ -15,6 +16,8 @@ export interface WriterConfig<T> {
   readonly row: (value: T) => Row;
   /** Set for exactly-once: where the offsets go, under which sink id. */
   readonly offsets?: { readonly table: OffsetsTable; readonly sinkId: string };
+  /** Set to set refused rows aside (`refusedRows: 'set-aside'`): where they go, under which sink id. */
+  readonly refusedRows?: { readonly table: RefusedRowsTable; readonly sinkId: string };
   readonly retry: RetryOptions;
   /** `postgres sink <name>`, the prefix of messages. */
   readonly label: string;
@@ -27,7 +30,7 @@ export interface WriterConfig<T> {
  * @example const writer = postgresWriter({ db, target, row, retry: {}, label: 'postgres sink counts', logger });
  */
 export function postgresWriter<T>(config: WriterConfig<T>): SinkWriter<T> {
-  const { db, target, offsets, label, logger } = config;
+  const { db, target, offsets, refusedRows, label, logger } = config;
   const newBuffer = (): WriteBuffer => (target.mode === 'upsert' ? lastWriteWinsBuffer(target.key) : appendOnlyBuffer(target.key));
   let buffer = newBuffer();
   /** Exactly-once: per input partition, the offset below which output is already in the table. */
@@ -60,29 +63,58 @@ export function postgresWriter<T>(config: WriterConfig<T>): SinkWriter<T> {
     for (const [id, stamp] of written) stamps.set(id, stamp);
     written = new Map();
   };
+  /** Whether the last transaction failed at its COMMIT rather than before. */
+  let commitFailed = false;
   // BEGIN/COMMIT by hand rather than kysely's `transaction()`: a failed ROLLBACK (the connection is
   // dead) must not replace the error that says what went wrong, and only a failed COMMIT leaves
   // the outcome unknown.
+  const inTransaction = async (conn: Kysely<UntypedDb>, commit: CommitInfo, write: () => Promise<void>): Promise<void> => {
+    commitFailed = false;
+    await sql`begin`.execute(conn);
+    try {
+      // Without offsets a flush written twice is harmless (upserts) or allowed (at-least-once inserts).
+      if (offsets) lastTransaction = await currentTransactionId(conn);
+      await write();
+      if (offsets) written = await offsets.table.write(conn, offsets.sinkId, commit, stamps);
+    } catch (error) {
+      written = new Map();
+      await sql`rollback`.execute(conn).catch(() => {});
+      throw error;
+    }
+    try {
+      await sql`commit`.execute(conn);
+    } catch (error) {
+      outcomeUnknown = true;
+      commitFailed = true;
+      throw error;
+    }
+    keepWritten();
+  };
   const transaction = (steps: readonly WriteStep[], commit: CommitInfo): Promise<void> =>
     db.connection().execute(async (conn) => {
-      await sql`begin`.execute(conn);
       try {
-        // Without offsets a flush written twice is harmless (upserts) or allowed (at-least-once inserts).
-        if (offsets) lastTransaction = await currentTransactionId(conn);
-        for (const step of steps) await writeStep(conn, target, step);
-        if (offsets) written = await offsets.table.write(conn, offsets.sinkId, commit, stamps);
+        await inTransaction(conn, commit, async () => {
+          for (const step of steps) await writeStep(conn, target, step);
+        });
       } catch (error) {
-        written = new Map();
-        await sql`rollback`.execute(conn).catch(() => {});
-        throw error;
+        // A refusal at COMMIT (a deferred constraint) would come again at every COMMIT: it stops the sink.
+        if (refusedRows === undefined || !isRefusal(error) || commitFailed) throw error;
+        // Rolled back. Written again in smaller statements, the rows the table refuses set aside
+        // in the same transaction: the happy path pays for no savepoint.
+        let refused: RefusedRow[] = [];
+        await inTransaction(conn, commit, async () => {
+          refused = await writeSettingAside(conn, target, steps);
+          await refusedRows.table.write(conn, { sink: refusedRows.sinkId, table: target.table, commitId: commit.id, rows: refused });
+        });
+        if (refused.length > 0) {
+          logger.warn(`${label}: rows the table refused were set aside`, {
+            rows: refused.length,
+            refusedRowsTable: refusedRows.table.name,
+            reasons: [...new Set(refused.map((r) => r.reason))].slice(0, 5),
+            commitId: commit.id,
+          });
+        }
       }
-      try {
-        await sql`commit`.execute(conn);
-      } catch (error) {
-        outcomeUnknown = true;
-        throw error;
-      }
-      keepWritten();
     });
 
   /**
