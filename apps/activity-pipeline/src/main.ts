@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { Command, CommanderError } from 'commander';
-import { createLogger, DirectoryInUseError, localBackend } from '@pipeline/streams';
+import { createLogger, DirectoryInUseError, localBackend, logProcessWarnings } from '@pipeline/streams';
 import { KafkaStreams } from '@pipeline/streams/kafka';
 import { createPostgresDb } from '@pipeline/streams/postgres';
 import { userArgs } from './cli-args';
@@ -53,6 +53,7 @@ async function main(): Promise<number> {
   // Every line says which part wrote it (`component`), so a collector can tell the runtime's from a sink's.
   const base = createLogger({ level: config.logLevel, format: config.logFormat, fields: { app: config.applicationId } });
   const logger = base.child({ component: 'app' });
+  logProcessWarnings(base.child({ component: 'node' }));
   const db = createPostgresDb<Database>(config.databaseUrl, { max: 4, applicationName: config.applicationId, logger: base.child({ component: 'postgres' }) });
   const sinkThread = pipelineSinkThread(config);
   const app = activityPipeline(pipelineSettings(config), productionSinks(config, db, sinkThread));

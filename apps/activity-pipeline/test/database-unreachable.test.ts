@@ -94,3 +94,21 @@ it('answers /health with 200, starting, while the start waits for the database',
     rmSync(dir, { recursive: true, force: true });
   }
 }, 60_000);
+
+it("logs pg's warning about sslmode=require as one JSON line, as every other line of the log", async () => {
+  // pg warns (process.emitWarning) that 'require' means 'verify-full' for now, in nine plain lines
+  // on stderr, which broke the log of one JSON object a line. The server here has no TLS, which
+  // refuses the start as usual.
+  const { code, output } = await start('postgres://postgres@127.0.0.1:5432/pipeline?sslmode=require');
+  expect(code).toBe(2);
+  const appLines = output.split('\n').filter((l) => l !== '' && !l.startsWith('$ ') && !l.startsWith('[ELIFECYCLE]') && !l.startsWith(' ELIFECYCLE'));
+  const parsed = appLines.map((l) => {
+    try {
+      return JSON.parse(l) as { level?: string; message?: string; component?: string };
+    } catch {
+      return l;
+    }
+  });
+  expect(parsed.filter((l) => typeof l === 'string')).toEqual([]);
+  expect(parsed).toContainEqual(expect.objectContaining({ level: 'warn', component: 'node', message: expect.stringMatching(/^SECURITY WARNING: The SSL modes/) }));
+}, 60_000);

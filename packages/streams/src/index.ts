@@ -67,4 +67,5 @@ export { parseDuration, formatDuration, type Duration } from './time/duration';
 export { parseDateTime } from './time/date-time';
 export { systemClock, VirtualClock, type Clock } from './time/clock';
 export { createLogger, silentLogger, type Logger, type LoggerOptions, type LogFormat } from './logging/logger';
+export { logProcessWarnings } from './logging/process-warnings';
 export type { Json, Codec } from './util/json';
