@@ -204,6 +204,7 @@ export class Task {
         offsets: Object.fromEntries(this.offsets),
         time: { ...Object.fromEntries([...this.clocks.values()].map((c) => [c.id, c.streamTime])), watermark: this.lowestWatermark() },
         ...(this.origins.size > 0 ? { origins: Object.fromEntries([...this.origins].map(([id, o]) => [id, [...o] as [number, number, number]])) } : {}),
+        ...(this.stores.length > 0 ? { shapes: this.subtopology.storeShapes } : {}),
       },
       stores: new Map(this.stores.map((s) => [s.name, s.takeChanges()])),
       ...(this.stores.every((s) => s.encodedEntries !== undefined) ? { allEntries: () => this.allEntries() } : {}),

@@ -1,6 +1,7 @@
 import type { AppGraph } from '../dsl/app-graph';
 import { describeTopology } from './describe';
 import { type GroupByNode, type Node, type SinkNode, type SourceNode, isStateful } from './nodes';
+import { storeShapesOf } from './store-shapes';
 
 /**
  * A group of nodes that runs as one task per partition. Sub-topology 0 reads the source topics;
@@ -17,6 +18,8 @@ export interface Subtopology {
   readonly nodes: readonly Node[];
   /** Names of the state stores of its tasks. */
   readonly stores: readonly string[];
+  /** What each of those stores holds (storeShapesOf), kept in every checkpoint of its tasks. */
+  readonly storeShapes: Readonly<Record<string, string>>;
 }
 
 export interface Topology {
@@ -113,6 +116,7 @@ export function buildTopology(graph: AppGraph): Topology {
       ...(repartition ? { repartition } : {}),
       nodes,
       stores: nodes.filter(isStateful).flatMap((n) => (n.kind === 'process' ? [storeNameOf(n), timerStoreNameOf(n)] : [storeNameOf(n)])),
+      storeShapes: Object.freeze(Object.assign({}, ...nodes.filter(isStateful).map(storeShapesOf)) as Record<string, string>),
     });
     subtopologies.push(sub);
     for (const node of nodes) subOf.set(node, sub);

@@ -11,6 +11,8 @@ export interface TaskCheckpoint {
    * (offset, sequence) taken from it, to drop what a replay sends again.
    */
   readonly origins?: Readonly<Record<string, readonly [watermark: number, offset: number, sequence: number]>>;
+  /** What each store of the task held, by store name (storeShapesOf): checked at restore against the topology. */
+  readonly shapes?: Readonly<Record<string, string>>;
 }
 
 /** A task's committed state: its checkpoint and every store's entries. */
