@@ -53,9 +53,12 @@ CREATE TABLE IF NOT EXISTS streams_refused_rows (
   sink         text        NOT NULL,
   target_table text        NOT NULL,
   operation    text        NOT NULL,
+  row_key      text        NOT NULL,
   row_json     text        NOT NULL,
   sqlstate     text        NOT NULL,
   reason       text        NOT NULL,
   commit_id    bigint      NOT NULL,
   refused_at   timestamptz NOT NULL DEFAULT now()
 );
+-- One entry per key of the target table (the latest refused row of it): a replay adds none.
+CREATE UNIQUE INDEX IF NOT EXISTS streams_refused_rows_entry_idx ON streams_refused_rows (sink, target_table, operation, md5(row_key));

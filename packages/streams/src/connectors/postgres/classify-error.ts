@@ -45,6 +45,11 @@ const DROPPED_CONNECTION = /connection terminated|not queryable|timeout exceeded
  */
 const TRANSIENT_STATES = new Set(['40001', '40P01', '55P03', '57014', '57P01', '57P02', '57P03']);
 const TRANSIENT_CLASSES = new Set(['08', '53']);
+/**
+ * In a transient class, but the same at every try: 08P01 (protocol_violation) is what the server
+ * answers a statement over the protocol's limits (more than 65,535 parameters).
+ */
+const PERMANENT_STATES = new Set(['08P01']);
 
 /**
  * `table` names the sink's table when the server's message does not say which one is missing.
@@ -63,7 +68,7 @@ export function classifyError(error: unknown, table: string): ClassifiedError {
   if (code === undefined || !/^[0-9A-Z]{5}$/.test(code)) {
     return { transient: DROPPED_CONNECTION.test(message), description: message };
   }
-  const transient = TRANSIENT_STATES.has(code) || TRANSIENT_CLASSES.has(code.slice(0, 2));
+  const transient = !PERMANENT_STATES.has(code) && (TRANSIENT_STATES.has(code) || TRANSIENT_CLASSES.has(code.slice(0, 2)));
   if (code === '42P01') return { transient, description: missingTable(/relation "([^"]+)" does not exist/.exec(message)?.[1] ?? table) };
   return { transient, description: `${describeState(code, message, fields)} (${code})` };
 }

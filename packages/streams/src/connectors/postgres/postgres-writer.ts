@@ -104,7 +104,7 @@ export function postgresWriter<T>(config: WriterConfig<T>): SinkWriter<T> {
         let refused: RefusedRow[] = [];
         await inTransaction(conn, commit, async () => {
           refused = await writeSettingAside(conn, target, steps);
-          await refusedRows.table.write(conn, { sink: refusedRows.sinkId, table: target.table, commitId: commit.id, rows: refused });
+          await refusedRows.table.write(conn, { sink: refusedRows.sinkId, target, commitId: commit.id, rows: refused });
         });
         if (refused.length > 0) {
           logger.warn(`${label}: rows the table refused were set aside`, {

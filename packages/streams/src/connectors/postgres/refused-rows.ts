@@ -36,21 +36,27 @@ export function isRefusal(error: unknown): boolean {
  */
 export async function writeSettingAside(db: Kysely<UntypedDb>, target: WriteTarget, steps: readonly WriteStep[]): Promise<RefusedRow[]> {
   const refused: RefusedRow[] = [];
+  // One savepoint, always just before the next group: a group written moves it past itself
+  // (released and set again in one round trip: no parameters, so pg sends both as one simple
+  // query), a refused one is rolled back to it. Two round trips a group, and no nesting.
+  await sql.raw(`savepoint ${SAVEPOINT}`).execute(db);
   const attempt = async (kind: WriteStep['kind'], rows: readonly Row[]): Promise<void> => {
-    await sql`savepoint streams_refused_rows`.execute(db);
     try {
       await writeStep(db, target, { kind, rows });
-      await sql`release savepoint streams_refused_rows`.execute(db);
+      await sql.raw(`release savepoint ${SAVEPOINT}; savepoint ${SAVEPOINT}`).execute(db);
       return;
     } catch (error) {
       if (!isRefusal(error)) throw error;
-      // ROLLBACK TO keeps the savepoint; released, the halves' savepoints are not nested under it.
-      await sql`rollback to savepoint streams_refused_rows`.execute(db);
-      await sql`release savepoint streams_refused_rows`.execute(db);
+      await sql.raw(`rollback to savepoint ${SAVEPOINT}`).execute(db);
       if (rows.length === 1) {
         refused.push({ operation: kind, row: rows[0]!, sqlstate: (error as { code: string }).code, reason: classifyError(error, target.table).description });
         return;
       }
+    }
+    // A small group is tried row by row: halving it would cost more statements than its rows.
+    if (rows.length <= ROW_BY_ROW) {
+      for (const row of rows) await attempt(kind, [row]);
+      return;
     }
     const half = Math.ceil(rows.length / 2);
     await attempt(kind, rows.slice(0, half));
@@ -60,13 +66,26 @@ export async function writeSettingAside(db: Kysely<UntypedDb>, target: WriteTarg
   return refused;
 }
 
+const SAVEPOINT = 'streams_refused_rows';
+/** Refused groups of this many rows or fewer are written one row at a time. */
+const ROW_BY_ROW = 4;
+
 /** Where a sink's refused rows go, in the transaction of the flush that refused them. */
 export interface RefusedRowsTable {
   readonly name: string;
   /** Creates the table if it is missing. */
   ensure(): Promise<void>;
-  write(db: Kysely<UntypedDb>, entry: { sink: string; table: string; commitId: number; rows: readonly RefusedRow[] }): Promise<void>;
+  /**
+   * Keeps `rows` for `sink`: one entry per key of the target table in upsert mode (the latest
+   * refused row of the key), one per distinct row in insert mode. A replay of the same input
+   * (aggregated results are never skipped, see the README) refuses the same rows again and
+   * adds no entry; a later refused version of an upserted key replaces its entry.
+   */
+  write(db: Kysely<UntypedDb>, entry: { sink: string; target: WriteTarget; commitId: number; rows: readonly RefusedRow[] }): Promise<void>;
 }
+
+/** Entries a statement: 9 parameters each, well under PostgreSQL's 65,535. */
+const ENTRIES_PER_STATEMENT = 1000;
 
 /**
  * @example
@@ -81,41 +100,66 @@ export function refusedRowsTable(db: Kysely<UntypedDb>, name: string): RefusedRo
       if (rows[0]?.found === true) return; // no CREATE: the role may lack the privilege once the table exists
       try {
         // row_json is text, not jsonb: jsonb refuses "\u0000", one of the values tables refuse.
+        // The entry's identity is hashed: a key or a row can pass the 2,700 bytes a btree entry takes.
         await sql`create table if not exists ${sql.table(name)} (
           id           bigserial   primary key,
           sink         text        not null,
           target_table text        not null,
           operation    text        not null,
+          row_key      text        not null,
           row_json     text        not null,
           sqlstate     text        not null,
           reason       text        not null,
           commit_id    bigint      not null,
           refused_at   timestamptz not null default now()
         )`.execute(db);
+        await sql`create unique index if not exists ${sql.id(`${unqualified(name)}_entry_idx`)} on ${sql.table(name)} (sink, target_table, operation, md5(row_key))`.execute(db);
       } catch (error) {
         // Two instances starting together both see no table; the loser's CREATE fails on the catalog.
         const code = (error as { code?: unknown }).code;
         if (code !== '42P07' && code !== '23505') throw error;
       }
     },
-    async write(trx, { sink, table, commitId, rows }) {
-      if (rows.length === 0) return;
-      await trx
-        .insertInto(name)
-        .values(
-          rows.map((r) => ({
-            sink,
-            target_table: table,
-            operation: r.operation,
-            row_json: rowJson(r.row),
-            sqlstate: r.sqlstate,
-            reason: r.reason,
-            commit_id: commitId,
-          })),
-        )
-        .execute();
+    async write(trx, { sink, target, commitId, rows }) {
+      // One entry per identity, the last: ON CONFLICT may not meet a row twice in one statement.
+      const entries = new Map<string, Record<string, unknown>>();
+      for (const r of rows) {
+        const json = rowJson(r.row);
+        const rowKey = target.mode === 'upsert' ? keyJson(r.row, target.key) : json;
+        entries.set(`${r.operation}\u0000${rowKey}`, {
+          sink,
+          target_table: target.table,
+          operation: r.operation,
+          row_key: rowKey,
+          row_json: json,
+          sqlstate: r.sqlstate,
+          reason: r.reason,
+          commit_id: commitId,
+        });
+      }
+      const all = [...entries.values()];
+      for (let i = 0; i < all.length; i += ENTRIES_PER_STATEMENT) {
+        await sql`insert into ${sql.table(name)} (sink, target_table, operation, row_key, row_json, sqlstate, reason, commit_id)
+          values ${sql.join(
+            all
+              .slice(i, i + ENTRIES_PER_STATEMENT)
+              .map((e) => sql`(${e.sink}, ${e.target_table}, ${e.operation}, ${e.row_key}, ${e.row_json}, ${e.sqlstate}, ${e.reason}, ${e.commit_id})`),
+          )}
+          on conflict (sink, target_table, operation, md5(row_key)) do update
+            set row_json = excluded.row_json, sqlstate = excluded.sqlstate, reason = excluded.reason, commit_id = excluded.commit_id, refused_at = now()`.execute(trx);
+      }
     },
   };
+}
+
+/** The key columns' values as JSON text (a missing one as null: an insert can be refused for that). */
+function keyJson(row: Row, key: readonly string[]): string {
+  return rowJson(Object.fromEntries(key.map((column) => [column, row[column] ?? null])));
+}
+
+/** The table's name without its schema, for the name of its index (which lives in the table's schema). */
+function unqualified(name: string): string {
+  return name.slice(name.lastIndexOf('.') + 1);
 }
 
 /**

@@ -43,16 +43,23 @@ export async function checkTable(db: Kysely<UntypedDb>, req: TableRequirements):
 
 /**
  * The SQL type of every column (as `format_type` spells it, e.g. `timestamp with time zone`), for
- * statements that pass a column's values as one typed array. Without the column's modifier
- * (`character varying`, not `character varying(8)`): the array is cast explicitly, and an explicit
- * cast to varchar(n), char(n) or bit(n) truncates or pads a value that the INSERT's own
- * conversion to the column refuses (22001, 22026), as a row of plain parameters is.
+ * statements that pass a column's values as one typed array, which is cast explicitly. An
+ * explicit cast to varchar(n), char(n), bit(n) or varbit(n) truncates or pads a value that the
+ * INSERT's own conversion refuses (22001, 22026), as a row of plain parameters is: those are
+ * named without their length (and `character` and `bit`, which mean length 1 without one, by their
+ * unbounded kinds). Other modifiers stay: an explicit cast to numeric(p,s), timestamp(p) or
+ * interval fields rounds as the INSERT does, so a retraction's key matches the stored one.
  */
 export async function columnTypes(db: Kysely<UntypedDb>, table: string): Promise<Map<string, string>> {
-  // Without a modifier `character` and `bit` mean length 1: their unbounded kinds are named instead.
   const rows = await sql<{ name: string; type: string }>`
     select a.attname as name,
-           case a.atttypid when 'bpchar'::regtype then 'bpchar' when 'bit'::regtype then 'bit varying' else format_type(a.atttypid, null) end as type
+           case a.atttypid
+             when 'bpchar'::regtype then 'bpchar'
+             when 'varchar'::regtype then 'character varying'
+             when 'bit'::regtype then 'bit varying'
+             when 'varbit'::regtype then 'bit varying'
+             else format_type(a.atttypid, a.atttypmod)
+           end as type
     from pg_attribute a
     where a.attrelid = to_regclass(${quotedName(table)}) and a.attnum > 0 and not a.attisdropped`.execute(db);
   return new Map(rows.rows.map((r) => [r.name, r.type]));

@@ -135,6 +135,29 @@ describe('postgres sink: rows the table refuses', () => {
     ]);
   });
 
+  it('keeps one entry per key: a replay of the same results adds none, a later refused version of the key replaces it', async () => {
+    // Aggregated results (origin offset -1) are replayed after a restart even with exactlyOnce.
+    const first = await visitsSink({ refusedRows: 'set-aside' }).open(context());
+    first.write([record({ user_id: 'a', visits: 1 }), record({ user_id: 'b', visits: -1 })]);
+    await first.flush(commit(1));
+    await first.close();
+    const second = await visitsSink({ refusedRows: 'set-aside' }).open(context());
+    second.write([record({ user_id: 'a', visits: 1 }), record({ user_id: 'b', visits: -1 })]);
+    await second.flush(commit(1));
+    expect((await refused()).map((r) => [r.row_json, r.commit_id])).toEqual([['{"user_id":"b","visits":-1}', '1']]);
+    second.write([record({ user_id: 'b', visits: -2 })]);
+    await second.flush(commit(2));
+    expect((await refused()).map((r) => [r.row_json, r.commit_id])).toEqual([['{"user_id":"b","visits":-2}', '2']]);
+  });
+
+  it('sets aside a flush whose every row is refused, more rows than one statement of entries takes', async () => {
+    const writer = await visitsSink({ refusedRows: 'set-aside' }).open(context());
+    writer.write(Array.from({ length: 1500 }, (_, i) => record({ user_id: `u${i}`, visits: -1 })));
+    await writer.flush(commit(1));
+    expect(await visits()).toEqual([]);
+    expect(await scratch.rows('select count(*)::int as n, count(distinct row_key)::int as keys from streams_refused_rows')).toEqual([{ n: 1500, keys: 1500 }]);
+  });
+
   it('writes both rows PostgreSQL takes for one key (21000) one after the other, the later winning, and sets none aside', async () => {
     const sink = postgresSink({ db: db(), table: 'days', key: ['day'], row: (d: { day: Date; n: number }) => d, refusedRows: 'set-aside' });
     const writer = await sink.open(context());

@@ -20,6 +20,7 @@ const context = { applicationId: 'upsert-test', nodeName: 'to-1', logger: silent
 interface DocsDb {
   docs: { id: string; body: unknown };
   codes: { code: string; label: string; flags: string };
+  prices: { amount: number; at: Date; label: string };
   tagged_docs: { id: string; body: unknown; tags: string[] | null };
 }
 const counts = async () => summarize(await scratch.rows<CountRow>(COUNTS_QUERY));
@@ -241,6 +242,25 @@ describe('postgres sink: upserts', () => {
       expect(await scratch.rows("select code, label, flags::text from codes")).toEqual([{ code: 'abcd', label: 'ab ', flags: '1010' }]);
     } finally {
       await scratch.admin.query('drop table codes');
+    }
+  });
+
+  it('deletes the row of a retraction whose key the column rounds (numeric(p,s), timestamptz(0)), as it was stored', async () => {
+    await scratch.admin.query('create table prices (amount numeric(10,2), at timestamptz(0), label text not null, primary key (amount, at))');
+    try {
+      const db = scratch.db() as unknown as Kysely<DocsDb>;
+      const writer = await postgresSink({ db, table: 'prices', key: ['amount', 'at'], row: (p: { amount: number; at: Date; label: string }) => p }).open(context);
+      const price = { amount: 1.005, at: new Date(T0 + 600), label: 'x' };
+      writer.write([{ value: price, timestamp: T0 }]);
+      await writer.flush(commit(1));
+      expect(await scratch.rows("select amount::text, to_char(at at time zone 'UTC', 'HH24:MI:SS') as at from prices")).toEqual([{ amount: '1.01', at: '12:00:01' }]);
+      // Stored rounded; the retraction carries the row as sent. Cast to the types without their
+      // modifiers, its key matched nothing and the row stayed.
+      writer.write([{ value: price, timestamp: T0, retract: true }]);
+      await writer.flush(commit(2));
+      expect(await scratch.rows('select * from prices')).toEqual([]);
+    } finally {
+      await scratch.admin.query('drop table prices');
     }
   });
 });
