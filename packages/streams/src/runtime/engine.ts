@@ -11,7 +11,7 @@ import { emptyMetrics, type EngineMetrics } from './metrics';
 import { partitionId, type PartitionOffset, type RawRecord, type StreamRecord } from './record';
 import { partitionOfKey, RepartitionExchange, type RepartitionTransport } from './repartition-exchange';
 import { SinkChannels } from './sink-channels';
-import { checkStoreShapes } from './store-shapes-check';
+import { checkStoreLayout } from './store-layout-check';
 import { Task, type SourceIngest, type TaskHost } from './task';
 
 export interface EngineOptions {
@@ -150,7 +150,7 @@ export class Engine {
     }
     const snapshots = await this.options.backend.restore(this.topology.applicationId, [...this.tasks.keys()]);
     this.commitId = await this.options.backend.lastCommitId(this.topology.applicationId);
-    checkStoreShapes(this.topology, snapshots, (id) => this.tasks.get(id)!.subtopology.storeShapes, this.options.logger);
+    checkStoreLayout(this.topology, snapshots, this.options.logger);
     for (const [id, snapshot] of snapshots) this.tasks.get(id)!.restore(snapshot);
 
     const now = this.options.clock.now();

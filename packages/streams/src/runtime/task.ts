@@ -2,7 +2,7 @@ import type { Logger } from '../logging/logger';
 import { derivedOrigin, type Operator, type OperatorContext } from '../operators/operator';
 import { createOperator, type OperatorEnvironment } from '../operators/operator-factories';
 import type { SinkRecord } from '../sinks/sink';
-import type { TaskChanges, TaskSnapshot } from '../state/backends/state-backend';
+import type { StoreLayout, TaskChanges, TaskSnapshot } from '../state/backends/state-backend';
 import type { StateStore } from '../state/state-store';
 import type { GroupByNode, Node, SinkNode, SourceNode } from '../topology/nodes';
 import { rootSourceOf, type Subtopology, type Topology } from '../topology/topology';
@@ -58,6 +58,8 @@ export class Task {
   /** By source topic: sub-topology 0 has one per source, a re-keyed task one (its groupBy's source). */
   private readonly timelines = new Map<string, Timeline>();
   private readonly timelineList: Timeline[] = [];
+  /** The topology's stores, kept in every checkpoint (none when it has no store). */
+  private readonly layout: StoreLayout | undefined;
   /** Stream time per source topic (sub-topology 0), restored from the checkpoint. */
   private readonly clocks = new Map<string, SourceClock>();
   /** Next offset per input partition that this task's state reflects. */
@@ -78,6 +80,7 @@ export class Task {
     hasSourcePartition: (topic: string) => boolean = () => true,
   ) {
     this.id = `${subtopology.id}_${partition}`;
+    this.layout = Object.keys(topology.storeLayout).length > 0 ? topology.storeLayout : undefined;
     const operators = new Map<Node, Operator>();
     const environment: OperatorEnvironment = {
       topology,
@@ -204,7 +207,7 @@ export class Task {
         offsets: Object.fromEntries(this.offsets),
         time: { ...Object.fromEntries([...this.clocks.values()].map((c) => [c.id, c.streamTime])), watermark: this.lowestWatermark() },
         ...(this.origins.size > 0 ? { origins: Object.fromEntries([...this.origins].map(([id, o]) => [id, [...o] as [number, number, number]])) } : {}),
-        ...(this.stores.length > 0 ? { shapes: this.subtopology.storeShapes } : {}),
+        ...(this.layout !== undefined ? { layout: this.layout } : {}),
       },
       stores: new Map(this.stores.map((s) => [s.name, s.takeChanges()])),
       ...(this.stores.every((s) => s.encodedEntries !== undefined) ? { allEntries: () => this.allEntries() } : {}),

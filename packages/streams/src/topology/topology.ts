@@ -1,6 +1,7 @@
 import type { AppGraph } from '../dsl/app-graph';
 import { describeTopology } from './describe';
 import { type GroupByNode, type Node, type SinkNode, type SourceNode, isStateful } from './nodes';
+import type { StoreLayout } from '../state/backends/state-backend';
 import { storeShapesOf } from './store-shapes';
 
 /**
@@ -18,8 +19,6 @@ export interface Subtopology {
   readonly nodes: readonly Node[];
   /** Names of the state stores of its tasks. */
   readonly stores: readonly string[];
-  /** What each of those stores holds (storeShapesOf), kept in every checkpoint of its tasks. */
-  readonly storeShapes: Readonly<Record<string, string>>;
 }
 
 export interface Topology {
@@ -27,6 +26,8 @@ export interface Topology {
   readonly subtopologies: readonly Subtopology[];
   readonly sources: readonly SourceNode[];
   readonly sinks: readonly SinkNode[];
+  /** Every store: the sub-topology it runs in and what it holds, kept in every task's checkpoint. */
+  readonly storeLayout: StoreLayout;
   /** Children of every node, in creation order. */
   childrenOf(node: Node): readonly Node[];
   /** Which sub-topology a node runs in. */
@@ -116,7 +117,6 @@ export function buildTopology(graph: AppGraph): Topology {
       ...(repartition ? { repartition } : {}),
       nodes,
       stores: nodes.filter(isStateful).flatMap((n) => (n.kind === 'process' ? [storeNameOf(n), timerStoreNameOf(n)] : [storeNameOf(n)])),
-      storeShapes: Object.freeze(Object.assign({}, ...nodes.filter(isStateful).map(storeShapesOf)) as Record<string, string>),
     });
     subtopologies.push(sub);
     for (const node of nodes) subOf.set(node, sub);
@@ -127,6 +127,13 @@ export function buildTopology(graph: AppGraph): Topology {
     subtopologies,
     sources,
     sinks: ordered.filter((n): n is SinkNode => n.kind === 'sink'),
+    storeLayout: Object.freeze(
+      Object.fromEntries(
+        subtopologies.flatMap((sub) =>
+          sub.nodes.filter(isStateful).flatMap((node) => Object.entries(storeShapesOf(node)).map(([store, shape]) => [store, Object.freeze([sub.id, shape] as const)])),
+        ),
+      ),
+    ),
     childrenOf: (node: Node) => children.get(node) ?? [],
     subtopologyOf: (node: Node) => {
       const sub = subOf.get(node);

@@ -61,7 +61,7 @@ describe('restoring state after the topology changed', () => {
     const backend = memoryBackend();
     await firstVersionCommitted(backend);
     await expect(runVersion(v2FiveMinutesFirst(), backend)).rejects.toThrow(
-      "the state of 'upgrade' does not fit its topology any more: 'windowAggregate-1-store' (task 1_0) holds the state of a windowAggregate tumbling 1m, count, " +
+      "the state of 'upgrade' does not fit its topology any more: 'windowAggregate-1-store' holds the state of a windowAggregate tumbling 1m, count, " +
         'and is now the store of a windowAggregate tumbling 5m, count. Unnamed operators are named by kind',
     );
   });
@@ -80,8 +80,22 @@ describe('restoring state after the topology changed', () => {
     const backend = memoryBackend();
     await firstVersionCommitted(backend);
     await expect(runVersion(v2ActiveUsersFirst, backend)).rejects.toThrow(
-      "the state of 'upgrade' is laid out for another topology: 'windowAggregate-1-store' is in task 1_0, and now runs in sub-topology 2. " +
+      "the state of 'upgrade' is laid out for another topology: 'windowAggregate-1-store' was kept in sub-topology 1, and now runs in sub-topology 2. " +
         'Sub-topologies (a task per partition each, whose state is kept under its id) are numbered in the order',
+    );
+  });
+
+  it('refuses to start when a re-keying operator removed from before another renumbers its sub-topology downwards', async () => {
+    const backend = memoryBackend();
+    // Version 1 (before): active users in sub-topology 1, page views in 2; version 2 keeps only page views, now in 1.
+    const before = await runVersion(v2ActiveUsersFirst, backend);
+    await before.pipe('events', event(0, { page_url: '/a' }));
+    await before.close();
+    const onlyPageViews: Version = (app) =>
+      void byPage(app).window(tumbling('1m')).aggregate(count(), { name: 'windowAggregate-1' }).to(memorySink());
+    // Before: it started, page views from nothing (their state is kept under task 2_0, no longer read).
+    await expect(runVersion(onlyPageViews, backend)).rejects.toThrow(
+      "the state of 'upgrade' is laid out for another topology: 'windowAggregate-1-store' was kept in sub-topology 2, and now runs in sub-topology 1.",
     );
   });
 
@@ -118,7 +132,7 @@ describe('restoring state after the topology changed', () => {
     const dir = mkdtempSync(join(tmpdir(), 'store-shapes-'));
     try {
       await firstVersionCommitted(localBackend({ dir }));
-      await expect(runVersion(v2FiveMinutesFirst(), localBackend({ dir }))).rejects.toThrow(/'windowAggregate-1-store' \(task 1_0\) holds the state of a windowAggregate tumbling 1m, count/);
+      await expect(runVersion(v2FiveMinutesFirst(), localBackend({ dir }))).rejects.toThrow(/'windowAggregate-1-store' holds the state of a windowAggregate tumbling 1m, count/);
       const driver = await runVersion(v2FiveMinutesFirst({ five: 'five-minute-views', one: 'windowAggregate-1' }), localBackend({ dir }));
       expect(await driver.storeEntries('windowAggregate-1-store')).toEqual([[[Date.parse(event(0).event_time), '/a'], 2]]);
       await driver.close();

@@ -1,5 +1,8 @@
 import type { Json } from '../../util/json';
 
+/** Where each store of a topology runs and what it holds: store name → [sub-topology id, shape]. */
+export type StoreLayout = Readonly<Record<string, readonly [subtopology: number, shape: string]>>;
+
 /** What a task's state reflects: the input consumed and the event-time progress made. */
 export interface TaskCheckpoint {
   /** Next offset to consume, per input partition (`topic:partition`), that the task's state reflects. */
@@ -11,8 +14,11 @@ export interface TaskCheckpoint {
    * (offset, sequence) taken from it, to drop what a replay sends again.
    */
   readonly origins?: Readonly<Record<string, readonly [watermark: number, offset: number, sequence: number]>>;
-  /** What each store of the task held, by store name (storeShapesOf): checked at restore against the topology. */
-  readonly shapes?: Readonly<Record<string, string>>;
+  /**
+   * Every store of the topology that wrote it, by name: the sub-topology it ran in and what it held
+   * (storeShapesOf). Checked at restore against the topology (checkStoreLayout).
+   */
+  readonly layout?: StoreLayout;
 }
 
 /** A task's committed state: its checkpoint and every store's entries. */
