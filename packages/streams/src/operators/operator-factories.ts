@@ -10,8 +10,7 @@ import { sessionAggregateOperator } from './session-aggregate';
 import { sinkOperator } from './sink-operator';
 import { filterOperator, flatMapOperator, groupByOperator, mapOperator, peekOperator } from './stateless';
 import { windowAggregateOperator } from './window-aggregate';
-import { fitsDistinctMasks, windowCountDistinctOperator } from './window-count-distinct';
-import { isDistinctCounter } from '../aggregations/count-distinct';
+import { keepsDistinctValues, windowCountDistinctOperator } from './window-count-distinct';
 
 /** What building an operator may need beyond its node and context. */
 export interface OperatorEnvironment {
@@ -46,7 +45,7 @@ export const operatorFactories: { readonly [K in NodeKind]: Factory<K> } = {
   },
   // countDistinct keeps each value once across windows, unless the user gave stores of their own.
   windowAggregate: (node, ctx) =>
-    isDistinctCounter(node.aggregator) && node.store === undefined && fitsDistinctMasks(node.windows)
+    keepsDistinctValues(node)
       ? windowCountDistinctOperator(node, ctx)
       : windowAggregateOperator(node, ctx),
   sessionAggregate: sessionAggregateOperator,

@@ -1,4 +1,4 @@
-import type { DistinctCounter } from '../aggregations/count-distinct';
+import { isDistinctCounter, type DistinctCounter } from '../aggregations/count-distinct';
 import type { Key } from '../runtime/record';
 import { DistinctWindowsStore } from '../state/distinct-windows-store';
 import { storeNameOf } from '../topology/topology';
@@ -17,6 +17,14 @@ const MAX_WINDOWS_PER_RECORD = 16;
 /** Whether {@link windowCountDistinctOperator} runs these windows. */
 export function fitsDistinctMasks(windows: FixedWindows): boolean {
   return Math.ceil(windows.size / windows.advance) <= MAX_WINDOWS_PER_RECORD;
+}
+
+/**
+ * Whether `node` runs as {@link windowCountDistinctOperator}: a `countDistinct` over windows that
+ * fit, unless the user gave stores of their own. Its store holds values, not one set per window.
+ */
+export function keepsDistinctValues(node: WindowAggregateNode): boolean {
+  return isDistinctCounter(node.aggregator) && node.store === undefined && fitsDistinctMasks(node.windows);
 }
 
 /**

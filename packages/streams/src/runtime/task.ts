@@ -6,6 +6,7 @@ import type { StoreLayout, TaskChanges, TaskSnapshot } from '../state/backends/s
 import type { StateStore } from '../state/state-store';
 import type { GroupByNode, Node, SinkNode, SourceNode } from '../topology/nodes';
 import { rootSourceOf, type Subtopology, type Topology } from '../topology/topology';
+import { storeLayoutOf } from './store-layout';
 import { partitionId, type StreamRecord } from './record';
 import type { Json } from '../util/json';
 
@@ -58,8 +59,11 @@ export class Task {
   /** By source topic: sub-topology 0 has one per source, a re-keyed task one (its groupBy's source). */
   private readonly timelines = new Map<string, Timeline>();
   private readonly timelineList: Timeline[] = [];
-  /** The topology's stores, kept in every checkpoint (none when it has no store). */
-  private readonly layout: StoreLayout | undefined;
+  /**
+   * The topology's stores, kept in every checkpoint (none when it has no store), with the stores
+   * of earlier versions that the restored state still holds, as unused (see checkStoreLayout).
+   */
+  private layout: StoreLayout | undefined;
   /** Stream time per source topic (sub-topology 0), restored from the checkpoint. */
   private readonly clocks = new Map<string, SourceClock>();
   /** Next offset per input partition that this task's state reflects. */
@@ -80,7 +84,8 @@ export class Task {
     hasSourcePartition: (topic: string) => boolean = () => true,
   ) {
     this.id = `${subtopology.id}_${partition}`;
-    this.layout = Object.keys(topology.storeLayout).length > 0 ? topology.storeLayout : undefined;
+    const layout = storeLayoutOf(topology);
+    this.layout = Object.keys(layout).length > 0 ? layout : undefined;
     const operators = new Map<Node, Operator>();
     const environment: OperatorEnvironment = {
       topology,
@@ -219,6 +224,10 @@ export class Task {
   }
 
   restore(snapshot: TaskSnapshot): void {
+    const unused = Object.entries(snapshot.checkpoint.layout ?? {}).filter(([store]) => this.layout?.[store] === undefined);
+    if (unused.length > 0) {
+      this.layout = { ...this.layout, ...Object.fromEntries(unused.map(([store, [sub, shape]]) => [store, [sub, shape, 'unused'] as const])) };
+    }
     for (const store of this.stores) {
       const entries = snapshot.stores.get(store.name);
       if (entries) store.restore(entries);

@@ -1,8 +1,6 @@
 import type { AppGraph } from '../dsl/app-graph';
 import { describeTopology } from './describe';
 import { type GroupByNode, type Node, type SinkNode, type SourceNode, isStateful } from './nodes';
-import type { StoreLayout } from '../state/backends/state-backend';
-import { storeShapesOf } from './store-shapes';
 
 /**
  * A group of nodes that runs as one task per partition. Sub-topology 0 reads the source topics;
@@ -26,8 +24,6 @@ export interface Topology {
   readonly subtopologies: readonly Subtopology[];
   readonly sources: readonly SourceNode[];
   readonly sinks: readonly SinkNode[];
-  /** Every store: the sub-topology it runs in and what it holds, kept in every task's checkpoint. */
-  readonly storeLayout: StoreLayout;
   /** Children of every node, in creation order. */
   childrenOf(node: Node): readonly Node[];
   /** Which sub-topology a node runs in. */
@@ -127,13 +123,6 @@ export function buildTopology(graph: AppGraph): Topology {
     subtopologies,
     sources,
     sinks: ordered.filter((n): n is SinkNode => n.kind === 'sink'),
-    storeLayout: Object.freeze(
-      Object.fromEntries(
-        subtopologies.flatMap((sub) =>
-          sub.nodes.filter(isStateful).flatMap((node) => Object.entries(storeShapesOf(node)).map(([store, shape]) => [store, Object.freeze([sub.id, shape] as const)])),
-        ),
-      ),
-    ),
     childrenOf: (node: Node) => children.get(node) ?? [],
     subtopologyOf: (node: Node) => {
       const sub = subOf.get(node);

@@ -110,6 +110,12 @@ describe('aggregations', () => {
     expect(agg.result(codec.decode(codec.encode(merged)))).toBe(2);
     expect(await aggregate(agg as Aggregator<Event, unknown, number>, events)).toBe(3);
     expect(() => approxCountDistinct((e: Event) => e.user_id, { precision: 2 })).toThrow(/precision/);
+    // A sketch stored at another precision is refused, not read as a sketch of this one.
+    const at10 = approxCountDistinct<Event>((e) => e.user_id, { precision: 10 });
+    expect(at10.name).toBe('approxCountDistinct(precision 10)');
+    expect(() => (at10.codec as Codec<HyperLogLog>).decode(codec.encode(merged))).toThrow(
+      'approxCountDistinct: a stored sketch has 16384 registers, which precision 10 does not read (it needs 1024)',
+    );
   });
 
   it('runs a countDistinct copied into aggregator() with its own result as written, not as countDistinct', async () => {

@@ -1,7 +1,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { count, countDistinct, hopping, localBackend, memoryBackend, memorySink, streams, tumbling, type StateBackend, type StreamsApp } from '../../src';
+import {
+  approxCountDistinct,
+  count,
+  countDistinct,
+  hopping,
+  inMemoryStores,
+  localBackend,
+  memoryBackend,
+  memorySink,
+  streams,
+  tumbling,
+  type StateBackend,
+  type StreamsApp,
+} from '../../src';
 import { TopologyTestDriver } from '../../src/testing';
 import { recordingLogger } from '../connectors/postgres/scratch-db';
 import { event, sourceOptions, type Event } from '../support/events';
@@ -80,8 +93,8 @@ describe('restoring state after the topology changed', () => {
     const backend = memoryBackend();
     await firstVersionCommitted(backend);
     await expect(runVersion(v2ActiveUsersFirst, backend)).rejects.toThrow(
-      "the state of 'upgrade' is laid out for another topology: 'windowAggregate-1-store' was kept in sub-topology 1, and now runs in sub-topology 2. " +
-        'Sub-topologies (a task per partition each, whose state is kept under its id) are numbered in the order',
+      "the state of 'upgrade' is laid out for another topology: 'windowAggregate-1-store' holds the state of a windowAggregate tumbling 1m, count kept in sub-topology 1, " +
+        'and now runs in sub-topology 2. State is kept by sub-topology',
     );
   });
 
@@ -95,7 +108,7 @@ describe('restoring state after the topology changed', () => {
       void byPage(app).window(tumbling('1m')).aggregate(count(), { name: 'windowAggregate-1' }).to(memorySink());
     // Before: it started, page views from nothing (their state is kept under task 2_0, no longer read).
     await expect(runVersion(onlyPageViews, backend)).rejects.toThrow(
-      "the state of 'upgrade' is laid out for another topology: 'windowAggregate-1-store' was kept in sub-topology 2, and now runs in sub-topology 1.",
+      "the state of 'upgrade' is laid out for another topology: 'windowAggregate-1-store' holds the state of a windowAggregate tumbling 1m, count kept in sub-topology 2, and now runs in sub-topology 1.",
     );
   });
 
@@ -115,17 +128,56 @@ describe('restoring state after the topology changed', () => {
     await driver.close();
   });
 
-  it('drops, with a warning, the state of a store the topology no longer has', async () => {
+  it('keeps, with a warning, the state of a store the topology no longer has, and checks a later operator of its name against it', async () => {
     const backend = memoryBackend();
     await firstVersionCommitted(backend);
     const logger = recordingLogger();
     const driver = await runVersion((app) => {
       byPage(app).window(tumbling('1m')).aggregate(count(), { name: 'renamed' }).to(memorySink());
     }, backend, logger);
+    await driver.pipe('events', event(20_000, { page_url: '/a' })); // a commit of this version
     await driver.close();
     expect(logger.lines.filter((l) => l.level === 'warn')).toEqual([
-      { level: 'warn', message: 'state of a store the topology no longer has is dropped', fields: { store: 'windowAggregate-1-store', held: 'windowAggregate tumbling 1m, count' } },
+      { level: 'warn', message: 'the state of a store the topology no longer has is kept, unused', fields: { store: 'windowAggregate-1-store', held: 'windowAggregate tumbling 1m, count' } },
     ]);
+    // The backend still holds its entries. Before: a third version whose new operator took the
+    // name read them as its own (5-minute counts made of the 1-minute ones), unchecked.
+    await expect(runVersion(v2FiveMinutesFirst({ one: 'renamed' }), backend)).rejects.toThrow(
+      "'windowAggregate-1-store' holds the state of a windowAggregate tumbling 1m, count (of an earlier version, unused since), and is now the store of a windowAggregate tumbling 5m, count",
+    );
+  });
+
+  it('refuses a change of what an aggregator stores under the same name: the precision of approxCountDistinct, countDistinct given stores of its own', async () => {
+    const distinct = (options: { precision?: number; store?: boolean }): Version => (app) =>
+      void source(app)
+        .groupBy(() => 'all')
+        .window(tumbling('1m'))
+        .aggregate(options.precision === undefined ? countDistinct((e: Event) => e.user_id) : approxCountDistinct((e: Event) => e.user_id, { precision: options.precision }), {
+          name: 'users',
+          ...(options.store === true ? { store: inMemoryStores } : {}),
+        })
+        .to(memorySink());
+    const committed = async (version: Version) => {
+      const backend = memoryBackend();
+      const driver = await runVersion(version, backend);
+      await driver.pipe('events', event(0, { user_id: 'u1' }));
+      await driver.close();
+      return backend;
+    };
+    await expect(runVersion(distinct({ precision: 10 }), await committed(distinct({ precision: 14 })))).rejects.toThrow(
+      "'users-store' holds the state of a windowAggregate tumbling 1m, approxCountDistinct(precision 14), and is now the store of a windowAggregate tumbling 1m, approxCountDistinct(precision 10)",
+    );
+    await expect(runVersion(distinct({ store: true }), await committed(distinct({})))).rejects.toThrow(
+      "'users-store' holds the state of a windowAggregate tumbling 1m, distinct values with their windows, and is now the store of a windowAggregate tumbling 1m, countDistinct",
+    );
+  });
+
+  it('carries state over hopping windows that advance by their size, which are the tumbling ones', async () => {
+    const backend = memoryBackend();
+    await firstVersionCommitted(backend);
+    const driver = await runVersion((app) => void byPage(app).window(hopping({ size: '1m', advance: '1m' })).aggregate(count()).to(memorySink()), backend);
+    expect(await driver.storeEntries('windowAggregate-1-store')).toEqual([[[Date.parse(event(0).event_time), '/a'], 2]]);
+    await driver.close();
   });
 
   it('checks state kept in local files the same way', async () => {

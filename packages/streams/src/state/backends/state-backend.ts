@@ -1,7 +1,10 @@
 import type { Json } from '../../util/json';
 
-/** Where each store of a topology runs and what it holds: store name → [sub-topology id, shape]. */
-export type StoreLayout = Readonly<Record<string, readonly [subtopology: number, shape: string]>>;
+/**
+ * Where each store of a topology runs and what it holds: store name → [sub-topology id, shape],
+ * and 'unused' for a store an earlier version had, whose entries the backend may still hold.
+ */
+export type StoreLayout = Readonly<Record<string, readonly [subtopology: number, shape: string, unused?: 'unused']>>;
 
 /** What a task's state reflects: the input consumed and the event-time progress made. */
 export interface TaskCheckpoint {
