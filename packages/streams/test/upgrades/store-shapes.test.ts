@@ -148,15 +148,16 @@ describe('restoring state after the topology changed', () => {
   });
 
   it('refuses a change of what an aggregator stores under the same name: the precision of approxCountDistinct, countDistinct given stores of its own', async () => {
-    const distinct = (options: { precision?: number; store?: boolean }): Version => (app) =>
-      void source(app)
-        .groupBy(() => 'all')
-        .window(tumbling('1m'))
-        .aggregate(options.precision === undefined ? countDistinct((e: Event) => e.user_id) : approxCountDistinct((e: Event) => e.user_id, { precision: options.precision }), {
-          name: 'users',
-          ...(options.store === true ? { store: inMemoryStores } : {}),
-        })
-        .to(memorySink());
+    const distinct =
+      (options: { precision?: number; store?: boolean }): Version =>
+      (app) => {
+        const windows = source(app)
+          .groupBy(() => 'all')
+          .window(tumbling('1m'));
+        const settings = { name: 'users', ...(options.store === true ? { store: inMemoryStores } : {}) };
+        if (options.precision === undefined) windows.aggregate(countDistinct((e: Event) => e.user_id), settings).to(memorySink());
+        else windows.aggregate(approxCountDistinct((e: Event) => e.user_id, { precision: options.precision }), settings).to(memorySink());
+      };
     const committed = async (version: Version) => {
       const backend = memoryBackend();
       const driver = await runVersion(version, backend);
