@@ -1,27 +1,65 @@
 import type { Logger } from './logger';
 
+/** Node's own printer of process warnings (lib/internal/process/warning.js names it so). */
+const isNodePrinter = (listener: (...args: never[]) => unknown) => listener.name === 'onWarning';
+
 /**
  * Logs the process's warnings (`process.emitWarning`: a library's notice, such as pg's about
- * `sslmode=require`, or a deprecation) through `logger`, one structured line each, instead of
- * Node's default: several plain lines on stderr, which break a log of one JSON object a line.
- * For a program's entry point: it replaces how the whole process reports warnings (Node's own
- * printer is removed; `--no-warnings` stays respected: nothing is logged then). Returns a
- * function that restores Node's printer.
+ * `sslmode=require`, a deprecation, or one forwarded from a sink thread) through `logger`, one
+ * structured line each, in place of Node's printer, which writes several plain lines to stderr
+ * and breaks a log of one JSON object a line. For a program's entry point. Other listeners stay.
+ * Node's settings hold: nothing is logged when Node shows no warnings (`--no-warnings`,
+ * `NODE_NO_WARNINGS=1`), Node keeps writing them when they go to a file (`--redirect-warnings`),
+ * `--disable-warning` and `--no-deprecation` leave theirs out, `--trace-warnings` adds the stack.
+ * Returns a function that puts Node's printer back.
  * @example logProcessWarnings(logger.child({ component: 'node' }));
  */
 export function logProcessWarnings(logger: Logger): () => void {
-  const printers = process.listeners('warning');
-  const silenced =
-    process.execArgv.includes('--no-warnings') || (process.env.NODE_OPTIONS ?? '').split(/\s+/).includes('--no-warnings') || process.env.NODE_NO_WARNINGS === '1';
-  const log = (warning: Error & { code?: string }) => {
-    if (silenced) return;
+  const printers = process.listeners('warning').filter(isNodePrinter);
+  if (printers.length === 0 || nodeOptions().some((o) => o.startsWith('--redirect-warnings'))) return () => {};
+  const disabled = disabledWarnings();
+  const log = (warning: Error & { code?: string; detail?: string }) => {
     if (warning.name === 'DeprecationWarning' && process.noDeprecation === true) return;
-    logger.warn(warning.message, { warning: warning.name, ...(warning.code !== undefined ? { code: warning.code } : {}) });
+    if (disabled.has(warning.name) || (warning.code !== undefined && disabled.has(warning.code))) return;
+    logger.warn(warning.message, {
+      warning: warning.name,
+      ...(warning.code !== undefined ? { code: warning.code } : {}),
+      ...(warning.detail !== undefined ? { detail: warning.detail } : {}),
+      ...((process as { traceProcessWarnings?: boolean }).traceProcessWarnings === true && warning.stack !== undefined ? { stack: warning.stack } : {}),
+    });
   };
-  process.removeAllListeners('warning');
+  for (const printer of printers) process.off('warning', printer);
   process.on('warning', log);
   return () => {
     process.off('warning', log);
     for (const printer of printers) process.on('warning', printer);
   };
+}
+
+/**
+ * In a worker thread: hands the thread's process warnings to `forward` instead of Node's printer
+ * there, for the main thread to emit again, where the process's own settings and printer (or
+ * logProcessWarnings) apply.
+ */
+export function forwardProcessWarnings(forward: (warning: { name: string; message: string; code?: string }) => void): void {
+  for (const printer of process.listeners('warning').filter(isNodePrinter)) process.off('warning', printer);
+  process.on('warning', (warning: Error & { code?: string }) =>
+    forward({ name: warning.name, message: warning.message, ...(warning.code !== undefined ? { code: warning.code } : {}) }),
+  );
+}
+
+/** Node's options of this process: the command line's, then NODE_OPTIONS'. */
+function nodeOptions(): string[] {
+  return [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/).filter((o) => o !== '')];
+}
+
+/** The codes and types that `--disable-warning` names. */
+function disabledWarnings(): Set<string> {
+  const options = nodeOptions();
+  const disabled = new Set<string>();
+  options.forEach((option, i) => {
+    if (option.startsWith('--disable-warning=')) disabled.add(option.slice('--disable-warning='.length));
+    else if (option === '--disable-warning' && options[i + 1] !== undefined) disabled.add(options[i + 1]!);
+  });
+  return disabled;
 }

@@ -212,14 +212,6 @@ describe('sinkThread', () => {
     expect(lines).toContainEqual(['debug', 'a field structured clone cannot copy', { nested: { n: 1 } }]);
   });
 
-  it("logs the thread's process warnings with the logger of its first sink, one line each, not as Node prints them", async () => {
-    const warnings: Array<[string, Record<string, unknown> | undefined]> = [];
-    const capture: Logger = { ...silentLogger, warn: (m, f) => warnings.push([m, f]), child: () => capture };
-    await openJournal({ warnAtOpen: 'first line\nsecond line' }, capture);
-    for (let i = 0; i < 100 && warnings.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(warnings).toEqual([['first line\nsecond line', { component: 'node', warning: 'Warning', code: 'JOURNAL_WARNING' }]]);
-  });
-
   it('reports its busy time and heap, which outlive its stops', async () => {
     const thread = sinkThread({ name: 'measured' });
     expect(thread.stats()).toEqual({ name: 'measured', running: false, sinks: 0, busySeconds: 0, uptimeSeconds: 0, heapBytes: 0, heapPeakBytes: 0 });

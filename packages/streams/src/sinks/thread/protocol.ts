@@ -49,6 +49,7 @@ export type SinkEvent =
   | { readonly type: 'failed'; readonly id: number; readonly error: ThreadError }
   /** A `write` of this sink threw: the sink is unusable, and its next request fails with this. */
   | { readonly type: 'broken'; readonly sink: number; readonly error: ThreadError }
+  | { readonly type: 'warning'; readonly name: string; readonly message: string; readonly code?: string }
   | {
       readonly type: 'log';
       readonly sink: number;

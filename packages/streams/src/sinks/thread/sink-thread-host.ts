@@ -188,6 +188,9 @@ export class SinkThreadHost {
       case 'log':
         this.writers.get(event.sink)?.log(event.level, event.message, event.fields);
         return;
+      case 'warning':
+        process.emitWarning(event.message, { type: event.name, ...(event.code !== undefined ? { code: event.code } : {}), detail: `from sink thread ${this.options.name}` });
+        return;
       case 'heap':
         // A stopping thread's last report is not the running one's heap.
         if (from !== this.worker) return;

@@ -8,7 +8,7 @@ import { getHeapStatistics } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
 import type { Sink, SinkWriter } from '../sink';
 import { unpackBatch } from './batch-codec';
-import { logProcessWarnings } from '../../logging/process-warnings';
+import { forwardProcessWarnings } from '../../logging/process-warnings';
 import { forwardingLogger } from './forwarding-logger';
 import { toThreadError, type OpenedSink, type SinkEvent, type SinkRequest, type ThreadedSinkSpec } from './protocol';
 
@@ -21,7 +21,11 @@ interface Hosted {
   broken?: unknown;
 }
 const hosted = new Map<number, Hosted>();
-let warningsLogged = false;
+
+// The thread's process warnings (pg's notice about sslmode, when a sink connects) go to the
+// engine's thread, which emits them again: the process's settings and printer (or its
+// logProcessWarnings) apply, instead of Node's printer here writing plain lines to stderr.
+forwardProcessWarnings((warning) => post({ type: 'warning', ...warning }));
 
 // The thread's heap, for the engine's side to report (SinkThread.stats()).
 const reportHeap = () => post({ type: 'heap', bytes: getHeapStatistics().total_heap_size });
@@ -91,12 +95,6 @@ port.on('message', (request: SinkRequest) => {
       return reply(request.id, async () => {
         const sink = await makeSink(request.spec);
         const logger = forwardingLogger(post, request.sink);
-        // The thread's own process warnings (pg's notice about sslmode, when this sink connects)
-        // would print several plain lines to the app's stderr: logged through the first sink's logger.
-        if (!warningsLogged) {
-          logProcessWarnings(logger.child({ component: 'node' }));
-          warningsLogged = true;
-        }
         const writer = await sink.open({ applicationId: request.applicationId, nodeName: request.nodeName, logger });
         hosted.set(request.sink, { writer });
         return { kind: sink.kind, target: sink.target, committed: writer.committed !== undefined, recover: writer.recover !== undefined };
