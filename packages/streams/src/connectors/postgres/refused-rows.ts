@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { classifyError } from './classify-error';
-import { quotedName } from './quoted-name';
+import { ensureOwnTable } from './own-table';
 import type { UntypedDb } from './untyped-db';
 import type { Row, WriteStep } from './write-buffer';
 import { writeStep, type WriteTarget } from './write-steps';
@@ -95,10 +95,8 @@ const ENTRIES_PER_STATEMENT = 1000;
 export function refusedRowsTable(db: Kysely<UntypedDb>, name: string): RefusedRowsTable {
   return {
     name,
-    async ensure() {
-      const { rows } = await sql<{ found: boolean }>`select to_regclass(${quotedName(name)}) is not null as found`.execute(db);
-      if (rows[0]?.found === true) return; // no CREATE: the role may lack the privilege once the table exists
-      try {
+    ensure: () =>
+      ensureOwnTable(db, name, async () => {
         // row_json is text, not jsonb: jsonb refuses "\u0000", one of the values tables refuse.
         // The entry's identity is hashed: a key or a row can pass the 2,700 bytes a btree entry takes.
         await sql`create table if not exists ${sql.table(name)} (
@@ -114,12 +112,7 @@ export function refusedRowsTable(db: Kysely<UntypedDb>, name: string): RefusedRo
           refused_at   timestamptz not null default now()
         )`.execute(db);
         await sql`create unique index if not exists ${sql.id(`${unqualified(name)}_entry_idx`)} on ${sql.table(name)} (sink, target_table, operation, md5(row_key))`.execute(db);
-      } catch (error) {
-        // Two instances starting together both see no table; the loser's CREATE fails on the catalog.
-        const code = (error as { code?: unknown }).code;
-        if (code !== '42P07' && code !== '23505') throw error;
-      }
-    },
+      }),
     async write(trx, { sink, target, commitId, rows }) {
       // One entry per identity, the last: ON CONFLICT may not meet a row twice in one statement.
       const entries = new Map<string, Record<string, unknown>>();

@@ -2,6 +2,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { UntypedDb } from './untyped-db';
 import { partitionId, type PartitionOffset } from '../../runtime/record';
 import type { CommitInfo } from '../../sinks/sink';
+import { ensureOwnTable } from './own-table';
 import { quotedName } from './quoted-name';
 
 /**
@@ -74,11 +75,9 @@ export function offsetsTable(db: Kysely<UntypedDb>, name: string, options: Offse
   const lockTimeoutMs = options.claimLockTimeoutMs ?? 10_000;
   if (!Number.isInteger(lockTimeoutMs) || lockTimeoutMs < 1) throw new Error(`claimLockTimeoutMs must be a positive integer, not ${lockTimeoutMs}`);
   return {
-    async ensure() {
-      const { rows } = await sql<{ found: boolean }>`select to_regclass(${quotedName(name)}) is not null as found`.execute(db);
-      if (rows[0]?.found === true) return; // no CREATE: the role may lack the privilege once the table exists
-      try {
-        await sql`create table if not exists ${sql.table(name)} (
+    ensure: () =>
+      ensureOwnTable(db, name, () =>
+        sql`create table if not exists ${sql.table(name)} (
           sink        text        not null,
           topic       text        not null,
           partition   integer     not null,
@@ -86,12 +85,8 @@ export function offsetsTable(db: Kysely<UntypedDb>, name: string, options: Offse
           commit_id   bigint      not null,
           updated_at  timestamptz not null default now(),
           primary key (sink, topic, partition)
-        )`.execute(db);
-      } catch (error) {
-        // Two instances starting together both see no table; the loser's CREATE fails on the catalog.
-        if (!isAlreadyCreated(error)) throw error;
-      }
-    },
+        )`.execute(db),
+      ),
     async claim(sink, partitions) {
       const claimed = new Map<string, { next: number; stamp: string }>();
       if (partitions.length === 0) return claimed;
@@ -188,9 +183,4 @@ async function heldUpClaim(db: Kysely<UntypedDb>, name: string, partitions: read
 
 function codeOf(error: unknown): unknown {
   return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-}
-
-function isAlreadyCreated(error: unknown): boolean {
-  const code = codeOf(error);
-  return code === '42P07' || code === '23505';
 }
