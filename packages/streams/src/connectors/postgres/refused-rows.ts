@@ -28,8 +28,8 @@ export function isRefusal(error: unknown): boolean {
 
 /**
  * Writes `steps` in the open transaction of `db`, each group of rows under a savepoint: a group
- * the table refuses (isRefusal) is rolled back to its savepoint and written again as two halves,
- * down to single rows, which are returned instead of written. The halves keep the rows' order, so
+ * the table refuses (isRefusal) is rolled back to its savepoint and written again as two halves
+ * (four rows or fewer, row by row), down to single rows, which are returned instead of written. The halves keep the rows' order, so
  * the table ends as the whole flush would have left it, less the refused rows. Two rows that
  * PostgreSQL takes for one key (21000) land in different statements, in order, and both are
  * written: the later wins, as it would one by one.
@@ -84,7 +84,7 @@ export interface RefusedRowsTable {
   write(db: Kysely<UntypedDb>, entry: { sink: string; target: WriteTarget; commitId: number; rows: readonly RefusedRow[] }): Promise<void>;
 }
 
-/** Entries a statement: 9 parameters each, well under PostgreSQL's 65,535. */
+/** Entries a statement: 8 parameters each, well under PostgreSQL's 65,535. */
 const ENTRIES_PER_STATEMENT = 1000;
 
 /**
