@@ -10,7 +10,8 @@ const isNodePrinter = (listener: (...args: never[]) => unknown) => listener.name
  * and breaks a log of one JSON object a line. For a program's entry point. Other listeners stay.
  * Node's settings hold: nothing is logged when Node shows no warnings (`--no-warnings`,
  * `NODE_NO_WARNINGS=1`), Node keeps writing them when they go to a file (`--redirect-warnings`),
- * `--disable-warning` and `--no-deprecation` leave theirs out, `--trace-warnings` adds the stack.
+ * `--disable-warning` leaves its out (`--no-deprecation` stops them before they are emitted),
+ * `--trace-warnings` adds the stack.
  * Returns a function that puts Node's printer back.
  * @example logProcessWarnings(logger.child({ component: 'node' }));
  */
@@ -19,7 +20,6 @@ export function logProcessWarnings(logger: Logger): () => void {
   if (printers.length === 0 || nodeOptions().some((o) => o.startsWith('--redirect-warnings'))) return () => {};
   const disabled = disabledWarnings();
   const log = (warning: Error & { code?: string; detail?: string }) => {
-    if (warning.name === 'DeprecationWarning' && process.noDeprecation === true) return;
     if (disabled.has(warning.name) || (warning.code !== undefined && disabled.has(warning.code))) return;
     logger.warn(warning.message, {
       warning: warning.name,
@@ -41,11 +41,41 @@ export function logProcessWarnings(logger: Logger): () => void {
  * there, for the main thread to emit again, where the process's own settings and printer (or
  * logProcessWarnings) apply.
  */
-export function forwardProcessWarnings(forward: (warning: { name: string; message: string; code?: string }) => void): void {
+export function forwardProcessWarnings(forward: (warning: ForwardedWarning) => void): void {
   for (const printer of process.listeners('warning').filter(isNodePrinter)) process.off('warning', printer);
-  process.on('warning', (warning: Error & { code?: string }) =>
-    forward({ name: warning.name, message: warning.message, ...(warning.code !== undefined ? { code: warning.code } : {}) }),
+  process.on('warning', (warning: Error & { code?: string; detail?: string }) =>
+    forward({
+      name: warning.name,
+      message: warning.message,
+      ...(warning.code !== undefined ? { code: warning.code } : {}),
+      ...(warning.detail !== undefined ? { detail: warning.detail } : {}),
+      ...(warning.stack !== undefined ? { stack: warning.stack } : {}),
+    }),
   );
+}
+
+/** A warning as a worker thread hands it over (structured clone carries no Error's own fields). */
+export interface ForwardedWarning {
+  readonly name: string;
+  readonly message: string;
+  readonly code?: string;
+  readonly detail?: string;
+  readonly stack?: string;
+}
+
+/**
+ * Emits a warning forwarded from a worker thread on this one, with its own stack, its detail
+ * saying where it came from (`where`).
+ * @example emitForwardedWarning(event, 'sink thread sinks');
+ */
+export function emitForwardedWarning(warning: ForwardedWarning, where: string): void {
+  const emitted = Object.assign(new Error(warning.message), {
+    name: warning.name,
+    detail: warning.detail === undefined ? `from ${where}` : `${warning.detail} (from ${where})`,
+    ...(warning.code !== undefined ? { code: warning.code } : {}),
+  });
+  if (warning.stack !== undefined) emitted.stack = warning.stack;
+  process.emitWarning(emitted);
 }
 
 /** Node's options of this process: the command line's, then NODE_OPTIONS'. */

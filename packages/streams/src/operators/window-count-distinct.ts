@@ -15,7 +15,7 @@ import { windowEmission } from './window-emission';
 const MAX_WINDOWS_PER_RECORD = 16;
 
 /** Whether {@link windowCountDistinctOperator} runs these windows. */
-export function fitsDistinctMasks(windows: FixedWindows): boolean {
+function fitsDistinctMasks(windows: FixedWindows): boolean {
   return Math.ceil(windows.size / windows.advance) <= MAX_WINDOWS_PER_RECORD;
 }
 

@@ -14,8 +14,9 @@ import { storeLayoutOf } from './store-layout';
  *
  * Every checkpoint records the layout of every store of the topology that wrote it (so any one
  * restored task tells about all of them; storeLayoutOf), compared here with the topology's. A
- * store the topology no longer has stays in the layout as unused, since the backend keeps its
- * entries: a later version that names another operator after it is checked against it too.
+ * store the topology no longer has stays in the layout as unused, since the backend may keep its
+ * entries (changelogs and the memory backend do; the local backend until it compacts): a later
+ * version that names another operator after it is checked against it too.
  * Checkpoints of versions before the check record nothing and are not checked.
  * @example checkStoreLayout(topology, snapshots, logger);
  */

@@ -38,6 +38,8 @@ describe('logProcessWarnings', () => {
     expect(run('main', ['--no-warnings'])).toMatchObject({ logged: [], printed: [] });
     expect(run('main', ['--disable-warning=PG_SSLMODE', '--disable-warning=Warning']).logged).toEqual([logged('old api', { warning: 'DeprecationWarning', code: 'DEP0999' })]);
     expect(run('main', ['--trace-warnings']).logged[0]).toMatchObject({ code: 'PG_SSLMODE', stack: expect.stringContaining('emit-warnings.ts') });
+    // A thread's warning keeps its own stack: where it was emitted in the thread.
+    expect(run('thread', ['--trace-warnings']).logged[0]).toMatchObject({ code: 'JOURNAL_WARNING', stack: expect.stringContaining('journal-sink.ts') });
     const dir = mkdtempSync(join(tmpdir(), 'redirect-warnings-'));
     try {
       const file = join(dir, 'warnings.txt');

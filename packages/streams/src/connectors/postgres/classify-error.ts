@@ -51,6 +51,12 @@ const TRANSIENT_CLASSES = new Set(['08', '53']);
  */
 const PERMANENT_STATES = new Set(['08P01']);
 
+/** The SQLSTATE of a `pg` error (or the code of a Node system error), if it has one. */
+export function sqlStateOf(error: unknown): string | undefined {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /**
  * `table` names the sink's table when the server's message does not say which one is missing.
  * @example
@@ -94,6 +100,8 @@ function describeState(code: string, message: string, fields: ErrorFields): stri
       return message; // `database "x" does not exist`
     case '57014':
       return `the statement was cancelled (a statement_timeout, or pg_cancel_backend): ${message}`;
+    case '08P01':
+      return `the statement is over what PostgreSQL's protocol carries (more than 65,535 parameters): ${message}`;
     case '21000':
       return (
         `${message}: most likely two rows of one statement have the same key for PostgreSQL though not for the sink, which keeps the last row of ` +

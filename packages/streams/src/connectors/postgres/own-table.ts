@@ -1,10 +1,12 @@
 import { sql, type Kysely } from 'kysely';
+import { sqlStateOf } from './classify-error';
 import { quotedName } from './quoted-name';
 import type { UntypedDb } from './untyped-db';
 
 /**
- * Creates a table of the sink's own (its offsets, its refused rows) with `create`, unless it
- * exists: then nothing is run, as the role may lack the privilege to create once the table exists.
+ * Creates a table of the sink's own (its offsets, its refused rows), or an index of one, with
+ * `create`, unless it exists: then nothing is run, as the role may lack the privilege to create
+ * once it exists.
  * @example await ensureOwnTable(db, 'streams_sink_offsets', () => sql`create table if not exists …`.execute(db));
  */
 export async function ensureOwnTable(db: Kysely<UntypedDb>, name: string, create: () => Promise<unknown>): Promise<void> {
@@ -14,7 +16,7 @@ export async function ensureOwnTable(db: Kysely<UntypedDb>, name: string, create
     await create();
   } catch (error) {
     // Two instances starting together both see no table; the loser's CREATE fails on the catalog.
-    const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+    const code = sqlStateOf(error);
     if (code !== '42P07' && code !== '23505') throw error;
   }
 }

@@ -48,8 +48,9 @@ export interface PostgresSinkOptions<DB, TB extends keyof DB & string, T, R exte
    */
   readonly claimLockTimeout?: Duration;
   /**
-   * What a row the table refuses for its values does (a value that does not fit its column, a
-   * violated check, not-null or foreign-key constraint, a key too long for its index):
+   * What a row the table refuses for its values does (SQLSTATE class 22, 23, 21000, 54000: a value
+   * that does not fit its column, a violated check, not-null, foreign-key or unique constraint, a
+   * key too long for its index):
    * - `'stop'` (default): the flush fails and the sink stops, and the row is tried again at every
    *   restart (a poison pill, as with Kafka Streams' default production handler);
    * - `'set-aside'`: the row goes to `refusedRowsTable`, with the SQLSTATE and the reason, in the

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { classifyError } from './classify-error';
+import { classifyError, sqlStateOf } from './classify-error';
 import { ensureOwnTable } from './own-table';
 import type { UntypedDb } from './untyped-db';
 import type { Row, WriteStep } from './write-buffer';
@@ -21,8 +21,8 @@ export interface RefusedRow {
  * column, permissions, a lost connection) would refuse every row alike, and stops the sink.
  */
 export function isRefusal(error: unknown): boolean {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  if (typeof code !== 'string') return false;
+  const code = sqlStateOf(error);
+  if (code === undefined) return false;
   return code.startsWith('22') || code.startsWith('23') || code === '21000' || code === '54000';
 }
 
@@ -49,7 +49,7 @@ export async function writeSettingAside(db: Kysely<UntypedDb>, target: WriteTarg
       if (!isRefusal(error)) throw error;
       await sql.raw(`rollback to savepoint ${SAVEPOINT}`).execute(db);
       if (rows.length === 1) {
-        refused.push({ operation: kind, row: rows[0]!, sqlstate: (error as { code: string }).code, reason: classifyError(error, target.table).description });
+        refused.push({ operation: kind, row: rows[0]!, sqlstate: sqlStateOf(error)!, reason: classifyError(error, target.table).description });
         return;
       }
     }
@@ -95,11 +95,10 @@ const ENTRIES_PER_STATEMENT = 1000;
 export function refusedRowsTable(db: Kysely<UntypedDb>, name: string): RefusedRowsTable {
   return {
     name,
-    ensure: () =>
-      ensureOwnTable(db, name, async () => {
-        // row_json is text, not jsonb: jsonb refuses "\u0000", one of the values tables refuse.
-        // The entry's identity is hashed: a key or a row can pass the 2,700 bytes a btree entry takes.
-        await sql`create table if not exists ${sql.table(name)} (
+    async ensure() {
+      // row_json is text, not jsonb: jsonb refuses "\u0000", one of the values tables refuse.
+      await ensureOwnTable(db, name, () =>
+        sql`create table if not exists ${sql.table(name)} (
           id           bigserial   primary key,
           sink         text        not null,
           target_table text        not null,
@@ -110,9 +109,15 @@ export function refusedRowsTable(db: Kysely<UntypedDb>, name: string): RefusedRo
           reason       text        not null,
           commit_id    bigint      not null,
           refused_at   timestamptz not null default now()
-        )`.execute(db);
-        await sql`create unique index if not exists ${sql.id(`${unqualified(name)}_entry_idx`)} on ${sql.table(name)} (sink, target_table, operation, md5(row_key))`.execute(db);
-      }),
+        )`.execute(db),
+      );
+      // Checked on its own: a table made without it (by hand, or by a start that stopped between
+      // the two) would refuse every entry's ON CONFLICT. The entry's identity is hashed: a key or
+      // a row can pass the 2,700 bytes a btree entry takes.
+      await ensureOwnTable(db, entryIndexOf(name), () =>
+        sql`create unique index if not exists ${sql.id(unqualified(entryIndexOf(name)))} on ${sql.table(name)} (sink, target_table, operation, md5(row_key))`.execute(db),
+      );
+    },
     async write(trx, { sink, target, commitId, rows }) {
       // One entry per identity, the last: ON CONFLICT may not meet a row twice in one statement.
       const entries = new Map<string, Record<string, unknown>>();
@@ -150,7 +155,12 @@ function keyJson(row: Row, key: readonly string[]): string {
   return rowJson(Object.fromEntries(key.map((column) => [column, row[column] ?? null])));
 }
 
-/** The table's name without its schema, for the name of its index (which lives in the table's schema). */
+/** The entries' unique index, in the table's schema: `streams_refused_rows_entry_idx`. */
+function entryIndexOf(name: string): string {
+  return `${name}_entry_idx`;
+}
+
+/** A name without its schema: an index is created in its table's. */
 function unqualified(name: string): string {
   return name.slice(name.lastIndexOf('.') + 1);
 }

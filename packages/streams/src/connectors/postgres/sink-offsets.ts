@@ -2,6 +2,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { UntypedDb } from './untyped-db';
 import { partitionId, type PartitionOffset } from '../../runtime/record';
 import type { CommitInfo } from '../../sinks/sink';
+import { sqlStateOf } from './classify-error';
 import { ensureOwnTable } from './own-table';
 import { quotedName } from './quoted-name';
 
@@ -109,7 +110,7 @@ export function offsetsTable(db: Kysely<UntypedDb>, name: string, options: Offse
           await sql`rollback`.execute(conn).catch(() => {});
           // Asked on this connection: another from the pool may never come (a pool of one, or
           // every connection in a claim held up by the same lock).
-          if (codeOf(error) === LOCK_NOT_AVAILABLE) throw await heldUpClaim(conn, name, partitions, lockTimeoutMs, error);
+          if (sqlStateOf(error) === LOCK_NOT_AVAILABLE) throw await heldUpClaim(conn, name, partitions, lockTimeoutMs, error);
           throw error;
         }
       });
@@ -181,6 +182,3 @@ async function heldUpClaim(db: Kysely<UntypedDb>, name: string, partitions: read
   );
 }
 
-function codeOf(error: unknown): unknown {
-  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-}

@@ -1,5 +1,6 @@
 import type { CommitInfo } from '../sink';
 import type { PartitionOffset } from '../../runtime/record';
+import type { ForwardedWarning } from '../../logging/process-warnings';
 import type { PackedBatch } from './batch-codec';
 
 // The messages between the engine's thread and a sink thread. A thread hosts one or more sinks,
@@ -49,7 +50,8 @@ export type SinkEvent =
   | { readonly type: 'failed'; readonly id: number; readonly error: ThreadError }
   /** A `write` of this sink threw: the sink is unusable, and its next request fails with this. */
   | { readonly type: 'broken'; readonly sink: number; readonly error: ThreadError }
-  | { readonly type: 'warning'; readonly name: string; readonly message: string; readonly code?: string }
+  /** A process warning of the thread, for the engine's thread to emit again (forwardProcessWarnings). */
+  | ({ readonly type: 'warning' } & ForwardedWarning)
   | {
       readonly type: 'log';
       readonly sink: number;

@@ -1,6 +1,7 @@
 import { extname, join } from 'node:path';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from '../../logging/logger';
+import { emitForwardedWarning } from '../../logging/process-warnings';
 import type { SinkContext } from '../sink';
 import { fromThreadError, type OpenedSink, type SinkCall, type SinkEvent, type SinkRequest, type ThreadedSinkSpec } from './protocol';
 import { ThreadWriter } from './thread-writer';
@@ -189,7 +190,7 @@ export class SinkThreadHost {
         this.writers.get(event.sink)?.log(event.level, event.message, event.fields);
         return;
       case 'warning':
-        process.emitWarning(event.message, { type: event.name, ...(event.code !== undefined ? { code: event.code } : {}), detail: `from sink thread ${this.options.name}` });
+        emitForwardedWarning(event, `sink thread ${this.options.name}`);
         return;
       case 'heap':
         // A stopping thread's last report is not the running one's heap.

@@ -19,7 +19,7 @@ export interface TaskCheckpoint {
   readonly origins?: Readonly<Record<string, readonly [watermark: number, offset: number, sequence: number]>>;
   /**
    * Every store of the topology that wrote it, by name: the sub-topology it ran in and what it held
-   * (storeShapesOf). Checked at restore against the topology (checkStoreLayout).
+   * (storeLayoutOf). Checked at restore against the topology (checkStoreLayout).
    */
   readonly layout?: StoreLayout;
 }

@@ -6,7 +6,7 @@ import { brokers, produce, uniqueName, waitFor } from '../../support/kafka';
 import { scratchTopics } from '../../support/scratch-topics';
 
 // State in changelog topics (multi-instance) is checked at restore like state in local files
-// (test/upgrades/store-shapes.test.ts): an aggregation whose windows changed under the same name
+// (test/upgrades/store-layout.test.ts): an aggregation whose windows changed under the same name
 // read the 1-minute counts its changelog restored as 5-minute windows.
 
 jest.setTimeout(120_000);

@@ -24,7 +24,11 @@ describe('classifyError', () => {
     ['42P01', 'relation "streams_sink_offsets" does not exist', 'table "streams_sink_offsets" does not exist (42P01); create it before starting (e.g. run init-db.sql)'],
     ['22003', 'value "99999999999999999999" is out of range for type bigint', 'a value does not fit its column: value "99999999999999999999" is out of range for type bigint (22003)'],
     // In class 08 (connection), but a statement over the protocol's limits fails the same way every time.
-    ['08P01', 'bind message has 4464 parameter formats but 0 parameters', 'connection failure: bind message has 4464 parameter formats but 0 parameters (08P01)'],
+    [
+      '08P01',
+      'bind message has 4464 parameter formats but 0 parameters',
+      "the statement is over what PostgreSQL's protocol carries (more than 65,535 parameters): bind message has 4464 parameter formats but 0 parameters (08P01)",
+    ],
   ])('gives up at once on SQLSTATE %s', (code, message, description) => {
     expect(classifyError(serverError(code, message), 't')).toEqual({ transient: false, description });
   });

@@ -14,7 +14,7 @@ beforeAll(async () => {
     create table visit_log (seq bigint primary key, user_id varchar(8) not null)`);
 });
 afterAll(() => scratch.drop());
-beforeEach(() => scratch.admin.query('truncate visits, days, visit_log; drop table if exists streams_refused_rows, streams_sink_offsets, my_refused'));
+beforeEach(() => scratch.admin.query('drop table if exists visit_notes; truncate visits, days, visit_log; drop table if exists streams_refused_rows, streams_sink_offsets, my_refused'));
 
 interface Visit {
   readonly user_id: string;
@@ -156,6 +156,43 @@ describe('postgres sink: rows the table refuses', () => {
     await writer.flush(commit(1));
     expect(await visits()).toEqual([]);
     expect(await scratch.rows('select count(*)::int as n, count(distinct row_key)::int as keys from streams_refused_rows')).toEqual([{ n: 1500, keys: 1500 }]);
+  });
+
+  it('makes the entries index of a refused-rows table that lacks it (made by hand, or by a start stopped between the two)', async () => {
+    await scratch.admin.query('create table my_refused (id bigserial primary key, sink text not null, target_table text not null, operation text not null, row_key text not null, row_json text not null, sqlstate text not null, reason text not null, commit_id bigint not null, refused_at timestamptz not null default now())');
+    const writer = await visitsSink({ refusedRows: 'set-aside', refusedRowsTable: 'my_refused' }).open(context());
+    writer.write([record({ user_id: 'a', visits: -1 })]);
+    // Before: every set-aside failed, ON CONFLICT finding no unique index (42P10).
+    await writer.flush(commit(1));
+    expect((await refused('my_refused')).map((r) => r.row_json)).toEqual(['{"user_id":"a","visits":-1}']);
+  });
+
+  it("sets aside a retraction the table refuses, as a 'delete'", async () => {
+    await scratch.admin.query("create table visit_notes (user_id varchar(8) not null references visits (user_id)); insert into visits values ('a', 1); insert into visit_notes values ('a')");
+    try {
+      const writer = await visitsSink({ refusedRows: 'set-aside' }).open(context());
+      writer.write([{ ...record({ user_id: 'a', visits: 1 }), retract: true }, record({ user_id: 'b', visits: 2 })]);
+      await writer.flush(commit(1));
+      expect(await visits()).toEqual([
+        { user_id: 'a', visits: 1 },
+        { user_id: 'b', visits: 2 },
+      ]);
+      expect((await refused()).map((r) => [r.operation, r.sqlstate, r.row_json])).toEqual([['delete', '23503', '{"user_id":"a","visits":1}']]);
+    } finally {
+      await scratch.admin.query('drop table visit_notes');
+    }
+  });
+
+  it('insert mode without exactlyOnce: a row replayed into a table whose key is unique is set aside as a duplicate (23505), once', async () => {
+    const sink = () => postgresSink({ db: db(), table: 'visit_log', key: ['seq'], mode: 'insert', refusedRows: 'set-aside', row: (v: { seq: number; user_id: string }) => v });
+    for (let run = 0; run < 3; run++) {
+      const writer = await sink().open(context());
+      writer.write([record({ seq: 1, user_id: 'u1' }, 1), record({ seq: run + 2, user_id: 'u2' }, run + 2)]);
+      await writer.flush(commit(1));
+      await writer.close();
+    }
+    expect((await scratch.rows<{ seq: string }>('select seq from visit_log order by seq')).map((r) => Number(r.seq))).toEqual([1, 2, 3, 4]);
+    expect((await refused()).map((r) => [r.sqlstate, r.row_json])).toEqual([['23505', '{"seq":1,"user_id":"u1"}']]);
   });
 
   it('writes both rows PostgreSQL takes for one key (21000) one after the other, the later winning, and sets none aside', async () => {

@@ -182,7 +182,7 @@ describe('restoring state after the topology changed', () => {
   });
 
   it('checks state kept in local files the same way', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'store-shapes-'));
+    const dir = mkdtempSync(join(tmpdir(), 'store-layout-'));
     try {
       await firstVersionCommitted(localBackend({ dir }));
       await expect(runVersion(v2FiveMinutesFirst(), localBackend({ dir }))).rejects.toThrow(/'windowAggregate-1-store' holds the state of a windowAggregate tumbling 1m, count/);
