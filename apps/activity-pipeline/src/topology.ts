@@ -71,6 +71,9 @@ export function activityEvents(
       maxValueBytes: MAX_EVENT_BYTES,
       ...(settings.maxTimeAheadMs !== undefined ? { maxTimeAhead: settings.maxTimeAheadMs } : {}),
       deadLetter: deadLetters,
+      // A record the code below throws on (a bug met by one shape of event) is set aside with
+      // the error, rather than stop the pipeline at every restart.
+      processingErrors: 'dead-letter',
     })
     .withWatermark(settings.watermarkDelayMs);
 }

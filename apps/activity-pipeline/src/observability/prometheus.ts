@@ -19,6 +19,12 @@ export function prometheusRegistry(read: () => KafkaStreamsMetrics, sinkThreads:
 
   const records = new Counter({ name: 'streams_records_total', help: 'Source records read (valid or not)', registers: [registry] });
   const deadLettered = new Counter({ name: 'streams_dead_lettered_total', help: 'Records sent to the dead-letter topic', registers: [registry] });
+  const processingFailures = new Counter({
+    name: 'streams_processing_failures_total',
+    help: "Records the application's code threw on, per operator: dead-lettered, and processing went on (any rise is a bug to look at)",
+    labelNames: ['operator'],
+    registers: [registry],
+  });
   const late = new Counter({ name: 'streams_late_records_total', help: 'Records late for an operator, per operator: not given to a processor, left out of a window (a record late only for the oldest of its hopping windows still counts in the newer ones)', labelNames: ['operator'], registers: [registry] });
   const sinkRecords = new Counter({ name: 'streams_sink_records_total', help: 'Records handed to each sink', labelNames: ['sink'], registers: [registry] });
   const commits = new Counter({ name: 'streams_commits_total', help: 'Commits (sinks flushed, state and offsets committed)', registers: [registry] });
@@ -43,6 +49,7 @@ export function prometheusRegistry(read: () => KafkaStreamsMetrics, sinkThreads:
     const m = read();
     advance(records, 'records', m.recordsIn);
     advance(deadLettered, 'dead', m.deadLettered);
+    for (const [op, n] of Object.entries(m.processingFailures)) advance(processingFailures, `failed:${op}`, n, { operator: op });
     for (const [op, n] of Object.entries(m.late)) advance(late, `late:${op}`, n, { operator: op });
     for (const [sink, n] of Object.entries(m.sinkRecords)) advance(sinkRecords, `sink:${sink}`, n, { sink });
     advance(commits, 'commits', m.commits);

@@ -5,6 +5,7 @@ export const runtimeMetrics = (m: Partial<KafkaStreamsMetrics>): KafkaStreamsMet
   state: 'running',
   recordsIn: 0,
   deadLettered: 0,
+  processingFailures: {},
   late: {},
   sinkRecords: {},
   commits: 0,

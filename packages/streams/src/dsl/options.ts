@@ -1,5 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { DeadLetter } from '../sources/dead-letter';
+import type { ProcessingErrors } from '../runtime/processing-failure';
 import type { Sink } from '../sinks/sink';
 import type { StoreFactory } from '../state/state-store';
 import type { EmitMode } from '../topology/nodes';
@@ -24,6 +25,24 @@ export interface SourceOptions<S extends TSchema, K> extends NodeOptions {
   readonly timestamp: (value: Static<S>) => number;
   /** Where records that are not JSON or fail the schema go, with the reason and their raw bytes. */
   readonly deadLetter?: Sink<DeadLetter>;
+  /**
+   * What happens when the application's code throws on one of this source's records: a filter,
+   * map, flatMap or peek function, a groupBy's key function, an aggregator (or the function it
+   * takes a value with) as it adds a record, a keyed processor's `process` or `onTimer`.
+   *
+   * - `'stop'` (default, as Kafka Streams' `LogAndFailProcessingExceptionHandler`): the app stops
+   *   with a `ProcessingFailure` naming the operator and the record; nothing after the last commit
+   *   is committed, so a restart meets the record again.
+   * - `'dead-letter'` (as `LogAndContinueProcessingExceptionHandler` with a dead-letter queue):
+   *   the record goes to `deadLetter`, with `processing failed in <operator>: <message>` as its
+   *   reason, and processing goes on with the next record. What the record did before the failure
+   *   stays: the branches that took it, the windows it was added to. The record behind the
+   *   failure is the one read from Kafka (as read) when stateless steps made the failing record
+   *   from it; a window's result or a processor's output or timer is dead-lettered as itself,
+   *   key and value as JSON, offset -1. Errors of the machine (a state store's file, a system
+   *   call) stop the app either way.
+   */
+  readonly processingErrors?: ProcessingErrors;
   /**
    * The largest value taken, in bytes; larger ones are dead-lettered unread. What a record becomes
    * downstream (a repartition record holds the whole value and an envelope, and a value's invalid

@@ -54,6 +54,12 @@ export function streams(options: StreamsAppOptions): StreamsApp {
       if (opts.maxValueBytes !== undefined && !(Number.isSafeInteger(opts.maxValueBytes) && opts.maxValueBytes > 0)) {
         throw new Error(`source '${topic}': maxValueBytes must be a positive whole number of bytes, got ${String(opts.maxValueBytes)}`);
       }
+      if (opts.processingErrors !== undefined && opts.processingErrors !== 'stop' && opts.processingErrors !== 'dead-letter') {
+        throw new Error(`source '${topic}': processingErrors must be 'stop' or 'dead-letter', got ${String(opts.processingErrors)}`);
+      }
+      if (opts.processingErrors === 'dead-letter' && opts.deadLetter === undefined) {
+        throw new Error(`source '${topic}': processingErrors 'dead-letter' needs a deadLetter sink to send the records to`);
+      }
       const node = graph.add({
         kind: 'source' as const,
         name: graph.nameFor('source', opts.name ?? `${topic}-source`),
@@ -63,6 +69,7 @@ export function streams(options: StreamsAppOptions): StreamsApp {
         timestamp: opts.timestamp as (v: unknown) => number,
         watermarkDelay: 0,
         ...(opts.deadLetter ? { deadLetter: opts.deadLetter } : {}),
+        ...(opts.processingErrors !== undefined ? { processingErrors: opts.processingErrors } : {}),
         ...(opts.maxValueBytes !== undefined ? { maxValueBytes: opts.maxValueBytes } : {}),
         ...(opts.maxTimeAhead !== undefined ? { maxTimeAhead: parseDuration(opts.maxTimeAhead, `source '${topic}' maxTimeAhead`) } : {}),
       });

@@ -119,7 +119,13 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
     currentTime = timer.time;
     // An event-time timer was open until the watermark reached its time.
     origin = timer.type === 'event-time' ? ctx.derivedOrigin(timer.time - 1) : ctx.derivedOrigin();
-    processor.onTimer?.(timer, context);
+    try {
+      processor.onTimer?.(timer, context);
+    } catch (error) {
+      // A timer comes from no record: the failure is the timer's, which has fired, and the
+      // source's processingErrors decide whether the app stops or the timer is dead-lettered.
+      ctx.failed({ key, value: { timer: { name: timer.name, time: timer.time, type: timer.type } }, timestamp: timer.time, origin }, error);
+    }
   };
 
   return {
@@ -145,8 +151,13 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
       currentKey = record.key;
       currentTime = record.timestamp;
       origin = record.origin;
-      processor.process(record.value, context);
-      carried = undefined;
+      try {
+        processor.process(record.value, context);
+      } finally {
+        // The processor may throw (see SourceOptions.processingErrors): the next call must not
+        // see this record's carried watermark.
+        carried = undefined;
+      }
     },
     advanceWatermark(watermark) {
       timers.fireDue('event-time', watermark, fire);

@@ -47,6 +47,12 @@ export interface OperatorContext {
   register<S extends StateStore>(store: S): S;
   /** Counts a record a stateful operator left out as late. */
   countLate(): void;
+  /**
+   * The application's code threw on `record` in this operator, outside `process` (a timer): the
+   * record goes to the dead letters, or the app stops (see SourceOptions.processingErrors). What
+   * `process` throws the task handles itself.
+   */
+  failed(record: StreamRecord, error: unknown): void;
 }
 
 /** The origin given to records a stateful operator produces (they come from no single input). */

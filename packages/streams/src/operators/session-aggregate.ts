@@ -93,41 +93,44 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
         ctx.forwardLate(record);
         return;
       }
-      const sessions = store.get(key) ?? [];
+      // The record joins the sessions within `gap` of it (they merge into the first), or starts
+      // one. The application's code (merge, add, result) runs first, before any session changes:
+      // should it throw, the key's sessions are as they were (see SourceOptions.processingErrors).
       const keep: Session[] = [];
-      let merged: Session | undefined;
-      for (const s of sessions) {
-        if (s.end >= t - gap && s.start <= t + gap) {
-          if (merged === undefined) {
-            merged = s;
-          } else {
-            // `s` joins `merged`: the one that starts later disappears.
-            const [into, from] = s.start < merged.start ? [s, merged] : [merged, s];
-            into.acc = agg.merge(into.acc, from.acc);
-            into.end = Math.max(into.end, from.end);
-            if (from.emitted && emit === 'update') ctx.forward(output(key, from, true));
-            unmark(key, from.start);
-            keep.splice(keep.indexOf(merged), 1, into);
-            merged = into;
-            continue;
-          }
-        }
-        keep.push(s);
+      const joined: Session[] = [];
+      for (const s of store.get(key) ?? []) (s.end >= t - gap && s.start <= t + gap ? joined : keep).push(s);
+      const into = joined[0];
+      let acc = into === undefined ? agg.init() : into.acc;
+      let end = into?.end ?? t;
+      // Each session merged away, or moved to an earlier start, had its row sent: it is retracted.
+      const retractions: StreamRecord[] = [];
+      for (let i = 1; i < joined.length; i++) {
+        const from = joined[i]!;
+        acc = agg.merge!(acc, from.acc);
+        end = Math.max(end, from.end);
+        if (from.emitted && emit === 'update') retractions.push(output(key, from, true));
       }
-      if (merged === undefined) {
-        merged = { start: t, end: t, acc: agg.add(agg.init(), record.value), emitted: false };
-        keep.push(merged);
+      if (into !== undefined && t < into.start && into.emitted && emit === 'update') {
+        retractions.push(output(key, { start: into.start, end, acc, emitted: true }, true));
+      }
+      acc = agg.add(acc, record.value);
+
+      let merged: Session;
+      if (into === undefined) {
+        merged = { start: t, end: t, acc, emitted: false };
       } else {
+        merged = into;
+        for (let i = 1; i < joined.length; i++) unmark(key, joined[i]!.start);
         if (t < merged.start) {
-          // The session starts earlier now: its old row is replaced by one with the new start.
-          if (merged.emitted && emit === 'update') ctx.forward(output(key, merged, true));
           unmark(key, merged.start);
           merged.emitted = false;
           merged.start = t;
         }
-        merged.end = Math.max(merged.end, t);
-        merged.acc = agg.add(merged.acc, record.value);
+        merged.end = Math.max(end, t);
+        merged.acc = acc;
       }
+      keep.push(merged);
+      for (const r of retractions) ctx.forward(r);
       keep.sort((a, b) => a.start - b.start);
       store.put(key, keep);
       closing.push({ closeAt: merged.end + gap, key, start: merged.start });

@@ -5,14 +5,18 @@ import { adoptApplicationRegistries } from '../sources/application-registries';
 import { createDecoder, type Decoded } from '../sources/decoder';
 import type { StateBackend, TaskChanges } from '../state/backends/state-backend';
 import type { Clock } from '../time/clock';
-import type { GroupByNode, SourceNode } from '../topology/nodes';
+import type { GroupByNode, Node, SourceNode } from '../topology/nodes';
 import { rootSourceOf, type Topology } from '../topology/topology';
 import { emptyMetrics, type EngineMetrics } from './metrics';
+import { describeRecord, failedRecordLetter, isSystemFailure, operatorLabel, ProcessingFailure, stopsTheApp } from './processing-failure';
 import { partitionId, type PartitionOffset, type RawRecord, type StreamRecord } from './record';
 import { partitionOfKey, RepartitionExchange, type RepartitionTransport } from './repartition-exchange';
 import { SinkChannels } from './sink-channels';
 import { checkStoreLayout } from './store-layout-check';
 import { Task, type SourceIngest, type TaskHost } from './task';
+
+/** How often a node's failures of the application's code are logged, at most. */
+const FAILURE_LOG_INTERVAL_MS = 10_000;
 
 export interface EngineOptions {
   readonly topology: Topology;
@@ -86,6 +90,10 @@ export class Engine {
   private uncommitted = false;
   private readonly counters = emptyMetrics();
   private readonly host: TaskHost;
+  /** The record `process` is handling: what a failure of the application's code on it dead-letters. */
+  private reading: RawRecord | undefined;
+  /** Per node: when a failure of the application's code was last logged, and how many since went unlogged. */
+  private readonly failureLog = new Map<string, { at: number; unlogged: number }>();
 
   constructor(private readonly options: EngineOptions) {
     this.topology = options.topology;
@@ -107,6 +115,7 @@ export class Engine {
       countLate: (node) => {
         this.counters.late[node.name] = (this.counters.late[node.name] ?? 0) + 1;
       },
+      processingFailed: (node, record, error) => this.processingFailed(node, record, error),
     };
   }
 
@@ -207,6 +216,7 @@ export class Engine {
       const input = this.inputs.get(raw.topic)?.[raw.partition];
       if (input === undefined) throw new Error(`received a record of ${partitionId(raw.topic, raw.partition)}, which this engine was not assigned`);
       input.position = raw.offset + 1;
+      this.reading = raw;
       const source = input.source;
       if (source === undefined) {
         this.exchange!.receive(raw, input.task);
@@ -228,6 +238,7 @@ export class Engine {
       }
       source.ingest(raw.offset, decoded.key, decoded.value, decoded.timestamp);
     }
+    this.reading = undefined;
     this.propagateWatermarks();
     this.sinks.drain();
   }
@@ -399,19 +410,39 @@ export class Engine {
     for (const task of this.tasks.values()) task.close();
   }
 
-  private deadLetter(raw: RawRecord, reason: string): void {
-    this.counters.deadLettered++;
-    const push = this.sinks.deadLetterBufferOf(raw.topic);
-    if (push === undefined) {
-      this.options.logger.warn('invalid record (no dead-letter sink configured for this source)', {
-        reason,
-        topic: raw.topic,
-        partition: raw.partition,
-        offset: raw.offset,
-        value: raw.value?.toString('utf8').slice(0, 500) ?? null,
-      });
-      return;
+  /**
+   * The application's code threw on a record (see SourceOptions.processingErrors). With
+   * 'dead-letter', the record goes to its source's dead letters and this returns; otherwise, or
+   * for an error of the machine, or one that already stops the app, this throws.
+   */
+  private processingFailed(node: Node, record: StreamRecord, error: unknown): void {
+    if (error instanceof ProcessingFailure || isSystemFailure(error) || stopsTheApp(error)) throw error;
+    const source = rootSourceOf(node);
+    const message = error instanceof Error ? error.message : String(error);
+    const where = `${operatorLabel(node)} on ${describeRecord(this.reading, record)}`;
+    if (source.processingErrors !== 'dead-letter') {
+      throw new ProcessingFailure(node.name, `the application's code failed in ${where}: ${message} (processingErrors 'dead-letter' on source '${source.topic}' would set such records aside)`, { cause: error });
     }
+    const failures = this.counters.processingFailures;
+    failures[node.name] = (failures[node.name] ?? 0) + 1;
+    const reason = `processing failed in ${operatorLabel(node)}: ${message}`;
+    // One line per operator every 10 s at most: code that throws on every record (a bad deploy)
+    // would otherwise write a log line per record. The counter and the dead letters have them all.
+    const now = this.options.clock.now();
+    const logged = this.failureLog.get(node.name);
+    if (logged === undefined || now - logged.at >= FAILURE_LOG_INTERVAL_MS) {
+      this.options.logger.warn("the application's code failed on a record: dead-lettered, processing goes on", {
+        node: node.name,
+        record: describeRecord(this.reading, record),
+        error: message,
+        ...(logged !== undefined && logged.unlogged > 0 ? { moreSinceLastLine: logged.unlogged } : {}),
+      });
+      this.failureLog.set(node.name, { at: now, unlogged: 0 });
+    } else logged.unlogged++;
+    this.sendDeadLetter(source.topic, failedRecordLetter(this.reading, record, source.topic, reason));
+  }
+
+  private deadLetter(raw: RawRecord, reason: string): void {
     const letter: DeadLetter = {
       reason,
       topic: raw.topic,
@@ -422,7 +453,24 @@ export class Engine {
       ...(raw.timestamp !== undefined ? { timestamp: raw.timestamp } : {}),
       ...(raw.headers !== undefined ? { headers: raw.headers } : {}),
     };
-    push({ value: letter, timestamp: raw.timestamp ?? this.options.clock.now() });
+    this.sendDeadLetter(raw.topic, letter);
+  }
+
+  /** `topic`: the source whose dead-letter sink takes the letter. */
+  private sendDeadLetter(topic: string, letter: DeadLetter): void {
+    this.counters.deadLettered++;
+    const push = this.sinks.deadLetterBufferOf(topic);
+    if (push === undefined) {
+      this.options.logger.warn('invalid record (no dead-letter sink configured for this source)', {
+        reason: letter.reason,
+        topic: letter.topic,
+        partition: letter.partition,
+        offset: letter.offset,
+        value: letter.value?.toString('utf8').slice(0, 500) ?? null,
+      });
+      return;
+    }
+    push({ value: letter, timestamp: letter.timestamp ?? this.options.clock.now() });
   }
 
   /** Sends a re-keyed record on: through its repartition topic, or in process to the task of its key's partition. */

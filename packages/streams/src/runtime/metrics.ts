@@ -4,6 +4,8 @@ export interface EngineMetrics {
   recordsIn: number;
   /** Records sent to a dead-letter sink. */
   deadLettered: number;
+  /** Records the application's code threw on, dead-lettered (processingErrors 'dead-letter'), per node. */
+  processingFailures: Record<string, number>;
   /** Records left out of a window or processor because they were late, per stateful node. */
   late: Record<string, number>;
   /** Records handed to each sink node. */
@@ -23,5 +25,5 @@ export interface EngineMetrics {
 }
 
 export function emptyMetrics(): EngineMetrics {
-  return { recordsIn: 0, deadLettered: 0, late: {}, sinkRecords: {}, commits: 0, lastCommitMs: 0, commitMsTotal: 0, sinkFlushMs: {}, storeEntries: {}, watermarks: {}, idlePartitions: [] };
+  return { recordsIn: 0, deadLettered: 0, processingFailures: {}, late: {}, sinkRecords: {}, commits: 0, lastCommitMs: 0, commitMsTotal: 0, sinkFlushMs: {}, storeEntries: {}, watermarks: {}, idlePartitions: [] };
 }

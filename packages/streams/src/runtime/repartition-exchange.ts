@@ -3,6 +3,7 @@ import { rootSourceOf, type Topology } from '../topology/topology';
 import { murmur3 } from '../util/murmur3';
 import { partitionId, type Key, type RawRecord, type StreamRecord } from './record';
 import type { Task } from './task';
+import { stopsTheAppWith } from './processing-failure';
 
 /** Where re-keyed records go when instances share the work: a repartition topic per `groupBy`. */
 export interface RepartitionTransport {
@@ -117,7 +118,7 @@ export class RepartitionExchange {
   send(node: GroupByNode, record: StreamRecord, sequence: number, watermarkAfter: number): void {
     const topic = this.topics.get(node)!;
     const { origin } = record;
-    if (origin.offset < 0) throw new Error(multiInstanceCannot(`send a processor's timer or emitLatest output (re-keyed by ${node.name}) through a repartition topic: a replay after a crash could not tell its duplicates`));
+    if (origin.offset < 0) throw stopsTheAppWith(new Error(multiInstanceCannot(`send a processor's timer or emitLatest output (re-keyed by ${node.name}) through a repartition topic: a replay after a crash could not tell its duplicates`)));
     const o: DataEnvelope['o'] = [origin.topic, origin.partition, origin.offset, origin.watermark, sequence, watermarkAfter];
     if (origin.emitted === true) o.push(1);
     const envelope: DataEnvelope = { v: record.value, t: record.timestamp, o };

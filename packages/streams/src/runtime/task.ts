@@ -43,6 +43,11 @@ export interface TaskHost {
   /** The buffer of the sink a sink node writes to. */
   sinkBuffer(node: SinkNode): (record: SinkRecord<unknown>) => void;
   countLate(node: Node): void;
+  /**
+   * The application's code threw on `record` in `node`: the record goes to the dead letters, or
+   * this throws the error that stops the app (see SourceOptions.processingErrors).
+   */
+  processingFailed(node: Node, record: StreamRecord, error: unknown): void;
 }
 
 /**
@@ -117,8 +122,9 @@ export class Task {
           return store;
         },
         countLate: () => host.countLate(node),
+        failed: (record, error) => host.processingFailed(node, record, error),
       };
-      const operator = createOperator(node, context, environment);
+      const operator = guarded(node, createOperator(node, context, environment), host);
       operators.set(node, operator);
       // Parents before children: what an operator emits as time moves (results of windows that
       // close, timer output) reaches the operators below before their own windows close.
@@ -291,6 +297,27 @@ export class Task {
     advance(this.timelineOf(topic), streamTime - clock.delay);
     return true;
   }
+}
+
+/**
+ * The operator, with the failures of the application's code in its `process` handed to the host:
+ * the operator stops handling that record, and the record goes to the dead letters or the app
+ * stops. The failure is caught by the operator it happened in (each caller's `process` is
+ * guarded), so an operator above goes on with its other children and its other windows. Nodes
+ * that run none of the application's code are left as they are.
+ */
+function guarded(node: Node, operator: Operator, host: TaskHost): Operator {
+  if (node.kind === 'source' || node.kind === 'late' || node.kind === 'sink' || (node.kind === 'groupBy' && node.selector === undefined)) return operator;
+  return {
+    ...operator,
+    process: (record) => {
+      try {
+        operator.process(record);
+      } catch (error) {
+        host.processingFailed(node, record, error);
+      }
+    },
+  };
 }
 
 /** Moves a timeline's watermark forward (never back): its windows close and its event-time timers fire. */

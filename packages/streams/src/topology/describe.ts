@@ -32,6 +32,7 @@ function label(node: Node): string {
       if (node.maxValueBytes !== undefined) parts.push(`values up to ${node.maxValueBytes} bytes`);
       if (node.maxTimeAhead !== undefined) parts.push(`event times up to ${formatDuration(node.maxTimeAhead)} ahead of their record's timestamp`);
       if (node.deadLetter) parts.push(`dead letters → ${node.deadLetter.kind} ${node.deadLetter.target}`);
+      if (node.processingErrors === 'dead-letter') parts.push('records the code throws on → dead letters');
       return `${node.name} [source] ${parts.join(', ')}`;
     }
     case 'groupBy':

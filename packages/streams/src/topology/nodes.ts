@@ -2,6 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { Aggregator } from '../aggregations/aggregator';
 import type { KeyedProcessor } from '../operators/keyed-processor';
 import type { DeadLetter } from '../sources/dead-letter';
+import type { ProcessingErrors } from '../runtime/processing-failure';
 import type { Sink } from '../sinks/sink';
 import type { StoreFactory } from '../state/state-store';
 import type { FixedWindows, WindowDefinition } from '../windows/window';
@@ -47,6 +48,8 @@ export interface SourceNode extends BaseNode {
   /** How far behind the partition's stream time the watermark trails, ms. */
   readonly watermarkDelay: number;
   readonly deadLetter?: Sink<DeadLetter>;
+  /** What happens when the application's code throws on a record of this source (default 'stop'). */
+  readonly processingErrors?: ProcessingErrors;
   /** Values over this many bytes are dead-lettered unread. */
   readonly maxValueBytes?: number;
   /** Event times more than this many ms ahead of their record's Kafka timestamp (or the wall clock, if earlier) are dead-lettered. */

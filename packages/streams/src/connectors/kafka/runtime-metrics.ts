@@ -20,6 +20,7 @@ export function addCounters(a: EngineMetrics, b: EngineMetrics): EngineMetrics {
     ...b,
     recordsIn: a.recordsIn + b.recordsIn,
     deadLettered: a.deadLettered + b.deadLettered,
+    processingFailures: sum(a.processingFailures, b.processingFailures),
     late: sum(a.late, b.late),
     sinkRecords: sum(a.sinkRecords, b.sinkRecords),
     commits: a.commits + b.commits,
