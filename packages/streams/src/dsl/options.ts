@@ -40,7 +40,8 @@ export interface SourceOptions<S extends TSchema, K> extends NodeOptions {
    *   failure is the one read from Kafka (as read) when stateless steps made the failing record
    *   from it; a window's result or a processor's output or timer is dead-lettered as itself,
    *   key and value as JSON, offset -1. Errors of the machine (a state store's file, a system
-   *   call) stop the app either way.
+   *   call) stop the app either way, and so does code that throws with no record behind it (an
+   *   aggregator's `result` as a window closes).
    */
   readonly processingErrors?: ProcessingErrors;
   /**

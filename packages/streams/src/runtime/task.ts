@@ -6,6 +6,7 @@ import type { StoreLayout, TaskChanges, TaskSnapshot } from '../state/backends/s
 import type { StateStore } from '../state/state-store';
 import type { GroupByNode, Node, SinkNode, SourceNode } from '../topology/nodes';
 import { rootSourceOf, type Subtopology, type Topology } from '../topology/topology';
+import { guarded } from './guarded-operator';
 import { storeLayoutOf } from './store-layout';
 import { partitionId, type StreamRecord } from './record';
 import type { Json } from '../util/json';
@@ -124,7 +125,7 @@ export class Task {
         countLate: () => host.countLate(node),
         failed: (record, error) => host.processingFailed(node, record, error),
       };
-      const operator = guarded(node, createOperator(node, context, environment), host);
+      const operator = guarded(node, createOperator(node, context, environment), (record, error) => host.processingFailed(node, record, error));
       operators.set(node, operator);
       // Parents before children: what an operator emits as time moves (results of windows that
       // close, timer output) reaches the operators below before their own windows close.
@@ -297,27 +298,6 @@ export class Task {
     advance(this.timelineOf(topic), streamTime - clock.delay);
     return true;
   }
-}
-
-/**
- * The operator, with the failures of the application's code in its `process` handed to the host:
- * the operator stops handling that record, and the record goes to the dead letters or the app
- * stops. The failure is caught by the operator it happened in (each caller's `process` is
- * guarded), so an operator above goes on with its other children and its other windows. Nodes
- * that run none of the application's code are left as they are.
- */
-function guarded(node: Node, operator: Operator, host: TaskHost): Operator {
-  if (node.kind === 'source' || node.kind === 'late' || node.kind === 'sink' || (node.kind === 'groupBy' && node.selector === undefined)) return operator;
-  return {
-    ...operator,
-    process: (record) => {
-      try {
-        operator.process(record);
-      } catch (error) {
-        host.processingFailed(node, record, error);
-      }
-    },
-  };
 }
 
 /** Moves a timeline's watermark forward (never back): its windows close and its event-time timers fire. */

@@ -230,6 +230,32 @@ describe("the application's code throws on a record", () => {
     expect(driver.metrics().processingFailures).toEqual({ enrich: 4 });
   });
 
+  it("stops, naming the operator, when an aggregator's result throws as a window closes, rather than blame the record that moved the watermark", async () => {
+    const app = streams({ applicationId: 'errors-result' });
+    const dead = memorySink<DeadLetter>();
+    const views = aggregator({
+      name: 'views',
+      init: () => 0,
+      add: (n: number) => n + 1,
+      result: (n) => {
+        if (n > 1) throw new Error('cannot report more than one view');
+        return n;
+      },
+    });
+    app
+      .source('events', { ...sourceOptions, deadLetter: dead, processingErrors: 'dead-letter' })
+      .groupBy((e) => e.page_url, { name: 'by-page' })
+      .window(tumbling('1m'))
+      .aggregate(views, { emit: 'final', name: 'views' })
+      .to(memorySink());
+    const driver = await TopologyTestDriver.create(app);
+    await driver.pipeAll('events', [event(0), event(SEC)]);
+    const failure = await driver.pipe('events', event(2 * MIN)).then(() => undefined, (error: unknown) => error);
+    expect(failure).toBeInstanceOf(ProcessingFailure);
+    expect((failure as Error).message).toBe("windowAggregate 'views' failed as event time moved: cannot report more than one view");
+    expect(driver.deadLetters()).toEqual([]);
+  });
+
   it('stops on an error of the machine even with dead-letter', async () => {
     const app = streams({ applicationId: 'errors-system' });
     const dead = memorySink<DeadLetter>();
