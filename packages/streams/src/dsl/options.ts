@@ -39,9 +39,10 @@ export interface SourceOptions<S extends TSchema, K> extends NodeOptions {
    *   stays: the branches that took it, the windows it was added to. The record behind the
    *   failure is the one read from Kafka (as read) when stateless steps made the failing record
    *   from it; a window's result or a processor's output or timer is dead-lettered as itself,
-   *   key and value as JSON, offset -1. Errors of the machine (a state store's file, a system
-   *   call) stop the app either way, and so does code that throws with no record behind it (an
-   *   aggregator's `result` as a window closes).
+   *   key and value as JSON, offset -1. A record read once is dead-lettered once, however many
+   *   of the records made from it fail. Errors of the machine (a state store's file, a system
+   *   call, a repartition topic's producer) stop the app either way, and so does code that throws
+   *   with no record behind it (an aggregator's `result` as a window closes).
    */
   readonly processingErrors?: ProcessingErrors;
   /**

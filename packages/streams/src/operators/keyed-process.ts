@@ -1,3 +1,4 @@
+import { isoTime } from '../runtime/processing-failure';
 import type { Key, Origin } from '../runtime/record';
 import { inMemoryStores } from '../state/in-memory-stores';
 import { storeNameOf, timerStoreNameOf } from '../topology/topology';
@@ -124,7 +125,8 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
     } catch (error) {
       // A timer comes from no record: the failure is the timer's, which has fired, and the
       // source's processingErrors decide whether the app stops or the timer is dead-lettered.
-      ctx.failed({ key, value: { timer: { name: timer.name, time: timer.time, type: timer.type } }, timestamp: timer.time, origin }, error);
+      const what = `its ${timer.type} timer '${timer.name}' at ${isoTime(timer.time)} of key ${JSON.stringify(key)}`;
+      ctx.failed({ key, value: { timer: { name: timer.name, time: timer.time, type: timer.type } }, timestamp: timer.time, origin }, error, what);
     }
   };
 

@@ -50,9 +50,9 @@ export interface OperatorContext {
   /**
    * The application's code threw on `record` in this operator, outside `process` (a timer): the
    * record goes to the dead letters, or the app stops (see SourceOptions.processingErrors). What
-   * `process` throws the task handles itself.
+   * `process` throws the task handles itself. `what` names the record in messages (a timer).
    */
-  failed(record: StreamRecord, error: unknown): void;
+  failed(record: StreamRecord, error: unknown, what?: string): void;
 }
 
 /** The origin given to records a stateful operator produces (they come from no single input). */

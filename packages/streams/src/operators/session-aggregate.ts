@@ -44,6 +44,8 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
       (json as Array<{ start: number; end: number; acc: Json; emitted: boolean }>).map((s) => ({ ...s, acc: accCodec.decode(s.acc) })),
   };
   const store = ctx.register((node.store ?? inMemoryStores).keyValue<Key, Session[]>(storeNameOf(node), codec));
+  /** An accumulator as a restore would give it back: a copy that shares nothing with the original. */
+  const copyOf = (acc: unknown) => accCodec.decode(JSON.parse(JSON.stringify(accCodec.encode(acc))) as Json);
   const closing = new Heap<Closing>((a, b) => a.closeAt < b.closeAt || (a.closeAt === b.closeAt && a.start < b.start));
   /**
    * Sessions changed since the last emission (update mode): their starts, by key. By start, not
@@ -100,7 +102,9 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
       const joined: Session[] = [];
       for (const s of store.get(key) ?? []) (s.end >= t - gap && s.start <= t + gap ? joined : keep).push(s);
       const into = joined[0];
-      let acc = into === undefined ? agg.init() : into.acc;
+      // A merge may change the accumulator it merges into (countDistinct's does): it merges into
+      // a copy, so a merge followed by a failing `add` leaves `into` as it was. Merges are rare.
+      let acc = into === undefined ? agg.init() : joined.length > 1 ? copyOf(into.acc) : into.acc;
       let end = into?.end ?? t;
       // Each session merged away, or moved to an earlier start, had its row sent: it is retracted.
       const retractions: StreamRecord[] = [];

@@ -8,7 +8,8 @@ import type { Clock } from '../time/clock';
 import type { GroupByNode, Node, SourceNode } from '../topology/nodes';
 import { rootSourceOf, type Topology } from '../topology/topology';
 import { emptyMetrics, type EngineMetrics } from './metrics';
-import { describeRecord, failedRecordLetter, isSystemFailure, operatorLabel, ProcessingFailure, stopsTheApp } from './processing-failure';
+import { describeRecord, failedRecordLetter, isMadeFrom, isSystemFailure, operatorLabel, ProcessingFailure } from './processing-failure';
+import { stopsTheApp } from '../util/stops-the-app';
 import { partitionId, type PartitionOffset, type RawRecord, type StreamRecord } from './record';
 import { partitionOfKey, RepartitionExchange, type RepartitionTransport } from './repartition-exchange';
 import { SinkChannels } from './sink-channels';
@@ -92,6 +93,8 @@ export class Engine {
   private readonly host: TaskHost;
   /** The record `process` is handling: what a failure of the application's code on it dead-letters. */
   private reading: RawRecord | undefined;
+  /** The record read from Kafka that was last dead-lettered for a failure of the application's code. */
+  private lastLettered: RawRecord | undefined;
   /** Per node: when a failure of the application's code was last logged, and how many since went unlogged. */
   private readonly failureLog = new Map<string, { at: number; unlogged: number }>();
 
@@ -115,7 +118,7 @@ export class Engine {
       countLate: (node) => {
         this.counters.late[node.name] = (this.counters.late[node.name] ?? 0) + 1;
       },
-      processingFailed: (node, record, error) => this.processingFailed(node, record, error),
+      processingFailed: (node, record, error, what) => this.processingFailed(node, record, error, what),
     };
   }
 
@@ -415,11 +418,11 @@ export class Engine {
    * 'dead-letter', the record goes to its source's dead letters and this returns; otherwise, or
    * for an error of the machine, or one that already stops the app, this throws.
    */
-  private processingFailed(node: Node, record: StreamRecord, error: unknown): void {
+  private processingFailed(node: Node, record: StreamRecord, error: unknown, what?: string): void {
     if (error instanceof ProcessingFailure || isSystemFailure(error) || stopsTheApp(error)) throw error;
     const source = rootSourceOf(node);
     const message = error instanceof Error ? error.message : String(error);
-    const where = `${operatorLabel(node)} on ${describeRecord(this.reading, record)}`;
+    const where = `${operatorLabel(node)} on ${describeRecord(this.reading, record, what)}`;
     if (source.processingErrors !== 'dead-letter') {
       throw new ProcessingFailure(node.name, `the application's code failed in ${where}: ${message} (processingErrors 'dead-letter' on source '${source.topic}' would set such records aside)`, { cause: error });
     }
@@ -433,12 +436,18 @@ export class Engine {
     if (logged === undefined || now - logged.at >= FAILURE_LOG_INTERVAL_MS) {
       this.options.logger.warn("the application's code failed on a record: dead-lettered, processing goes on", {
         node: node.name,
-        record: describeRecord(this.reading, record),
+        record: describeRecord(this.reading, record, what),
         error: message,
         ...(logged !== undefined && logged.unlogged > 0 ? { moreSinceLastLine: logged.unlogged } : {}),
       });
       this.failureLog.set(node.name, { at: now, unlogged: 0 });
     } else logged.unlogged++;
+    // A record read once is dead-lettered once, with its first failure's reason, however many of
+    // the records made from it fail (a flatMap's, two branches'): sent again after a fix, each
+    // letter would be processed again, whole.
+    const read = this.reading !== undefined && isMadeFrom(this.reading, record);
+    if (read && this.reading === this.lastLettered) return;
+    if (read) this.lastLettered = this.reading;
     this.sendDeadLetter(source.topic, failedRecordLetter(this.reading, record, source.topic, reason));
   }
 

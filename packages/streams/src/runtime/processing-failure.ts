@@ -32,23 +32,6 @@ export function isSystemFailure(error: unknown): boolean {
   return error.name === 'SqliteError' || typeof (error as NodeJS.ErrnoException).syscall === 'string';
 }
 
-/** Errors of the engine's own that reach an operator's `process`, and stop the app whatever the source says. */
-const stopping = new WeakSet<object>();
-
-/**
- * Marks an error the engine raises while an operator handles a record that is not the record's
- * fault but the topology's (what it asks cannot be done): dead-lettered, every such record would
- * go, one by one.
- */
-export function stopsTheAppWith<E extends Error>(error: E): E {
-  stopping.add(error);
-  return error;
-}
-
-export function stopsTheApp(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && stopping.has(error);
-}
-
 /** The operator's kind and name, as messages and reasons name it. */
 export function operatorLabel(node: Node): string {
   return `${node.kind} '${node.name}'`;
@@ -68,7 +51,7 @@ export function failedRecordLetter(
   reason: string,
 ): DeadLetter {
   const { origin } = record;
-  if (reading !== undefined && origin.emitted !== true && origin.offset === reading.offset && origin.partition === reading.partition && origin.topic === reading.topic) {
+  if (reading !== undefined && isMadeFrom(reading, record)) {
     return {
       reason,
       topic: reading.topic,
@@ -90,6 +73,11 @@ export function failedRecordLetter(
   };
 }
 
+/** An epoch-ms time as ISO text, or as the number it is when no date has it. */
+export function isoTime(time: number): string {
+  return Number.isFinite(time) && Math.abs(time) <= 8.64e15 ? new Date(time).toISOString() : String(time);
+}
+
 /** A value as JSON text, or, for one JSON cannot write (a BigInt, a cycle), as `String` writes it. */
 function asJson(value: unknown): string {
   try {
@@ -99,12 +87,17 @@ function asJson(value: unknown): string {
   }
 }
 
-/** Where a failing record came from, for a message. */
-export function describeRecord(reading: RawRecord | undefined, record: StreamRecord): string {
+/** Whether stateless steps made `record` from the record read from Kafka (it carries its position, and no stateful operator emitted it). */
+export function isMadeFrom(reading: RawRecord, record: StreamRecord): boolean {
   const { origin } = record;
-  if (reading !== undefined && origin.emitted !== true && origin.offset === reading.offset && origin.partition === reading.partition && origin.topic === reading.topic) {
+  return origin.emitted !== true && origin.offset === reading.offset && origin.partition === reading.partition && origin.topic === reading.topic;
+}
+
+/** Where a failing record came from, for a message (`what`: how the operator names it, a timer). */
+export function describeRecord(reading: RawRecord | undefined, record: StreamRecord, what?: string): string {
+  if (what !== undefined) return what;
+  if (reading !== undefined && isMadeFrom(reading, record)) {
     return `the record at ${reading.topic} partition ${reading.partition} offset ${reading.offset}`;
   }
-  const time = Number.isFinite(record.timestamp) && Math.abs(record.timestamp) <= 8.64e15 ? new Date(record.timestamp).toISOString() : String(record.timestamp);
-  return `a record made by a stateful operator above (key ${asJson(record.key)}, event time ${time})`;
+  return `a record made by a stateful operator above (key ${asJson(record.key)}, event time ${isoTime(record.timestamp)})`;
 }

@@ -3,7 +3,7 @@ import { rootSourceOf, type Topology } from '../topology/topology';
 import { murmur3 } from '../util/murmur3';
 import { partitionId, type Key, type RawRecord, type StreamRecord } from './record';
 import type { Task } from './task';
-import { stopsTheAppWith } from './processing-failure';
+import { stopsTheAppWith } from '../util/stops-the-app';
 
 /** Where re-keyed records go when instances share the work: a repartition topic per `groupBy`. */
 export interface RepartitionTransport {
@@ -123,7 +123,14 @@ export class RepartitionExchange {
     if (origin.emitted === true) o.push(1);
     const envelope: DataEnvelope = { v: record.value, t: record.timestamp, o };
     const key = JSON.stringify(record.key);
-    this.transport.send(topic.name, partitionOfKey(record.key, topic.partitions), Buffer.from(key), Buffer.from(JSON.stringify(envelope)));
+    const value = Buffer.from(JSON.stringify(envelope));
+    try {
+      this.transport.send(topic.name, partitionOfKey(record.key, topic.partitions), Buffer.from(key), value);
+    } catch (error) {
+      // The producer's failure (fatal, no transaction open, a full queue that did not drain), not
+      // the record's: every record after it would fail the same way.
+      throw stopsTheAppWith(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   /** Sends the watermarks of these source partitions that moved since they were last sent. */

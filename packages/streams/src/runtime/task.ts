@@ -48,7 +48,7 @@ export interface TaskHost {
    * The application's code threw on `record` in `node`: the record goes to the dead letters, or
    * this throws the error that stops the app (see SourceOptions.processingErrors).
    */
-  processingFailed(node: Node, record: StreamRecord, error: unknown): void;
+  processingFailed(node: Node, record: StreamRecord, error: unknown, what?: string): void;
 }
 
 /**
@@ -123,7 +123,7 @@ export class Task {
           return store;
         },
         countLate: () => host.countLate(node),
-        failed: (record, error) => host.processingFailed(node, record, error),
+        failed: (record, error, what) => host.processingFailed(node, record, error, what),
       };
       const operator = guarded(node, createOperator(node, context, environment), (record, error) => host.processingFailed(node, record, error));
       operators.set(node, operator);

@@ -1,4 +1,8 @@
-import { aggregator, count, memorySink, processor, ProcessingFailure, session, streams, tumbling, type DeadLetter, type WindowResult } from '../../src';
+import { aggregator, count, countDistinct, Engine, memoryBackend, memorySink, processor, ProcessingFailure, session, silentLogger, streams, systemClock, tumbling, type DeadLetter, type SinkWriter, type WindowResult } from '../../src';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sqliteStores } from '../../src/state/sqlite';
 import { TopologyTestDriver } from '../../src/testing';
 import { event, MIN, SEC, sourceOptions, T0, type Event } from '../support/events';
 import { recordingLogger } from '../support/recording-logger';
@@ -254,6 +258,136 @@ describe("the application's code throws on a record", () => {
     expect(failure).toBeInstanceOf(ProcessingFailure);
     expect((failure as Error).message).toBe("windowAggregate 'views' failed as event time moved: cannot report more than one view");
     expect(driver.deadLetters()).toEqual([]);
+  });
+
+  it('dead-letters a record read once, once, however many of the records made from it fail', async () => {
+    const app = streams({ applicationId: 'errors-flatmap' });
+    const dead = memorySink<DeadLetter>();
+    const out = memorySink<string>();
+    const words = app.source('events', { ...sourceOptions, deadLetter: dead, processingErrors: 'dead-letter' }).flatMap((e) => [`${e.user_id}-1`, `${e.user_id}-bad`, `${e.user_id}-3`, `${e.user_id}-bad2`]);
+    words
+      .map((w) => {
+        if (w.includes('bad')) throw new Error(`cannot parse ${w}`);
+        return w;
+      }, { name: 'parse' })
+      .to(out);
+    words.filter(() => true).map((w): string => {
+      throw new Error(`second branch on ${w}`);
+    }, { name: 'second' }).to(memorySink());
+    const driver = await TopologyTestDriver.create(app);
+    await driver.pipeAll('events', [event(0), event(SEC, { user_id: 'u2' })]);
+    // The records made from it that did not fail go on.
+    expect(driver.values(out)).toEqual(['u1-1', 'u1-3', 'u2-1', 'u2-3']);
+    // Each word goes to both branches in turn: the first failure is the second branch's, on the first word.
+    expect(driver.deadLetters().map((d) => [d.offset, d.reason])).toEqual([
+      [0, "processing failed in map 'second': second branch on u1-1"],
+      [1, "processing failed in map 'second': second branch on u2-1"],
+    ]);
+    expect(driver.metrics()).toMatchObject({ deadLettered: 2, processingFailures: { parse: 4, second: 8 } });
+  });
+
+  it('names the timer when a processor fails in onTimer and the app stops', async () => {
+    const app = streams({ applicationId: 'errors-timer-stop' });
+    const alarms = processor<Event, string, never>({
+      name: 'alarms',
+      process(_e, ctx) {
+        ctx.timers.setEventTime('ring', ctx.timestamp + MIN);
+      },
+      onTimer() {
+        throw new Error('the bell is broken');
+      },
+    });
+    app.source('events', sourceOptions).groupByKey().process(alarms, { name: 'alarms' }).to(memorySink());
+    const driver = await TopologyTestDriver.create(app);
+    await driver.pipe('events', event(0));
+    await expect(driver.pipe('events', event(2 * MIN))).rejects.toThrow(
+      `the application's code failed in process 'alarms' on its event-time timer 'ring' at ${new Date(T0 + MIN).toISOString()} of key "u1": the bell is broken`,
+    );
+  });
+
+  it('leaves a session that a failing record would have merged as it was, with an aggregator that merges in place (countDistinct)', async () => {
+    const app = streams({ applicationId: 'errors-session-in-place' });
+    const dead = memorySink<DeadLetter>();
+    const out = memorySink<WindowResult<string, number>>();
+    app
+      .source('events', { ...sourceOptions, deadLetter: dead, processingErrors: 'dead-letter' })
+      .withWatermark('5m')
+      .groupByKey()
+      .window(session('1m'))
+      .aggregate(
+        countDistinct((e: Event) => {
+          if (e.page_url === '/bad') throw new Error('bad page');
+          return e.page_url;
+        }),
+        { emit: 'final', name: 'pages' },
+      )
+      .to(out);
+    const driver = await TopologyTestDriver.create(app);
+    await driver.pipeAll('events', [event(0, { page_url: '/a' }), event(100 * SEC, { page_url: '/b' }), event(50 * SEC, { page_url: '/bad' }), event(5 * SEC, { page_url: '/c' }), event(20 * MIN)]);
+    expect(driver.values(out).map((r) => [r.windowStart - T0, r.value])).toEqual([
+      [0, 2],
+      [100 * SEC, 1],
+    ]);
+  });
+
+  it('stops when the repartition topic cannot take a record (the producer failed), rather than dead-letter every record after it', async () => {
+    const app = streams({ applicationId: 'errors-transport' });
+    const dead = memorySink<DeadLetter>();
+    app.source('events', { ...sourceOptions, deadLetter: dead, processingErrors: 'dead-letter' }).groupBy((e) => e.page_url, { name: 'by-url' }).process(processor<Event, string, never>({ name: 'p', process() {} })).to(memorySink());
+    const engine = new Engine({
+      topology: app.topology(),
+      backend: memoryBackend(),
+      clock: systemClock,
+      logger: silentLogger,
+      idleTimeoutMs: 30_000,
+      openSink: async () => ({ write: async () => {}, flush: async () => {}, close: async () => {} }) as unknown as SinkWriter<unknown>,
+      repartition: {
+        send: () => {
+          throw new Error('kafka producer: Local: Fatal error');
+        },
+        flush: async () => {},
+      },
+    });
+    await engine.start({ partitions: [{ topic: 'events', partition: 0 }], partitionCounts: new Map([['events', 1], ['errors-transport-by-url-repartition', 1]]) });
+    await engine.resumeFrom([{ topic: 'events', partition: 0, offset: 0 }]);
+    const raw = { topic: 'events', partition: 0, offset: 0, key: Buffer.from('u1'), value: Buffer.from(JSON.stringify(event(0))) };
+    expect(() => engine.process([raw])).toThrow('kafka producer: Local: Fatal error');
+    expect(engine.metrics().deadLettered).toBe(0);
+  });
+
+  it("stops when a spilling store cannot save another key's value as it leaves the cache, rather than blame the record at hand", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'errors-spill-'));
+    try {
+      const app = streams({ applicationId: 'errors-spill' });
+      const dead = memorySink<DeadLetter>();
+      const counter = processor<Event, string, number>({
+        name: 'counter',
+        stateCodec: {
+          encode: (n) => {
+            if (n > 1) throw new Error('cannot encode counts over 1');
+            return n;
+          },
+          decode: (json) => json as number,
+        },
+        process(_e, ctx) {
+          ctx.state.set((ctx.state.get() ?? 0) + 1);
+        },
+      });
+      app
+        .source('events', { ...sourceOptions, deadLetter: dead, processingErrors: 'dead-letter' })
+        .groupByKey()
+        .process(counter, { name: 'counter', store: sqliteStores({ dir, cacheEntries: 1 }) })
+        .to(memorySink());
+      const driver = await TopologyTestDriver.create(app, { commit: 'manual' });
+      await driver.pipeAll('events', [event(0, { user_id: 'a' }), event(SEC, { user_id: 'a' })]);
+      // b's read evicts a, whose count (2) its codec refuses: a's failure, not b's.
+      await expect(driver.pipe('events', event(2 * SEC, { user_id: 'b' }))).rejects.toThrow(
+        'state store counter-store: cannot save the value of key "a" as it leaves the cache: cannot encode counts over 1',
+      );
+      expect(driver.deadLetters()).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('stops on an error of the machine even with dead-letter', async () => {

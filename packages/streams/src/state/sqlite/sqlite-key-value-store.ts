@@ -2,6 +2,7 @@ import type { Codec, Json } from '../../util/json';
 import type { KeyValueStore } from '../state-store';
 import type { SpillDatabase, SpillStatement } from './spill-database';
 import { UseOrderedCache, type UseOrdered } from './use-ordered-cache';
+import { stopsTheAppWith } from '../../util/stops-the-app';
 
 /** A key as the cache holds it. */
 interface Cached<V> extends UseOrdered {
@@ -153,7 +154,16 @@ export class SqliteKeyValueStore<K, V> implements KeyValueStore<K, V> {
   private evict(key: K, c: Cached<V>): void {
     if (!c.unsaved && !c.changed) return;
     const k = JSON.stringify(key);
-    const encoded = c.value === undefined ? null : this.codec.encode(c.value);
+    let encoded: Json | null;
+    try {
+      encoded = c.value === undefined ? null : this.codec.encode(c.value);
+    } catch (error) {
+      // Another key's value, leaving the cache while some record is handled: not that record's
+      // failure, and the key is out of the cache already. The app stops; its state restarts from
+      // the last commit.
+      const message = error instanceof Error ? error.message : String(error);
+      throw stopsTheAppWith(new Error(`state store ${this.name}: cannot save the value of key ${k} as it leaves the cache: ${message}`, { cause: error }));
+    }
     if (c.unsaved) this.save(k, encoded, c);
     if (c.changed) this.evictedChanges.set(k, encoded);
   }
