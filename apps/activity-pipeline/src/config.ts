@@ -26,6 +26,7 @@ export interface Config {
   readonly idlePartitionTimeoutMs: number;
   readonly commitIntervalMs: number;
   readonly processingGuarantee: 'at_least_once' | 'exactly_once';
+  readonly processingErrors: 'dead-letter' | 'stop';
   readonly scaling: 'single-instance' | 'multi-instance';
   readonly instanceId: string | undefined;
   readonly autoOffsetReset: 'earliest' | 'latest';
@@ -57,6 +58,7 @@ export const SETTINGS = {
   IDLE_PARTITION_TIMEOUT: { default: '30s', about: 'a partition quiet this long (dead letters aside) stops holding windows open' },
   COMMIT_INTERVAL: { default: '250ms', about: 'flush every sink and commit this often' },
   PROCESSING_GUARANTEE: { default: 'at_least_once', about: 'at_least_once or exactly_once (Kafka transactions)' },
+  PROCESSING_ERRORS: { default: 'dead-letter', about: "a valid event the pipeline's own code throws on: dead-letter (to DEAD_LETTER_TOPIC with the error, and processing goes on) or stop (the pipeline stops at it, and at every restart)" },
   SCALING: { default: 'single-instance', about: 'single-instance, or multi-instance (changelog and repartition topics)' },
   INSTANCE_ID: { default: '(the host name)', about: 'stable id of this instance (its transactional ids)' },
   AUTO_OFFSET_RESET: { default: 'earliest', about: 'where a new consumer group starts: earliest or latest' },
@@ -181,6 +183,7 @@ export function loadConfig(env: Env): Config {
     idlePartitionTimeoutMs: duration('IDLE_PARTITION_TIMEOUT', SETTINGS.IDLE_PARTITION_TIMEOUT.default, 1),
     commitIntervalMs: duration('COMMIT_INTERVAL', SETTINGS.COMMIT_INTERVAL.default, 10),
     processingGuarantee: oneOf('PROCESSING_GUARANTEE', SETTINGS.PROCESSING_GUARANTEE.default, ['at_least_once', 'exactly_once']),
+    processingErrors: oneOf('PROCESSING_ERRORS', SETTINGS.PROCESSING_ERRORS.default, ['dead-letter', 'stop']),
     scaling: oneOf('SCALING', SETTINGS.SCALING.default, ['single-instance', 'multi-instance']),
     instanceId: env.INSTANCE_ID?.trim() ? text('INSTANCE_ID', '', topicName, 'letters, digits, . _ -') : undefined,
     autoOffsetReset: oneOf('AUTO_OFFSET_RESET', SETTINGS.AUTO_OFFSET_RESET.default, ['earliest', 'latest']),

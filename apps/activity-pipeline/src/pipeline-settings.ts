@@ -10,6 +10,7 @@ export function pipelineSettings(config: Config): PipelineSettings {
     applicationId: config.applicationId,
     inputTopic: config.inputTopic,
     watermarkDelayMs: config.watermarkDelayMs,
+    processingErrors: config.processingErrors,
     ...(config.maxTimeAheadMs !== undefined ? { maxTimeAheadMs: config.maxTimeAheadMs } : {}),
     sessionTimeoutMs: config.sessionTimeoutMs,
     ...(config.sessionStore === 'sqlite' ? { sessionStore: sqliteStores({ dir: spillDir(config), cacheEntries: config.sessionCacheUsers }) } : {}),

@@ -5,6 +5,7 @@ import {
   streams,
   tumbling,
   type DeadLetter,
+  type ProcessingErrors,
   type Sink,
   type StoreFactory,
   type Stream,
@@ -32,6 +33,8 @@ export interface PipelineSettings {
   readonly watermarkDelayMs: number;
   /** Event times further ahead of their record's Kafka timestamp (or the wall clock, if earlier) are dead-lettered (default: no bound). */
   readonly maxTimeAheadMs?: number;
+  /** What a valid event the pipeline's own code throws on does (default 'dead-letter'): see SourceOptions.processingErrors. */
+  readonly processingErrors?: ProcessingErrors;
   readonly sessionTimeoutMs: number;
   /** Where the session tracker keeps its state and timers (default: in memory). */
   readonly sessionStore?: StoreFactory;
@@ -60,7 +63,7 @@ export function activityPipeline(settings: PipelineSettings, sinks: PipelineSink
 
 export function activityEvents(
   app: StreamsApp,
-  settings: Pick<PipelineSettings, 'inputTopic' | 'watermarkDelayMs' | 'maxTimeAheadMs'>,
+  settings: Pick<PipelineSettings, 'inputTopic' | 'watermarkDelayMs' | 'maxTimeAheadMs' | 'processingErrors'>,
   deadLetters: Sink<DeadLetter>,
 ): ActivityEvents {
   return app
@@ -72,8 +75,8 @@ export function activityEvents(
       ...(settings.maxTimeAheadMs !== undefined ? { maxTimeAhead: settings.maxTimeAheadMs } : {}),
       deadLetter: deadLetters,
       // A record the code below throws on (a bug met by one shape of event) is set aside with
-      // the error, rather than stop the pipeline at every restart.
-      processingErrors: 'dead-letter',
+      // the error, rather than stop the pipeline at every restart (PROCESSING_ERRORS=stop does).
+      processingErrors: settings.processingErrors ?? 'dead-letter',
     })
     .withWatermark(settings.watermarkDelayMs);
 }

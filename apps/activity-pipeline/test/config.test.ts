@@ -22,6 +22,7 @@ describe('configuration', () => {
       maxTimeAheadMs: 600_000,
       sessionTimeoutMs: 1_800_000,
       processingGuarantee: 'at_least_once',
+      processingErrors: 'dead-letter',
       sessionStore: 'sqlite',
       sessionCacheUsers: 10_000,
       sinkThreads: 'on',
@@ -48,6 +49,7 @@ describe('configuration', () => {
         WATERMARK_DELAY: 'two minutes',
         HTTP_PORT: '99999',
         PROCESSING_GUARANTEE: 'maybe',
+        PROCESSING_ERRORS: 'skip',
         KAFKA_BROKERS: 'localhost',
         DATABASE_URL: 'mysql://x',
         SESSION_STORE: 'rocksdb',
@@ -66,6 +68,7 @@ describe('configuration', () => {
       "SINK_THREADS must be one of on, off, got 'yes'",
       "WATERMARK_DELAY must be a duration like 500ms, 30s, 2m or 1h, got 'two minutes'",
       "PROCESSING_GUARANTEE must be one of at_least_once, exactly_once, got 'maybe'",
+      "PROCESSING_ERRORS must be one of dead-letter, stop, got 'skip'",
       "HTTP_PORT must be a port number (0-65535), got '99999'",
     ]);
   });

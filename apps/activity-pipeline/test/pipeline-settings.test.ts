@@ -25,4 +25,10 @@ describe('pipelineSettings', () => {
     expect(describeWith({ MAX_TIME_AHEAD: '30s' })).toContain("event times up to 30s ahead of their record's timestamp");
     expect(describeWith({ MAX_TIME_AHEAD: 'off' })).not.toContain('ahead of');
   });
+
+  it('gives the source PROCESSING_ERRORS: dead letters by default, none for stop', () => {
+    const describeWith = (env: Record<string, string>) => activityPipeline(pipelineSettings(loadConfig({ SESSION_STORE: 'memory', ...env })), memorySinks()).describe();
+    expect(describeWith({})).toContain('records the code throws on → dead letters');
+    expect(describeWith({ PROCESSING_ERRORS: 'stop' })).not.toContain('records the code throws on');
+  });
 });
