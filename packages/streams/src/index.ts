@@ -55,7 +55,7 @@ export { memorySink, type MemorySink } from './sinks/memory-sink';
 export { busyShare, sinkThread, type SinkThread, type SinkThreadOptions, type SinkThreadStats, type ThreadedSinkOptions, type SinkFactory } from './sinks/thread/sink-thread';
 export { closingWith } from './sinks/closing-with';
 export type { DeadLetter } from './sources/dead-letter';
-export { ProcessingFailure, type ProcessingErrors } from './runtime/processing-failure';
+export { PROCESSING_ERRORS, ProcessingFailure, type ProcessingErrors } from './runtime/processing-failure';
 
 // Running
 export { Engine, type EngineOptions, type Assignment } from './runtime/engine';

@@ -1,5 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Key } from '../runtime/record';
+import { PROCESSING_ERRORS } from '../runtime/processing-failure';
 import { parseDuration } from '../time/duration';
 import { buildTopology, type Topology } from '../topology/topology';
 import { AppGraph } from './app-graph';
@@ -54,8 +55,8 @@ export function streams(options: StreamsAppOptions): StreamsApp {
       if (opts.maxValueBytes !== undefined && !(Number.isSafeInteger(opts.maxValueBytes) && opts.maxValueBytes > 0)) {
         throw new Error(`source '${topic}': maxValueBytes must be a positive whole number of bytes, got ${String(opts.maxValueBytes)}`);
       }
-      if (opts.processingErrors !== undefined && opts.processingErrors !== 'stop' && opts.processingErrors !== 'dead-letter') {
-        throw new Error(`source '${topic}': processingErrors must be 'stop' or 'dead-letter', got ${String(opts.processingErrors)}`);
+      if (opts.processingErrors !== undefined && !PROCESSING_ERRORS.includes(opts.processingErrors)) {
+        throw new Error(`source '${topic}': processingErrors must be ${PROCESSING_ERRORS.map((p) => `'${p}'`).join(' or ')}, got ${String(opts.processingErrors)}`);
       }
       if (opts.processingErrors === 'dead-letter' && opts.deadLetter === undefined) {
         throw new Error(`source '${topic}': processingErrors 'dead-letter' needs a deadLetter sink to send the records to`);

@@ -1,4 +1,3 @@
-import { isoTime } from '../runtime/processing-failure';
 import type { Key, Origin } from '../runtime/record';
 import { inMemoryStores } from '../state/in-memory-stores';
 import { storeNameOf, timerStoreNameOf } from '../topology/topology';
@@ -125,8 +124,8 @@ export function keyedProcessOperator(node: ProcessNode, ctx: OperatorContext): O
     } catch (error) {
       // A timer comes from no record: the failure is the timer's, which has fired, and the
       // source's processingErrors decide whether the app stops or the timer is dead-lettered.
-      const what = `its ${timer.type} timer '${timer.name}' at ${isoTime(timer.time)} of key ${JSON.stringify(key)}`;
-      ctx.failed({ key, value: { timer: { name: timer.name, time: timer.time, type: timer.type } }, timestamp: timer.time, origin }, error, what);
+      const { name, time, type } = timer;
+      ctx.failed({ key, value: { timer: { name, time, type } }, timestamp: time, origin }, error, timer);
     }
   };
 

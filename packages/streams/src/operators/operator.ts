@@ -1,6 +1,7 @@
 import type { Logger } from '../logging/logger';
 import type { Origin, StreamRecord } from '../runtime/record';
 import type { StateStore } from '../state/state-store';
+import type { Timer } from './keyed-processor';
 
 /** Passes a record to the operators downstream. */
 export type Forward = (record: StreamRecord) => void;
@@ -50,9 +51,9 @@ export interface OperatorContext {
   /**
    * The application's code threw on `record` in this operator, outside `process` (a timer): the
    * record goes to the dead letters, or the app stops (see SourceOptions.processingErrors). What
-   * `process` throws the task handles itself. `what` names the record in messages (a timer).
+   * `process` throws the task handles itself. `timer`: the processor timer that failed.
    */
-  failed(record: StreamRecord, error: unknown, what?: string): void;
+  failed(record: StreamRecord, error: unknown, timer?: Timer): void;
 }
 
 /** The origin given to records a stateful operator produces (they come from no single input). */

@@ -5,19 +5,15 @@ import { adoptApplicationRegistries } from '../sources/application-registries';
 import { createDecoder, type Decoded } from '../sources/decoder';
 import type { StateBackend, TaskChanges } from '../state/backends/state-backend';
 import type { Clock } from '../time/clock';
-import type { GroupByNode, Node, SourceNode } from '../topology/nodes';
+import type { GroupByNode, SourceNode } from '../topology/nodes';
 import { rootSourceOf, type Topology } from '../topology/topology';
 import { emptyMetrics, type EngineMetrics } from './metrics';
-import { describeRecord, failedRecordLetter, isMadeFrom, isSystemFailure, operatorLabel, ProcessingFailure } from './processing-failure';
-import { stopsTheApp } from '../util/stops-the-app';
+import { ProcessingErrorHandler } from './processing-error-handler';
 import { partitionId, type PartitionOffset, type RawRecord, type StreamRecord } from './record';
 import { partitionOfKey, RepartitionExchange, type RepartitionTransport } from './repartition-exchange';
 import { SinkChannels } from './sink-channels';
 import { checkStoreLayout } from './store-layout-check';
 import { Task, type SourceIngest, type TaskHost } from './task';
-
-/** How often a node's failures of the application's code are logged, at most. */
-const FAILURE_LOG_INTERVAL_MS = 10_000;
 
 export interface EngineOptions {
   readonly topology: Topology;
@@ -93,10 +89,9 @@ export class Engine {
   private readonly host: TaskHost;
   /** The record `process` is handling: what a failure of the application's code on it dead-letters. */
   private reading: RawRecord | undefined;
-  /** The record read from Kafka that was last dead-lettered for a failure of the application's code. */
-  private lastLettered: RawRecord | undefined;
-  /** Per node: when a failure of the application's code was last logged, and how many since went unlogged. */
-  private readonly failureLog = new Map<string, { at: number; unlogged: number }>();
+  private readonly processingErrors: ProcessingErrorHandler;
+  /** Why processing failed: the engine processes and commits no more (see `refuseAfterFailure`). */
+  private failedProcessing: unknown;
 
   constructor(private readonly options: EngineOptions) {
     this.topology = options.topology;
@@ -118,8 +113,9 @@ export class Engine {
       countLate: (node) => {
         this.counters.late[node.name] = (this.counters.late[node.name] ?? 0) + 1;
       },
-      processingFailed: (node, record, error, what) => this.processingFailed(node, record, error, what),
+      processingFailed: (node, record, error, timer) => this.processingErrors.handle(node, record, error, this.reading, timer),
     };
+    this.processingErrors = new ProcessingErrorHandler(this.counters.processingFailures, options.logger, options.clock, (topic, letter) => this.sendDeadLetter(topic, letter));
   }
 
   /**
@@ -213,6 +209,18 @@ export class Engine {
 
   /** Processes a batch of raw records, in order. */
   process(batch: readonly RawRecord[]): void {
+    this.refuseAfterFailure();
+    try {
+      this.processBatch(batch);
+    } catch (error) {
+      this.failedProcessing = error;
+      throw error;
+    } finally {
+      this.reading = undefined;
+    }
+  }
+
+  private processBatch(batch: readonly RawRecord[]): void {
     const now = this.options.clock.now();
     if (batch.length > 0) this.uncommitted = true;
     for (const raw of batch) {
@@ -276,6 +284,16 @@ export class Engine {
    * processing-time timers fire.
    */
   tick(): void {
+    this.refuseAfterFailure();
+    try {
+      this.advanceWallClock();
+    } catch (error) {
+      this.failedProcessing = error;
+      throw error;
+    }
+  }
+
+  private advanceWallClock(): void {
     const now = this.options.clock.now();
     if (this.updateIdlePartitions(now)) this.uncommitted = true;
     // A processing-time timer that fired changed state (its own entry at least), even when what
@@ -316,6 +334,7 @@ export class Engine {
    */
   async startCommit(options: { beforeFinalize?: (info: CommitInfo) => Promise<void> } = {}): Promise<{ info: CommitInfo; completion: Promise<CommitInfo> }> {
     if (this.committing) throw new Error('engine: a commit is still in flight; wait for its completion before starting another');
+    this.refuseAfterFailure();
     if (this.failedCommit !== undefined) {
       // Its snapshot took the tasks' changes: a later commit would not hold them.
       throw new Error('engine: an earlier commit failed; close this engine and start a new one, which restores the last completed commit', { cause: this.failedCommit });
@@ -414,41 +433,15 @@ export class Engine {
   }
 
   /**
-   * The application's code threw on a record (see SourceOptions.processingErrors). With
-   * 'dead-letter', the record goes to its source's dead letters and this returns; otherwise, or
-   * for an error of the machine, or one that already stops the app, this throws.
+   * After a failure in `process` or `tick` (a ProcessingFailure, an error of the machine), the
+   * engine goes no further: a record after it, or a commit, would commit past the record that
+   * failed, which a restart must meet again. A runtime stops; a test restarts.
    */
-  private processingFailed(node: Node, record: StreamRecord, error: unknown, what?: string): void {
-    if (error instanceof ProcessingFailure || isSystemFailure(error) || stopsTheApp(error)) throw error;
-    const source = rootSourceOf(node);
-    const message = error instanceof Error ? error.message : String(error);
-    const where = `${operatorLabel(node)} on ${describeRecord(this.reading, record, what)}`;
-    if (source.processingErrors !== 'dead-letter') {
-      throw new ProcessingFailure(node.name, `the application's code failed in ${where}: ${message} (processingErrors 'dead-letter' on source '${source.topic}' would set such records aside)`, { cause: error });
-    }
-    const failures = this.counters.processingFailures;
-    failures[node.name] = (failures[node.name] ?? 0) + 1;
-    const reason = `processing failed in ${operatorLabel(node)}: ${message}`;
-    // One line per operator every 10 s at most: code that throws on every record (a bad deploy)
-    // would otherwise write a log line per record. The counter and the dead letters have them all.
-    const now = this.options.clock.now();
-    const logged = this.failureLog.get(node.name);
-    if (logged === undefined || now - logged.at >= FAILURE_LOG_INTERVAL_MS) {
-      this.options.logger.warn("the application's code failed on a record: dead-lettered, processing goes on", {
-        node: node.name,
-        record: describeRecord(this.reading, record, what),
-        error: message,
-        ...(logged !== undefined && logged.unlogged > 0 ? { moreSinceLastLine: logged.unlogged } : {}),
-      });
-      this.failureLog.set(node.name, { at: now, unlogged: 0 });
-    } else logged.unlogged++;
-    // A record read once is dead-lettered once, with its first failure's reason, however many of
-    // the records made from it fail (a flatMap's, two branches'): sent again after a fix, each
-    // letter would be processed again, whole.
-    const read = this.reading !== undefined && isMadeFrom(this.reading, record);
-    if (read && this.reading === this.lastLettered) return;
-    if (read) this.lastLettered = this.reading;
-    this.sendDeadLetter(source.topic, failedRecordLetter(this.reading, record, source.topic, reason));
+  private refuseAfterFailure(): void {
+    if (this.failedProcessing === undefined) return;
+    throw new Error('engine: processing failed at an earlier record; close this engine and start a new one (the test driver: restart()), which restores the last completed commit', {
+      cause: this.failedProcessing,
+    });
   }
 
   private deadLetter(raw: RawRecord, reason: string): void {

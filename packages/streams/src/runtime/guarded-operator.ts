@@ -1,6 +1,6 @@
 import type { Operator } from '../operators/operator';
 import type { Node } from '../topology/nodes';
-import { isSystemFailure, operatorLabel, ProcessingFailure } from './processing-failure';
+import { failureWithoutRecord } from './processing-failure';
 import type { StreamRecord } from './record';
 
 /**
@@ -34,7 +34,7 @@ export function guarded(node: Node, operator: Operator, failed: (record: StreamR
         try {
           advanceWatermark(watermark);
         } catch (error) {
-          throw stopping(node, 'as event time moved', error);
+          throw failureWithoutRecord(node, 'as event time moved', error);
         }
       },
     }),
@@ -43,7 +43,7 @@ export function guarded(node: Node, operator: Operator, failed: (record: StreamR
         try {
           return advanceWallClock(now);
         } catch (error) {
-          throw stopping(node, 'as the wall clock moved', error);
+          throw failureWithoutRecord(node, 'as the wall clock moved', error);
         }
       },
     }),
@@ -52,16 +52,9 @@ export function guarded(node: Node, operator: Operator, failed: (record: StreamR
         try {
           beforeCommit();
         } catch (error) {
-          throw stopping(node, 'emitting its results at a commit', error);
+          throw failureWithoutRecord(node, 'emitting its results at a commit', error);
         }
       },
     }),
   };
-}
-
-/** The error that stops the app for a failure of `node` that no record is behind. */
-function stopping(node: Node, when: string, error: unknown): unknown {
-  if (error instanceof ProcessingFailure || isSystemFailure(error)) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new ProcessingFailure(node.name, `${operatorLabel(node)} failed ${when}: ${message}`, { cause: error });
 }

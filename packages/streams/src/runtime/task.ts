@@ -1,5 +1,6 @@
 import type { Logger } from '../logging/logger';
 import { derivedOrigin, type Operator, type OperatorContext } from '../operators/operator';
+import type { Timer } from '../operators/keyed-processor';
 import { createOperator, type OperatorEnvironment } from '../operators/operator-factories';
 import type { SinkRecord } from '../sinks/sink';
 import type { StoreLayout, TaskChanges, TaskSnapshot } from '../state/backends/state-backend';
@@ -48,7 +49,7 @@ export interface TaskHost {
    * The application's code threw on `record` in `node`: the record goes to the dead letters, or
    * this throws the error that stops the app (see SourceOptions.processingErrors).
    */
-  processingFailed(node: Node, record: StreamRecord, error: unknown, what?: string): void;
+  processingFailed(node: Node, record: StreamRecord, error: unknown, timer?: Timer): void;
 }
 
 /**
@@ -109,6 +110,7 @@ export class Task {
     for (const node of [...subtopology.nodes].reverse()) {
       const children = topology.isRepartition(node) ? [] : topology.childrenOf(node);
       const timeline = this.timelineOf(rootSourceOf(node).topic);
+      const failed = (record: StreamRecord, error: unknown, timer?: Timer) => host.processingFailed(node, record, error, timer);
       const context: OperatorContext = {
         taskId: this.id,
         partition,
@@ -123,9 +125,9 @@ export class Task {
           return store;
         },
         countLate: () => host.countLate(node),
-        failed: (record, error, what) => host.processingFailed(node, record, error, what),
+        failed,
       };
-      const operator = guarded(node, createOperator(node, context, environment), (record, error) => host.processingFailed(node, record, error));
+      const operator = guarded(node, createOperator(node, context, environment), failed);
       operators.set(node, operator);
       // Parents before children: what an operator emits as time moves (results of windows that
       // close, timer output) reaches the operators below before their own windows close.

@@ -7,6 +7,7 @@ import { formatDuration } from '../time/duration';
 import { kafkaKeyProblem } from './kafka-key-check';
 import { registerStandardFormats } from './formats';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth';
+import { isoTime } from '../time/iso-time';
 
 /**
  * Event times a record may have: years 0 to 9999, what ISO 8601's four-digit years, PostgreSQL and
@@ -78,9 +79,8 @@ export function createDecoder(source: SourceNode, checkKafkaKey: boolean): (raw:
       const byClock = raw.timestamp === undefined || !(raw.timestamp > 0) || raw.timestamp > now;
       const reference = byClock ? now : raw.timestamp!;
       if (timestamp - reference > maxTimeAhead) {
-        const when = (ms: number) => new Date(ms).toISOString();
         const of = byClock ? 'the clock' : "the record's Kafka timestamp";
-        return { ok: false, reason: `event time ${when(timestamp)} is more than ${formatDuration(maxTimeAhead)} (the source's maxTimeAhead) ahead of ${of}, ${when(reference)}` };
+        return { ok: false, reason: `event time ${isoTime(timestamp)} is more than ${formatDuration(maxTimeAhead)} (the source's maxTimeAhead) ahead of ${of}, ${isoTime(reference)}` };
       }
     }
     return { ok: true, value, key, timestamp };

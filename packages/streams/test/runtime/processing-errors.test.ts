@@ -38,6 +38,10 @@ describe("the application's code throws on a record", () => {
     expect((failure as ProcessingFailure).node).toBe('enrich');
     expect(((failure as ProcessingFailure).cause as Error).message).toBe('cannot enrich bad');
     expect(driver.values(sink)).toEqual([event(0)]);
+    // The engine goes no further: a record after it, or a commit, would commit past the failure.
+    await expect(driver.pipe('events', event(2 * SEC))).rejects.toThrow('engine: processing failed at an earlier record');
+    await expect(driver.commit()).rejects.toThrow('engine: processing failed at an earlier record');
+    expect(driver.values(sink)).toEqual([event(0)]);
     await expect(driver.restart()).rejects.toThrow(ProcessingFailure);
   });
 
@@ -213,7 +217,138 @@ describe("the application's code throws on a record", () => {
       // Offset 1: the first commit sent the watermark through the topic first.
       ['errors-topics-by-url-repartition', 1, "processing failed in process 'echo': bad user"],
     ]);
-    expect(JSON.parse(letters[1]!.value!.toString())).toMatchObject({ v: bad(SEC) });
+    // The envelope: the value as the groupBy got it, and where the source record is (topic, partition, offset).
+    const envelope = JSON.parse(letters[1]!.value!.toString()) as { v: unknown; o: unknown[] };
+    expect(envelope.v).toEqual(bad(SEC));
+    expect(envelope.o.slice(0, 3)).toEqual(['events', 0, 1]);
+  });
+
+  it('dead-letters a record once when a crash replays it before the commit', async () => {
+    const app = streams({ applicationId: 'errors-replay' });
+    const sink = memorySink<Event>();
+    const dead = memorySink<DeadLetter>();
+    app.source('events', { ...sourceOptions, deadLetter: dead, processingErrors: 'dead-letter' }).map(explodeOnBad, { name: 'enrich' }).to(sink);
+    const driver = await TopologyTestDriver.create(app, { commit: 'manual' });
+    await driver.pipeAll('events', [event(0), bad(SEC)]);
+    await driver.restart(); // nothing committed: both are read again
+    await driver.pipe('events', event(2 * SEC));
+    await driver.commit();
+    expect(driver.values(sink)).toEqual([event(0), event(2 * SEC)]);
+    expect(driver.deadLetters().map((d) => d.offset)).toEqual([1]);
+  });
+
+  it('in update mode, retracts neither session a failing record would have merged, and the rows stay', async () => {
+    const app = streams({ applicationId: 'errors-session-update' });
+    const dead = memorySink<DeadLetter>();
+    const out = memorySink<WindowResult<string, string>>();
+    const urls = aggregator({
+      name: 'urls',
+      init: () => [] as string[],
+      add: (acc: string[], e: Event) => {
+        if (e.page_url === '/bad') throw new Error('bad page');
+        return [...acc, e.page_url];
+      },
+      merge: (a: string[], b: string[]) => [...a, ...b],
+      result: (acc) => acc.join(','),
+    });
+    app
+      .source('events', { ...sourceOptions, deadLetter: dead, processingErrors: 'dead-letter' })
+      .withWatermark('5m')
+      .groupByKey()
+      .window(session('1m'))
+      .aggregate(urls, { name: 'visits' })
+      .to(out);
+    const driver = await TopologyTestDriver.create(app);
+    await driver.pipeAll('events', [event(0, { page_url: '/a' }), event(100 * SEC, { page_url: '/b' }), event(50 * SEC, { page_url: '/bad' })]);
+    expect(driver.output(out).map((r) => [r.retract === true ? 'retract' : 'upsert', r.value.value])).toEqual([
+      ['upsert', '/a'],
+      ['upsert', '/b'],
+    ]);
+  });
+
+  it("stops, naming the operator, when an update-mode result throws at a commit", async () => {
+    const app = streams({ applicationId: 'errors-commit' });
+    const views = aggregator({
+      name: 'views',
+      init: () => 0,
+      add: (n: number) => n + 1,
+      result: (n) => {
+        if (n > 1) throw new Error('cannot report more than one view');
+        return n;
+      },
+    });
+    app.source('events', { ...sourceOptions, deadLetter: memorySink(), processingErrors: 'dead-letter' }).groupByKey().window(tumbling('1m')).aggregate(views, { name: 'views' }).to(memorySink());
+    const driver = await TopologyTestDriver.create(app, { commit: 'manual' });
+    await driver.pipeAll('events', [event(0), event(SEC)]);
+    await expect(driver.commit()).rejects.toThrow("windowAggregate 'views' failed emitting its results at a commit: cannot report more than one view");
+  });
+
+  it("keeps the watermark a processor's failing record carried from leaking into its timers", async () => {
+    const app = streams({ applicationId: 'errors-carried' });
+    const dead = memorySink<DeadLetter>();
+    const out = memorySink<string>();
+    // Counts per minute come down to a processor: each result carries the watermark it was made
+    // at. The record at 10m closes the second minute, whose result the processor throws on, and
+    // in the same advance its timer fires and reads ctx.watermark: 10m, not the result's.
+    const watcher = processor<WindowResult<string, number>, string, never>({
+      name: 'watcher',
+      process(r, ctx) {
+        if (r.windowStart === T0 + MIN) throw new Error('cannot watch the second minute');
+        ctx.timers.setEventTime('tick', r.windowEnd + 5 * MIN);
+      },
+      onTimer(timer, ctx) {
+        ctx.emit(`tick at ${(timer.time - T0) / MIN}m, watermark ${(ctx.watermark - T0) / MIN}m`);
+      },
+    });
+    app
+      .source('events', { ...sourceOptions, deadLetter: dead, processingErrors: 'dead-letter' })
+      .groupBy(() => 'all')
+      .window(tumbling('1m'))
+      .aggregate(count(), { emit: 'final', name: 'per-minute' })
+      .groupByKey()
+      .process(watcher, { name: 'watcher' })
+      .to(out);
+    const driver = await TopologyTestDriver.create(app);
+    await driver.pipeAll('events', [event(0), event(MIN), event(10 * MIN)]);
+    expect(driver.values(out)).toEqual(['tick at 6m, watermark 10m']);
+    expect(driver.deadLetters().map((d) => d.reason)).toEqual(["processing failed in process 'watcher': cannot watch the second minute"]);
+  });
+
+  it("stops on SQLite's own error and lets a system error from a timer through unchanged", async () => {
+    const sqliteError = Object.assign(new Error('database or disk is full'), { name: 'SqliteError', code: 'SQLITE_FULL' });
+    const app = streams({ applicationId: 'errors-sqlite' });
+    app
+      .source('events', { ...sourceOptions, deadLetter: memorySink(), processingErrors: 'dead-letter' })
+      .map((e) => {
+        if (e.user_id === 'bad') throw sqliteError;
+        return e;
+      })
+      .to(memorySink());
+    const driver = await TopologyTestDriver.create(app);
+    await expect(driver.pipe('events', bad(0))).rejects.toBe(sqliteError);
+    expect(driver.deadLetters()).toEqual([]);
+
+    const diskFull = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
+    const timed = streams({ applicationId: 'errors-system-timer' });
+    timed
+      .source('events', { ...sourceOptions, deadLetter: memorySink(), processingErrors: 'dead-letter' })
+      .groupByKey()
+      .process(
+        processor<Event, string, never>({
+          name: 'poke',
+          process(_e, ctx) {
+            ctx.timers.setProcessingTime('poke', ctx.wallClockTime + SEC);
+          },
+          onTimer() {
+            throw diskFull;
+          },
+        }),
+      )
+      .to(memorySink());
+    const timedDriver = await TopologyTestDriver.create(timed);
+    await timedDriver.pipe('events', event(0));
+    await expect(timedDriver.advanceWallClock('2s')).rejects.toBe(diskFull);
+    expect(timedDriver.deadLetters()).toEqual([]);
   });
 
   it('logs the failures of an operator once every 10 s at most, with how many went unlogged', async () => {

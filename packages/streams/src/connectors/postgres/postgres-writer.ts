@@ -10,6 +10,7 @@ import { currentTransactionId, transactionOutcome } from './transaction-outcome'
 import type { UntypedDb } from './untyped-db';
 import { appendOnlyBuffer, lastWriteWinsBuffer, type Row, type WriteBuffer, type WriteStep } from './write-buffer';
 import { writeStep, type WriteTarget } from './write-steps';
+import { messageOf } from '../../util/error-message';
 
 export interface WriterConfig<T> {
   readonly db: Kysely<UntypedDb>;
@@ -155,7 +156,7 @@ export function postgresWriter<T>(config: WriterConfig<T>): SinkWriter<T> {
           if (record.retract === true) buffer.delete(row);
           else buffer.put(row);
         } catch (error) {
-          failure = new Error(`${label}: cannot make a row of a record: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+          failure = new Error(`${label}: cannot make a row of a record: ${messageOf(error)}`, { cause: error });
         }
       }
     },

@@ -2,6 +2,7 @@ import type { Codec, Json } from '../../util/json';
 import type { KeyValueStore } from '../state-store';
 import type { SpillDatabase, SpillStatement } from './spill-database';
 import { UseOrderedCache, type UseOrdered } from './use-ordered-cache';
+import { messageOf } from '../../util/error-message';
 import { stopsTheAppWith } from '../../util/stops-the-app';
 
 /** A key as the cache holds it. */
@@ -161,8 +162,7 @@ export class SqliteKeyValueStore<K, V> implements KeyValueStore<K, V> {
       // Another key's value, leaving the cache while some record is handled: not that record's
       // failure, and the key is out of the cache already. The app stops; its state restarts from
       // the last commit.
-      const message = error instanceof Error ? error.message : String(error);
-      throw stopsTheAppWith(new Error(`state store ${this.name}: cannot save the value of key ${k} as it leaves the cache: ${message}`, { cause: error }));
+      throw stopsTheAppWith(new Error(`state store ${this.name}: cannot save the value of key ${k} as it leaves the cache: ${messageOf(error)}`, { cause: error }));
     }
     if (c.unsaved) this.save(k, encoded, c);
     if (c.changed) this.evictedChanges.set(k, encoded);
