@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
+import { PROCESSING_ERRORS, type ProcessingErrors } from '@pipeline/streams';
 import { parseWholeNumber } from './whole-number';
 import { durationWithUnit } from './duration';
 import { redactedUrl } from './redacted-url';
@@ -26,7 +27,7 @@ export interface Config {
   readonly idlePartitionTimeoutMs: number;
   readonly commitIntervalMs: number;
   readonly processingGuarantee: 'at_least_once' | 'exactly_once';
-  readonly processingErrors: 'dead-letter' | 'stop';
+  readonly processingErrors: ProcessingErrors;
   readonly scaling: 'single-instance' | 'multi-instance';
   readonly instanceId: string | undefined;
   readonly autoOffsetReset: 'earliest' | 'latest';
@@ -183,7 +184,7 @@ export function loadConfig(env: Env): Config {
     idlePartitionTimeoutMs: duration('IDLE_PARTITION_TIMEOUT', SETTINGS.IDLE_PARTITION_TIMEOUT.default, 1),
     commitIntervalMs: duration('COMMIT_INTERVAL', SETTINGS.COMMIT_INTERVAL.default, 10),
     processingGuarantee: oneOf('PROCESSING_GUARANTEE', SETTINGS.PROCESSING_GUARANTEE.default, ['at_least_once', 'exactly_once']),
-    processingErrors: oneOf('PROCESSING_ERRORS', SETTINGS.PROCESSING_ERRORS.default, ['dead-letter', 'stop']),
+    processingErrors: oneOf<ProcessingErrors>('PROCESSING_ERRORS', SETTINGS.PROCESSING_ERRORS.default, PROCESSING_ERRORS),
     scaling: oneOf('SCALING', SETTINGS.SCALING.default, ['single-instance', 'multi-instance']),
     instanceId: env.INSTANCE_ID?.trim() ? text('INSTANCE_ID', '', topicName, 'letters, digits, . _ -') : undefined,
     autoOffsetReset: oneOf('AUTO_OFFSET_RESET', SETTINGS.AUTO_OFFSET_RESET.default, ['earliest', 'latest']),

@@ -68,7 +68,7 @@ describe('configuration', () => {
       "SINK_THREADS must be one of on, off, got 'yes'",
       "WATERMARK_DELAY must be a duration like 500ms, 30s, 2m or 1h, got 'two minutes'",
       "PROCESSING_GUARANTEE must be one of at_least_once, exactly_once, got 'maybe'",
-      "PROCESSING_ERRORS must be one of dead-letter, stop, got 'skip'",
+      "PROCESSING_ERRORS must be one of stop, dead-letter, got 'skip'",
       "HTTP_PORT must be a port number (0-65535), got '99999'",
     ]);
   });

@@ -21,7 +21,7 @@ export function prometheusRegistry(read: () => KafkaStreamsMetrics, sinkThreads:
   const deadLettered = new Counter({ name: 'streams_dead_lettered_total', help: 'Records sent to the dead-letter topic', registers: [registry] });
   const processingFailures = new Counter({
     name: 'streams_processing_failures_total',
-    help: "Records the application's code threw on, per operator: dead-lettered, and processing went on (any rise is a bug to look at)",
+    help: "Failures of the application's code in each operator: the record was dead-lettered (once, however many operators it failed in) and processing went on; any rise is a bug to look at",
     labelNames: ['operator'],
     registers: [registry],
   });

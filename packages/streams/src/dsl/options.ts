@@ -31,18 +31,20 @@ export interface SourceOptions<S extends TSchema, K> extends NodeOptions {
    * takes a value with) as it adds a record, a keyed processor's `process` or `onTimer`.
    *
    * - `'stop'` (default, as Kafka Streams' `LogAndFailProcessingExceptionHandler`): the app stops
-   *   with a `ProcessingFailure` naming the operator and the record; nothing after the last commit
-   *   is committed, so a restart meets the record again.
+   *   with a `ProcessingFailure` naming the operator and the record; the engine processes and
+   *   commits nothing more, so a restart meets the record again.
    * - `'dead-letter'` (as `LogAndContinueProcessingExceptionHandler` with a dead-letter queue):
    *   the record goes to `deadLetter`, with `processing failed in <operator>: <message>` as its
    *   reason, and processing goes on with the next record. What the record did before the failure
    *   stays: the branches that took it, the windows it was added to. The record behind the
    *   failure is the one read from Kafka (as read) when stateless steps made the failing record
-   *   from it; a window's result or a processor's output or timer is dead-lettered as itself,
-   *   key and value as JSON, offset -1. A record read once is dead-lettered once, however many
-   *   of the records made from it fail. Errors of the machine (a state store's file, a system
-   *   call, a repartition topic's producer) stop the app either way, and so does code that throws
-   *   with no record behind it (an aggregator's `result` as a window closes).
+   *   from it, dead-lettered once however many records made from it fail; a window's result or a
+   *   processor's output or timer is dead-lettered as itself, key and value as JSON, offset -1.
+   *
+   * Either way the app stops for code that throws with no record behind it (an aggregator's
+   * `result` as a window closes or at a commit, a state codec at a commit), for a sink's own
+   * functions (they run when the sink writes), and for errors of the machine (a state store's
+   * file, a system call, a repartition topic's producer). The package README has the details.
    */
   readonly processingErrors?: ProcessingErrors;
   /**

@@ -4,7 +4,7 @@ export interface EngineMetrics {
   recordsIn: number;
   /** Records sent to a dead-letter sink. */
   deadLettered: number;
-  /** Records the application's code threw on, dead-lettered (processingErrors 'dead-letter'), per node. */
+  /** Failures of the application's code, per node, with processingErrors 'dead-letter' (a record that fails in two branches counts in both; it is dead-lettered once). */
   processingFailures: Record<string, number>;
   /** Records left out of a window or processor because they were late, per stateful node. */
   late: Record<string, number>;
