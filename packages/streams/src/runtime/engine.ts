@@ -1,6 +1,6 @@
 import type { Logger } from '../logging/logger';
 import type { CommitInfo, Sink, SinkWriter } from '../sinks/sink';
-import type { DeadLetter } from '../sources/dead-letter';
+import { deadLetterOf, type DeadLetter } from '../sources/dead-letter';
 import { adoptApplicationRegistries } from '../sources/application-registries';
 import { createDecoder, type Decoded } from '../sources/decoder';
 import type { StateBackend, TaskChanges } from '../state/backends/state-backend';
@@ -445,17 +445,7 @@ export class Engine {
   }
 
   private deadLetter(raw: RawRecord, reason: string): void {
-    const letter: DeadLetter = {
-      reason,
-      topic: raw.topic,
-      partition: raw.partition,
-      offset: raw.offset,
-      key: raw.key,
-      value: raw.value,
-      ...(raw.timestamp !== undefined ? { timestamp: raw.timestamp } : {}),
-      ...(raw.headers !== undefined ? { headers: raw.headers } : {}),
-    };
-    this.sendDeadLetter(raw.topic, letter);
+    this.sendDeadLetter(raw.topic, deadLetterOf(raw, reason));
   }
 
   /** `topic`: the source whose dead-letter sink takes the letter. */

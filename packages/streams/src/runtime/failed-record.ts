@@ -1,5 +1,5 @@
 import type { Timer } from '../operators/keyed-processor';
-import type { DeadLetter } from '../sources/dead-letter';
+import { deadLetterOf, type DeadLetter } from '../sources/dead-letter';
 import { isoTime } from '../time/iso-time';
 import type { RawRecord, StreamRecord } from './record';
 
@@ -21,18 +21,7 @@ export function readRecordOf(reading: RawRecord | undefined, record: StreamRecor
  * the source whose dead letters take it.
  */
 export function failedRecordLetter(read: RawRecord | undefined, record: StreamRecord, topic: string, reason: string): DeadLetter {
-  if (read !== undefined) {
-    return {
-      reason,
-      topic: read.topic,
-      partition: read.partition,
-      offset: read.offset,
-      key: read.key,
-      value: read.value,
-      ...(read.timestamp !== undefined ? { timestamp: read.timestamp } : {}),
-      ...(read.headers !== undefined ? { headers: read.headers } : {}),
-    };
-  }
+  if (read !== undefined) return deadLetterOf(read, reason);
   return {
     reason,
     topic,

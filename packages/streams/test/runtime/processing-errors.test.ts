@@ -19,6 +19,43 @@ function explodeOnBad(e: Event): Event {
   return e;
 }
 
+/** The pages seen, in order; the page '/bad' makes `add` throw. */
+const pages = aggregator({
+  name: 'pages',
+  init: () => [] as string[],
+  add: (acc: string[], e: Event) => {
+    if (e.page_url === '/bad') throw new Error('bad page');
+    return [...acc, e.page_url];
+  },
+  merge: (a: string[], b: string[]) => [...a, ...b],
+  result: (acc) => acc.join(','),
+});
+
+/** A count whose `result` throws past one: code that fails with no record behind it. */
+const atMostOneView = aggregator({
+  name: 'views',
+  init: () => 0,
+  add: (n: number) => n + 1,
+  result: (n) => {
+    if (n > 1) throw new Error('cannot report more than one view');
+    return n;
+  },
+});
+
+/** Each user's sessions (gap 1m, watermark 5m), as the pages they saw. */
+function sessionsOfPages(applicationId: string, emit: 'final' | 'update') {
+  const app = streams({ applicationId });
+  const out = memorySink<WindowResult<string, string>>();
+  app
+    .source('events', { ...sourceOptions, deadLetter: memorySink<DeadLetter>(), processingErrors: 'dead-letter' })
+    .withWatermark('5m')
+    .groupByKey()
+    .window(session('1m'))
+    .aggregate(pages, { emit, name: 'visits' })
+    .to(out);
+  return { app, out };
+}
+
 function letterOf(d: DeadLetter) {
   return { reason: d.reason, topic: d.topic, partition: d.partition, offset: d.offset, key: d.key?.toString() ?? null, value: d.value === null ? null : JSON.parse(d.value.toString()) };
 }
@@ -85,48 +122,20 @@ describe("the application's code throws on a record", () => {
     const app = streams({ applicationId: 'errors-aggregator' });
     const dead = memorySink<DeadLetter>();
     const out = memorySink<WindowResult<string, string>>();
-    const urls = aggregator({
-      name: 'urls',
-      init: () => [] as string[],
-      add: (acc: string[], e: Event) => {
-        if (e.user_id === 'bad') throw new TypeError('no url for bad');
-        return [...acc, e.page_url];
-      },
-      result: (acc) => acc.join(','),
-    });
     app
       .source('events', { ...sourceOptions, deadLetter: dead, processingErrors: 'dead-letter' })
       .groupBy(() => 'all')
       .window(tumbling('1m'))
-      .aggregate(urls, { emit: 'final', name: 'urls' })
+      .aggregate(pages, { emit: 'final', name: 'urls' })
       .to(out);
     const driver = await TopologyTestDriver.create(app);
-    await driver.pipeAll('events', [event(0, { page_url: '/a' }), event(SEC, { user_id: 'bad', page_url: '/b' }), event(2 * SEC, { page_url: '/c' }), event(2 * MIN)]);
+    await driver.pipeAll('events', [event(0, { page_url: '/a' }), event(SEC, { page_url: '/bad' }), event(2 * SEC, { page_url: '/c' }), event(2 * MIN)]);
     expect(driver.values(out)).toEqual([{ key: 'all', windowStart: T0, windowEnd: T0 + MIN, value: '/a,/c' }]);
-    expect(driver.deadLetters().map((d) => [d.offset, d.reason])).toEqual([[1, "processing failed in windowAggregate 'urls': no url for bad"]]);
+    expect(driver.deadLetters().map((d) => [d.offset, d.reason])).toEqual([[1, "processing failed in windowAggregate 'urls': bad page"]]);
   });
 
   it('leaves the sessions of the key as they were when the record that would merge them fails', async () => {
-    const app = streams({ applicationId: 'errors-sessions' });
-    const dead = memorySink<DeadLetter>();
-    const out = memorySink<WindowResult<string, string>>();
-    const urls = aggregator({
-      name: 'urls',
-      init: () => [] as string[],
-      add: (acc: string[], e: Event) => {
-        if (e.page_url === '/bad') throw new Error('bad page');
-        return [...acc, e.page_url];
-      },
-      merge: (a: string[], b: string[]) => [...a, ...b],
-      result: (acc) => acc.join(','),
-    });
-    app
-      .source('events', { ...sourceOptions, deadLetter: dead, processingErrors: 'dead-letter' })
-      .withWatermark('5m')
-      .groupByKey()
-      .window(session('1m'))
-      .aggregate(urls, { emit: 'final', name: 'visits' })
-      .to(out);
+    const { app, out } = sessionsOfPages('errors-sessions', 'final');
     const driver = await TopologyTestDriver.create(app);
     // Sessions at 0s and 100s; the record at 50s is within the gap of both, and fails.
     await driver.pipeAll('events', [event(0, { page_url: '/a' }), event(100 * SEC, { page_url: '/b' }), event(50 * SEC, { page_url: '/bad' }), event(10 * MIN, { page_url: '/z' })]);
@@ -238,26 +247,7 @@ describe("the application's code throws on a record", () => {
   });
 
   it('in update mode, retracts neither session a failing record would have merged, and the rows stay', async () => {
-    const app = streams({ applicationId: 'errors-session-update' });
-    const dead = memorySink<DeadLetter>();
-    const out = memorySink<WindowResult<string, string>>();
-    const urls = aggregator({
-      name: 'urls',
-      init: () => [] as string[],
-      add: (acc: string[], e: Event) => {
-        if (e.page_url === '/bad') throw new Error('bad page');
-        return [...acc, e.page_url];
-      },
-      merge: (a: string[], b: string[]) => [...a, ...b],
-      result: (acc) => acc.join(','),
-    });
-    app
-      .source('events', { ...sourceOptions, deadLetter: dead, processingErrors: 'dead-letter' })
-      .withWatermark('5m')
-      .groupByKey()
-      .window(session('1m'))
-      .aggregate(urls, { name: 'visits' })
-      .to(out);
+    const { app, out } = sessionsOfPages('errors-session-update', 'update');
     const driver = await TopologyTestDriver.create(app);
     await driver.pipeAll('events', [event(0, { page_url: '/a' }), event(100 * SEC, { page_url: '/b' }), event(50 * SEC, { page_url: '/bad' })]);
     expect(driver.output(out).map((r) => [r.retract === true ? 'retract' : 'upsert', r.value.value])).toEqual([
@@ -268,16 +258,7 @@ describe("the application's code throws on a record", () => {
 
   it("stops, naming the operator, when an update-mode result throws at a commit", async () => {
     const app = streams({ applicationId: 'errors-commit' });
-    const views = aggregator({
-      name: 'views',
-      init: () => 0,
-      add: (n: number) => n + 1,
-      result: (n) => {
-        if (n > 1) throw new Error('cannot report more than one view');
-        return n;
-      },
-    });
-    app.source('events', { ...sourceOptions, deadLetter: memorySink(), processingErrors: 'dead-letter' }).groupByKey().window(tumbling('1m')).aggregate(views, { name: 'views' }).to(memorySink());
+    app.source('events', { ...sourceOptions, deadLetter: memorySink(), processingErrors: 'dead-letter' }).groupByKey().window(tumbling('1m')).aggregate(atMostOneView, { name: 'views' }).to(memorySink());
     const driver = await TopologyTestDriver.create(app, { commit: 'manual' });
     await driver.pipeAll('events', [event(0), event(SEC)]);
     await expect(driver.commit()).rejects.toThrow("windowAggregate 'views' failed emitting its results at a commit: cannot report more than one view");
@@ -372,20 +353,11 @@ describe("the application's code throws on a record", () => {
   it("stops, naming the operator, when an aggregator's result throws as a window closes, rather than blame the record that moved the watermark", async () => {
     const app = streams({ applicationId: 'errors-result' });
     const dead = memorySink<DeadLetter>();
-    const views = aggregator({
-      name: 'views',
-      init: () => 0,
-      add: (n: number) => n + 1,
-      result: (n) => {
-        if (n > 1) throw new Error('cannot report more than one view');
-        return n;
-      },
-    });
     app
       .source('events', { ...sourceOptions, deadLetter: dead, processingErrors: 'dead-letter' })
       .groupBy((e) => e.page_url, { name: 'by-page' })
       .window(tumbling('1m'))
-      .aggregate(views, { emit: 'final', name: 'views' })
+      .aggregate(atMostOneView, { emit: 'final', name: 'views' })
       .to(memorySink());
     const driver = await TopologyTestDriver.create(app);
     await driver.pipeAll('events', [event(0), event(SEC)]);
