@@ -18,6 +18,8 @@ export async function readPartitions(
   clientId: string,
   partitions: ReadonlyArray<{ topic: string; partition: number }>,
   onMessage: (message: Message) => void,
+  /** Awaited after each batch's records were given to `onMessage` (a reader that writes them on can flush). */
+  afterBatch?: () => Promise<void>,
 ): Promise<void> {
   if (partitions.length === 0) return;
   const consumer = new KafkaConsumer(
@@ -55,6 +57,7 @@ export async function readPartitions(
         const id = `${m.topic}:${m.partition}`;
         if (m.offset + 1 >= ends.get(id)!) remaining.delete(id);
       }
+      if (messages.length > 0) await afterBatch?.();
     }
   } finally {
     consumer.unassign();
