@@ -18,12 +18,14 @@ describe('--help on every command of the app', () => {
     ['verify', ['--help']],
     ['start', ['--', '--help']], // as `pnpm --filter activity-pipeline start -- --help` passes it
     ['verify', ['--', '--help']],
+    ['replay-dead-letters', ['--help']],
+    ['replay-dead-letters', ['--', '--help']],
   ])('%s %j describes it and every setting, and starts nothing', (script, args) => {
     const result = runScript(script, args);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^Usage: /);
     for (const name of Object.keys(SETTINGS)) expect(result.stdout).toContain(name);
-    expect(result.stdout).not.toMatch(/kafka streams started|activity-pipeline verify:/);
+    expect(result.stdout).not.toMatch(/kafka streams started|activity-pipeline verify:|replay-dead-letters: /);
   });
 
   it.each([[['--help']], [['--', '--help']]])('demo %j lists its options and starts nothing', (args) => {
@@ -40,6 +42,8 @@ describe('--help on every command of the app', () => {
     ['verify', ['--', '--verbose'], /unknown option '--verbose'/],
     ['demo', ['--seconds', 'soon'], /--seconds <n>.*expected a positive whole number/],
     ['verify', ['--timeout', '30'], /--timeout must be a duration like/], // not 30 ms
+    ['replay-dead-letters', ['--reason', '(unclosed'], /option '--reason <regex>' argument '\(unclosed' is invalid\. Invalid regular expression/],
+    ['replay-dead-letters', ['--to', 'elsewhere'], /unknown option '--to'/],
   ])('%s %j fails at once and says why', (script, args, message) => {
     const result = runScript(script, args);
     // start's and verify's usage errors are exit code 2 like their configuration errors; demo's exit 1.
