@@ -1,4 +1,4 @@
-import { replayDeadLetters, type ReplayedLetter } from '@pipeline/streams/kafka';
+import { REPLAY_SKIPS, replayDeadLetters, type ReplayedLetter } from '@pipeline/streams/kafka';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { userArgs } from '../cli-args';
 import { ConfigError, loadConfig, loadDotEnv, settingsHelp } from '../config';
@@ -12,7 +12,7 @@ import { ConfigError, loadConfig, loadDotEnv, settingsHelp } from '../config';
 async function main(argv: readonly string[]): Promise<number> {
   const options = new Command('replay-dead-letters')
     .description(
-      "Sends dead letters back where they were read from (INPUT_TOPIC, to the same partition), as they were: key, bytes, timestamp and headers, with their dlq.* history, so that one refused again says why each time. Letters made by a stateful operator (offset -1), read from a repartition topic, or truncated to fit the dead-letter topic are not sent, and are counted. Sending them twice sends them twice: list them with --dry-run first.",
+      "Sends the letters of DEAD_LETTER_TOPIC back to the topic and partition each was read from (its dlq.topic: for this pipeline, INPUT_TOPIC), as they were: key, bytes, timestamp and headers, with their dlq.* history, so that one refused again says why each time. It reads the topic to where it ended when it began. Letters made by a stateful operator (offset -1), read from a repartition topic, truncated to fit the dead-letter topic, or with malformed dlq.* headers are not sent, and are counted. Sending them twice sends them twice: list them with --dry-run first.",
     )
     .addOption(
       new Option('--reason <regex>', "only the letters whose reason matches, e.g. \"^processing failed in map 'enrich'\" or '^schema:'").argParser((value) => {
@@ -47,23 +47,26 @@ async function main(argv: readonly string[]): Promise<number> {
     topic: config.deadLetterTopic,
     ...(options.reason ? { reason: options.reason } : {}),
     dryRun,
-    onProgress: (read, total) => console.error(`  read ${read.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} letters`),
+    // A dry run lists every letter as it is read: the listing is what it is for.
+    ...(dryRun ? { onLetter: (letter: ReplayedLetter) => console.log(describe(letter)) } : {}),
+    onProgress: (read, offsets) => console.error(`  read ${read.toLocaleString('en-US')} letters (of at most ${offsets.toLocaleString('en-US')})`),
   });
-  if (dryRun) for (const letter of report.letters) console.log(describe(letter));
   console.log(`${report.read} letters read; ${report.sent} ${dryRun ? 'would be sent' : 'sent'} again`);
-  for (const [why, n] of Object.entries(report.skipped)) console.log(`  ${n} not sent: ${why}`);
+  for (const [why, n] of Object.entries(report.skipped)) console.log(`  ${n} not sent: ${REPLAY_SKIPS[why as keyof typeof REPLAY_SKIPS]}`);
   return 0;
 }
 
 function describe(letter: ReplayedLetter): string {
   const from = letter.from ? `${letter.from.topic} partition ${letter.from.partition} offset ${letter.from.offset}` : 'unknown origin';
-  return `  letter ${letter.partition}:${letter.offset} (from ${from}): ${letter.outcome === 'sent' ? 'send' : `skip, ${letter.outcome}`}${letter.reason ? ` [${letter.reason}]` : ''}`;
+  return `  letter ${letter.partition}:${letter.offset} (from ${from}): ${letter.outcome === 'send' ? 'send' : `skip, ${REPLAY_SKIPS[letter.outcome]}`}${letter.reason ? ` [${letter.reason}]` : ''}`;
 }
 
-main(userArgs()).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`replay-dead-letters: ${(error as Error).message ?? String(error)}`);
-    process.exit(1);
-  },
-);
+/** Exits once everything written to stdout and stderr is out: a listing piped to another command would lose its end to process.exit. */
+function exitWhenWritten(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+main(userArgs()).then(exitWhenWritten, (error: unknown) => {
+  console.error(`replay-dead-letters: ${(error as Error).message ?? String(error)}`);
+  exitWhenWritten(1);
+});

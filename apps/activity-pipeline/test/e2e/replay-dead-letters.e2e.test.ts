@@ -1,6 +1,6 @@
 import { runScript } from './support/app-process';
 import { isolatedStack, type IsolatedStack } from './support/isolated-stack';
-import { readTopic } from './support/kafka';
+import { produce, readTopic } from './support/kafka';
 import { runOver } from './support/run-over';
 import { aDayAgoPlus } from './support/event-time';
 
@@ -49,3 +49,18 @@ it('sends the dead letters back to their partition; the pipeline run again with 
   expect(second.deadLettered).toBe(0);
   expect(await enrichedUsers()).toEqual(['u1', 'u2']);
 });
+
+it('lists every letter of a long dry run, to its end, when its output goes to a pipe', async () => {
+  const own = await isolatedStack({}, 1);
+  try {
+    await produce(own.deadLetter, Array.from({ length: 20_000 }, (_, i) => ({ partition: 0, key: `k${i}`, value: Buffer.from(`junk ${i}`) })));
+    const dry = await runScript('replay-dead-letters', own.env, ['--dry-run'], 60_000);
+    expect(dry.code).toBe(0);
+    expect(dry.output.split('\n').filter((l) => l.startsWith('  letter ')).length).toBe(20_000);
+    expect(dry.output).toMatch(/^20000 letters read; 0 would be sent again$/m);
+    expect(dry.output).toMatch(/^ {2}20000 not sent: not a dead letter \(no dlq\.reason header\)$/m);
+  } finally {
+    await own.remove();
+  }
+});
+

@@ -18,8 +18,15 @@ export async function readPartitions(
   clientId: string,
   partitions: ReadonlyArray<{ topic: string; partition: number }>,
   onMessage: (message: Message) => void,
-  /** Awaited after each batch's records were given to `onMessage` (a reader that writes them on can flush). */
-  afterBatch?: () => Promise<void>,
+  options: {
+    /** Awaited after each batch's records were given to `onMessage` (a reader that writes them on can flush). */
+    readonly afterBatch?: () => Promise<void>;
+    /**
+     * Only the records before the end noted at the start: records written meanwhile are not given
+     * (a replay that wrote them itself would read them again). Default: given, as committed state.
+     */
+    readonly onlyToStartEnd?: boolean;
+  } = {},
 ): Promise<void> {
   if (partitions.length === 0) return;
   const consumer = new KafkaConsumer(
@@ -52,12 +59,14 @@ export async function readPartitions(
     while (remaining.size > 0) {
       const messages = await readBatch(10_000);
       for (const m of messages) {
-        onMessage(m);
-        // Records after the end (the partition grew meanwhile) are read too: they are committed.
         const id = `${m.topic}:${m.partition}`;
-        if (m.offset + 1 >= ends.get(id)!) remaining.delete(id);
+        const end = ends.get(id)!;
+        // Records after the end (the partition grew meanwhile) are read too, unless told not to:
+        // they are committed.
+        if (!(options.onlyToStartEnd === true && m.offset >= end)) onMessage(m);
+        if (m.offset + 1 >= end) remaining.delete(id);
       }
-      if (messages.length > 0) await afterBatch?.();
+      if (messages.length > 0) await options.afterBatch?.();
     }
   } finally {
     consumer.unassign();

@@ -8,7 +8,7 @@ export { DEFAULT_BATCH_SIZE, type KafkaStreamsOptions, type KafkaStreamsMetrics 
 export { ChangelogBackend, type ChangelogBackendOptions } from './changelog-backend';
 export { kafkaSink, type KafkaSinkOptions, type KafkaSinkContext } from './kafka-sink';
 export { deadLetterSink } from './dead-letter-sink';
-export { replayDeadLetters, type ReplayDeadLettersOptions, type ReplayReport, type ReplayedLetter, type ReplaySkip } from './replay-dead-letters';
+export { REPLAY_SKIPS, replayDeadLetters, type ReplayDeadLettersOptions, type ReplayReport, type ReplayedLetter, type ReplaySkip } from './replay-dead-letters';
 export { KafkaProducer, type KafkaProducerOptions } from './kafka-producer';
 export type { KafkaConnection } from './connection';
 export { runtimeConsumerConfig } from './runtime-consumer';

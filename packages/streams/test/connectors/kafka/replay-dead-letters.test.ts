@@ -1,5 +1,5 @@
 import { memorySink, silentLogger, streams, memoryBackend } from '../../../src';
-import { deadLetterSink, KafkaStreams, replayDeadLetters } from '../../../src/connectors/kafka';
+import { deadLetterSink, KafkaStreams, replayDeadLetters, type ReplayedLetter } from '../../../src/connectors/kafka';
 import { event, sourceOptions, type Event } from '../../support/events';
 import { scratchTopics } from '../../support/scratch-topics';
 import { brokers, consumeAll, produce, uniqueName, waitFor } from '../../support/kafka';
@@ -30,33 +30,41 @@ it('sends the letters of records read from a source back to their partition, as 
     { key: 'u5', value: '{"a":', timestamp: T + 4, headers: [...letterHeaders('not JSON: …', source, 0, 9), { 'dlq.value.truncated': '2000000' }] },
     { key: 'u6', value: 'no headers', timestamp: T + 5 },
     { key: 'u7', value: '{"a":7}', timestamp: T + 6, headers: letterHeaders('schema: /user_id: Expected string', source, 0, 11) },
+    // Malformed: no partition a producer could be sent to, no topic.
+    { key: 'u8', value: '{"a":8}', timestamp: T + 7, headers: letterHeaders('schema: …', source, 0, 12).map((h) => ('dlq.partition' in h ? { 'dlq.partition': 'x' } : h)) },
+    { key: 'u9', value: '{"a":9}', timestamp: T + 8, headers: letterHeaders("processing failed in map 'enrich': boom", '', 0, 13) },
+    // An empty key is a key, kept.
+    { key: '', value: '{"a":10}', timestamp: T + 9, headers: letterHeaders("processing failed in map 'enrich': boom", source, 0, 14) },
   ]);
 
-  const dry = await replayDeadLetters({ connection: { brokers }, topic: dlq, dryRun: true, reason: /^processing failed in map 'enrich'/ });
-  expect(dry.letters.map((l) => [l.offset, l.outcome])).toEqual([
-    [0, 'sent'],
-    [1, 'sent'],
-    [2, 'reason does not match'],
-    [3, 'reason does not match'],
-    [4, 'reason does not match'],
-    [5, 'not a dead letter (no dlq.reason header)'],
-    [6, 'reason does not match'],
+  const listed: ReplayedLetter[] = [];
+  const dry = await replayDeadLetters({ connection: { brokers }, topic: dlq, dryRun: true, reason: /^processing failed in map 'enrich'/g, onLetter: (l) => listed.push(l) });
+  // With the g flag too: a regular expression that remembers where it matched is used afresh.
+  expect(listed.map((l) => [l.offset, l.outcome])).toEqual([
+    [0, 'send'],
+    [1, 'send'],
+    [2, 'reason-not-matched'],
+    [3, 'reason-not-matched'],
+    [4, 'reason-not-matched'],
+    [5, 'not-a-dead-letter'],
+    [6, 'reason-not-matched'],
+    [7, 'reason-not-matched'],
+    [8, 'malformed-headers'],
+    [9, 'send'],
   ]);
+  expect(dry).toEqual({ read: 10, sent: 3, skipped: { 'reason-not-matched': 5, 'not-a-dead-letter': 1, 'malformed-headers': 1 } });
+  expect(listed[0]!.from).toEqual({ topic: source, partition: 2, offset: 40 });
   expect(await consumeAll(source, { expected: 0, idleMs: 500 })).toEqual([]);
 
   const report = await replayDeadLetters({ connection: { brokers }, topic: dlq, logger: silentLogger });
-  expect({ read: report.read, sent: report.sent, skipped: report.skipped }).toEqual({
-    read: 7,
-    sent: 3,
-    skipped: {
-      'made by a stateful operator (offset -1): no record to send again': 1,
-      'read from a repartition topic: send the source record its envelope points at': 1,
-      'value truncated to fit the dead-letter topic: the source topic holds the whole record': 1,
-      'not a dead letter (no dlq.reason header)': 1,
-    },
+  expect(report).toEqual({
+    read: 10,
+    sent: 4,
+    skipped: { 'made-by-an-operator': 1, 'from-a-repartition-topic': 1, truncated: 1, 'not-a-dead-letter': 1, 'malformed-headers': 2 },
   });
-  const replayed = await consumeAll(source, { expected: 3, idleMs: 500 });
-  expect(replayed.map((m) => [m.partition, m.key?.toString(), m.value?.toString(), m.timestamp]).sort()).toEqual([
+  const replayed = await consumeAll(source, { expected: 4, idleMs: 500 });
+  expect(replayed.map((m) => [m.partition, m.key === null || m.key === undefined ? null : m.key.toString(), m.value?.toString(), m.timestamp]).sort()).toEqual([
+    [0, '', '{"a":10}', T + 9],
     [0, 'u7', '{"a":7}', T + 6],
     [1, 'u2', '{"a":2}', T + 1],
     [2, 'u1', '{"a":1}', T],
@@ -102,4 +110,42 @@ it('closes the loop: a record the code threw on, dead-lettered by a running app,
     await runtime.stop();
   }
   expect(runtime.metrics().deadLettered).toBe(1);
+});
+
+it('reads the dead-letter topic to where it ended when it began: letters written meanwhile are not sent', async () => {
+  const source = uniqueName('replay-src');
+  const dlq = uniqueName('replay-dlq');
+  await Promise.all([topics.create(source, 1), topics.create(dlq, 2)]);
+  const letter = (i: number, partition: number) => ({ partition, key: `u${i}`, value: `{"i":${i}}`, timestamp: T + i, headers: letterHeaders('not JSON: …', source, 0, i) });
+  await produce(dlq, [letter(0, 0)]);
+  // Enough that the read takes a while (the producer's queue takes 100,000 at most at once).
+  for (let chunk = 0; chunk < 2; chunk++) await produce(dlq, Array.from({ length: 50_000 }, (_, i) => letter(chunk * 50_000 + i + 1, 1)));
+  let wrote = false;
+  const report = await replayDeadLetters({
+    connection: { brokers },
+    topic: dlq,
+    dryRun: true,
+    // As the first batch is read, a running app dead-letters more (a record sent again and refused again).
+    onProgress: () => {
+      if (wrote) return;
+      wrote = true;
+      void produce(dlq, [letter(50_000, 0), letter(50_001, 0)]);
+    },
+  });
+  expect(wrote).toBe(true);
+  expect(report).toEqual({ read: 100_001, sent: 100_001, skipped: {} });
+});
+
+it('rejects, saying what was sent for sure, when a record cannot be sent', async () => {
+  const source = uniqueName('replay-src');
+  const dlq = uniqueName('replay-dlq');
+  await Promise.all([topics.create(source, 2), topics.create(dlq, 1)]);
+  await produce(dlq, [
+    { key: 'u0', value: '{}', timestamp: T, headers: letterHeaders('x', source, 1, 0) },
+    { key: 'u1', value: '{}', timestamp: T, headers: letterHeaders('x', source, 9, 1) }, // no partition 9
+  ]);
+  // u0 was handed to the producer, u1 refused at once, before any flush: nothing is sure.
+  await expect(replayDeadLetters({ connection: { brokers }, topic: dlq })).rejects.toThrow(
+    new RegExp(`^replaying ${dlq}: .*Unknown partition.*\\. Sent for sure: 0 records, the letters of none; 1 more were handed to the producer and may or may not have been sent$`),
+  );
 });
