@@ -1,7 +1,8 @@
 import { REPLAY_SKIPS, replayDeadLetters, type ReplayedLetter } from '@pipeline/streams/kafka';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { userArgs } from '../cli-args';
-import { ConfigError, loadConfig, loadDotEnv, settingsHelp } from '../config';
+import { commandConfig } from '../command-config';
+import { settingsHelp } from '../config';
 
 /**
  * `pnpm --filter activity-pipeline replay-dead-letters`: sends the records of DEAD_LETTER_TOPIC
@@ -29,17 +30,8 @@ async function main(argv: readonly string[]): Promise<number> {
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
     .parse(argv, { from: 'user' })
     .opts<{ reason?: RegExp; dryRun?: boolean }>();
-  loadDotEnv();
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`replay-dead-letters: ${error.message}`);
-      return 2;
-    }
-    throw error;
-  }
+  const config = commandConfig('replay-dead-letters');
+  if (config === undefined) return 2;
   const dryRun = options.dryRun === true;
   console.log(`replay-dead-letters: ${config.deadLetterTopic} on ${config.kafkaBrokers}${options.reason ? `, reasons matching ${String(options.reason)}` : ''}${dryRun ? ' (dry run: nothing is sent)' : ''}`);
   const report = await replayDeadLetters({

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { userArgs } from '../cli-args';
-import { ConfigError, loadConfig, loadDotEnv, settingsHelp } from '../config';
+import { commandConfig } from '../command-config';
+import { settingsHelp } from '../config';
 import { durationWithUnit } from '../duration';
 import { formatResult, summary } from './report';
 import { verify } from './verify';
@@ -35,17 +36,8 @@ async function main(argv: readonly string[]): Promise<number> {
     .parse(argv, { from: 'user' })
     .opts<{ timeout: number }>();
   const timeoutMs = options.timeout;
-  loadDotEnv();
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`verify: ${error.message}`);
-      return 2;
-    }
-    throw error;
-  }
+  const config = commandConfig('verify');
+  if (config === undefined) return 2;
   console.log(`activity-pipeline verify: brokers ${config.kafkaBrokers}, application ${config.applicationId}, lake ${config.lakeDir}`);
   const results = await verify(config, { timeoutMs, onResult: (r) => console.log(formatResult(r)), progress: (line) => console.log(`        ${line}`) });
   const { ok, line } = summary(results);
