@@ -107,15 +107,16 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
       let acc = into === undefined ? agg.init() : joined.length > 1 ? copyOf(into.acc) : into.acc;
       let end = into?.end ?? t;
       // Each session merged away, or moved to an earlier start, had its row sent: it is retracted.
-      const retractions: StreamRecord[] = [];
+      // Made only then: most records extend one session and retract nothing.
+      let retractions: StreamRecord[] | undefined;
       for (let i = 1; i < joined.length; i++) {
         const from = joined[i]!;
         acc = agg.merge!(acc, from.acc);
         end = Math.max(end, from.end);
-        if (from.emitted && emit === 'update') retractions.push(output(key, from, true));
+        if (from.emitted && emit === 'update') (retractions ??= []).push(output(key, from, true));
       }
       if (into !== undefined && t < into.start && into.emitted && emit === 'update') {
-        retractions.push(output(key, { start: into.start, end, acc, emitted: true }, true));
+        (retractions ??= []).push(output(key, { start: into.start, end, acc, emitted: true }, true));
       }
       acc = agg.add(acc, record.value);
 
@@ -134,7 +135,7 @@ export function sessionAggregateOperator(node: SessionAggregateNode, ctx: Operat
         merged.acc = acc;
       }
       keep.push(merged);
-      for (const r of retractions) ctx.forward(r);
+      if (retractions !== undefined) for (const r of retractions) ctx.forward(r);
       keep.sort((a, b) => a.start - b.start);
       store.put(key, keep);
       closing.push({ closeAt: merged.end + gap, key, start: merged.start });

@@ -6,7 +6,7 @@ import type { Json } from '../../util/json';
 import type { KafkaConnection } from './connection';
 import { changelogTopic, checkpointTopic } from './internal-topics';
 import type { KafkaProducer } from './kafka-producer';
-import { readPartitions } from './changelog-reader';
+import { readPartitions } from './partition-reader';
 import { waitForOpenTransactions } from './open-transactions';
 
 export interface ChangelogBackendOptions {

@@ -84,8 +84,7 @@ export async function ensureTopics(connection: KafkaConnection, topics: readonly
  */
 export async function prepareTopics(consumer: KafkaConsumer, topology: Topology, options: KafkaStreamsOptions, partitionCounts: Map<string, number>): Promise<string[]> {
   for (const source of topology.sources) {
-    const meta = await rd.metadata(consumer as never, source.topic, 10_000);
-    const count = meta.topics.find((t) => t.name === source.topic)?.partitions.length ?? 0;
+    const count = await rd.partitionCount(consumer as never, source.topic, 10_000);
     if (count === 0) throw new Error(`source topic ${source.topic} does not exist (or has no partitions)`);
     partitionCounts.set(source.topic, count);
   }
@@ -146,8 +145,7 @@ async function refuseMismatchedInternalTopics(consumer: KafkaConsumer, topology:
   const mismatched: string[] = [];
   let previous: number | undefined;
   for (const topic of checked) {
-    const meta = await rd.metadata(consumer as never, topic.name, 10_000);
-    const existing = meta.topics.find((t) => t.name === topic.name)?.partitions.length ?? 0;
+    const existing = await rd.partitionCount(consumer as never, topic.name, 10_000);
     if (existing === 0 || existing === topic.partitions) continue;
     mismatched.push(`${topic.name} has ${existing} partitions`);
     previous ??= existing;

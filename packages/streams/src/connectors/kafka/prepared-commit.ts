@@ -1,6 +1,6 @@
 import type { Logger } from '../../logging/logger';
 import type { StateBackend } from '../../state/backends/state-backend';
-import { readPartitions } from './changelog-reader';
+import { readPartitions } from './partition-reader';
 import { commitMarkerTopic } from './internal-topics';
 import type { KafkaStreamsOptions } from './kafka-streams-options';
 

@@ -43,6 +43,12 @@ export function metadata(client: Client<never>, topic: string, timeoutMs: number
   return new Promise((resolve, reject) => client.getMetadata({ topic, timeout: timeoutMs }, settle(resolve, reject)));
 }
 
+/** How many partitions a topic has: 0 when the broker knows no such topic. */
+export async function partitionCount(client: Client<never>, topic: string, timeoutMs: number): Promise<number> {
+  const meta = await metadata(client, topic, timeoutMs);
+  return meta.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
+}
+
 export function committed(consumer: KafkaConsumer, partitions: Array<{ topic: string; partition: number }>, timeoutMs: number): Promise<TopicPartitionOffset[]> {
   return new Promise((resolve, reject) => consumer.committed(partitions, timeoutMs, settle(resolve, reject)));
 }

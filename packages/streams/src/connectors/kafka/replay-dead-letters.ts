@@ -1,7 +1,7 @@
 import { Producer, type Message, type MessageHeader } from 'node-rdkafka';
 import { silentLogger, type Logger } from '../../logging/logger';
 import { messageOf } from '../../util/error-message';
-import { readPartitions } from './changelog-reader';
+import { readPartitions } from './partition-reader';
 import { baseConfig, type KafkaConnection } from './connection';
 import { connectClient } from './connect-client';
 import { KafkaProducer } from './kafka-producer';
@@ -170,9 +170,9 @@ async function dlqPartitions(connection: KafkaConnection, clientId: string, topi
   const client = new Producer(baseConfig(connection, clientId));
   await connectClient(client, { client: clientId, brokers: connection.brokers, timeoutMs: 30_000, logger });
   try {
-    const meta = await rd.metadata(client as never, topic, 10_000);
-    const partitions = (meta.topics.find((t) => t.name === topic)?.partitions ?? []).map((p) => p.id).sort((a, b) => a - b);
-    if (partitions.length === 0) throw new Error(`dead-letter topic ${topic} does not exist (or has no partitions)`);
+    const count = await rd.partitionCount(client as never, topic, 10_000);
+    if (count === 0) throw new Error(`dead-letter topic ${topic} does not exist (or has no partitions)`);
+    const partitions = Array.from({ length: count }, (_, partition) => partition);
     let offsets = 0;
     for (const partition of partitions) {
       const { lowOffset, highOffset } = await rd.watermarks(client as never, topic, partition, 10_000);

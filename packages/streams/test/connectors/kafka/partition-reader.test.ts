@@ -1,5 +1,5 @@
 import { Producer } from 'node-rdkafka';
-import { readPartitions } from '../../../src/connectors/kafka/changelog-reader';
+import { readPartitions } from '../../../src/connectors/kafka/partition-reader';
 import { disconnectProducer } from '../../../src/connectors/kafka/promisified';
 import { scratchTopics } from '../../support/scratch-topics';
 import { brokers, uniqueName } from '../../support/kafka';

@@ -5,7 +5,8 @@ import * as rd from './promisified';
 
 /**
  * Reads whole partitions from their beginning to their current end, committed records only
- * (`read_committed`): what a state restore needs. Not a group member: it assigns partitions.
+ * (`read_committed`): what a state restore needs, and a replay of dead letters. Not a group
+ * member: it assigns partitions, and commits nothing.
  *
  * The end is where each partition stood when the read began (its last stable offset): a partition
  * is read once the end of the log is reported or a record at or past that end arrives. The end
